@@ -1,0 +1,776 @@
+/*
+ * mh_call.c - one MAPI/HTTP request (MS-OXCMAPIHTTP 2.2.2, 3.2.5).
+ */
+#include "mh_call.h"
+#include "mh_bodies.h"
+#include "mh_log.h"
+#include "mh_rpcext.h"
+#include "mh_wire.h"
+
+#include <string.h>
+#include <strings.h>
+#include <apr_date.h>
+#include <apr_lib.h>
+#include <apr_strings.h>
+
+/* MS-OXCRPC return values used here. */
+#define EC_REJECTED 0x000007EEu      /* EcDoAsyncWaitEx: a wait is outstanding */
+#define EC_RPC_FORMAT 0x000004B6u    /* the ROP buffer cannot be parsed */
+#define EC_NOT_SUPPORTED 0x80040102u /* MAPI_E_NO_SUPPORT */
+#define EC_BUFFER_TOO_SMALL 0x0000047Du
+
+/* Connect response values (MS-OXCRPC EcDoConnectEx out parameters). */
+#define CONNECT_POLLS_MAX 60000u
+#define CONNECT_RETRY_COUNT 6u
+#define CONNECT_RETRY_DELAY 10000u
+
+/* ------------------------------------------------------- endpoint state */
+
+/* What a mailbox context remembers of its Connect. */
+typedef struct emsmdb_state {
+    uint32_t flags, code_page, lcid_sort, lcid_string;
+    const char *user_dn;
+    const char *client_app;
+} emsmdb_state;
+
+/* What an address book context remembers of its Bind. */
+typedef struct nspi_state {
+    uint32_t flags;
+    int has_state;
+    mh_stat stat;
+} nspi_state;
+
+#define STATE_VERSION 1
+
+static apr_status_t emsmdb_encode(const void *state, apr_pool_t *pool,
+                                  const void **buf_r, size_t *len_r)
+{
+    const emsmdb_state *s = state;
+    mh_wr wr;
+    mh_wr_init(&wr, pool, 128);
+    mh_wr_u8(&wr, STATE_VERSION);
+    mh_wr_u32(&wr, s->flags);
+    mh_wr_u32(&wr, s->code_page);
+    mh_wr_u32(&wr, s->lcid_sort);
+    mh_wr_u32(&wr, s->lcid_string);
+    mh_wr_asciiz(&wr, s->user_dn ? s->user_dn : "");
+    mh_wr_asciiz(&wr, s->client_app ? s->client_app : "");
+    *buf_r = wr.buf;
+    *len_r = wr.len;
+    return APR_SUCCESS;
+}
+
+static apr_status_t emsmdb_decode(const void *buf, size_t len, apr_pool_t *pool,
+                                  void **state_r)
+{
+    emsmdb_state *s = apr_pcalloc(pool, sizeof(*s));
+    mh_rd rd;
+    mh_rd_init(&rd, buf, len);
+    if (mh_rd_u8(&rd) != STATE_VERSION)
+        return APR_EINVAL;
+    s->flags = mh_rd_u32(&rd);
+    s->code_page = mh_rd_u32(&rd);
+    s->lcid_sort = mh_rd_u32(&rd);
+    s->lcid_string = mh_rd_u32(&rd);
+    s->user_dn = mh_rd_asciiz(&rd, MH_USERDN_MAX, pool);
+    s->client_app = mh_rd_asciiz(&rd, 1024, pool);
+    mh_rd_expect_end(&rd);
+    if (rd.err)
+        return APR_EINVAL;
+    *state_r = s;
+    return APR_SUCCESS;
+}
+
+static apr_status_t nspi_encode(const void *state, apr_pool_t *pool,
+                                const void **buf_r, size_t *len_r)
+{
+    const nspi_state *s = state;
+    mh_wr wr;
+    mh_wr_init(&wr, pool, 48);
+    mh_wr_u8(&wr, STATE_VERSION);
+    mh_wr_u32(&wr, s->flags);
+    mh_wr_u8(&wr, s->has_state ? 1 : 0);
+    mh_wr_stat(&wr, &s->stat);
+    *buf_r = wr.buf;
+    *len_r = wr.len;
+    return APR_SUCCESS;
+}
+
+static apr_status_t nspi_decode(const void *buf, size_t len, apr_pool_t *pool,
+                                void **state_r)
+{
+    nspi_state *s = apr_pcalloc(pool, sizeof(*s));
+    mh_rd rd;
+    mh_rd_init(&rd, buf, len);
+    if (mh_rd_u8(&rd) != STATE_VERSION)
+        return APR_EINVAL;
+    s->flags = mh_rd_u32(&rd);
+    s->has_state = mh_rd_u8(&rd) != 0;
+    mh_rd_stat(&rd, &s->stat);
+    mh_rd_expect_end(&rd);
+    if (rd.err)
+        return APR_EINVAL;
+    *state_r = s;
+    return APR_SUCCESS;
+}
+
+static const mh_state_codec emsmdb_codec = {emsmdb_decode, emsmdb_encode};
+static const mh_state_codec nspi_codec = {nspi_decode, nspi_encode};
+
+static const mh_state_codec *codec_for(mh_endpoint ep)
+{
+    return ep == MH_EP_NSPI ? &nspi_codec : &emsmdb_codec;
+}
+
+/* ------------------------------------------------------------ the call */
+
+/* How a request type uses its Session Context. */
+typedef enum ctx_use {
+    CTX_CREATE,    /* Connect, Bind */
+    CTX_TOUCH,     /* PING */
+    CTX_SEQUENCED, /* Execute and the NSPI calls: busy mark + sequence */
+    CTX_WAIT,      /* NotificationWait */
+    CTX_DESTROY    /* Disconnect, Unbind */
+} ctx_use;
+
+struct mh_call {
+    apr_pool_t *pool;
+    const mh_service *svc;
+    mh_http_in in;
+    apr_time_t start;
+    mh_endpoint ep;
+    mh_reqtype type;
+    ctx_use use;
+    int code;
+    const char *diag;
+
+    /* cookies received */
+    const char *ctx_cookie, *seq_cookie; /* as received */
+    int have_ctx, have_seq;
+    unsigned char ctx_id[MH_SESSION_ID_LEN], seq[MH_SESSION_ID_LEN];
+
+    /* cookies to send */
+    const char *out_ctx, *out_seq; /* values, NULL = not sent */
+
+    /* claimed context */
+    mh_session *sess;
+    int waiting;
+    mh_session_owner wait_owner;
+    int wait_rejected;
+    int events_pending;
+
+    /* request bodies */
+    mh_execute_req execute;
+
+    /* response */
+    uint32_t status_code; /* non-zero: failure body */
+    uint32_t error_code;
+    mh_wr body;
+
+    /* stage 3 */
+    const mh_io *io;
+    apr_time_t last_write;
+};
+
+static int fail(mh_call *c, int code, const char *diag)
+{
+    c->code = code;
+    c->diag = diag;
+    return code;
+}
+
+void mh_call_fail(mh_call *c, int code, const char *diagnostic)
+{
+    fail(c, code, diagnostic);
+}
+
+static apr_status_t release_cleanup(void *data);
+
+mh_call *mh_call_create(apr_pool_t *pool, const mh_service *svc,
+                        const mh_http_in *in, apr_time_t start)
+{
+    mh_call *c = apr_pcalloc(pool, sizeof(*c));
+    c->pool = pool;
+    c->svc = svc;
+    c->in = *in;
+    c->start = start;
+    mh_wr_init(&c->body, pool, 256);
+    apr_pool_cleanup_register(pool, c, release_cleanup, apr_pool_cleanup_null);
+    return c;
+}
+
+static ctx_use ctx_use_of(mh_reqtype t)
+{
+    switch (t) {
+    case MH_RT_CONNECT:
+    case MH_RT_BIND:
+        return CTX_CREATE;
+    case MH_RT_PING:
+        return CTX_TOUCH;
+    case MH_RT_NOTIFICATIONWAIT:
+        return CTX_WAIT;
+    case MH_RT_DISCONNECT:
+    case MH_RT_UNBIND:
+        return CTX_DESTROY;
+    default:
+        return CTX_SEQUENCED;
+    }
+}
+
+int mh_call_check_headers(mh_call *c)
+{
+    const mh_http_in *in = &c->in;
+    c->ep = mh_endpoint_from_path(in->path);
+    if (c->ep == MH_EP_NONE)
+        return fail(c, MH_RC_INVALID_PATH, "no MAPI/HTTP endpoint at this path");
+    if (!in->method || strcmp(in->method, "POST") != 0)
+        return fail(c, MH_RC_INVALID_VERB, "MAPI/HTTP requests use POST");
+    if (!in->user || !*in->user)
+        return fail(c, MH_RC_ANONYMOUS_NOT_ALLOWED,
+                    "the request is not authenticated (is authentication "
+                    "configured for this location?)");
+    if (strlen(in->user) > MH_SESSION_USER_MAX)
+        return fail(c, MH_RC_NO_PRIVILEGE, "user name too long");
+    if (!in->request_type)
+        return fail(c, MH_RC_MISSING_HEADER, "X-RequestType is missing");
+    if (!in->request_id)
+        return fail(c, MH_RC_MISSING_HEADER, "X-RequestId is missing");
+    if (!in->client_info)
+        return fail(c, MH_RC_MISSING_HEADER, "X-ClientInfo is missing");
+    if (!in->content_type)
+        return fail(c, MH_RC_MISSING_HEADER, "Content-Type is missing");
+    if (!in->has_length)
+        return fail(c, MH_RC_MISSING_HEADER, "Content-Length is missing");
+    if (!mh_valid_request_id(in->request_id))
+        return fail(c, MH_RC_INVALID_HEADER,
+                    "X-RequestId is not of the form {GUID}:counter");
+    if (!mh_valid_client_info(in->client_info))
+        return fail(c, MH_RC_INVALID_HEADER,
+                    "X-ClientInfo is not of the form {GUID}:counter");
+    if (!mh_valid_content_type(in->content_type))
+        return fail(c, MH_RC_INVALID_HEADER,
+                    "Content-Type is not application/mapi-http");
+    c->type = mh_reqtype_lookup(c->ep, in->request_type, strlen(in->request_type));
+    if (c->type == MH_RT_UNKNOWN)
+        return fail(c, MH_RC_INVALID_REQUEST_TYPE,
+                    "X-RequestType is not a request type of this endpoint");
+    c->use = ctx_use_of(c->type);
+    if (in->content_length > c->svc->max_body)
+        return fail(c, MH_RC_TOO_LARGE, "the request body exceeds MapiHttpMaxRequestBody");
+
+    /* Cookies.  Connect and Bind take them as a reconnect hint only. */
+    int dup = 0;
+    c->ctx_cookie = mh_cookie_get(in->cookies, mh_cookie_context_name(c->ep), c->pool, &dup);
+    c->seq_cookie = mh_cookie_get(in->cookies, mh_cookie_sequence_name(c->ep), c->pool, NULL);
+    if (c->ctx_cookie)
+        c->have_ctx = mh_hex_decode(c->ctx_cookie, strlen(c->ctx_cookie), c->ctx_id,
+                                    MH_SESSION_ID_LEN) == 0;
+    if (c->seq_cookie)
+        c->have_seq = mh_hex_decode(c->seq_cookie, strlen(c->seq_cookie), c->seq,
+                                    MH_SESSION_ID_LEN) == 0;
+    if (c->use == CTX_CREATE)
+        return MH_RC_SUCCESS;
+    if (!c->ctx_cookie)
+        return fail(c, MH_RC_MISSING_COOKIE, "the session context cookie is missing");
+    if (!c->have_ctx)
+        return fail(c, MH_RC_INVALID_CONTEXT_COOKIE,
+                    "the session context cookie is not one this server issued");
+    if (c->use == CTX_SEQUENCED) {
+        if (!c->seq_cookie)
+            return fail(c, MH_RC_MISSING_COOKIE, "the sequence cookie is missing");
+        if (!c->have_seq)
+            return fail(c, MH_RC_INVALID_SEQUENCE, "the sequence cookie is malformed");
+    }
+    return MH_RC_SUCCESS;
+}
+
+static int from_store(mh_call *c, mh_ss_status st)
+{
+    switch (st) {
+    case MH_SS_OK:
+        return MH_RC_SUCCESS;
+    case MH_SS_NOT_FOUND:
+        return fail(c, MH_RC_CONTEXT_NOT_FOUND, "no such session context (destroyed or expired)");
+    case MH_SS_EXPIRED:
+        return fail(c, MH_RC_CONTEXT_NOT_FOUND, "the session context expired");
+    case MH_SS_WRONG_USER:
+        return fail(c, MH_RC_CONTEXT_NOT_FOUND,
+                    "the session context belongs to another user");
+    case MH_SS_WRONG_ENDPOINT:
+        return fail(c, MH_RC_CONTEXT_NOT_FOUND,
+                    "the session context belongs to the other endpoint");
+    case MH_SS_BUSY:
+        return fail(c, MH_RC_INVALID_SEQUENCE,
+                    "another request is running on this session context");
+    case MH_SS_BAD_SEQUENCE:
+        return fail(c, MH_RC_INVALID_SEQUENCE, "the sequence cookie is stale");
+    case MH_SS_GONE:
+        return fail(c, MH_RC_CONTEXT_NOT_FOUND, "the session context is gone");
+    case MH_SS_REJECTED:
+    case MH_SS_ERROR:
+        break;
+    }
+    return fail(c, MH_RC_UNKNOWN_FAILURE, "the session store failed (see the error log)");
+}
+
+static const char *hex16(apr_pool_t *pool, const unsigned char *id)
+{
+    char *s = apr_palloc(pool, 2 * MH_SESSION_ID_LEN + 1);
+    mh_hex_encode(id, MH_SESSION_ID_LEN, s);
+    return s;
+}
+
+/* Body parse outcome -> X-ResponseCode (or a failure body). */
+static int body_status(mh_call *c, mh_body_status st, const char *why)
+{
+    if (st == MH_BODY_MALFORMED)
+        return fail(c, MH_RC_INVALID_REQUEST_BODY, why);
+    if (st == MH_BODY_LIMIT) {
+        c->status_code = MH_RPC_X_BAD_STUB_DATA;
+        c->diag = why;
+    }
+    return MH_RC_SUCCESS;
+}
+
+static int accept_create(mh_call *c, const void *body, apr_size_t len)
+{
+    const char *why = NULL;
+    void *state;
+    const void *blob;
+    size_t blob_len;
+    mh_body_status bst;
+    if (c->type == MH_RT_CONNECT) {
+        mh_connect_req req;
+        bst = mh_parse_connect(body, len, c->pool, &req, &why);
+        if (bst == MH_BODY_OK) {
+            emsmdb_state *s = apr_pcalloc(c->pool, sizeof(*s));
+            s->flags = req.flags;
+            s->code_page = req.default_code_page;
+            s->lcid_sort = req.lcid_sort;
+            s->lcid_string = req.lcid_string;
+            s->user_dn = req.user_dn;
+            s->client_app = c->in.client_app;
+            state = s;
+        }
+    } else {
+        mh_bind_req req;
+        bst = mh_parse_bind(body, len, &req, &why);
+        if (bst == MH_BODY_OK) {
+            nspi_state *s = apr_pcalloc(c->pool, sizeof(*s));
+            s->flags = req.flags;
+            s->has_state = req.has_state;
+            s->stat = req.state;
+            state = s;
+        }
+    }
+    if (bst != MH_BODY_OK)
+        return body_status(c, bst, why);
+
+    /* Reconnect (3.2.5.6): the old context goes first; a sequence cookie
+     * is ignored.  A cookie of another user is left alone. */
+    if (c->have_ctx) {
+        mh_ss_status st = mh_session_destroy(c->svc->store, c->ctx_id, c->ep, c->in.user);
+        mh_log(MH_LOG_DEBUG, MHLOGNO(00201) "%s reconnect: old context %s: %s",
+               mh_reqtype_name(c->type), hex16(c->pool, c->ctx_id), mh_ss_status_name(st));
+    }
+    codec_for(c->ep)->encode(state, c->pool, &blob, &blob_len);
+    unsigned char id[MH_SESSION_ID_LEN], seq[MH_SESSION_ID_LEN];
+    unsigned evicted = 0;
+    mh_ss_status st = mh_session_create(c->svc->store, c->ep, c->in.user, blob, blob_len,
+                                        c->start, c->svc->idle_timeout,
+                                        c->svc->sessions_per_user, id, seq, &evicted);
+    if (st != MH_SS_OK)
+        return from_store(c, st);
+    c->out_ctx = hex16(c->pool, id);
+    c->out_seq = hex16(c->pool, seq);
+    if (c->type == MH_RT_CONNECT) {
+        mh_connect_resp resp = {0};
+        resp.error_code = 0;
+        resp.polls_max = CONNECT_POLLS_MAX;
+        resp.retry_count = CONNECT_RETRY_COUNT;
+        resp.retry_delay = CONNECT_RETRY_DELAY;
+        resp.dn_prefix = "";
+        resp.display_name = c->in.user;
+        mh_build_connect(&c->body, &resp);
+    } else {
+        mh_build_bind(&c->body, MH_NSPI_SUCCESS, mh_session_store_guid(c->svc->store));
+    }
+    return MH_RC_SUCCESS;
+}
+
+int mh_call_accept(mh_call *c, const void *body, apr_size_t len)
+{
+    const char *why = NULL;
+    mh_body_status bst;
+    mh_ss_status st;
+    mh_aux_in aux;
+
+    if (c->code != MH_RC_SUCCESS)
+        return c->code;
+    if (!c->svc->store)
+        return fail(c, MH_RC_UNKNOWN_FAILURE, "the session store is not open");
+
+    switch (c->use) {
+    case CTX_CREATE:
+        return accept_create(c, body, len);
+
+    case CTX_TOUCH:
+        if (len != 0)
+            return fail(c, MH_RC_INVALID_REQUEST_BODY, "PING has no request body");
+        st = mh_session_touch(c->svc->store, c->ctx_id, c->ep, c->in.user, c->start,
+                              c->svc->idle_timeout);
+        if (st != MH_SS_OK)
+            return from_store(c, st);
+        c->out_ctx = c->ctx_cookie;
+        return MH_RC_SUCCESS;
+
+    case CTX_DESTROY:
+        bst = c->type == MH_RT_DISCONNECT ? mh_parse_disconnect(body, len, &aux, &why)
+                                          : mh_parse_unbind(body, len, &aux, &why);
+        if (bst == MH_BODY_MALFORMED)
+            return body_status(c, bst, why);
+        /* an oversized auxiliary buffer does not stop a disconnect */
+        st = mh_session_destroy(c->svc->store, c->ctx_id, c->ep, c->in.user);
+        if (st != MH_SS_OK)
+            return from_store(c, st);
+        /* clients that keep only the latest cookies must still hold the
+         * dead ones, or their next use reads "missing cookie", not 10 */
+        c->out_ctx = c->ctx_cookie;
+        c->out_seq = c->have_seq ? c->seq_cookie : NULL;
+        if (c->type == MH_RT_DISCONNECT)
+            mh_build_status_error(&c->body, 0);
+        else
+            mh_build_status_error(&c->body, MH_NSPI_UNBIND_SUCCESS);
+        return MH_RC_SUCCESS;
+
+    case CTX_WAIT: {
+        uint32_t flags;
+        bst = mh_parse_notification_wait(body, len, &flags, &aux, &why);
+        if (bst != MH_BODY_OK)
+            return body_status(c, bst, why);
+        mh_session_owner_new(c->svc->store, &c->wait_owner);
+        st = mh_session_wait_begin(c->svc->store, c->ctx_id, c->ep, c->in.user,
+                                   &c->wait_owner, c->start, &c->events_pending);
+        if (st == MH_SS_REJECTED) {
+            c->wait_rejected = 1; /* answered at once with ErrorCode Rejected */
+        } else if (st != MH_SS_OK) {
+            return from_store(c, st);
+        } else {
+            c->waiting = 1;
+        }
+        c->out_ctx = c->ctx_cookie;
+        return MH_RC_SUCCESS;
+    }
+
+    case CTX_SEQUENCED:
+        if (c->type == MH_RT_EXECUTE) {
+            bst = mh_parse_execute(body, len, c->pool, &c->execute, &why);
+            if (bst == MH_BODY_MALFORMED)
+                return body_status(c, bst, why);
+            if (bst == MH_BODY_LIMIT)
+                body_status(c, bst, why); /* failure body, session untouched */
+        }
+        st = mh_session_begin(c->svc->store, c->ctx_id, c->ep, c->in.user, c->seq,
+                              c->type == MH_RT_EXECUTE, codec_for(c->ep), c->start,
+                              c->pool, &c->sess);
+        if (st != MH_SS_OK)
+            return from_store(c, st);
+        c->out_ctx = c->ctx_cookie;
+        c->out_seq = hex16(c->pool, c->sess->sequence);
+        if (c->type != MH_RT_EXECUTE) {
+            /* NSPI calls other than Bind/Unbind come with the address book */
+            c->status_code = MH_RPC_S_PROCNUM_OUT_OF_RANGE;
+            c->diag = "request type not served yet";
+        }
+        return MH_RC_SUCCESS;
+    }
+    return fail(c, MH_RC_UNKNOWN_FAILURE, "unhandled request type");
+}
+
+/* -------------------------------------------------------- response head */
+
+int mh_call_response_code(const mh_call *c)
+{
+    return c->code;
+}
+
+const char *mh_call_diagnostic(const mh_call *c)
+{
+    return c->diag;
+}
+
+const char *mh_call_type_name(const mh_call *c)
+{
+    return c->type != MH_RT_UNKNOWN ? mh_reqtype_name(c->type) : c->in.request_type;
+}
+
+mh_endpoint mh_call_endpoint(const mh_call *c)
+{
+    return c->ep;
+}
+
+uint32_t mh_call_status_code(const mh_call *c)
+{
+    return c->status_code;
+}
+
+uint32_t mh_call_error_code(const mh_call *c)
+{
+    return c->error_code;
+}
+
+const char *mh_call_content_type(const mh_call *c)
+{
+    return c->code == MH_RC_SUCCESS ? "application/mapi-http" : "text/html";
+}
+
+void mh_call_headers(mh_call *c, mh_header_fn *add, void *baton)
+{
+    if (c->in.request_type)
+        add(baton, "X-RequestType", c->in.request_type);
+    add(baton, "X-ResponseCode", apr_itoa(c->pool, c->code));
+    if (c->in.request_id)
+        add(baton, "X-RequestId", c->in.request_id);
+    if (c->in.client_info)
+        add(baton, "X-ClientInfo", c->in.client_info);
+    add(baton, "X-ServerApplication", MH_SERVER_APPLICATION);
+    add(baton, "Cache-Control", "private");
+    if (c->code != MH_RC_SUCCESS)
+        return;
+    add(baton, "X-ExpirationInfo",
+        apr_psprintf(c->pool, "%" APR_TIME_T_FMT, apr_time_as_msec(c->svc->idle_timeout)));
+    add(baton, "X-PendingPeriod",
+        apr_psprintf(c->pool, "%" APR_TIME_T_FMT, apr_time_as_msec(c->svc->pending_period)));
+    const char *path = mh_cookie_path(c->ep);
+    if (c->out_ctx)
+        add(baton, "Set-Cookie",
+            mh_set_cookie(c->pool, mh_cookie_context_name(c->ep), c->out_ctx, path,
+                          c->in.https));
+    if (c->out_seq)
+        add(baton, "Set-Cookie",
+            mh_set_cookie(c->pool, mh_cookie_sequence_name(c->ep), c->out_seq, path,
+                          c->in.https));
+}
+
+static const char *html_escape(apr_pool_t *pool, const char *s)
+{
+    mh_wr w;
+    mh_wr_init(&w, pool, strlen(s) + 16);
+    for (; *s; s++) {
+        switch (*s) {
+        case '<': mh_wr_bytes(&w, "&lt;", 4); break;
+        case '>': mh_wr_bytes(&w, "&gt;", 4); break;
+        case '&': mh_wr_bytes(&w, "&amp;", 5); break;
+        case '"': mh_wr_bytes(&w, "&quot;", 6); break;
+        default:
+            mh_wr_u8(&w, apr_isprint(*s) ? (uint8_t)*s : '?');
+        }
+    }
+    mh_wr_u8(&w, 0);
+    return (const char *)w.buf;
+}
+
+const char *mh_call_failure_page(mh_call *c, apr_size_t *len_r)
+{
+    const char *page = apr_psprintf(
+        c->pool,
+        "<html><head><title>MAPI/HTTP request failed</title></head><body>"
+        "<h1>X-ResponseCode %d: %s</h1><p>%s</p></body></html>\n",
+        c->code, mh_response_code_name(c->code),
+        html_escape(c->pool, c->diag ? c->diag : ""));
+    *len_r = strlen(page);
+    return page;
+}
+
+/* ------------------------------------------------------------- stage 3 */
+
+static apr_status_t write_str(mh_call *c, const char *s)
+{
+    c->last_write = apr_time_now();
+    return c->io->write(c->io->baton, s, strlen(s));
+}
+
+apr_status_t mh_call_tick(mh_call *c)
+{
+    apr_status_t rv;
+    if (!c->io || apr_time_now() - c->last_write < c->svc->pending_period)
+        return APR_SUCCESS;
+    if ((rv = write_str(c, MH_META_PENDING)) != APR_SUCCESS)
+        return rv;
+    return c->io->flush(c->io->baton);
+}
+
+/* Releases the claimed context: saves and un-busies a sequenced one,
+ * frees the wait slot.  Idempotent. */
+static void release(mh_call *c, apr_time_t now)
+{
+    if (c->sess) {
+        mh_ss_status st = mh_session_end(c->sess, codec_for(c->ep), now, c->svc->idle_timeout);
+        if (st == MH_SS_GONE)
+            mh_log(MH_LOG_DEBUG, MHLOGNO(00202) "session context was destroyed "
+                   "while a request ran on it");
+        c->sess = NULL;
+    }
+    if (c->waiting) {
+        mh_session_wait_end(c->svc->store, c->ctx_id, &c->wait_owner, now,
+                            c->svc->idle_timeout);
+        c->waiting = 0;
+    }
+}
+
+static apr_status_t release_cleanup(void *data)
+{
+    release(data, apr_time_now());
+    return APR_SUCCESS;
+}
+
+/*
+ * Execute (2.2.4.2).  The ROP engine comes with the emsmdb work; until then
+ * an empty ROP input (RopSize 2, or no ROP buffer at all: the Execute that
+ * collects notifications after NotificationWait) gets an empty ROP
+ * response, and ROP input is answered with ecNotSupported.
+ */
+static void run_execute(mh_call *c)
+{
+    mh_execute_req *req = &c->execute;
+    mh_wr payload, rops;
+    mh_wr_init(&payload, c->pool, 64);
+    if (req->empty || req->rop_buffer_size == 0) {
+        mh_wr_u16(&payload, 2); /* RopSize: no ROP responses, no handles */
+    } else {
+        mh_rpcext_payload *pl;
+        size_t n;
+        const char *why;
+        if (mh_rpcext_parse(req->rop_buffer, req->rop_buffer_size, 0, c->pool, &pl, &n,
+                            &why) != 0) {
+            mh_log(MH_LOG_DEBUG, MHLOGNO(00203) "Execute: ROP buffer rejected: %s", why);
+            c->error_code = EC_RPC_FORMAT;
+            mh_build_execute(&c->body, c->error_code, NULL, 0, NULL, 0);
+            return;
+        }
+        /* MS-OXCROPS 2.2.1: RopSize, the ROP requests, the handle table */
+        mh_rd rd;
+        mh_rd_init(&rd, pl[0].data, pl[0].len);
+        uint16_t rop_size = mh_rd_u16(&rd);
+        if (n != 1 || rd.err || rop_size < 2 || rop_size > pl[0].len ||
+            (pl[0].len - rop_size) % 4 != 0) {
+            c->error_code = EC_RPC_FORMAT;
+            mh_build_execute(&c->body, c->error_code, NULL, 0, NULL, 0);
+            return;
+        }
+        if (rop_size != 2) {
+            c->error_code = EC_NOT_SUPPORTED;
+            mh_build_execute(&c->body, c->error_code, NULL, 0, NULL, 0);
+            return;
+        }
+        /* no ROPs: the response handle table is the request's */
+        mh_wr_u16(&payload, 2);
+        mh_wr_bytes(&payload, pl[0].data + 2, pl[0].len - 2);
+    }
+    mh_wr_init(&rops, c->pool, payload.len + 64);
+    mh_rpcext_append(&rops, payload.buf, payload.len,
+                     !(req->flags & MH_EXEC_NO_COMPRESSION),
+                     !(req->flags & MH_EXEC_NO_XOR_MAGIC), 1);
+    if (rops.len > req->max_rop_out) {
+        c->status_code = EC_BUFFER_TOO_SMALL;
+        return;
+    }
+    mh_build_execute(&c->body, 0, rops.buf, (uint32_t)rops.len, NULL, 0);
+}
+
+/*
+ * NotificationWait (2.2.4.4, MS-OXCRPC 3.3.4.1): holds the request until an
+ * event is pending or the wait limit passes, writing PENDING meanwhile.  A
+ * context destroyed meanwhile completes the wait with EventPending set (the
+ * client's Execute then learns the context is gone).
+ */
+static apr_status_t run_wait(mh_call *c)
+{
+    const mh_service *svc = c->svc;
+    apr_time_t deadline = c->start + svc->wait_timeout;
+    int pending = c->events_pending;
+    apr_status_t rv = APR_SUCCESS;
+
+    while (!pending) {
+        apr_time_t now = apr_time_now();
+        if (now >= deadline)
+            break;
+        apr_time_t next_pending = c->last_write + svc->pending_period;
+        apr_time_t until = now + svc->wait_poll;
+        if (until > deadline)
+            until = deadline;
+        if (until > next_pending)
+            until = next_pending;
+        if (until > now) {
+            rv = c->io->pause(c->io->baton, until - now);
+            if (rv == APR_EOF)
+                return rv; /* the client went away: nobody to answer */
+            if (rv == APR_EINTR) {
+                rv = APR_SUCCESS; /* the process stops: answer "no events" */
+                break;
+            }
+            rv = APR_SUCCESS;
+        }
+        if ((rv = mh_call_tick(c)) != APR_SUCCESS)
+            return rv;
+        mh_ss_status st = mh_session_wait_poll(svc->store, c->ctx_id, &c->wait_owner, &pending);
+        if (st == MH_SS_GONE) {
+            pending = 1;
+            c->waiting = 0;
+        } else if (st != MH_SS_OK) {
+            break;
+        }
+    }
+    mh_build_notification_wait(&c->body, 0, pending ? 1 : 0);
+    return APR_SUCCESS;
+}
+
+apr_status_t mh_call_run(mh_call *c, const mh_io *io)
+{
+    apr_status_t rv;
+    c->io = io;
+    if ((rv = write_str(c, MH_META_PROCESSING)) != APR_SUCCESS)
+        return rv;
+    /* PING answers at once: let it go out in one piece with a length */
+    if (c->type != MH_RT_PING && (rv = io->flush(io->baton)) != APR_SUCCESS)
+        return rv;
+
+    if (c->status_code == 0) {
+        switch (c->type) {
+        case MH_RT_EXECUTE:
+            run_execute(c);
+            break;
+        case MH_RT_NOTIFICATIONWAIT:
+            if (c->wait_rejected) {
+                c->error_code = EC_REJECTED;
+                mh_build_notification_wait(&c->body, EC_REJECTED, 0);
+            } else if ((rv = run_wait(c)) != APR_SUCCESS) {
+                release(c, apr_time_now());
+                return rv;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    if (c->status_code != 0) {
+        c->body.len = 0;
+        mh_build_failure(&c->body, c->status_code);
+    }
+
+    apr_time_t end = apr_time_now();
+    release(c, end);
+
+    char date[APR_RFC822_DATE_LEN];
+    apr_rfc822_date(date, c->start);
+    const char *done = apr_psprintf(c->pool,
+                                    MH_META_DONE "X-ResponseCode: 0\r\n"
+                                    "X-ElapsedTime: %" APR_TIME_T_FMT "\r\n"
+                                    "X-StartTime: %s\r\n\r\n",
+                                    apr_time_as_msec(end - c->start), date);
+    if ((rv = write_str(c, done)) != APR_SUCCESS)
+        return rv;
+    if (c->type != MH_RT_PING && c->body.len)
+        rv = io->write(io->baton, c->body.buf, c->body.len);
+    return rv;
+}

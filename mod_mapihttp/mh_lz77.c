@@ -1,0 +1,185 @@
+/*
+ * mh_lz77.c - MS-XCA Plain LZ77 (= MS-OXCRPC DIRECT2) codec.
+ */
+#include "mh_lz77.h"
+#include "mh_wire.h"
+
+#include <stdint.h>
+#include <string.h>
+
+int mh_lz77_decompress(const unsigned char *in, size_t in_len, unsigned char *out,
+                       size_t out_len)
+{
+    size_t ip = 0, op = 0;
+    uint32_t flags = 0;
+    unsigned flag_count = 0;
+    size_t half_byte_pos = 0; /* 0: no shared length nibble pending */
+
+    for (;;) {
+        if (flag_count == 0) {
+            if (ip == in_len && op == out_len)
+                return 0; /* ended on a flag-word boundary, unterminated */
+            if (in_len - ip < 4)
+                return -1;
+            flags = mh_get_u32(in + ip);
+            ip += 4;
+            flag_count = 32;
+        }
+        flag_count--;
+        if ((flags & (1u << flag_count)) == 0) {
+            if (ip >= in_len || op >= out_len)
+                return -1;
+            out[op++] = in[ip++];
+            continue;
+        }
+        if (ip == in_len) /* a match flag with no input left marks the end */
+            return op == out_len ? 0 : -1;
+        if (in_len - ip < 2)
+            return -1;
+        uint32_t token = mh_get_u16(in + ip);
+        ip += 2;
+        size_t length = token & 7;
+        size_t offset = (token >> 3) + 1;
+        if (length == 7) {
+            if (half_byte_pos == 0) {
+                if (ip >= in_len)
+                    return -1;
+                length = in[ip] & 15;
+                half_byte_pos = ip++;
+            } else {
+                length = in[half_byte_pos] >> 4;
+                half_byte_pos = 0;
+            }
+            if (length == 15) {
+                if (ip >= in_len)
+                    return -1;
+                length = in[ip++];
+                if (length == 255) {
+                    if (in_len - ip < 2)
+                        return -1;
+                    length = mh_get_u16(in + ip);
+                    ip += 2;
+                    if (length == 0) {
+                        if (in_len - ip < 4)
+                            return -1;
+                        length = mh_get_u32(in + ip);
+                        ip += 4;
+                    }
+                    if (length < 15 + 7)
+                        return -1;
+                    length -= 15 + 7;
+                }
+                length += 15;
+            }
+            length += 7;
+        }
+        length += 3;
+        if (offset > op || length > out_len - op)
+            return -1;
+        /* byte by byte: a match may overlap its own output */
+        for (size_t i = 0; i < length; i++, op++)
+            out[op] = out[op - offset];
+    }
+}
+
+size_t mh_lz77_bound(size_t n)
+{
+    /* every 32 literals cost a 4-byte flag word, plus the closing word */
+    return n + 4 * (n / 32 + 2);
+}
+
+/*
+ * Greedy compressor with a small hash table of 3-byte prefixes.  The
+ * output format needs: flag words placed before the elements they describe,
+ * and the length nibbles shared between consecutive long matches.
+ */
+#define HASH_BITS 13
+#define WINDOW 8192
+#define MIN_MATCH 3
+
+static uint32_t hash3(const unsigned char *p)
+{
+    uint32_t v = (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16);
+    return (v * 2654435761u) >> (32 - HASH_BITS);
+}
+
+size_t mh_lz77_compress(const unsigned char *in, size_t in_len, unsigned char *out)
+{
+    int32_t head[1 << HASH_BITS];
+    size_t ip = 0, op = 4, flag_pos = 0, half_byte_pos = 0;
+    uint32_t flags = 0;
+    unsigned flag_count = 0;
+
+    for (size_t i = 0; i < (1u << HASH_BITS); i++)
+        head[i] = -1;
+
+    while (ip < in_len) {
+        size_t best_len = 0, best_off = 0;
+        if (in_len - ip >= MIN_MATCH) {
+            uint32_t h = hash3(in + ip);
+            int32_t cand = head[h];
+            head[h] = (int32_t)ip;
+            if (cand >= 0 && ip - (size_t)cand <= WINDOW) {
+                size_t max = in_len - ip, n = 0;
+                while (n < max && in[(size_t)cand + n] == in[ip + n])
+                    n++;
+                if (n >= MIN_MATCH) {
+                    best_len = n;
+                    best_off = ip - (size_t)cand;
+                }
+            }
+        }
+        if (best_len == 0) {
+            out[op++] = in[ip++];
+            flags <<= 1;
+        } else {
+            /* (matches longer than 65535 + 3 are split) */
+            if (best_len > 65535 + 3)
+                best_len = 65535 + 3;
+            size_t l = best_len - 3;
+            uint16_t token = (uint16_t)(((best_off - 1) << 3) | (l < 7 ? l : 7));
+            mh_put_u16(out + op, token);
+            op += 2;
+            if (l >= 7) {
+                size_t rest = l - 7;
+                unsigned nibble = rest < 15 ? (unsigned)rest : 15;
+                if (half_byte_pos == 0) {
+                    half_byte_pos = op;
+                    out[op++] = (unsigned char)nibble;
+                } else {
+                    out[half_byte_pos] |= (unsigned char)(nibble << 4);
+                    half_byte_pos = 0;
+                }
+                if (rest >= 15) {
+                    rest -= 15;
+                    if (rest < 255) {
+                        out[op++] = (unsigned char)rest;
+                    } else {
+                        out[op++] = 255;
+                        mh_put_u16(out + op, (uint16_t)l);
+                        op += 2;
+                    }
+                }
+            }
+            /* index the positions the match covers (cheaply: their starts) */
+            for (size_t k = 1; k < best_len && ip + k + MIN_MATCH <= in_len; k++)
+                head[hash3(in + ip + k)] = (int32_t)(ip + k);
+            ip += best_len;
+            flags = (flags << 1) | 1;
+        }
+        if (++flag_count == 32) {
+            mh_put_u32(out + flag_pos, flags);
+            flag_pos = op;
+            op += 4;
+            flags = 0;
+            flag_count = 0;
+        }
+    }
+    /* pad the last flag word with 1 bits: the first one ends the stream */
+    if (flag_count == 0)
+        flags = 0xFFFFFFFFu;
+    else
+        flags = (flags << (32 - flag_count)) | ((1u << (32 - flag_count)) - 1);
+    mh_put_u32(out + flag_pos, flags);
+    return op;
+}

@@ -1,0 +1,1338 @@
+/*
+ * mh_session.c - Session Contexts in an LMDB environment shared by every
+ * httpd process (see mh_session.h for the contract).
+ *
+ * Schema (documented for operators in docs/admin.md, "Session store"):
+ *   meta      "schema" -> u32 schema version
+ *             "guid"   -> 16 bytes, made once
+ *             "sweep"  -> u64 ms: when the next sweep of expired contexts is due
+ *   sessions  id (16 bytes) -> record (below)
+ *   expiry    u64 BE expires_ms || id -> "" (expired contexts in time order)
+ *   users     user bytes || 0x00 || id -> "" (contexts per user, for the cap)
+ *
+ * Record, little-endian:
+ *   u16 version (1), u8 endpoint, u8 reserved,
+ *   16  sequence token,
+ *   u64 created_ms, u64 expires_ms, u64 generation,
+ *   u64 events_posted, u64 events_delivered,
+ *   mark busy, mark wait   (each: u32 pid, u64 process nonce, u64 token,
+ *                           u64 since_ms; pid 0 = free),
+ *   u16 user_len, u32 state_len, user bytes, state bytes.
+ *
+ * The environment is opened with MDB_NOSYNC: a context is disposable (the
+ * client reconnects), so a commit need not wait for the disk; a process crash
+ * loses nothing (the pages are in the kernel), and a store damaged by a
+ * system crash is moved aside and recreated at the next start.
+ */
+#include "mh_session.h"
+#include "mh_log.h"
+#include "mh_wire.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <apr_file_io.h>
+#include <apr_hash.h>
+#include <apr_ring.h>
+#include <apr_strings.h>
+#include <apr_thread_mutex.h>
+#include <apr_general.h>
+#include <lmdb.h>
+
+#define SCHEMA_VERSION 1u
+#define RECORD_VERSION 1u
+#define MARK_LEN 28
+#define RECORD_FIXED_LEN (4 + 16 + 5 * 8 + 2 * MARK_LEN + 2 + 4)
+#define SWEEP_INTERVAL_MS 30000u
+#define SWEEP_BUDGET 64u
+#define STATE_MAX (64u * 1024 * 1024)
+
+typedef struct mark {
+    uint32_t pid;
+    uint64_t nonce;
+    uint64_t token;
+    uint64_t since_ms;
+} mark;
+
+typedef struct record {
+    unsigned version;
+    unsigned endpoint;
+    unsigned char seq[MH_SESSION_ID_LEN];
+    uint64_t created_ms, expires_ms, generation;
+    uint64_t events_posted, events_delivered;
+    mark busy, wait;
+    const char *user;
+    size_t user_len;
+    const unsigned char *state;
+    size_t state_len;
+} record;
+
+typedef struct cache_entry cache_entry;
+struct cache_entry {
+    APR_RING_ENTRY(cache_entry) link;
+    unsigned char id[MH_SESSION_ID_LEN];
+    uint64_t generation;
+    apr_pool_t *pool;
+    void *state;
+};
+APR_RING_HEAD(cache_ring, cache_entry);
+
+struct mh_session_store {
+    MDB_env *env;
+    MDB_dbi dbi_meta, dbi_sessions, dbi_expiry, dbi_users;
+    apr_pool_t *pool;
+    mh_session_store_config cfg;
+    unsigned char guid[16];
+    uint32_t pid;
+    uint64_t nonce;
+#if APR_HAS_THREADS
+    apr_thread_mutex_t *mutex; /* guards the cache and the counters */
+#endif
+    apr_hash_t *cache;            /* id -> cache_entry */
+    struct cache_ring lru;        /* most recently used first */
+    unsigned cache_count;
+    cache_entry *free_entries;    /* recycled entry structs */
+    uint64_t hits, misses;
+};
+
+/* ---------------------------------------------------------------- utils */
+
+const char *mh_ss_status_name(mh_ss_status st)
+{
+    switch (st) {
+    case MH_SS_OK: return "ok";
+    case MH_SS_NOT_FOUND: return "not found";
+    case MH_SS_EXPIRED: return "expired";
+    case MH_SS_WRONG_USER: return "bound to another user";
+    case MH_SS_WRONG_ENDPOINT: return "context of another endpoint";
+    case MH_SS_BUSY: return "busy";
+    case MH_SS_BAD_SEQUENCE: return "stale sequence";
+    case MH_SS_REJECTED: return "wait already outstanding";
+    case MH_SS_GONE: return "gone";
+    case MH_SS_ERROR: return "store error";
+    }
+    return "?";
+}
+
+static uint64_t to_ms(apr_time_t t)
+{
+    return t > 0 ? (uint64_t)(t / 1000) : 0;
+}
+
+static void lock(mh_session_store *st)
+{
+#if APR_HAS_THREADS
+    apr_thread_mutex_lock(st->mutex);
+#endif
+}
+
+static void unlock(mh_session_store *st)
+{
+#if APR_HAS_THREADS
+    apr_thread_mutex_unlock(st->mutex);
+#endif
+}
+
+static uint64_t random_u64(void)
+{
+    uint64_t v = 0;
+    if (apr_generate_random_bytes((unsigned char *)&v, sizeof(v)) != APR_SUCCESS)
+        abort(); /* no entropy: nothing safe to hand out */
+    return v;
+}
+
+static void random_id(unsigned char *out)
+{
+    if (apr_generate_random_bytes(out, MH_SESSION_ID_LEN) != APR_SUCCESS)
+        abort();
+}
+
+static void hex_id(const unsigned char *id, char out[2 * MH_SESSION_ID_LEN + 1])
+{
+    mh_hex_encode(id, MH_SESSION_ID_LEN, out);
+}
+
+/* Logs an LMDB failure; every caller turns it into MH_SS_ERROR. */
+static mh_ss_status lmdb_fail(const char *what, int rc)
+{
+    if (rc == MDB_MAP_FULL)
+        mh_log(MH_LOG_ERR,
+               MHLOGNO(00101) "session store full during %s: raise "
+               "MapiHttpSessionStoreSize", what);
+    else
+        mh_log(MH_LOG_ERR, MHLOGNO(00102) "session store: %s failed: %s",
+               what, mdb_strerror(rc));
+    return MH_SS_ERROR;
+}
+
+static int txn_begin(mh_session_store *st, unsigned flags, MDB_txn **txn)
+{
+    int rc = mdb_txn_begin(st->env, NULL, flags, txn);
+    if (rc == MDB_READERS_FULL) {
+        int dead = 0;
+        mdb_reader_check(st->env, &dead);
+        rc = mdb_txn_begin(st->env, NULL, flags, txn);
+    }
+    if (rc == MDB_MAP_RESIZED) {
+        /* another process grew the map: adopt its size */
+        mdb_env_set_mapsize(st->env, 0);
+        rc = mdb_txn_begin(st->env, NULL, flags, txn);
+    }
+    return rc;
+}
+
+/* --------------------------------------------------------------- record */
+
+static void put_mark(unsigned char *p, const mark *m)
+{
+    mh_put_u32(p, m->pid);
+    mh_put_u32(p + 4, (uint32_t)m->nonce);
+    mh_put_u32(p + 8, (uint32_t)(m->nonce >> 32));
+    mh_put_u32(p + 12, (uint32_t)m->token);
+    mh_put_u32(p + 16, (uint32_t)(m->token >> 32));
+    mh_put_u32(p + 20, (uint32_t)m->since_ms);
+    mh_put_u32(p + 24, (uint32_t)(m->since_ms >> 32));
+}
+
+static void rd_mark(mh_rd *rd, mark *m)
+{
+    m->pid = mh_rd_u32(rd);
+    m->nonce = mh_rd_u64(rd);
+    m->token = mh_rd_u64(rd);
+    m->since_ms = mh_rd_u64(rd);
+}
+
+static int record_decode(const MDB_val *v, record *r)
+{
+    mh_rd rd;
+    mh_rd_init(&rd, v->mv_data, v->mv_size);
+    r->version = mh_rd_u16(&rd);
+    r->endpoint = mh_rd_u8(&rd);
+    mh_rd_u8(&rd);
+    mh_rd_copy(&rd, r->seq, MH_SESSION_ID_LEN);
+    r->created_ms = mh_rd_u64(&rd);
+    r->expires_ms = mh_rd_u64(&rd);
+    r->generation = mh_rd_u64(&rd);
+    r->events_posted = mh_rd_u64(&rd);
+    r->events_delivered = mh_rd_u64(&rd);
+    rd_mark(&rd, &r->busy);
+    rd_mark(&rd, &r->wait);
+    r->user_len = mh_rd_u16(&rd);
+    r->state_len = mh_rd_u32(&rd);
+    r->user = (const char *)mh_rd_bytes(&rd, r->user_len);
+    r->state = mh_rd_bytes(&rd, r->state_len);
+    mh_rd_expect_end(&rd);
+    if (rd.err || r->version != RECORD_VERSION ||
+        (r->endpoint != MH_EP_EMSMDB && r->endpoint != MH_EP_NSPI) ||
+        r->user_len == 0 || r->user_len > MH_SESSION_USER_MAX ||
+        memchr(r->user, 0, r->user_len))
+        return -1;
+    return 0;
+}
+
+/* Encodes into a malloc'd buffer (the caller frees). */
+static unsigned char *record_encode(const record *r, size_t *len_r)
+{
+    size_t len = RECORD_FIXED_LEN + r->user_len + r->state_len;
+    unsigned char *b = malloc(len), *p = b;
+    if (!b)
+        return NULL;
+    mh_put_u16(p, RECORD_VERSION);
+    p[2] = (unsigned char)r->endpoint;
+    p[3] = 0;
+    p += 4;
+    memcpy(p, r->seq, MH_SESSION_ID_LEN);
+    p += MH_SESSION_ID_LEN;
+    const uint64_t nums[5] = {r->created_ms, r->expires_ms, r->generation,
+                              r->events_posted, r->events_delivered};
+    for (int i = 0; i < 5; i++, p += 8) {
+        mh_put_u32(p, (uint32_t)nums[i]);
+        mh_put_u32(p + 4, (uint32_t)(nums[i] >> 32));
+    }
+    put_mark(p, &r->busy);
+    p += MARK_LEN;
+    put_mark(p, &r->wait);
+    p += MARK_LEN;
+    mh_put_u16(p, (uint16_t)r->user_len);
+    mh_put_u32(p + 2, (uint32_t)r->state_len);
+    p += 6;
+    memcpy(p, r->user, r->user_len);
+    p += r->user_len;
+    if (r->state_len)
+        memcpy(p, r->state, r->state_len);
+    *len_r = len;
+    return b;
+}
+
+static int mark_live(const mh_session_store *st, const mark *m, uint64_t now_ms,
+                     apr_interval_time_t stale_after)
+{
+    if (m->pid == 0)
+        return 0;
+    if (now_ms >= m->since_ms + to_ms(stale_after))
+        return 0;
+    if (m->pid == st->pid)
+        return m->nonce == st->nonce; /* else: an earlier process, same pid */
+    if (kill((pid_t)m->pid, 0) == -1 && errno == ESRCH)
+        return 0;
+    return 1;
+}
+
+static int mark_is(const mark *m, const mh_session_owner *o)
+{
+    return m->pid == o->pid && m->nonce == o->process_nonce &&
+           m->token == o->token;
+}
+
+static void mark_set(mark *m, const mh_session_owner *o, uint64_t now_ms)
+{
+    m->pid = o->pid;
+    m->nonce = o->process_nonce;
+    m->token = o->token;
+    m->since_ms = now_ms;
+}
+
+static int user_eq(const record *r, const char *user)
+{
+    size_t n = strlen(user);
+    return n == r->user_len && memcmp(r->user, user, n) == 0;
+}
+
+/* ---------------------------------------------------------- index keys */
+
+static void expiry_key(unsigned char k[8 + MH_SESSION_ID_LEN], uint64_t expires_ms,
+                       const unsigned char *id)
+{
+    mh_put_u64_be(k, expires_ms);
+    memcpy(k + 8, id, MH_SESSION_ID_LEN);
+}
+
+/* user || 0 || id; buffer of MH_SESSION_USER_MAX + 1 + 16 bytes */
+static size_t user_key(unsigned char *k, const char *user, size_t user_len,
+                       const unsigned char *id)
+{
+    memcpy(k, user, user_len);
+    k[user_len] = 0;
+    memcpy(k + user_len + 1, id, MH_SESSION_ID_LEN);
+    return user_len + 1 + MH_SESSION_ID_LEN;
+}
+
+static int del_ignore_missing(MDB_txn *txn, MDB_dbi dbi, void *k, size_t klen)
+{
+    MDB_val key = {klen, k};
+    int rc = mdb_del(txn, dbi, &key, NULL);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Writes a record and moves its expiry-index entry when expiry changed. */
+static int record_put(mh_session_store *st, MDB_txn *txn, const unsigned char *id,
+                      const record *r, uint64_t old_expires_ms, int is_new)
+{
+    size_t len;
+    unsigned char *buf = record_encode(r, &len);
+    if (!buf)
+        return ENOMEM;
+    MDB_val key = {MH_SESSION_ID_LEN, (void *)id}, val = {len, buf};
+    int rc = mdb_put(txn, st->dbi_sessions, &key, &val, 0);
+    free(buf);
+    if (rc)
+        return rc;
+    if (is_new || old_expires_ms != r->expires_ms) {
+        unsigned char ek[8 + MH_SESSION_ID_LEN];
+        if (!is_new) {
+            expiry_key(ek, old_expires_ms, id);
+            if ((rc = del_ignore_missing(txn, st->dbi_expiry, ek, sizeof(ek))))
+                return rc;
+        }
+        expiry_key(ek, r->expires_ms, id);
+        MDB_val k2 = {sizeof(ek), ek}, empty = {0, ""};
+        if ((rc = mdb_put(txn, st->dbi_expiry, &k2, &empty, 0)))
+            return rc;
+    }
+    return 0;
+}
+
+/* Deletes a session and its index entries. */
+static int record_del(mh_session_store *st, MDB_txn *txn, const unsigned char *id,
+                      const record *r)
+{
+    unsigned char ek[8 + MH_SESSION_ID_LEN];
+    unsigned char uk[MH_SESSION_USER_MAX + 1 + MH_SESSION_ID_LEN];
+    int rc;
+    if ((rc = del_ignore_missing(txn, st->dbi_sessions, (void *)id, MH_SESSION_ID_LEN)))
+        return rc;
+    expiry_key(ek, r->expires_ms, id);
+    if ((rc = del_ignore_missing(txn, st->dbi_expiry, ek, sizeof(ek))))
+        return rc;
+    size_t uklen = user_key(uk, r->user, r->user_len, id);
+    return del_ignore_missing(txn, st->dbi_users, uk, uklen);
+}
+
+/*
+ * Loads a record.  A record that does not decode is removed (with whatever
+ * index entries can still be found) and reported as not found.
+ */
+static int record_get(mh_session_store *st, MDB_txn *txn, const unsigned char *id,
+                      record *r, int *found_r)
+{
+    MDB_val key = {MH_SESSION_ID_LEN, (void *)id}, val;
+    int rc = mdb_get(txn, st->dbi_sessions, &key, &val);
+    *found_r = 0;
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    if (record_decode(&val, r) != 0) {
+        char hex[2 * MH_SESSION_ID_LEN + 1];
+        hex_id(id, hex);
+        mh_log(MH_LOG_WARNING,
+               MHLOGNO(00103) "session store: record %s is damaged; removed", hex);
+        return del_ignore_missing(txn, st->dbi_sessions, (void *)id, MH_SESSION_ID_LEN);
+    }
+    *found_r = 1;
+    return 0;
+}
+
+/* Common checks for a request naming a session.  Deletes an expired one. */
+static mh_ss_status check_session(mh_session_store *st, MDB_txn *txn,
+                                  const unsigned char *id, const record *r,
+                                  mh_endpoint ep, const char *user,
+                                  uint64_t now_ms, int *rc_r)
+{
+    *rc_r = 0;
+    if (!user_eq(r, user))
+        return MH_SS_WRONG_USER;
+    if (r->endpoint != (unsigned)ep)
+        return MH_SS_WRONG_ENDPOINT;
+    if (now_ms >= r->expires_ms &&
+        !mark_live(st, &r->busy, now_ms, st->cfg.busy_stale_after) &&
+        !mark_live(st, &r->wait, now_ms, st->cfg.wait_stale_after)) {
+        *rc_r = record_del(st, txn, id, r);
+        return MH_SS_EXPIRED;
+    }
+    return MH_SS_OK;
+}
+
+/* ---------------------------------------------------------------- sweep */
+
+static int sweep_txn(mh_session_store *st, MDB_txn *txn, uint64_t now_ms,
+                     unsigned budget, unsigned *removed_r)
+{
+    MDB_cursor *cur;
+    MDB_val k, v;
+    unsigned removed = 0, looked = 0;
+    int rc = mdb_cursor_open(txn, st->dbi_expiry, &cur);
+    if (rc)
+        return rc;
+    /* collect first, delete after: deleting under a cursor is fiddly */
+    unsigned char ids[SWEEP_BUDGET][MH_SESSION_ID_LEN];
+    unsigned n = 0;
+    if (budget > SWEEP_BUDGET)
+        budget = SWEEP_BUDGET;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && looked < budget;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), looked++) {
+        if (k.mv_size != 8 + MH_SESSION_ID_LEN)
+            continue;
+        if (mh_get_u64_be(k.mv_data) > now_ms)
+            break;
+        memcpy(ids[n++], (unsigned char *)k.mv_data + 8, MH_SESSION_ID_LEN);
+    }
+    mdb_cursor_close(cur);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    for (unsigned i = 0; i < n; i++) {
+        record r;
+        int found;
+        if ((rc = record_get(st, txn, ids[i], &r, &found)))
+            return rc;
+        if (!found) {
+            /* orphaned index entry: find and drop it */
+            continue;
+        }
+        if (now_ms < r.expires_ms ||
+            mark_live(st, &r.busy, now_ms, st->cfg.busy_stale_after) ||
+            mark_live(st, &r.wait, now_ms, st->cfg.wait_stale_after))
+            continue;
+        if ((rc = record_del(st, txn, ids[i], &r)))
+            return rc;
+        removed++;
+    }
+    if (removed_r)
+        *removed_r = removed;
+    return 0;
+}
+
+/* Sweeps when due (one process per interval does it: the due time is in the
+ * store). */
+static int maybe_sweep(mh_session_store *st, MDB_txn *txn, uint64_t now_ms)
+{
+    MDB_val k = {5, "sweep"}, v;
+    int rc = mdb_get(txn, st->dbi_meta, &k, &v);
+    if (rc == 0 && v.mv_size == 8 && mh_get_u64_be(v.mv_data) > now_ms)
+        return 0;
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    unsigned removed = 0;
+    if ((rc = sweep_txn(st, txn, now_ms, SWEEP_BUDGET, &removed)))
+        return rc;
+    if (removed)
+        mh_log(MH_LOG_DEBUG, MHLOGNO(00104) "session store: swept %u expired contexts",
+               removed);
+    unsigned char due[8];
+    mh_put_u64_be(due, now_ms + SWEEP_INTERVAL_MS);
+    MDB_val dv = {8, due};
+    return mdb_put(txn, st->dbi_meta, &k, &dv, 0);
+}
+
+mh_ss_status mh_session_sweep(mh_session_store *st, apr_time_t now,
+                              unsigned budget, unsigned *removed_r)
+{
+    MDB_txn *txn = NULL;
+    int rc = txn_begin(st, 0, &txn);
+    if (rc)
+        return lmdb_fail("sweep", rc);
+    rc = sweep_txn(st, txn, to_ms(now), budget, removed_r);
+    if (rc == 0) {
+        rc = mdb_txn_commit(txn);
+        txn = NULL;
+    }
+    if (txn)
+        mdb_txn_abort(txn);
+    return rc ? lmdb_fail("sweep", rc) : MH_SS_OK;
+}
+
+/* ---------------------------------------------------------------- cache */
+
+static void cache_drop_locked(mh_session_store *st, cache_entry *e)
+{
+    apr_hash_set(st->cache, e->id, MH_SESSION_ID_LEN, NULL);
+    APR_RING_REMOVE(e, link);
+    st->cache_count--;
+    apr_pool_destroy(e->pool);
+    e->pool = NULL;
+    e->state = NULL;
+    APR_RING_NEXT(e, link) = st->free_entries;
+    st->free_entries = e;
+}
+
+/* Takes the cached state of id if it is of `generation` (a hit); drops a
+ * stale entry. */
+static int cache_take(mh_session_store *st, const unsigned char *id,
+                      uint64_t generation, apr_pool_t **pool_r, void **state_r)
+{
+    int hit = 0;
+    lock(st);
+    cache_entry *e = apr_hash_get(st->cache, id, MH_SESSION_ID_LEN);
+    if (e && e->generation == generation) {
+        *pool_r = e->pool;
+        *state_r = e->state;
+        e->pool = NULL;
+        apr_hash_set(st->cache, e->id, MH_SESSION_ID_LEN, NULL);
+        APR_RING_REMOVE(e, link);
+        st->cache_count--;
+        APR_RING_NEXT(e, link) = st->free_entries;
+        st->free_entries = e;
+        hit = 1;
+        st->hits++;
+    } else {
+        if (e)
+            cache_drop_locked(st, e);
+        st->misses++;
+    }
+    unlock(st);
+    return hit;
+}
+
+static void cache_put(mh_session_store *st, const unsigned char *id,
+                      uint64_t generation, apr_pool_t *pool, void *state)
+{
+    if (st->cfg.cache_entries == 0) {
+        apr_pool_destroy(pool);
+        return;
+    }
+    lock(st);
+    cache_entry *e = apr_hash_get(st->cache, id, MH_SESSION_ID_LEN);
+    if (e)
+        cache_drop_locked(st, e);
+    while (st->cache_count >= st->cfg.cache_entries)
+        cache_drop_locked(st, APR_RING_LAST(&st->lru));
+    if (st->free_entries) {
+        e = st->free_entries;
+        st->free_entries = APR_RING_NEXT(e, link);
+    } else {
+        e = apr_pcalloc(st->pool, sizeof(*e));
+    }
+    memcpy(e->id, id, MH_SESSION_ID_LEN);
+    e->generation = generation;
+    e->pool = pool;
+    e->state = state;
+    APR_RING_INSERT_HEAD(&st->lru, e, cache_entry, link);
+    apr_hash_set(st->cache, e->id, MH_SESSION_ID_LEN, e);
+    st->cache_count++;
+    unlock(st);
+}
+
+static void cache_forget(mh_session_store *st, const unsigned char *id)
+{
+    lock(st);
+    cache_entry *e = apr_hash_get(st->cache, id, MH_SESSION_ID_LEN);
+    if (e)
+        cache_drop_locked(st, e);
+    unlock(st);
+}
+
+void mh_session_cache_stats_get(mh_session_store *st, mh_session_cache_stats *s)
+{
+    lock(st);
+    s->hits = st->hits;
+    s->misses = st->misses;
+    s->entries = st->cache_count;
+    unlock(st);
+}
+
+/* ------------------------------------------------------------ open/close */
+
+void mh_session_store_config_default(mh_session_store_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->map_size = (size_t)1024 * 1024 * 1024;
+    cfg->max_readers = 1024;
+    cfg->cache_entries = 1024;
+    cfg->busy_stale_after = apr_time_from_sec(600);
+    cfg->wait_stale_after = apr_time_from_sec(3600 + 60);
+}
+
+static apr_status_t store_cleanup(void *data)
+{
+    mh_session_store *st = data;
+    if (st->env) {
+        mdb_env_close(st->env);
+        st->env = NULL;
+    }
+    /* cached pools are unmanaged: destroy them explicitly */
+    while (!APR_RING_EMPTY(&st->lru, cache_entry, link)) {
+        cache_entry *e = APR_RING_FIRST(&st->lru);
+        APR_RING_REMOVE(e, link);
+        apr_pool_destroy(e->pool);
+    }
+    st->cache_count = 0;
+    return APR_SUCCESS;
+}
+
+void mh_session_store_close(mh_session_store *st)
+{
+    apr_pool_cleanup_run(st->pool, st, store_cleanup);
+}
+
+static int is_damage(int rc)
+{
+    return rc == MDB_CORRUPTED || rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH ||
+           rc == MDB_PAGE_NOTFOUND || rc == MDB_BAD_TXN;
+}
+
+/* Opens the environment and the databases; checks the schema.
+ * *wrong_schema_r is set when the store holds another schema version. */
+static int open_env(mh_session_store *st, int create, int *wrong_schema_r)
+{
+    MDB_txn *txn = NULL;
+    int rc;
+    *wrong_schema_r = 0;
+    if ((rc = mdb_env_create(&st->env)))
+        return rc;
+    mdb_env_set_maxdbs(st->env, 8);
+    mdb_env_set_mapsize(st->env, st->cfg.map_size);
+    mdb_env_set_maxreaders(st->env, st->cfg.max_readers);
+    if ((rc = mdb_env_open(st->env, st->cfg.path, MDB_NOSYNC | MDB_NOTLS, 0600)))
+        goto out;
+    int dead = 0;
+    mdb_reader_check(st->env, &dead);
+    if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)))
+        goto out;
+    unsigned dflags = create ? MDB_CREATE : 0;
+    if ((rc = mdb_dbi_open(txn, "meta", dflags, &st->dbi_meta)) ||
+        (rc = mdb_dbi_open(txn, "sessions", dflags, &st->dbi_sessions)) ||
+        (rc = mdb_dbi_open(txn, "expiry", dflags, &st->dbi_expiry)) ||
+        (rc = mdb_dbi_open(txn, "users", dflags, &st->dbi_users)))
+        goto out;
+    MDB_val k = {6, "schema"}, v;
+    rc = mdb_get(txn, st->dbi_meta, &k, &v);
+    if (rc == MDB_NOTFOUND && create) {
+        unsigned char sv[4];
+        mh_put_u32(sv, SCHEMA_VERSION);
+        MDB_val nv = {4, sv};
+        if ((rc = mdb_put(txn, st->dbi_meta, &k, &nv, 0)))
+            goto out;
+    } else if (rc) {
+        goto out;
+    } else if (v.mv_size != 4 || mh_get_u32(v.mv_data) != SCHEMA_VERSION) {
+        *wrong_schema_r = 1;
+        rc = MDB_INCOMPATIBLE;
+        goto out;
+    }
+    MDB_val gk = {4, "guid"}, gv;
+    rc = mdb_get(txn, st->dbi_meta, &gk, &gv);
+    if (rc == MDB_NOTFOUND && create) {
+        random_id(st->guid);
+        MDB_val nv = {16, st->guid};
+        if ((rc = mdb_put(txn, st->dbi_meta, &gk, &nv, 0)))
+            goto out;
+    } else if (rc) {
+        goto out;
+    } else if (gv.mv_size == 16) {
+        memcpy(st->guid, gv.mv_data, 16);
+    } else {
+        rc = MDB_CORRUPTED;
+        goto out;
+    }
+    rc = mdb_txn_commit(txn);
+    txn = NULL;
+out:
+    if (txn)
+        mdb_txn_abort(txn);
+    if (rc && st->env) {
+        mdb_env_close(st->env);
+        st->env = NULL;
+    }
+    return rc;
+}
+
+apr_status_t mh_session_store_open(const mh_session_store_config *cfg, int create,
+                                   apr_pool_t *pool, mh_session_store **store_r,
+                                   const char **errmsg_r)
+{
+    int major, minor, patch;
+    mdb_version(&major, &minor, &patch);
+    if (major != MDB_VERSION_MAJOR || minor != MDB_VERSION_MINOR) {
+        *errmsg_r = apr_psprintf(pool,
+                                 "liblmdb %d.%d.%d is loaded but %d.%d.x was "
+                                 "built against; rebuild mod_mapihttp",
+                                 major, minor, patch, MDB_VERSION_MAJOR,
+                                 MDB_VERSION_MINOR);
+        return APR_EGENERAL;
+    }
+    if (!cfg->path || !*cfg->path) {
+        *errmsg_r = "no session store directory configured";
+        return APR_EINVAL;
+    }
+    mh_session_store *st = apr_pcalloc(pool, sizeof(*st));
+    st->pool = pool;
+    st->cfg = *cfg;
+    st->cfg.path = apr_pstrdup(pool, cfg->path);
+    st->pid = (uint32_t)getpid();
+    st->nonce = random_u64();
+    st->cache = apr_hash_make(pool);
+    APR_RING_INIT(&st->lru, cache_entry, link);
+#if APR_HAS_THREADS
+    apr_thread_mutex_create(&st->mutex, APR_THREAD_MUTEX_DEFAULT, pool);
+#endif
+    if (create) {
+        apr_status_t rv = apr_dir_make_recursive(st->cfg.path, APR_FPROT_OS_DEFAULT & 0700, pool);
+        if (rv != APR_SUCCESS) {
+            char buf[120];
+            *errmsg_r = apr_psprintf(pool, "cannot create session store directory %s: %s",
+                                     st->cfg.path, apr_strerror(rv, buf, sizeof(buf)));
+            return rv;
+        }
+    }
+    int wrong_schema = 0;
+    int rc = open_env(st, create, &wrong_schema);
+    if (rc && create && (wrong_schema || is_damage(rc))) {
+        /* contexts are disposable: keep the old files for inspection and
+         * start afresh */
+        const char *stamp = apr_psprintf(pool, "%" APR_TIME_T_FMT, apr_time_sec(apr_time_now()));
+        const char *names[] = {"data.mdb", "lock.mdb"};
+        for (int i = 0; i < 2; i++) {
+            const char *from = apr_pstrcat(pool, st->cfg.path, "/", names[i], NULL);
+            const char *to = apr_pstrcat(pool, from, ".bad-", stamp, NULL);
+            apr_file_rename(from, to, pool);
+        }
+        mh_log(MH_LOG_WARNING,
+               MHLOGNO(00105) "session store %s was %s (%s); moved aside as "
+               "*.bad-%s and recreated: clients reconnect",
+               st->cfg.path, wrong_schema ? "of another schema version" : "damaged",
+               mdb_strerror(rc), stamp);
+        rc = open_env(st, create, &wrong_schema);
+    }
+    if (rc) {
+        *errmsg_r = apr_psprintf(pool, "cannot open session store %s: %s%s",
+                                 st->cfg.path, mdb_strerror(rc),
+                                 rc == EACCES ? " (check the directory's owner: "
+                                                "the httpd user must write it)"
+                                              : "");
+        return APR_EGENERAL;
+    }
+    apr_pool_cleanup_register(pool, st, store_cleanup, apr_pool_cleanup_null);
+    *store_r = st;
+    return APR_SUCCESS;
+}
+
+apr_status_t mh_session_store_chown(const char *path, long uid, long gid,
+                                    const char **errmsg_r)
+{
+    static const char *const names[] = {"", "/data.mdb", "/lock.mdb"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        char file[4096];
+        snprintf(file, sizeof(file), "%s%s", path, names[i]);
+        if (chown(file, (uid_t)uid, (gid_t)gid) != 0) {
+            static __thread char msg[4200];
+            snprintf(msg, sizeof(msg), "cannot chown %s: %s", file, strerror(errno));
+            *errmsg_r = msg;
+            return APR_FROM_OS_ERROR(errno);
+        }
+    }
+    return APR_SUCCESS;
+}
+
+const unsigned char *mh_session_store_guid(const mh_session_store *st)
+{
+    return st->guid;
+}
+
+void mh_session_owner_new(mh_session_store *st, mh_session_owner *o)
+{
+    o->pid = st->pid;
+    o->process_nonce = st->nonce;
+    o->token = random_u64();
+}
+
+/* ----------------------------------------------------------- operations */
+
+mh_ss_status mh_session_create(mh_session_store *st, mh_endpoint ep, const char *user,
+                               const void *state, size_t state_len, apr_time_t now,
+                               apr_interval_time_t idle, unsigned max_per_user,
+                               unsigned char id_r[MH_SESSION_ID_LEN],
+                               unsigned char seq_r[MH_SESSION_ID_LEN],
+                               unsigned *evicted_r)
+{
+    size_t user_len = strlen(user);
+    uint64_t now_ms = to_ms(now);
+    unsigned evicted = 0;
+    MDB_txn *txn = NULL;
+    MDB_cursor *cur = NULL;
+    int rc;
+    if (user_len == 0 || user_len > MH_SESSION_USER_MAX || state_len > STATE_MAX)
+        return MH_SS_ERROR;
+    if ((rc = txn_begin(st, 0, &txn)))
+        return lmdb_fail("create", rc);
+    if ((rc = maybe_sweep(st, txn, now_ms)))
+        goto fail;
+
+    /* Enforce the per-user cap: drop expired contexts, then the least
+     * recently used ones (smallest expiry = longest idle). */
+    for (;;) {
+        unsigned char prefix[MH_SESSION_USER_MAX + 1];
+        memcpy(prefix, user, user_len);
+        prefix[user_len] = 0;
+        MDB_val k = {user_len + 1, prefix}, v;
+        unsigned count = 0;
+        unsigned char lru_id[MH_SESSION_ID_LEN];
+        uint64_t lru_expires = UINT64_MAX;
+        unsigned char expired_id[MH_SESSION_ID_LEN];
+        int have_expired = 0;
+        if ((rc = mdb_cursor_open(txn, st->dbi_users, &cur)))
+            goto fail;
+        for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+            if (k.mv_size != user_len + 1 + MH_SESSION_ID_LEN ||
+                memcmp(k.mv_data, prefix, user_len + 1) != 0)
+                break;
+            const unsigned char *sid = (const unsigned char *)k.mv_data + user_len + 1;
+            record r;
+            int found;
+            MDB_val sk = {MH_SESSION_ID_LEN, (void *)sid}, sv;
+            found = mdb_get(txn, st->dbi_sessions, &sk, &sv) == 0 &&
+                    record_decode(&sv, &r) == 0;
+            if (!found || (now_ms >= r.expires_ms &&
+                           !mark_live(st, &r.busy, now_ms, st->cfg.busy_stale_after) &&
+                           !mark_live(st, &r.wait, now_ms, st->cfg.wait_stale_after))) {
+                memcpy(expired_id, sid, MH_SESSION_ID_LEN);
+                have_expired = 1;
+                break;
+            }
+            count++;
+            if (r.expires_ms < lru_expires) {
+                lru_expires = r.expires_ms;
+                memcpy(lru_id, sid, MH_SESSION_ID_LEN);
+            }
+        }
+        mdb_cursor_close(cur);
+        cur = NULL;
+        if (rc && rc != MDB_NOTFOUND)
+            goto fail;
+        rc = 0;
+        const unsigned char *victim = NULL;
+        if (have_expired)
+            victim = expired_id;
+        else if (count >= max_per_user && count > 0)
+            victim = lru_id;
+        if (!victim)
+            break;
+        record r;
+        int found;
+        if ((rc = record_get(st, txn, victim, &r, &found)))
+            goto fail;
+        if (found) {
+            if ((rc = record_del(st, txn, victim, &r)))
+                goto fail;
+        } else {
+            unsigned char uk[MH_SESSION_USER_MAX + 1 + MH_SESSION_ID_LEN];
+            size_t uklen = user_key(uk, user, user_len, victim);
+            if ((rc = del_ignore_missing(txn, st->dbi_users, uk, uklen)))
+                goto fail;
+        }
+        if (!have_expired) {
+            evicted++;
+            char hex[2 * MH_SESSION_ID_LEN + 1];
+            hex_id(victim, hex);
+            mh_log(MH_LOG_INFO,
+                   MHLOGNO(00106) "user %s reached %u contexts: least recently "
+                   "used context %s destroyed", user, max_per_user, hex);
+        }
+    }
+
+    record r;
+    memset(&r, 0, sizeof(r));
+    r.version = RECORD_VERSION;
+    r.endpoint = ep;
+    do {
+        random_id(id_r);
+        MDB_val k = {MH_SESSION_ID_LEN, id_r}, v;
+        rc = mdb_get(txn, st->dbi_sessions, &k, &v);
+    } while (rc == 0); /* 2^-128: but never overwrite */
+    if (rc != MDB_NOTFOUND)
+        goto fail;
+    random_id(r.seq);
+    memcpy(seq_r, r.seq, MH_SESSION_ID_LEN);
+    r.created_ms = now_ms;
+    r.expires_ms = now_ms + to_ms(idle);
+    r.generation = 1;
+    r.user = user;
+    r.user_len = user_len;
+    r.state = state;
+    r.state_len = state_len;
+    if ((rc = record_put(st, txn, id_r, &r, 0, 1)))
+        goto fail;
+    unsigned char uk[MH_SESSION_USER_MAX + 1 + MH_SESSION_ID_LEN];
+    size_t uklen = user_key(uk, user, user_len, id_r);
+    MDB_val k = {uklen, uk}, empty = {0, ""};
+    if ((rc = mdb_put(txn, st->dbi_users, &k, &empty, 0)))
+        goto fail;
+    rc = mdb_txn_commit(txn);
+    txn = NULL;
+    if (rc)
+        goto fail;
+    if (evicted_r)
+        *evicted_r = evicted;
+    return MH_SS_OK;
+fail:
+    if (cur)
+        mdb_cursor_close(cur);
+    if (txn)
+        mdb_txn_abort(txn);
+    return lmdb_fail("create", rc);
+}
+
+mh_ss_status mh_session_destroy(mh_session_store *st,
+                                const unsigned char id[MH_SESSION_ID_LEN],
+                                mh_endpoint ep, const char *user)
+{
+    MDB_txn *txn = NULL;
+    record r;
+    int found, rc;
+    mh_ss_status result = MH_SS_OK;
+    if ((rc = txn_begin(st, 0, &txn)))
+        return lmdb_fail("destroy", rc);
+    if ((rc = record_get(st, txn, id, &r, &found)))
+        goto fail;
+    if (!found)
+        result = MH_SS_NOT_FOUND;
+    else if (!user_eq(&r, user))
+        result = MH_SS_WRONG_USER;
+    else if (r.endpoint != (unsigned)ep)
+        result = MH_SS_WRONG_ENDPOINT;
+    else if ((rc = record_del(st, txn, id, &r)))
+        goto fail;
+    rc = mdb_txn_commit(txn);
+    txn = NULL;
+    if (rc)
+        goto fail;
+    cache_forget(st, id);
+    return result;
+fail:
+    if (txn)
+        mdb_txn_abort(txn);
+    return lmdb_fail("destroy", rc);
+}
+
+mh_ss_status mh_session_begin(mh_session_store *st,
+                              const unsigned char id[MH_SESSION_ID_LEN],
+                              mh_endpoint ep, const char *user,
+                              const unsigned char seq[MH_SESSION_ID_LEN],
+                              int take_events, const mh_state_codec *codec,
+                              apr_time_t now, apr_pool_t *pool, mh_session **sess_r)
+{
+    uint64_t now_ms = to_ms(now);
+    MDB_txn *txn = NULL;
+    record r;
+    int found, rc;
+    mh_ss_status result;
+    mh_session *s = apr_pcalloc(pool, sizeof(*s));
+    const unsigned char *state_copy = NULL;
+    size_t state_len = 0;
+
+    if ((rc = txn_begin(st, 0, &txn)))
+        return lmdb_fail("begin", rc);
+    if ((rc = maybe_sweep(st, txn, now_ms)))
+        goto fail;
+    if ((rc = record_get(st, txn, id, &r, &found)))
+        goto fail;
+    if (!found) {
+        result = MH_SS_NOT_FOUND;
+        goto done;
+    }
+    result = check_session(st, txn, id, &r, ep, user, now_ms, &rc);
+    if (rc)
+        goto fail;
+    if (result != MH_SS_OK)
+        goto done;
+    if (mark_live(st, &r.busy, now_ms, st->cfg.busy_stale_after)) {
+        result = MH_SS_BUSY;
+        goto done;
+    }
+    if (memcmp(seq, r.seq, MH_SESSION_ID_LEN) != 0) {
+        result = MH_SS_BAD_SEQUENCE;
+        goto done;
+    }
+    s->store = st;
+    memcpy(s->id, id, MH_SESSION_ID_LEN);
+    s->endpoint = ep;
+    mh_session_owner_new(st, &s->owner);
+    mark_set(&r.busy, &s->owner, now_ms);
+    random_id(r.seq);
+    memcpy(s->sequence, r.seq, MH_SESSION_ID_LEN);
+    s->generation = r.generation;
+    if (take_events)
+        r.events_delivered = r.events_posted;
+    s->events_delivered = r.events_delivered;
+    /* the record's memory belongs to LMDB until commit: copy the state */
+    state_len = r.state_len;
+    state_copy = state_len ? apr_pmemdup(pool, r.state, state_len) : NULL;
+    r.state = state_copy;
+    if ((rc = record_put(st, txn, id, &r, r.expires_ms, 0)))
+        goto fail;
+    result = MH_SS_OK;
+done:
+    rc = mdb_txn_commit(txn);
+    txn = NULL;
+    if (rc)
+        goto fail;
+    if (result != MH_SS_OK)
+        return result;
+
+    if (!cache_take(st, id, s->generation, &s->state_pool, &s->state)) {
+        apr_status_t rv = apr_pool_create_unmanaged_ex(&s->state_pool, NULL, NULL);
+        if (rv == APR_SUCCESS)
+            rv = codec->decode(state_copy, state_len, s->state_pool, &s->state);
+        if (rv != APR_SUCCESS) {
+            char hex[2 * MH_SESSION_ID_LEN + 1];
+            hex_id(id, hex);
+            mh_log(MH_LOG_ERR,
+                   MHLOGNO(00107) "session %s: stored state does not decode; "
+                   "context destroyed", hex);
+            if (s->state_pool)
+                apr_pool_destroy(s->state_pool);
+            s->state_pool = NULL;
+            mh_session_destroy(st, id, ep, user);
+            return MH_SS_NOT_FOUND;
+        }
+    } else {
+        s->from_cache = 1;
+    }
+    *sess_r = s;
+    return MH_SS_OK;
+fail:
+    if (txn)
+        mdb_txn_abort(txn);
+    return lmdb_fail("begin", rc);
+}
+
+mh_ss_status mh_session_end(mh_session *s, const mh_state_codec *codec,
+                            apr_time_t now, apr_interval_time_t idle)
+{
+    mh_session_store *st = s->store;
+    uint64_t now_ms = to_ms(now);
+    MDB_txn *txn = NULL;
+    record r;
+    int found, rc;
+    mh_ss_status result = MH_SS_OK;
+    const void *blob = NULL;
+    size_t blob_len = 0;
+    apr_pool_t *scratch = NULL;
+
+    if (s->state_dirty) {
+        if (apr_pool_create_unmanaged_ex(&scratch, NULL, NULL) != APR_SUCCESS ||
+            codec->encode(s->state, scratch, &blob, &blob_len) != APR_SUCCESS ||
+            blob_len > STATE_MAX) {
+            mh_log(MH_LOG_ERR, MHLOGNO(00108) "session state does not encode; "
+                   "changes of this request are not kept");
+            s->state_dirty = 0;
+            result = MH_SS_ERROR;
+        }
+    }
+    if ((rc = txn_begin(st, 0, &txn))) {
+        lmdb_fail("end", rc);
+        result = MH_SS_ERROR;
+        goto release;
+    }
+    if ((rc = record_get(st, txn, s->id, &r, &found)))
+        goto fail;
+    if (!found || !mark_is(&r.busy, &s->owner)) {
+        result = MH_SS_GONE;
+        goto commit;
+    }
+    uint64_t old_expires = r.expires_ms;
+    memset(&r.busy, 0, sizeof(r.busy));
+    r.expires_ms = now_ms + to_ms(idle);
+    if (s->state_dirty) {
+        r.generation++;
+        r.state = blob;
+        r.state_len = blob_len;
+    }
+    s->generation = r.generation;
+    if ((rc = record_put(st, txn, s->id, &r, old_expires, 0)))
+        goto fail;
+commit:
+    rc = mdb_txn_commit(txn);
+    txn = NULL;
+    if (rc)
+        goto fail;
+    goto release;
+fail:
+    if (txn)
+        mdb_txn_abort(txn);
+    lmdb_fail("end", rc);
+    result = MH_SS_ERROR;
+release:
+    if (scratch)
+        apr_pool_destroy(scratch);
+    if (s->state_pool) {
+        if (result == MH_SS_OK)
+            cache_put(st, s->id, s->generation, s->state_pool, s->state);
+        else
+            apr_pool_destroy(s->state_pool);
+        s->state_pool = NULL;
+        s->state = NULL;
+    }
+    return result;
+}
+
+/* Read-modify-write of one record under the common checks.  `fn` changes
+ * the record; returns a status other than OK to leave it unchanged. */
+typedef mh_ss_status modify_fn(mh_session_store *st, record *r, uint64_t now_ms,
+                               void *baton);
+
+static mh_ss_status modify(mh_session_store *st, const unsigned char *id,
+                           mh_endpoint ep, const char *user, apr_time_t now,
+                           modify_fn *fn, void *baton, const char *what)
+{
+    uint64_t now_ms = to_ms(now);
+    MDB_txn *txn = NULL;
+    record r;
+    int found, rc;
+    mh_ss_status result;
+    if ((rc = txn_begin(st, 0, &txn)))
+        return lmdb_fail(what, rc);
+    if ((rc = record_get(st, txn, id, &r, &found)))
+        goto fail;
+    if (!found) {
+        result = MH_SS_NOT_FOUND;
+        goto commit;
+    }
+    if (user) {
+        result = check_session(st, txn, id, &r, ep, user, now_ms, &rc);
+        if (rc)
+            goto fail;
+        if (result != MH_SS_OK)
+            goto commit;
+    }
+    uint64_t old_expires = r.expires_ms;
+    result = fn(st, &r, now_ms, baton);
+    if (result == MH_SS_OK && (rc = record_put(st, txn, id, &r, old_expires, 0)))
+        goto fail;
+commit:
+    rc = mdb_txn_commit(txn);
+    txn = NULL;
+    if (rc)
+        goto fail;
+    return result;
+fail:
+    if (txn)
+        mdb_txn_abort(txn);
+    return lmdb_fail(what, rc);
+}
+
+static mh_ss_status touch_fn(mh_session_store *st, record *r, uint64_t now_ms,
+                             void *baton)
+{
+    const apr_interval_time_t *idle = baton;
+    uint64_t expires = now_ms + to_ms(*idle);
+    if (expires > r->expires_ms)
+        r->expires_ms = expires;
+    return MH_SS_OK;
+}
+
+mh_ss_status mh_session_touch(mh_session_store *st,
+                              const unsigned char id[MH_SESSION_ID_LEN],
+                              mh_endpoint ep, const char *user, apr_time_t now,
+                              apr_interval_time_t idle)
+{
+    return modify(st, id, ep, user, now, touch_fn, &idle, "touch");
+}
+
+typedef struct wait_baton {
+    const mh_session_owner *owner;
+    int pending;
+    apr_interval_time_t idle;
+} wait_baton;
+
+static mh_ss_status wait_begin_fn(mh_session_store *st, record *r, uint64_t now_ms,
+                                  void *baton)
+{
+    wait_baton *wb = baton;
+    if (mark_live(st, &r->wait, now_ms, st->cfg.wait_stale_after))
+        return MH_SS_REJECTED;
+    mark_set(&r->wait, wb->owner, now_ms);
+    wb->pending = r->events_posted > r->events_delivered;
+    return MH_SS_OK;
+}
+
+mh_ss_status mh_session_wait_begin(mh_session_store *st,
+                                   const unsigned char id[MH_SESSION_ID_LEN],
+                                   mh_endpoint ep, const char *user,
+                                   const mh_session_owner *owner, apr_time_t now,
+                                   int *events_pending_r)
+{
+    wait_baton wb = {owner, 0, 0};
+    mh_ss_status res = modify(st, id, ep, user, now, wait_begin_fn, &wb, "wait");
+    *events_pending_r = wb.pending;
+    return res;
+}
+
+mh_ss_status mh_session_wait_poll(mh_session_store *st,
+                                  const unsigned char id[MH_SESSION_ID_LEN],
+                                  const mh_session_owner *owner, int *events_pending_r)
+{
+    MDB_txn *txn = NULL;
+    record r;
+    int found, rc;
+    mh_ss_status result;
+    *events_pending_r = 0;
+    if ((rc = txn_begin(st, MDB_RDONLY, &txn)))
+        return lmdb_fail("wait poll", rc);
+    MDB_val key = {MH_SESSION_ID_LEN, (void *)id}, val;
+    rc = mdb_get(txn, st->dbi_sessions, &key, &val);
+    found = rc == 0 && record_decode(&val, &r) == 0;
+    if (rc && rc != MDB_NOTFOUND) {
+        mdb_txn_abort(txn);
+        return lmdb_fail("wait poll", rc);
+    }
+    if (!found || !mark_is(&r.wait, owner)) {
+        result = MH_SS_GONE;
+    } else {
+        *events_pending_r = r.events_posted > r.events_delivered;
+        result = MH_SS_OK;
+    }
+    mdb_txn_abort(txn);
+    return result;
+}
+
+static mh_ss_status wait_end_fn(mh_session_store *st, record *r, uint64_t now_ms,
+                                void *baton)
+{
+    wait_baton *wb = baton;
+    if (!mark_is(&r->wait, wb->owner))
+        return MH_SS_GONE;
+    memset(&r->wait, 0, sizeof(r->wait));
+    uint64_t expires = now_ms + to_ms(wb->idle);
+    if (expires > r->expires_ms)
+        r->expires_ms = expires;
+    return MH_SS_OK;
+}
+
+mh_ss_status mh_session_wait_end(mh_session_store *st,
+                                 const unsigned char id[MH_SESSION_ID_LEN],
+                                 const mh_session_owner *owner, apr_time_t now,
+                                 apr_interval_time_t idle)
+{
+    wait_baton wb = {owner, 0, idle};
+    mh_ss_status res = modify(st, id, MH_EP_NONE, NULL, now, wait_end_fn, &wb, "wait end");
+    return res == MH_SS_NOT_FOUND ? MH_SS_GONE : res;
+}
+
+static mh_ss_status post_fn(mh_session_store *st, record *r, uint64_t now_ms,
+                            void *baton)
+{
+    r->events_posted++;
+    return MH_SS_OK;
+}
+
+mh_ss_status mh_session_post_event(mh_session_store *st,
+                                   const unsigned char id[MH_SESSION_ID_LEN])
+{
+    return modify(st, id, MH_EP_NONE, NULL, apr_time_now(), post_fn, NULL, "post event");
+}
+
+mh_ss_status mh_session_get_info(mh_session_store *st,
+                                 const unsigned char id[MH_SESSION_ID_LEN],
+                                 apr_time_t now, mh_session_info *info)
+{
+    MDB_txn *txn = NULL;
+    record r;
+    int rc;
+    uint64_t now_ms = to_ms(now);
+    if ((rc = txn_begin(st, MDB_RDONLY, &txn)))
+        return lmdb_fail("info", rc);
+    MDB_val key = {MH_SESSION_ID_LEN, (void *)id}, val;
+    rc = mdb_get(txn, st->dbi_sessions, &key, &val);
+    if (rc == MDB_NOTFOUND || (rc == 0 && record_decode(&val, &r) != 0)) {
+        mdb_txn_abort(txn);
+        return MH_SS_NOT_FOUND;
+    }
+    if (rc) {
+        mdb_txn_abort(txn);
+        return lmdb_fail("info", rc);
+    }
+    memset(info, 0, sizeof(*info));
+    info->endpoint = (mh_endpoint)r.endpoint;
+    memcpy(info->user, r.user, r.user_len);
+    info->user[r.user_len] = 0;
+    info->created = (apr_time_t)r.created_ms * 1000;
+    info->expires = (apr_time_t)r.expires_ms * 1000;
+    info->generation = r.generation;
+    info->events_posted = r.events_posted;
+    info->events_delivered = r.events_delivered;
+    info->busy = mark_live(st, &r.busy, now_ms, st->cfg.busy_stale_after);
+    info->waiting = mark_live(st, &r.wait, now_ms, st->cfg.wait_stale_after);
+    mdb_txn_abort(txn);
+    return MH_SS_OK;
+}
+
+mh_ss_status mh_session_count(mh_session_store *st, size_t *count_r)
+{
+    MDB_txn *txn = NULL;
+    MDB_stat ms;
+    int rc;
+    if ((rc = txn_begin(st, MDB_RDONLY, &txn)))
+        return lmdb_fail("count", rc);
+    rc = mdb_stat(txn, st->dbi_sessions, &ms);
+    mdb_txn_abort(txn);
+    if (rc)
+        return lmdb_fail("count", rc);
+    *count_r = ms.ms_entries;
+    return MH_SS_OK;
+}

@@ -1,0 +1,109 @@
+/*
+ * mh_unicode.c - UTF-8 <-> UTF-16LE.
+ */
+#include "mh_unicode.h"
+
+#include <stdint.h>
+
+/* Decodes one UTF-8 sequence at *p (before end); advances *p. */
+static uint32_t utf8_next(const unsigned char **pp, const unsigned char *end)
+{
+    const unsigned char *p = *pp;
+    uint32_t c = *p++;
+    int extra;
+    uint32_t min;
+    if (c < 0x80) {
+        *pp = p;
+        return c;
+    } else if ((c & 0xE0) == 0xC0) {
+        extra = 1, c &= 0x1F, min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+        extra = 2, c &= 0x0F, min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+        extra = 3, c &= 0x07, min = 0x10000;
+    } else {
+        *pp = p;
+        return 0xFFFD;
+    }
+    for (int i = 0; i < extra; i++) {
+        if (p >= end || (*p & 0xC0) != 0x80) {
+            *pp = p;
+            return 0xFFFD;
+        }
+        c = (c << 6) | (*p++ & 0x3F);
+    }
+    *pp = p;
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        return 0xFFFD;
+    return c;
+}
+
+void mh_wr_utf16z(mh_wr *wr, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p;
+    while (*end)
+        end++;
+    while (p < end) {
+        uint32_t c = utf8_next(&p, end);
+        if (c >= 0x10000) {
+            c -= 0x10000;
+            mh_wr_u16(wr, (uint16_t)(0xD800 | (c >> 10)));
+            mh_wr_u16(wr, (uint16_t)(0xDC00 | (c & 0x3FF)));
+        } else {
+            mh_wr_u16(wr, (uint16_t)c);
+        }
+    }
+    mh_wr_u16(wr, 0);
+}
+
+static void put_utf8(mh_wr *out, uint32_t c)
+{
+    if (c < 0x80) {
+        mh_wr_u8(out, (uint8_t)c);
+    } else if (c < 0x800) {
+        mh_wr_u8(out, (uint8_t)(0xC0 | (c >> 6)));
+        mh_wr_u8(out, (uint8_t)(0x80 | (c & 0x3F)));
+    } else if (c < 0x10000) {
+        mh_wr_u8(out, (uint8_t)(0xE0 | (c >> 12)));
+        mh_wr_u8(out, (uint8_t)(0x80 | ((c >> 6) & 0x3F)));
+        mh_wr_u8(out, (uint8_t)(0x80 | (c & 0x3F)));
+    } else {
+        mh_wr_u8(out, (uint8_t)(0xF0 | (c >> 18)));
+        mh_wr_u8(out, (uint8_t)(0x80 | ((c >> 12) & 0x3F)));
+        mh_wr_u8(out, (uint8_t)(0x80 | ((c >> 6) & 0x3F)));
+        mh_wr_u8(out, (uint8_t)(0x80 | (c & 0x3F)));
+    }
+}
+
+const char *mh_rd_utf16z(mh_rd *rd, size_t max_units, apr_pool_t *pool)
+{
+    /* find the terminator first, so nothing is allocated for junk */
+    size_t units = 0, avail = mh_rd_left(rd) / 2;
+    const unsigned char *p = rd->p;
+    while (units < avail && units <= max_units && mh_get_u16(p + 2 * units) != 0)
+        units++;
+    if (units >= avail || units > max_units) {
+        rd->err = 1;
+        return NULL;
+    }
+    mh_wr out;
+    mh_wr_init(&out, pool, units + 1);
+    for (size_t i = 0; i < units; i++) {
+        uint32_t c = mh_get_u16(p + 2 * i);
+        if (c >= 0xD800 && c <= 0xDBFF && i + 1 < units) {
+            uint32_t lo = mh_get_u16(p + 2 * (i + 1));
+            if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
+                i++;
+            } else {
+                c = 0xFFFD;
+            }
+        } else if (c >= 0xD800 && c <= 0xDFFF) {
+            c = 0xFFFD;
+        }
+        put_utf8(&out, c);
+    }
+    mh_wr_u8(&out, 0);
+    rd->p += 2 * (units + 1);
+    return (const char *)out.buf;
+}

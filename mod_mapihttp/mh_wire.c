@@ -1,0 +1,178 @@
+/*
+ * mh_wire.c - bounds-checked little-endian reader and pool-backed writer.
+ */
+#include "mh_wire.h"
+
+#include <string.h>
+#include <apr_strings.h>
+
+uint8_t mh_rd_u8(mh_rd *rd)
+{
+    if (!mh_rd_need(rd, 1))
+        return 0;
+    return *rd->p++;
+}
+
+uint16_t mh_rd_u16(mh_rd *rd)
+{
+    if (!mh_rd_need(rd, 2))
+        return 0;
+    uint16_t v = mh_get_u16(rd->p);
+    rd->p += 2;
+    return v;
+}
+
+uint32_t mh_rd_u32(mh_rd *rd)
+{
+    if (!mh_rd_need(rd, 4))
+        return 0;
+    uint32_t v = mh_get_u32(rd->p);
+    rd->p += 4;
+    return v;
+}
+
+uint64_t mh_rd_u64(mh_rd *rd)
+{
+    if (!mh_rd_need(rd, 8))
+        return 0;
+    uint64_t lo = mh_get_u32(rd->p);
+    uint64_t hi = mh_get_u32(rd->p + 4);
+    rd->p += 8;
+    return lo | (hi << 32);
+}
+
+const unsigned char *mh_rd_bytes(mh_rd *rd, size_t n)
+{
+    if (!mh_rd_need(rd, n))
+        return NULL;
+    const unsigned char *r = rd->p;
+    rd->p += n;
+    return r;
+}
+
+void mh_rd_copy(mh_rd *rd, void *dst, size_t n)
+{
+    const unsigned char *src = mh_rd_bytes(rd, n);
+    if (src)
+        memcpy(dst, src, n);
+    else
+        memset(dst, 0, n);
+}
+
+const char *mh_rd_asciiz(mh_rd *rd, size_t max_len, apr_pool_t *pool)
+{
+    if (rd->err)
+        return NULL;
+    size_t avail = (size_t)(rd->end - rd->p);
+    size_t scan = avail < max_len + 1 ? avail : max_len + 1;
+    const unsigned char *nul = memchr(rd->p, 0, scan);
+    if (!nul) {
+        rd->err = 1;
+        return NULL;
+    }
+    size_t n = (size_t)(nul - rd->p);
+    char *s = apr_pstrmemdup(pool, (const char *)rd->p, n);
+    rd->p = nul + 1;
+    return s;
+}
+
+void mh_wr_init(mh_wr *wr, apr_pool_t *pool, size_t initial_cap)
+{
+    wr->pool = pool;
+    wr->cap = initial_cap ? initial_cap : 64;
+    wr->buf = apr_palloc(pool, wr->cap);
+    wr->len = 0;
+}
+
+unsigned char *mh_wr_reserve(mh_wr *wr, size_t n)
+{
+    if (wr->cap - wr->len < n) {
+        size_t ncap = wr->cap * 2;
+        while (ncap - wr->len < n)
+            ncap *= 2;
+        unsigned char *nbuf = apr_palloc(wr->pool, ncap);
+        memcpy(nbuf, wr->buf, wr->len);
+        wr->buf = nbuf;
+        wr->cap = ncap;
+    }
+    unsigned char *r = wr->buf + wr->len;
+    wr->len += n;
+    return r;
+}
+
+void mh_wr_u8(mh_wr *wr, uint8_t v)
+{
+    *mh_wr_reserve(wr, 1) = v;
+}
+
+void mh_wr_u16(mh_wr *wr, uint16_t v)
+{
+    mh_put_u16(mh_wr_reserve(wr, 2), v);
+}
+
+void mh_wr_u32(mh_wr *wr, uint32_t v)
+{
+    mh_put_u32(mh_wr_reserve(wr, 4), v);
+}
+
+void mh_wr_u64(mh_wr *wr, uint64_t v)
+{
+    unsigned char *p = mh_wr_reserve(wr, 8);
+    mh_put_u32(p, (uint32_t)v);
+    mh_put_u32(p + 4, (uint32_t)(v >> 32));
+}
+
+void mh_wr_bytes(mh_wr *wr, const void *data, size_t n)
+{
+    if (n)
+        memcpy(mh_wr_reserve(wr, n), data, n);
+}
+
+void mh_wr_asciiz(mh_wr *wr, const char *s)
+{
+    mh_wr_bytes(wr, s, strlen(s) + 1);
+}
+
+void mh_wr_put_u16_at(mh_wr *wr, size_t off, uint16_t v)
+{
+    mh_put_u16(wr->buf + off, v);
+}
+
+void mh_wr_put_u32_at(mh_wr *wr, size_t off, uint32_t v)
+{
+    mh_put_u32(wr->buf + off, v);
+}
+
+void mh_hex_encode(const unsigned char *in, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int mh_hex_decode(const char *in, size_t in_len, unsigned char *out, size_t n)
+{
+    if (in_len != 2 * n)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        int hi = hexval(in[2 * i]), lo = hexval(in[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        out[i] = (unsigned char)((hi << 4) | lo);
+    }
+    return 0;
+}

@@ -1,0 +1,449 @@
+/*
+ * mod_mapihttp.c - httpd glue: hooks, the handler, and the translation
+ * between request_rec and the httpd-free core (mh_call.h).
+ *
+ * MS-OXCMAPIHTTP over Apache httpd 2.4.  Authentication is httpd's: the
+ * handler requires r->user, set by whatever auth module the administrator
+ * configured, and never looks at credentials itself.
+ */
+#include "mod_mapihttp.h"
+#include "mh_log.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <ap_mpm.h>
+#include <http_core.h>
+#include <http_log.h>
+#include <http_protocol.h>
+#include <http_request.h>
+#include <unixd.h>
+#include <util_filter.h>
+
+#include <apr_poll.h>
+#include <apr_portable.h>
+#include <apr_strings.h>
+
+
+#define MH_HANDLER "mapihttp"
+
+/* ------------------------------------------------------------ logging */
+
+/* The core's log sink: every core message goes to the main server's log. */
+static void log_sink(void *baton, int level, const char *msg)
+{
+    server_rec *s = baton;
+    ap_log_error(APLOG_MARK, level, 0, s, "%s", msg); /* tagged by the core (MHLOGNO) */
+}
+
+/* ---------------------------------------------------------- lifecycle */
+
+static mh_session_store_config store_config(apr_pool_t *p, server_rec *main_s)
+{
+    mh_srv_conf *mc = ap_get_module_config(main_s->module_config, &mapihttp_module);
+    mh_session_store_config cfg;
+    mh_session_store_config_default(&cfg);
+    cfg.path = mh_store_path(p, mc);
+    if (mc->store_size_mb != MH_UNSET)
+        cfg.map_size = (size_t)mc->store_size_mb * 1024 * 1024;
+    /* a wait mark outlives the longest configured wait by a minute */
+    apr_int64_t longest = MH_DEFAULT_WAIT_TIMEOUT_SEC;
+    for (server_rec *s = main_s; s; s = s->next) {
+        mh_srv_conf *c = ap_get_module_config(s->module_config, &mapihttp_module);
+        if (c->wait_timeout_sec != MH_UNSET && c->wait_timeout_sec > longest)
+            longest = c->wait_timeout_sec;
+    }
+    cfg.wait_stale_after = apr_time_from_sec(longest + 60);
+    return cfg;
+}
+
+/* Fills each server's mh_service from its (merged) directives. */
+static void fill_services(server_rec *main_s, mh_session_store *store)
+{
+    for (server_rec *s = main_s; s; s = s->next) {
+        mh_srv_conf *c = ap_get_module_config(s->module_config, &mapihttp_module);
+        mh_service *svc = &c->svc;
+        svc->store = store;
+        svc->idle_timeout = apr_time_from_sec(
+            c->idle_timeout_sec != MH_UNSET ? c->idle_timeout_sec : MH_DEFAULT_IDLE_TIMEOUT_SEC);
+        svc->pending_period = apr_time_from_msec(
+            c->pending_period_ms != MH_UNSET ? c->pending_period_ms : MH_DEFAULT_PENDING_PERIOD_MS);
+        svc->wait_timeout = apr_time_from_sec(
+            c->wait_timeout_sec != MH_UNSET ? c->wait_timeout_sec : MH_DEFAULT_WAIT_TIMEOUT_SEC);
+        svc->wait_poll = apr_time_from_msec(MH_WAIT_POLL_MS);
+        svc->sessions_per_user = (unsigned)(c->sessions_per_user != MH_UNSET
+                                                ? c->sessions_per_user
+                                                : MH_DEFAULT_SESSIONS_PER_USER);
+        svc->max_body = c->max_body != MH_UNSET ? c->max_body : MH_DEFAULT_MAX_BODY;
+    }
+}
+
+/*
+ * Runs in the parent (as root, before children are forked): creates the
+ * session store, so that a store that cannot be made stops httpd with a
+ * clear message, and hands its files to the user the children run as.
+ * The parent closes it again: LMDB must not be used across fork().
+ */
+static int mh_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                          server_rec *s)
+{
+    void *used = NULL;
+    apr_pool_userdata_get(&used, MH_USED_KEY, s->process->pconf);
+    fill_services(s, NULL);
+    if (!used)
+        return OK; /* loaded but not enabled anywhere: no store needed */
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
+        return OK; /* the first of the two configuration passes */
+
+    mh_log_set_sink(log_sink, s, MH_LOG_DEBUG);
+    mh_session_store_config cfg = store_config(ptemp, s);
+    mh_session_store *store = NULL;
+    const char *err = NULL;
+    apr_status_t rv = mh_session_store_open(&cfg, 1, ptemp, &store, &err);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                     MHLOGNO(00001) "mod_mapihttp cannot start: %s "
+                     "(set MapiHttpSessionStore to a writable directory)", err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    mh_session_store_close(store);
+    if (geteuid() == 0) {
+        rv = mh_session_store_chown(cfg.path, (long)ap_unixd_config.user_id,
+                                    (long)ap_unixd_config.group_id, &err);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
+                         MHLOGNO(00002) "mod_mapihttp cannot start: %s", err);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
+                 MHLOGNO(00003) "session store %s ready", cfg.path);
+    return OK;
+}
+
+/* Each child process opens the store for itself. */
+static void mh_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    void *used = NULL;
+    apr_pool_userdata_get(&used, MH_USED_KEY, s->process->pconf);
+    if (!used)
+        return;
+    mh_log_set_sink(log_sink, s, MH_LOG_DEBUG);
+    mh_session_store_config cfg = store_config(pchild, s);
+    mh_session_store *store = NULL;
+    const char *err = NULL;
+    if (mh_session_store_open(&cfg, 0, pchild, &store, &err) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     MHLOGNO(00004) "this process cannot open the session store: %s; "
+                     "MAPI/HTTP requests it gets fail with X-ResponseCode 1", err);
+        store = NULL;
+    }
+    fill_services(s, store);
+}
+
+/* ---------------------------------------------------------- the handler */
+
+static int mh_fixups(request_rec *r)
+{
+    mh_dir_conf *d = ap_get_module_config(r->per_dir_config, &mapihttp_module);
+    if (d->enabled != 1 || !r->uri)
+        return DECLINED;
+    /* everything under /mapi/ is ours: unknown paths answer X-ResponseCode 3 */
+    if (strncasecmp(r->uri, "/mapi/", 6) == 0 || strcasecmp(r->uri, "/mapi") == 0) {
+        r->handler = MH_HANDLER;
+        /* intermediate filters must not hold back PROCESSING/PENDING */
+        apr_table_setn(r->subprocess_env, "no-gzip", "1");
+        apr_table_setn(r->subprocess_env, "no-brotli", "1");
+    }
+    return DECLINED;
+}
+
+typedef struct cookie_join {
+    apr_pool_t *pool;
+    const char *all;
+} cookie_join;
+
+static int join_cookie(void *baton, const char *key, const char *value)
+{
+    cookie_join *j = baton;
+    j->all = j->all ? apr_pstrcat(j->pool, j->all, "; ", value, NULL) : value;
+    return 1;
+}
+
+static void add_header(void *baton, const char *name, const char *value)
+{
+    request_rec *r = baton;
+    apr_table_addn(r->headers_out, name, value);
+}
+
+/*
+ * Reads the request body, at most `limit` bytes.  Returns OK with the body,
+ * HTTP_REQUEST_ENTITY_TOO_LARGE when it is longer, or another status when
+ * reading failed.
+ */
+static int read_body(request_rec *r, apr_off_t limit, char **buf_r, apr_size_t *len_r)
+{
+    int rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK);
+    *buf_r = NULL;
+    *len_r = 0;
+    if (rc != OK)
+        return rc;
+    if (!ap_should_client_block(r))
+        return OK;
+    apr_size_t cap = r->remaining > 0 ? (apr_size_t)r->remaining : 8192, len = 0;
+    if ((apr_off_t)cap > limit)
+        cap = (apr_size_t)limit + 1;
+    char *buf = apr_palloc(r->pool, cap + 1);
+    for (;;) {
+        if (len == cap) {
+            if ((apr_off_t)len > limit)
+                return HTTP_REQUEST_ENTITY_TOO_LARGE;
+            apr_size_t ncap = cap * 2;
+            char *nbuf = apr_palloc(r->pool, ncap + 1);
+            memcpy(nbuf, buf, len);
+            buf = nbuf;
+            cap = ncap;
+        }
+        long n = ap_get_client_block(r, buf + len, cap - len);
+        if (n < 0)
+            return HTTP_BAD_REQUEST;
+        if (n == 0)
+            break;
+        len += (apr_size_t)n;
+        if ((apr_off_t)len > limit)
+            return HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+    *buf_r = buf;
+    *len_r = len;
+    return OK;
+}
+
+/* The response stream handed to the core. */
+typedef struct io_ctx {
+    request_rec *r;
+    apr_bucket_brigade *bb;
+    apr_socket_t *sock;
+    int sock_usable; /* poll the socket to notice a client that left */
+    int failed;
+} io_ctx;
+
+static apr_status_t io_write(void *baton, const void *data, apr_size_t len)
+{
+    io_ctx *io = baton;
+    if (io->failed)
+        return APR_ECONNABORTED;
+    return apr_brigade_write(io->bb, NULL, NULL, data, len);
+}
+
+static apr_status_t io_flush(void *baton)
+{
+    io_ctx *io = baton;
+    if (io->failed)
+        return APR_ECONNABORTED;
+    APR_BRIGADE_INSERT_TAIL(io->bb, apr_bucket_flush_create(io->bb->bucket_alloc));
+    apr_status_t rv = ap_pass_brigade(io->r->output_filters, io->bb);
+    apr_brigade_cleanup(io->bb);
+    if (rv != APR_SUCCESS || io->r->connection->aborted) {
+        io->failed = 1;
+        return rv != APR_SUCCESS ? rv : APR_ECONNABORTED;
+    }
+    return APR_SUCCESS;
+}
+
+static int stopping(void)
+{
+    int state = AP_MPMQ_RUNNING;
+    return ap_mpm_query(AP_MPMQ_MPM_STATE, &state) == APR_SUCCESS &&
+           state == AP_MPMQ_STOPPING;
+}
+
+/* The process is stopping (graceful restart): end the request, and its
+ * connection with it, so the client's next request reaches a new process. */
+static apr_status_t stop_now(io_ctx *io)
+{
+    io->r->connection->keepalive = AP_CONN_CLOSE;
+    return APR_EINTR;
+}
+
+static apr_status_t io_pause(void *baton, apr_interval_time_t timeout)
+{
+    io_ctx *io = baton;
+    if (stopping())
+        return stop_now(io);
+    if (!io->sock_usable) {
+        apr_sleep(timeout);
+        return stopping() ? stop_now(io) : APR_TIMEUP;
+    }
+    apr_pollfd_t pfd = {0};
+    pfd.p = io->r->pool;
+    pfd.desc_type = APR_POLL_SOCKET;
+    pfd.reqevents = APR_POLLIN;
+    pfd.desc.s = io->sock;
+    apr_int32_t n = 0;
+    apr_status_t rv = apr_poll(&pfd, 1, &n, timeout);
+    if (stopping())
+        return stop_now(io);
+    if (rv != APR_SUCCESS || n == 0)
+        return APR_TIMEUP; /* timed out, or a signal woke us */
+    if (pfd.rtnevents & (APR_POLLHUP | APR_POLLERR))
+        return APR_EOF;
+    /* readable: EOF means the client closed; data (a pipelined request, a
+     * TLS alert) means we cannot tell, so stop looking at the socket */
+    apr_os_sock_t fd;
+    char c;
+    if (apr_os_sock_get(&fd, io->sock) == APR_SUCCESS) {
+        ssize_t got = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (got == 0)
+            return APR_EOF;
+        if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return APR_TIMEUP;
+    }
+    io->sock_usable = 0;
+    return APR_TIMEUP;
+}
+
+static void log_request(request_rec *r, mh_call *c, apr_time_t start)
+{
+    apr_time_t elapsed = apr_time_now() - start;
+    const char *code = apr_itoa(r->pool, mh_call_response_code(c));
+    const char *type = mh_call_type_name(c);
+    const char *reqid = apr_table_get(r->headers_in, "X-RequestId");
+    const char *cinfo = apr_table_get(r->headers_in, "X-ClientInfo");
+    const char *capp = apr_table_get(r->headers_in, "X-ClientApplication");
+    const char *ms = apr_psprintf(r->pool, "%" APR_TIME_T_FMT, apr_time_as_msec(elapsed));
+    apr_table_setn(r->notes, "mapihttp-request-type", type ? type : "-");
+    apr_table_setn(r->notes, "mapihttp-request-id", reqid ? reqid : "-");
+    apr_table_setn(r->notes, "mapihttp-client-info", cinfo ? cinfo : "-");
+    apr_table_setn(r->notes, "mapihttp-client-app", capp ? capp : "-");
+    apr_table_setn(r->notes, "mapihttp-user", r->user ? r->user : "-");
+    apr_table_setn(r->notes, "mapihttp-response-code", code);
+    apr_table_setn(r->notes, "mapihttp-status",
+                   apr_psprintf(r->pool, "0x%08x", mh_call_status_code(c)));
+    apr_table_setn(r->notes, "mapihttp-error",
+                   apr_psprintf(r->pool, "0x%08x", mh_call_error_code(c)));
+    apr_table_setn(r->notes, "mapihttp-elapsed-ms", ms);
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                  MHLOGNO(00010) "%s %s user=%s request-id=%s client-info=%s "
+                  "client-app=%s response-code=%s status=0x%08x error=0x%08x "
+                  "elapsed=%sms%s%s",
+                  mh_endpoint_name(mh_call_endpoint(c)), type ? type : "-",
+                  r->user ? r->user : "-", reqid ? reqid : "-", cinfo ? cinfo : "-",
+                  capp ? capp : "-", code, mh_call_status_code(c), mh_call_error_code(c),
+                  ms, mh_call_diagnostic(c) ? " diagnostic=" : "",
+                  mh_call_diagnostic(c) ? mh_call_diagnostic(c) : "");
+}
+
+static int send_failure(request_rec *r, mh_call *c)
+{
+    apr_size_t len;
+    const char *page = mh_call_failure_page(c, &len);
+    mh_call_headers(c, add_header, r);
+    ap_set_content_type(r, "text/html");
+    ap_set_content_length(r, (apr_off_t)len);
+    r->status = HTTP_OK;
+    if (!r->header_only)
+        ap_rwrite(page, (int)len, r);
+    return OK;
+}
+
+static int mh_handler(request_rec *r)
+{
+    if (!r->handler || strcmp(r->handler, MH_HANDLER) != 0)
+        return DECLINED;
+
+    apr_time_t start = apr_time_now();
+    mh_srv_conf *sc = ap_get_module_config(r->server->module_config, &mapihttp_module);
+    mh_http_in in = {0};
+    in.method = r->method;
+    in.path = r->uri;
+    in.user = r->user;
+    in.request_type = apr_table_get(r->headers_in, "X-RequestType");
+    in.request_id = apr_table_get(r->headers_in, "X-RequestId");
+    in.client_info = apr_table_get(r->headers_in, "X-ClientInfo");
+    in.client_app = apr_table_get(r->headers_in, "X-ClientApplication");
+    in.content_type = apr_table_get(r->headers_in, "Content-Type");
+    cookie_join cj = {r->pool, NULL};
+    apr_table_do(join_cookie, &cj, r->headers_in, "Cookie", NULL);
+    in.cookies = cj.all;
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    const char *te = apr_table_get(r->headers_in, "Transfer-Encoding");
+    in.has_length = cl != NULL || te != NULL;
+    in.content_length = -1;
+    if (cl) {
+        apr_off_t v;
+        if (apr_strtoff(&v, cl, NULL, 10) == APR_SUCCESS && v >= 0)
+            in.content_length = v;
+    }
+    in.https = strcmp(ap_http_scheme(r), "https") == 0;
+
+    mh_call *c = mh_call_create(r->pool, &sc->svc, &in, start);
+    int code = mh_call_check_headers(c);
+    char *body = NULL;
+    apr_size_t body_len = 0;
+    if (code == 0) {
+        int rc = read_body(r, sc->svc.max_body, &body, &body_len);
+        if (rc == HTTP_REQUEST_ENTITY_TOO_LARGE) {
+            /* do not read the rest of an oversized body */
+            r->connection->keepalive = AP_CONN_CLOSE;
+            mh_call_fail(c, MH_RC_TOO_LARGE,
+                         "the request body exceeds MapiHttpMaxRequestBody");
+        } else if (rc != OK) {
+            r->connection->keepalive = AP_CONN_CLOSE;
+            mh_call_fail(c, MH_RC_INVALID_REQUEST_BODY, "the request body could not be read");
+        } else {
+            mh_call_accept(c, body, body_len);
+        }
+    } else if (code == MH_RC_TOO_LARGE) {
+        r->connection->keepalive = AP_CONN_CLOSE;
+    }
+
+    if (mh_call_response_code(c) != MH_RC_SUCCESS) {
+        send_failure(r, c);
+        log_request(r, c, start);
+        return OK;
+    }
+
+    mh_call_headers(c, add_header, r);
+    ap_set_content_type(r, "application/mapi-http");
+    r->status = HTTP_OK;
+
+    io_ctx ioc = {0};
+    ioc.r = r;
+    ioc.bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    ioc.sock = ap_get_conn_socket(r->connection);
+    ioc.sock_usable = ioc.sock != NULL && r->connection->master == NULL;
+    mh_io io = {&ioc, io_write, io_flush, io_pause};
+    apr_status_t rv = mh_call_run(c, &io);
+    if (rv == APR_SUCCESS && !ioc.failed) {
+        APR_BRIGADE_INSERT_TAIL(ioc.bb, apr_bucket_eos_create(ioc.bb->bucket_alloc));
+        rv = ap_pass_brigade(r->output_filters, ioc.bb);
+        apr_brigade_cleanup(ioc.bb);
+    }
+    if (rv != APR_SUCCESS)
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r,
+                      MHLOGNO(00011) "client went away during %s", mh_call_type_name(c));
+    log_request(r, c, start);
+    return OK;
+}
+
+static void mh_register_hooks(apr_pool_t *p)
+{
+    ap_hook_post_config(mh_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(mh_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_fixups(mh_fixups, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(mh_handler, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+AP_DECLARE_MODULE(mapihttp) = {
+    STANDARD20_MODULE_STUFF,
+    mh_create_dir_conf,
+    mh_merge_dir_conf,
+    mh_create_srv_conf,
+    mh_merge_srv_conf,
+    mh_directives,
+    mh_register_hooks,
+#if defined(AP_MODULE_FLAG_ALWAYS_MERGE)
+    AP_MODULE_FLAG_ALWAYS_MERGE
+#endif
+};

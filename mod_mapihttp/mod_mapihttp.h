@@ -1,0 +1,63 @@
+/*
+ * mod_mapihttp.h - the httpd glue's shared declarations: configuration
+ * records and the directive table (mod_mapihttp_config.c), used by the
+ * hooks and the handler (mod_mapihttp.c).
+ */
+#ifndef MOD_MAPIHTTP_H
+#define MOD_MAPIHTTP_H
+
+#include <httpd.h>
+#include <http_config.h>
+
+#include "mh_call.h"
+#include "mh_session.h"
+
+extern module AP_MODULE_DECLARE_DATA mapihttp_module;
+
+/* Unset markers: values merge from the enclosing scope when unset. */
+#define MH_UNSET -1
+
+/* Per-directory (<Location>, <VirtualHost>, server) configuration. */
+typedef struct mh_dir_conf {
+    int enabled; /* MapiHttp On|Off */
+} mh_dir_conf;
+
+/* Per-server configuration.  The session store settings are global. */
+typedef struct mh_srv_conf {
+    apr_int64_t idle_timeout_sec;     /* MapiHttpSessionIdleTimeout */
+    apr_int64_t pending_period_ms;    /* MapiHttpPendingPeriod */
+    apr_int64_t wait_timeout_sec;     /* MapiHttpNotificationWaitTimeout */
+    apr_int64_t sessions_per_user;    /* MapiHttpSessionsPerUser */
+    apr_int64_t max_body;             /* MapiHttpMaxRequestBody */
+    /* global only */
+    const char *store_path;           /* MapiHttpSessionStore */
+    apr_int64_t store_size_mb;        /* MapiHttpSessionStoreSize */
+
+    /* derived in post_config / child_init */
+    mh_service svc;
+} mh_srv_conf;
+
+/* Defaults (documented in docs/admin.md and conf.d/mapihttp.conf). */
+#define MH_DEFAULT_IDLE_TIMEOUT_SEC 900
+#define MH_DEFAULT_PENDING_PERIOD_MS 30000
+#define MH_DEFAULT_WAIT_TIMEOUT_SEC 300
+#define MH_DEFAULT_SESSIONS_PER_USER 32
+#define MH_DEFAULT_MAX_BODY (1024 * 1024)
+#define MH_DEFAULT_STORE_DIR "mapihttp-sessions" /* under DefaultRuntimeDir */
+#define MH_DEFAULT_STORE_SIZE_MB 1024
+#define MH_WAIT_POLL_MS 200
+
+extern const command_rec mh_directives[];
+
+void *mh_create_dir_conf(apr_pool_t *p, char *dir);
+void *mh_merge_dir_conf(apr_pool_t *p, void *base, void *add);
+void *mh_create_srv_conf(apr_pool_t *p, server_rec *s);
+void *mh_merge_srv_conf(apr_pool_t *p, void *base, void *add);
+
+/* The session store directory of the main server (default applied). */
+const char *mh_store_path(apr_pool_t *p, const mh_srv_conf *main_conf);
+
+/* Pool userdata key set when any "MapiHttp On" was read. */
+#define MH_USED_KEY "mod_mapihttp.used"
+
+#endif

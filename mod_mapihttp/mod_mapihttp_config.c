@@ -1,0 +1,162 @@
+/*
+ * mod_mapihttp_config.c - directives.  Every value is validated when it is
+ * read: a wrong one stops httpd with a message naming the directive, the
+ * value and what is allowed.
+ */
+#include "mod_mapihttp.h"
+
+#include <http_log.h>
+#include <errno.h>
+#include <apr_strings.h>
+
+APLOG_USE_MODULE(mapihttp);
+
+void *mh_create_dir_conf(apr_pool_t *p, char *dir)
+{
+    mh_dir_conf *d = apr_pcalloc(p, sizeof(*d));
+    d->enabled = MH_UNSET;
+    return d;
+}
+
+void *mh_merge_dir_conf(apr_pool_t *p, void *base_, void *add_)
+{
+    mh_dir_conf *base = base_, *add = add_, *d = apr_pcalloc(p, sizeof(*d));
+    d->enabled = add->enabled != MH_UNSET ? add->enabled : base->enabled;
+    return d;
+}
+
+void *mh_create_srv_conf(apr_pool_t *p, server_rec *s)
+{
+    mh_srv_conf *c = apr_pcalloc(p, sizeof(*c));
+    c->idle_timeout_sec = MH_UNSET;
+    c->pending_period_ms = MH_UNSET;
+    c->wait_timeout_sec = MH_UNSET;
+    c->sessions_per_user = MH_UNSET;
+    c->max_body = MH_UNSET;
+    c->store_size_mb = MH_UNSET;
+    return c;
+}
+
+#define MERGE(f) c->f = add->f != MH_UNSET ? add->f : base->f
+void *mh_merge_srv_conf(apr_pool_t *p, void *base_, void *add_)
+{
+    mh_srv_conf *base = base_, *add = add_, *c = apr_pcalloc(p, sizeof(*c));
+    MERGE(idle_timeout_sec);
+    MERGE(pending_period_ms);
+    MERGE(wait_timeout_sec);
+    MERGE(sessions_per_user);
+    MERGE(max_body);
+    /* global only: always the main server's */
+    c->store_path = base->store_path;
+    c->store_size_mb = base->store_size_mb;
+    return c;
+}
+#undef MERGE
+
+const char *mh_store_path(apr_pool_t *p, const mh_srv_conf *main_conf)
+{
+    if (main_conf->store_path)
+        return main_conf->store_path;
+    return ap_runtime_dir_relative(p, MH_DEFAULT_STORE_DIR);
+}
+
+/* Parses a whole decimal number within [min, max]. */
+static const char *parse_range(cmd_parms *cmd, const char *arg, apr_int64_t min,
+                               apr_int64_t max, const char *unit, apr_int64_t *out)
+{
+    char *end = NULL;
+    apr_int64_t v;
+    errno = 0;
+    v = apr_strtoi64(arg, &end, 10);
+    if (!*arg || errno || !end || *end || v < min || v > max)
+        return apr_psprintf(cmd->pool,
+                            "%s: '%s' is not allowed: give a whole number of %s "
+                            "from %" APR_INT64_T_FMT " to %" APR_INT64_T_FMT,
+                            cmd->directive->directive, arg, unit, min, max);
+    *out = v;
+    return NULL;
+}
+
+static mh_srv_conf *srv(cmd_parms *cmd)
+{
+    return ap_get_module_config(cmd->server->module_config, &mapihttp_module);
+}
+
+static const char *set_enabled(cmd_parms *cmd, void *dconf, int on)
+{
+    mh_dir_conf *d = dconf;
+    d->enabled = on ? 1 : 0;
+    if (on)
+        apr_pool_userdata_setn("1", MH_USED_KEY, NULL, cmd->server->process->pconf);
+    return NULL;
+}
+
+static const char *set_idle(cmd_parms *cmd, void *d, const char *arg)
+{
+    return parse_range(cmd, arg, 10, 86400, "seconds", &srv(cmd)->idle_timeout_sec);
+}
+
+static const char *set_pending(cmd_parms *cmd, void *d, const char *arg)
+{
+    return parse_range(cmd, arg, 100, 300000, "milliseconds", &srv(cmd)->pending_period_ms);
+}
+
+static const char *set_wait(cmd_parms *cmd, void *d, const char *arg)
+{
+    return parse_range(cmd, arg, 1, 3600, "seconds", &srv(cmd)->wait_timeout_sec);
+}
+
+static const char *set_per_user(cmd_parms *cmd, void *d, const char *arg)
+{
+    return parse_range(cmd, arg, 1, 10000, "contexts", &srv(cmd)->sessions_per_user);
+}
+
+static const char *set_max_body(cmd_parms *cmd, void *d, const char *arg)
+{
+    return parse_range(cmd, arg, 65536, 64 * 1024 * 1024, "bytes", &srv(cmd)->max_body);
+}
+
+static const char *set_store(cmd_parms *cmd, void *d, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    if (err)
+        return err;
+    if (!*arg)
+        return "MapiHttpSessionStore: give a directory";
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    if (!path)
+        return apr_psprintf(cmd->pool, "MapiHttpSessionStore: '%s' is not a valid path", arg);
+    srv(cmd)->store_path = path;
+    return NULL;
+}
+
+static const char *set_store_size(cmd_parms *cmd, void *d, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    if (err)
+        return err;
+    return parse_range(cmd, arg, 16, 1024 * 1024, "megabytes", &srv(cmd)->store_size_mb);
+}
+
+const command_rec mh_directives[] = {
+    AP_INIT_FLAG("MapiHttp", set_enabled, NULL, RSRC_CONF | ACCESS_CONF,
+                 "On to serve MAPI over HTTP (/mapi/emsmdb, /mapi/nspi) here"),
+    AP_INIT_TAKE1("MapiHttpSessionIdleTimeout", set_idle, NULL, RSRC_CONF,
+                  "seconds a session context lives without requests (10-86400, "
+                  "default 900)"),
+    AP_INIT_TAKE1("MapiHttpPendingPeriod", set_pending, NULL, RSRC_CONF,
+                  "milliseconds between PENDING keep-alives (100-300000, default 30000)"),
+    AP_INIT_TAKE1("MapiHttpNotificationWaitTimeout", set_wait, NULL, RSRC_CONF,
+                  "seconds a NotificationWait waits for events (1-3600, default 300)"),
+    AP_INIT_TAKE1("MapiHttpSessionsPerUser", set_per_user, NULL, RSRC_CONF,
+                  "live session contexts per user before the least recently used "
+                  "is destroyed (1-10000, default 32)"),
+    AP_INIT_TAKE1("MapiHttpMaxRequestBody", set_max_body, NULL, RSRC_CONF,
+                  "largest request body in bytes (65536-67108864, default 1048576)"),
+    AP_INIT_TAKE1("MapiHttpSessionStore", set_store, NULL, RSRC_CONF,
+                  "directory of the session store shared by all httpd processes "
+                  "(default: mapihttp-sessions under DefaultRuntimeDir)"),
+    AP_INIT_TAKE1("MapiHttpSessionStoreSize", set_store_size, NULL, RSRC_CONF,
+                  "size limit of the session store in megabytes (16-1048576, "
+                  "default 1024)"),
+    {NULL}};

@@ -1,0 +1,133 @@
+/* Unit tests: mh_lz77 against the MS-XCA section 3.1 examples. */
+#include "mh_lz77.h"
+#include "mh_test.h"
+
+#include <stdint.h>
+
+/* MS-XCA 3.1: "abcdefghijklmnopqrstuvwxyz" as 26 literals */
+static const char *const XCA_ALPHABET =
+    "3f 00 00 00 61 62 63 64 65 66 67 68 69 6a 6b 6c 6d 6e 6f 70 71 72 73 74 75 76 77 78 79 7a";
+/* MS-XCA 3.1: "abc" x 100 = abc + [match distance 3, length 297] */
+static const char *const XCA_ABC300 = "ff ff ff 1f 61 62 63 17 00 0f ff 26 01";
+
+static void abc300(unsigned char *out)
+{
+    for (int i = 0; i < 300; i++)
+        out[i] = (unsigned char)("abc"[i % 3]);
+}
+
+static void test_xca_decompress(void)
+{
+    unsigned char in[64], out[300], want[300];
+    size_t n = mh_test_unhex(XCA_ALPHABET, in, sizeof(in));
+    REQUIRE(n == 30);
+    CHECK(mh_lz77_decompress(in, n, out, 26) == 0);
+    CHECK_MEM(out, 26, "abcdefghijklmnopqrstuvwxyz", 26);
+
+    n = mh_test_unhex(XCA_ABC300, in, sizeof(in));
+    REQUIRE(n == 13);
+    abc300(want);
+    CHECK(mh_lz77_decompress(in, n, out, 300) == 0);
+    CHECK_MEM(out, 300, want, 300);
+}
+
+static void test_xca_compress_byte_exact(void)
+{
+    unsigned char want[64], out[512], src[300];
+    size_t wn = mh_test_unhex(XCA_ALPHABET, want, sizeof(want));
+    size_t n = mh_lz77_compress((const unsigned char *)"abcdefghijklmnopqrstuvwxyz", 26, out);
+    CHECK_MEM(out, n, want, wn);
+
+    abc300(src);
+    wn = mh_test_unhex(XCA_ABC300, want, sizeof(want));
+    n = mh_lz77_compress(src, 300, out);
+    CHECK_MEM(out, n, want, wn);
+}
+
+static void test_size_must_match(void)
+{
+    unsigned char in[64], out[400];
+    size_t n = mh_test_unhex(XCA_ABC300, in, sizeof(in));
+    /* SizeActual too small: the match would overflow the output */
+    CHECK(mh_lz77_decompress(in, n, out, 299) != 0);
+    /* SizeActual too large: the stream ends early */
+    CHECK(mh_lz77_decompress(in, n, out, 301) != 0);
+    /* truncated streams never succeed */
+    for (size_t cut = 0; cut < n; cut++)
+        CHECK(mh_lz77_decompress(in, cut, out, 300) != 0);
+}
+
+static void test_malformed(void)
+{
+    unsigned char out[64];
+    /* a match reaching before the start of the output */
+    const unsigned char back[] = {0xff, 0xff, 0xff, 0x7f, 'a', 0x08, 0x00};
+    CHECK(mh_lz77_decompress(back, sizeof(back), out, 4) != 0);
+    /* a 16-bit length below the escape minimum (must be >= 22) */
+    const unsigned char shortlen[] = {0xff, 0xff, 0xff, 0x7f, 'a', 0x07, 0x00, 0x0f, 0xff, 0x05, 0x00};
+    CHECK(mh_lz77_decompress(shortlen, sizeof(shortlen), out, 64) != 0);
+    /* a literal flag with no input left */
+    const unsigned char nolit[] = {0x00, 0x00, 0x00, 0x00};
+    CHECK(mh_lz77_decompress(nolit, sizeof(nolit), out, 1) != 0);
+}
+
+static uint32_t rng_state = 12345;
+static uint32_t rng(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 17;
+    rng_state ^= rng_state << 5;
+    return rng_state;
+}
+
+/* Round trips: text-like, random, runs, lengths around every escape step. */
+static void test_roundtrip(void)
+{
+    static unsigned char src[0x8000], comp[0x8000 + 0x8000 / 8 + 64], back[0x8000];
+    const size_t sizes[] = {0, 1, 2, 3, 9, 10, 24, 25, 31, 32, 33, 279, 280, 281, 1000, 0x8000};
+    for (int kind = 0; kind < 4; kind++) {
+        for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
+            size_t n = sizes[si];
+            for (size_t i = 0; i < n; i++) {
+                switch (kind) {
+                case 0: src[i] = (unsigned char)("the quick brown fox "[rng() % 20]); break;
+                case 1: src[i] = (unsigned char)rng(); break;
+                case 2: src[i] = 0xff; break;
+                default: src[i] = (unsigned char)(i / 300); break;
+                }
+            }
+            size_t cn = mh_lz77_compress(src, n, comp);
+            CHECK(cn <= mh_lz77_bound(n));
+            int rc = mh_lz77_decompress(comp, cn, back, n);
+            CHECK(rc == 0);
+            if (rc == 0)
+                CHECK_MEM(back, n, src, n);
+        }
+    }
+}
+
+/* Every length from 3 to 400 as a single match after one literal. */
+static void test_every_length(void)
+{
+    unsigned char src[512], comp[1024], back[512];
+    for (size_t len = 3; len <= 400; len++) {
+        size_t n = len + 1;
+        for (size_t i = 0; i < n; i++)
+            src[i] = 'z';
+        size_t cn = mh_lz77_compress(src, n, comp);
+        CHECK(mh_lz77_decompress(comp, cn, back, n) == 0);
+        CHECK_MEM(back, n, src, n);
+    }
+}
+
+int main(void)
+{
+    MH_TEST_INIT();
+    RUN(test_xca_decompress);
+    RUN(test_xca_compress_byte_exact);
+    RUN(test_size_must_match);
+    RUN(test_malformed);
+    RUN(test_roundtrip);
+    RUN(test_every_length);
+    return MH_TEST_DONE();
+}
