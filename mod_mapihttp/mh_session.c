@@ -38,7 +38,6 @@
 
 #include <apr_file_io.h>
 #include <apr_hash.h>
-#include <apr_ring.h>
 #include <apr_strings.h>
 #include <apr_thread_mutex.h>
 #include <apr_general.h>
@@ -72,15 +71,17 @@ typedef struct record {
     size_t state_len;
 } record;
 
+/* Cache entries form a circular doubly linked LRU list around a sentinel
+ * (most recently used after the sentinel); free entries a singly linked
+ * list through `next`. */
 typedef struct cache_entry cache_entry;
 struct cache_entry {
-    APR_RING_ENTRY(cache_entry) link;
+    cache_entry *prev, *next;
     unsigned char id[MH_SESSION_ID_LEN];
     uint64_t generation;
     apr_pool_t *pool;
     void *state;
 };
-APR_RING_HEAD(cache_ring, cache_entry);
 
 struct mh_session_store {
     MDB_env *env;
@@ -94,7 +95,7 @@ struct mh_session_store {
     apr_thread_mutex_t *mutex; /* guards the cache and the counters */
 #endif
     apr_hash_t *cache;            /* id -> cache_entry */
-    struct cache_ring lru;        /* most recently used first */
+    cache_entry lru;              /* sentinel: lru.next is the most recent */
     unsigned cache_count;
     cache_entry *free_entries;    /* recycled entry structs */
     uint64_t hits, misses;
@@ -508,16 +509,37 @@ mh_ss_status mh_session_sweep(mh_session_store *st, apr_time_t now,
 
 /* ---------------------------------------------------------------- cache */
 
-static void cache_drop_locked(mh_session_store *st, cache_entry *e)
+static void lru_unlink(cache_entry *e)
+{
+    e->prev->next = e->next;
+    e->next->prev = e->prev;
+}
+
+static void lru_push_front(mh_session_store *st, cache_entry *e)
+{
+    e->prev = &st->lru;
+    e->next = st->lru.next;
+    st->lru.next->prev = e;
+    st->lru.next = e;
+}
+
+/* Unlinks an entry from the index and the LRU list and recycles it. */
+static void cache_release_entry(mh_session_store *st, cache_entry *e)
 {
     apr_hash_set(st->cache, e->id, MH_SESSION_ID_LEN, NULL);
-    APR_RING_REMOVE(e, link);
+    lru_unlink(e);
     st->cache_count--;
-    apr_pool_destroy(e->pool);
     e->pool = NULL;
     e->state = NULL;
-    APR_RING_NEXT(e, link) = st->free_entries;
+    e->next = st->free_entries;
     st->free_entries = e;
+}
+
+static void cache_drop_locked(mh_session_store *st, cache_entry *e)
+{
+    apr_pool_t *p = e->pool;
+    cache_release_entry(st, e);
+    apr_pool_destroy(p);
 }
 
 /* Takes the cached state of id if it is of `generation` (a hit); drops a
@@ -531,12 +553,7 @@ static int cache_take(mh_session_store *st, const unsigned char *id,
     if (e && e->generation == generation) {
         *pool_r = e->pool;
         *state_r = e->state;
-        e->pool = NULL;
-        apr_hash_set(st->cache, e->id, MH_SESSION_ID_LEN, NULL);
-        APR_RING_REMOVE(e, link);
-        st->cache_count--;
-        APR_RING_NEXT(e, link) = st->free_entries;
-        st->free_entries = e;
+        cache_release_entry(st, e);
         hit = 1;
         st->hits++;
     } else {
@@ -560,10 +577,10 @@ static void cache_put(mh_session_store *st, const unsigned char *id,
     if (e)
         cache_drop_locked(st, e);
     while (st->cache_count >= st->cfg.cache_entries)
-        cache_drop_locked(st, APR_RING_LAST(&st->lru));
+        cache_drop_locked(st, st->lru.prev);
     if (st->free_entries) {
         e = st->free_entries;
-        st->free_entries = APR_RING_NEXT(e, link);
+        st->free_entries = e->next;
     } else {
         e = apr_pcalloc(st->pool, sizeof(*e));
     }
@@ -571,7 +588,7 @@ static void cache_put(mh_session_store *st, const unsigned char *id,
     e->generation = generation;
     e->pool = pool;
     e->state = state;
-    APR_RING_INSERT_HEAD(&st->lru, e, cache_entry, link);
+    lru_push_front(st, e);
     apr_hash_set(st->cache, e->id, MH_SESSION_ID_LEN, e);
     st->cache_count++;
     unlock(st);
@@ -615,9 +632,9 @@ static apr_status_t store_cleanup(void *data)
         st->env = NULL;
     }
     /* cached pools are unmanaged: destroy them explicitly */
-    while (!APR_RING_EMPTY(&st->lru, cache_entry, link)) {
-        cache_entry *e = APR_RING_FIRST(&st->lru);
-        APR_RING_REMOVE(e, link);
+    while (st->lru.next != &st->lru) {
+        cache_entry *e = st->lru.next;
+        lru_unlink(e);
         apr_pool_destroy(e->pool);
     }
     st->cache_count = 0;
@@ -726,12 +743,13 @@ apr_status_t mh_session_store_open(const mh_session_store_config *cfg, int creat
     st->pid = (uint32_t)getpid();
     st->nonce = random_u64();
     st->cache = apr_hash_make(pool);
-    APR_RING_INIT(&st->lru, cache_entry, link);
+    st->lru.prev = st->lru.next = &st->lru;
 #if APR_HAS_THREADS
     apr_thread_mutex_create(&st->mutex, APR_THREAD_MUTEX_DEFAULT, pool);
 #endif
     if (create) {
-        apr_status_t rv = apr_dir_make_recursive(st->cfg.path, APR_FPROT_OS_DEFAULT & 0700, pool);
+        apr_status_t rv = apr_dir_make_recursive(
+            st->cfg.path, APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_UEXECUTE, pool);
         if (rv != APR_SUCCESS) {
             char buf[120];
             *errmsg_r = apr_psprintf(pool, "cannot create session store directory %s: %s",

@@ -23,8 +23,10 @@ typedef struct mh_rd {
 
 static inline void mh_rd_init(mh_rd *rd, const void *buf, size_t len)
 {
-    rd->p = (const unsigned char *)buf;
-    rd->end = rd->p + len;
+    /* an absent body arrives as NULL: arithmetic on NULL is undefined */
+    static const unsigned char empty[1];
+    rd->p = buf ? (const unsigned char *)buf : empty;
+    rd->end = rd->p + (buf ? len : 0);
     rd->err = 0;
 }
 

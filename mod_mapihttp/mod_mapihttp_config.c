@@ -159,4 +159,4 @@ const command_rec mh_directives[] = {
     AP_INIT_TAKE1("MapiHttpSessionStoreSize", set_store_size, NULL, RSRC_CONF,
                   "size limit of the session store in megabytes (16-1048576, "
                   "default 1024)"),
-    {NULL}};
+    {NULL, {NULL}, NULL, 0, RAW_ARGS, NULL}};

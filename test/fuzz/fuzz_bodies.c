@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <apr_general.h>
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static apr_pool_t *pool;

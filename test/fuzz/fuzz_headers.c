@@ -6,6 +6,8 @@
 #include <string.h>
 #include <apr_general.h>
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static apr_pool_t *pool;

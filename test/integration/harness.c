@@ -237,12 +237,16 @@ static pid_t spawn(mh_httpd *h, const char *const *argv)
             dup2(fd, 2);
             close(fd);
         }
+        /* an ASan-built module needs the runtime loaded first into httpd;
+         * httpd frees little at exit by design: no leak report for it */
         const char *preload = getenv("MH_HTTPD_LD_PRELOAD");
-        if (preload && *preload)
+        if (!preload || !*preload)
+            preload = MH_HTTPD_PRELOAD;
+        if (*preload) {
             setenv("LD_PRELOAD", preload, 1);
-        const char *asan = getenv("MH_HTTPD_ASAN_OPTIONS");
-        if (asan && *asan)
-            setenv("ASAN_OPTIONS", asan, 1);
+            const char *asan = getenv("MH_HTTPD_ASAN_OPTIONS");
+            setenv("ASAN_OPTIONS", asan && *asan ? asan : "detect_leaks=0", 1);
+        }
         execv(MH_HTTPD_BIN, (char *const *)argv);
         _exit(127);
     }

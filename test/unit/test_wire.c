@@ -41,6 +41,19 @@ static void test_reader_huge_length_does_not_wrap(void)
     CHECK(rd.err);
 }
 
+static void test_reader_null_buffer(void)
+{
+    /* a request without a body hands the parsers NULL, 0 */
+    mh_rd rd;
+    mh_rd_init(&rd, NULL, 0);
+    CHECK_EQ_U(mh_rd_left(&rd), 0);
+    CHECK_EQ_U(mh_rd_u32(&rd), 0);
+    CHECK(rd.err);
+    mh_rd_init(&rd, NULL, 0);
+    CHECK(mh_rd_asciiz(&rd, 10, pool) == NULL);
+    CHECK(rd.err);
+}
+
 static void test_asciiz(void)
 {
     const unsigned char b[] = {'a', 'b', 'c', 0, 'd', 0};
@@ -137,6 +150,7 @@ int main(void)
     RUN(test_reader_little_endian);
     RUN(test_reader_short_read_is_sticky);
     RUN(test_reader_huge_length_does_not_wrap);
+    RUN(test_reader_null_buffer);
     RUN(test_asciiz);
     RUN(test_writer_grows);
     RUN(test_hex);
