@@ -743,6 +743,74 @@ static void test_sequence_rules(void)
     mh_session_store_close(st);
 }
 
+/*
+ * Garbage, truncated and oversized bodies for every request type: each gets
+ * X-ResponseCode 12 (or a failure body where the body is well formed but
+ * beyond a limit), the server survives, and no context is left behind.
+ */
+static void test_garbage_bodies(void)
+{
+    mh_session_store *st = store();
+    REQUIRE(st);
+    size_t before;
+    REQUIRE(mh_session_count(st, &before) == MH_SS_OK);
+    mh_mapi *m = connected(EMSMDB);
+    REQUIRE(m);
+    mh_mapi *a = bound();
+    REQUIRE(a);
+    static const struct {
+        const char *type;
+        int nspi;
+    } types[] = {{"Connect", 0}, {"Execute", 0}, {"Disconnect", 0}, {"NotificationWait", 0},
+                 {"Bind", 1}, {"Unbind", 1}};
+    uint32_t x = 0x12345678;
+    unsigned char junk[600];
+    int bad = 0;
+    for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+        for (int round = 0; round < 12; round++) {
+            size_t n = (size_t)(round * 50 + 1);
+            for (size_t i = 0; i < n; i++) {
+                x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+                junk[i] = (unsigned char)x;
+            }
+            /* keep Disconnect/Unbind/Execute from being accidentally valid:
+             * a huge first length field */
+            junk[0] = junk[1] = junk[2] = junk[3] = 0xff;
+            if (strcmp(types[t].type, "Execute") == 0 && n >= 8)
+                junk[4] = junk[5] = junk[6] = junk[7] = 0xff;
+            mh_mapi *who = types[t].nspi ? a : m;
+            mh_response *r = call(who, types[t].type, junk, n);
+            if (!r) {
+                bad++;
+                continue;
+            }
+            int code = mh_response_code(r);
+            /* 12, or (Execute with junk after a valid prefix) 0 + an error */
+            if (code != 12 && code != 0) {
+                printf("# %s with %zu junk bytes: X-ResponseCode %d\n", types[t].type, n, code);
+                bad++;
+            }
+            /* a refused Connect or Bind hands out no context */
+            if (code == 12 && apr_table_get(r->headers, "Set-Cookie")) {
+                printf("# %s refused but set a cookie\n", types[t].type);
+                bad++;
+            }
+        }
+    }
+    CHECK_EQ_U(bad, 0);
+    /* the contexts are still usable */
+    mh_response *r = call(m, "PING", NULL, 0);
+    CHECK(r && mh_response_code(r) == 0);
+    r = call(a, "PING", NULL, 0);
+    CHECK(r && mh_response_code(r) == 0);
+    /* no context was created by a failed Connect or Bind (the per-user
+     * limit may have evicted older ones to make room for m and a) */
+    size_t after;
+    REQUIRE(mh_session_count(st, &after) == MH_SS_OK);
+    CHECK(after <= before + 2);
+    mh_session_store_close(st);
+}
+
 /* -------------------------------------------------- PING, Disconnect */
 
 static void test_ping(void)
@@ -1153,6 +1221,7 @@ static int suite_main(const char *mpm)
     TEST(test_execute_compressed_request);
     TEST(test_execute_bad_bodies);
     TEST(test_sequence_rules);
+    TEST(test_garbage_bodies);
     TEST(test_ping);
     TEST(test_disconnect);
     TEST(test_wait_times_out_with_keepalives);
