@@ -131,8 +131,10 @@ void mh_build_execute(mh_wr *wr, uint32_t error_code, const unsigned char *rop_b
     mh_wr_bytes(wr, aux, aux_len);
 }
 
-mh_body_status mh_parse_disconnect(const void *body, size_t len, mh_aux_in *aux,
-                                   const char **why_r)
+/* A body holding only the auxiliary buffer, after `reserved` ignored bytes;
+ * an empty body is accepted too. */
+static mh_body_status parse_aux_only(const void *body, size_t len, size_t reserved,
+                                     mh_aux_in *aux, const char **why_r)
 {
     mh_rd rd;
     mh_body_status st;
@@ -141,29 +143,26 @@ mh_body_status mh_parse_disconnect(const void *body, size_t len, mh_aux_in *aux,
     if (len == 0)
         return MH_BODY_OK;
     mh_rd_init(&rd, body, len);
-    if ((st = rd_aux(&rd, aux, why_r)) != MH_BODY_OK)
-        return st;
-    return finish(&rd, aux, why_r);
-}
-
-mh_body_status mh_parse_unbind(const void *body, size_t len, mh_aux_in *aux,
-                               const char **why_r)
-{
-    mh_rd rd;
-    mh_body_status st;
-    aux->data = NULL;
-    aux->len = 0;
-    if (len == 0)
-        return MH_BODY_OK;
-    mh_rd_init(&rd, body, len);
-    (void)mh_rd_u32(&rd); /* Reserved: the server ignores it */
-    if (rd.err) {
+    if (reserved && !mh_rd_bytes(&rd, reserved)) {
         *why_r = "body ends inside Reserved";
         return MH_BODY_MALFORMED;
     }
     if ((st = rd_aux(&rd, aux, why_r)) != MH_BODY_OK)
         return st;
     return finish(&rd, aux, why_r);
+}
+
+mh_body_status mh_parse_disconnect(const void *body, size_t len, mh_aux_in *aux,
+                                   const char **why_r)
+{
+    return parse_aux_only(body, len, 0, aux, why_r);
+}
+
+mh_body_status mh_parse_unbind(const void *body, size_t len, mh_aux_in *aux,
+                               const char **why_r)
+{
+    /* Reserved (4 bytes): the client sends 0, the server ignores it */
+    return parse_aux_only(body, len, 4, aux, why_r);
 }
 
 mh_body_status mh_parse_notification_wait(const void *body, size_t len,

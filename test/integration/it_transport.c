@@ -188,6 +188,32 @@ static apr_status_t opaque_encode(const void *s, apr_pool_t *p, const void **b, 
 }
 static const mh_state_codec opaque = {opaque_decode, opaque_encode};
 
+/* Posts an event for m's mailbox context, as another process would. */
+static int post_event(mh_mapi *m)
+{
+    mh_session_store *st = store();
+    unsigned char id[16];
+    int ok = st && context_id(m, "MapiContext", id) && mh_session_post_event(st, id) == MH_SS_OK;
+    if (st)
+        mh_session_store_close(st);
+    return ok;
+}
+
+/* Sends a NotificationWait for m on a connection of its own and returns
+ * that connection; mh_client_read_response() collects the answer. */
+static mh_client *start_wait(mh_mapi *m)
+{
+    static const unsigned char body[8] = {0};
+    size_t ql;
+    const char *q = mh_mapi_build(m, pool, "NotificationWait", body, sizeof(body), &ql);
+    mh_client *c = client();
+    if (mh_client_send_raw(c, q, ql) != APR_SUCCESS) {
+        printf("# could not send NotificationWait: %s\n", mh_client_error(c));
+        return NULL;
+    }
+    return c;
+}
+
 static uint32_t u32_at(const mh_response *r, size_t off)
 {
     return r->payload_len >= off + 4 ? mh_get_u32(r->payload + off) : 0xDEADBEEFu;
@@ -926,12 +952,8 @@ static void test_wait_event_pending_at_once(void)
 {
     mh_mapi *m = connected(EMSMDB);
     REQUIRE(m);
-    mh_session_store *st = store();
-    REQUIRE(st);
-    unsigned char id[16];
-    REQUIRE(context_id(m, "MapiContext", id));
     /* an event posted by another process (this one) through the store */
-    CHECK_EQ_U(mh_session_post_event(st, id), MH_SS_OK);
+    CHECK(post_event(m));
     size_t n;
     const unsigned char *b = wait_body(&n);
     mh_response *r = call(m, "NotificationWait", b, n);
@@ -950,25 +972,17 @@ static void test_wait_event_pending_at_once(void)
     parse_wait(r, &ec, &pending);
     CHECK_EQ_U(pending, 0);
     CHECK(r->done_at - r->sent_at >= apr_time_from_msec(2900));
-    mh_session_store_close(st);
 }
 
 static void test_wait_woken_by_event(void)
 {
     mh_mapi *m = connected(EMSMDB);
     REQUIRE(m);
-    size_t n, ql;
-    const unsigned char *b = wait_body(&n);
-    const char *q = mh_mapi_build(m, pool, "NotificationWait", b, n, &ql);
-    mh_client *c = client();
     apr_time_t sent = apr_time_now();
-    REQUIRE(mh_client_send_raw(c, q, ql) == APR_SUCCESS);
+    mh_client *c = start_wait(m);
+    REQUIRE(c);
     usleep(700000);
-    mh_session_store *st = store();
-    REQUIRE(st);
-    unsigned char id[16];
-    REQUIRE(context_id(m, "MapiContext", id));
-    CHECK_EQ_U(mh_session_post_event(st, id), MH_SS_OK);
+    CHECK(post_event(m));
     mh_response *r = NULL;
     REQUIRE(mh_client_read_response(c, pool, 0, &r) == APR_SUCCESS);
     CHECK_EQ_U(mh_response_code(r), 0);
@@ -977,18 +991,16 @@ static void test_wait_woken_by_event(void)
     CHECK_EQ_U(pending, 1);
     /* answered soon after the event, well before the 3 s limit */
     CHECK(r->done_at - sent < apr_time_from_msec(2500));
-    mh_session_store_close(st);
 }
 
 static void test_second_wait_rejected(void)
 {
     mh_mapi *m = connected(EMSMDB);
     REQUIRE(m);
-    size_t n, ql;
+    size_t n;
     const unsigned char *b = wait_body(&n);
-    const char *q = mh_mapi_build(m, pool, "NotificationWait", b, n, &ql);
-    mh_client *c = client();
-    REQUIRE(mh_client_send_raw(c, q, ql) == APR_SUCCESS);
+    mh_client *c = start_wait(m);
+    REQUIRE(c);
     usleep(300000);
     /* meanwhile: a second wait is rejected at once, Execute and PING run */
     mh_response *r = call(m, "NotificationWait", b, n);
@@ -1012,11 +1024,10 @@ static void test_wait_client_gone_releases_slot(void)
 {
     mh_mapi *m = connected(EMSMDB);
     REQUIRE(m);
-    size_t n, ql;
+    size_t n;
     const unsigned char *b = wait_body(&n);
-    const char *q = mh_mapi_build(m, pool, "NotificationWait", b, n, &ql);
-    mh_client *c = client();
-    REQUIRE(mh_client_send_raw(c, q, ql) == APR_SUCCESS);
+    mh_client *c = start_wait(m);
+    REQUIRE(c);
     mh_session_store *st = store();
     REQUIRE(st);
     unsigned char id[16];
@@ -1050,12 +1061,9 @@ static void test_wait_ends_on_disconnect(void)
 {
     mh_mapi *m = connected(EMSMDB);
     REQUIRE(m);
-    size_t n, ql;
-    const unsigned char *b = wait_body(&n);
-    const char *q = mh_mapi_build(m, pool, "NotificationWait", b, n, &ql);
-    mh_client *c = client();
     apr_time_t sent = apr_time_now();
-    REQUIRE(mh_client_send_raw(c, q, ql) == APR_SUCCESS);
+    mh_client *c = start_wait(m);
+    REQUIRE(c);
     usleep(300000);
     mh_response *r = call(m, "Disconnect", NULL, 0);
     REQUIRE(r && mh_response_code(r) == 0);
@@ -1268,12 +1276,7 @@ static void test_session_across_processes(void)
     check_failure(call(m, "Execute", e, n), 15);
     mh_cookie_jar_set(m->jar, "MapiSequence", cur, "/mapi/emsmdb");
     /* an event posted elsewhere reaches a wait in yet another process */
-    mh_session_store *st = store();
-    REQUIRE(st);
-    unsigned char id[16];
-    REQUIRE(context_id(m, "MapiContext", id));
-    CHECK_EQ_U(mh_session_post_event(st, id), MH_SS_OK);
-    mh_session_store_close(st);
+    CHECK(post_event(m));
     mh_client_disconnect(m->conn);
     const unsigned char *w = wait_body(&n);
     r = call(m, "NotificationWait", w, n);
@@ -1333,11 +1336,8 @@ static void test_session_survives_restarts(void)
 
     /* a NotificationWait in progress ends promptly on a graceful restart
      * (the old process stops) instead of holding the old process */
-    size_t wn, ql;
-    const unsigned char *wb = wait_body(&wn);
-    const char *q = mh_mapi_build(m, pool, "NotificationWait", wb, wn, &ql);
-    mh_client *wc = client();
-    REQUIRE(mh_client_send_raw(wc, q, ql) == APR_SUCCESS);
+    mh_client *wc = start_wait(m);
+    REQUIRE(wc);
     usleep(300000);
     apr_time_t g = apr_time_now();
     REQUIRE(mh_httpd_graceful(H) == 0);
