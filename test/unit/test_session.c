@@ -30,7 +30,7 @@ static apr_status_t enc(const void *st, apr_pool_t *p, const void **buf, size_t 
 }
 static const mh_state_codec codec = {dec, enc};
 
-static mh_session_store *open_store(const char *path)
+static mh_session_store *open_store_in(const char *path, int create, apr_pool_t *p)
 {
     mh_session_store_config cfg;
     mh_session_store_config_default(&cfg);
@@ -38,11 +38,24 @@ static mh_session_store *open_store(const char *path)
     cfg.map_size = 16 * 1024 * 1024;
     mh_session_store *st = NULL;
     const char *err = NULL;
-    if (mh_session_store_open(&cfg, 1, pool, &st, &err) != APR_SUCCESS) {
+    if (mh_session_store_open(&cfg, create, p, &st, &err) != APR_SUCCESS) {
         printf("# open failed: %s\n", err);
         return NULL;
     }
     return st;
+}
+
+static mh_session_store *open_store(const char *path)
+{
+    return open_store_in(path, 1, pool);
+}
+
+/* In a forked child: its own pool and its own handle on the store (LMDB
+ * handles do not cross fork()). */
+static mh_session_store *child_store(apr_pool_t **pool_r)
+{
+    apr_pool_create(pool_r, NULL);
+    return open_store_in(dir, 0, *pool_r);
 }
 
 static apr_time_t T0;
@@ -238,15 +251,9 @@ static void test_dead_owner(void)
         /* the child opens its own store, marks busy, reports the new
          * sequence, and dies without ending */
         apr_pool_t *cp;
-        apr_pool_create(&cp, NULL);
-        mh_session_store_config cfg;
-        mh_session_store_config_default(&cfg);
-        cfg.path = dir;
-        cfg.map_size = 16 * 1024 * 1024;
-        mh_session_store *cst;
-        const char *err;
+        mh_session_store *cst = child_store(&cp);
         mh_session *s;
-        if (mh_session_store_open(&cfg, 0, cp, &cst, &err) != APR_SUCCESS ||
+        if (!cst ||
             mh_session_begin(cst, id, MH_EP_EMSMDB, "erin", seq, 0, &codec, T0, cp, &s) !=
                 MH_SS_OK)
             _exit(1);
@@ -298,15 +305,9 @@ static void test_cache_generation_across_processes(void)
     pid_t pid = fork();
     if (pid == 0) {
         apr_pool_t *cp;
-        apr_pool_create(&cp, NULL);
-        mh_session_store_config cfg;
-        mh_session_store_config_default(&cfg);
-        cfg.path = dir;
-        cfg.map_size = 16 * 1024 * 1024;
-        mh_session_store *cst;
-        const char *err;
+        mh_session_store *cst = child_store(&cp);
         mh_session *cs;
-        if (mh_session_store_open(&cfg, 0, cp, &cst, &err) != APR_SUCCESS ||
+        if (!cst ||
             mh_session_begin(cst, id, MH_EP_EMSMDB, "fay", seq1, 0, &codec, T0, cp, &cs) !=
                 MH_SS_OK)
             _exit(1);
