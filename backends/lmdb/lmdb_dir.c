@@ -1,0 +1,562 @@
+/*
+ * lmdb_dir.c - the directory: users, distribution lists and contacts, with
+ * indexes by login, SMTP address, legacy DN, display name (the global
+ * address list order) and name tokens (ambiguous name resolution).
+ *
+ * Record (dir): u8 version 1, u8 type, u8 flags (1 mailbox, 2 disabled),
+ * strings login, display name, smtp, u32 n + aliases, legacy DN, 16-byte
+ * mailbox GUID, strings server, password hash, then a property list.
+ * Strings are u32 length + bytes; 0xFFFFFFFF stands for none.
+ */
+#include "lmdb_be.h"
+#include "mh_props.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <apr_hash.h>
+#include <apr_strings.h>
+#include <apr_tables.h>
+
+#define NONE 0xFFFFFFFFu
+#define TOKEN_MAX 200
+#define SEARCH_SCAN_MAX 50000
+
+static void wr_str(mh_wr *w, const char *s)
+{
+    if (!s) {
+        mh_wr_u32(w, NONE);
+        return;
+    }
+    uint32_t n = (uint32_t)strlen(s);
+    mh_wr_u32(w, n);
+    mh_wr_bytes(w, s, n);
+}
+
+static const char *rd_str(mh_rd *rd, apr_pool_t *pool)
+{
+    uint32_t n = mh_rd_u32(rd);
+    if (n == NONE || rd->err)
+        return NULL;
+    const unsigned char *p = mh_rd_bytes(rd, n);
+    return p ? apr_pstrmemdup(pool, (const char *)p, n) : NULL;
+}
+
+static void idkey(lbe_key *k, uint32_t id)
+{
+    lk_init(k);
+    lk_u32(k, id);
+}
+
+mh_err lbe_dir_load(mh_txn *t, uint32_t id, apr_pool_t *pool, mh_dir_entry *e,
+                    const char **hash_r, mh_error *err)
+{
+    lbe_key k;
+    idkey(&k, id);
+    MDB_val key = lk_val(&k), v;
+    int rc = mdb_get(t->txn, lbe_dbi(t, DBI_DIR), &key, &v);
+    if (rc == MDB_NOTFOUND)
+        return mh_fail(err, pool, MH_E_NOT_FOUND, "no directory entry %u", id);
+    if (rc)
+        return lbe_fail(err, pool, rc, "read a directory entry");
+    mh_rd rd;
+    mh_rd_init(&rd, v.mv_data, v.mv_size);
+    memset(e, 0, sizeof(*e));
+    if (mh_rd_u8(&rd) != 1)
+        return mh_fail(err, pool, MH_E_CORRUPT, "directory entry %u: unknown version", id);
+    e->id = id;
+    e->type = (mh_dir_type)mh_rd_u8(&rd);
+    uint8_t flags = mh_rd_u8(&rd);
+    e->has_mailbox = (flags & 1) != 0;
+    e->disabled = (flags & 2) != 0;
+    e->login = rd_str(&rd, pool);
+    e->display_name = rd_str(&rd, pool);
+    e->smtp = rd_str(&rd, pool);
+    uint32_t na = mh_rd_u32(&rd);
+    if (rd.err || na > mh_rd_left(&rd) / 4)
+        return mh_fail(err, pool, MH_E_CORRUPT, "directory entry %u: damaged", id);
+    const char **al = apr_pcalloc(pool, sizeof(char *) * (na ? na : 1));
+    for (uint32_t i = 0; i < na; i++)
+        al[i] = rd_str(&rd, pool);
+    e->n_aliases = na;
+    e->aliases = al;
+    e->legacy_dn = rd_str(&rd, pool);
+    mh_rd_copy(&rd, e->mailbox.b, 16);
+    e->server = rd_str(&rd, pool);
+    const char *hash = rd_str(&rd, pool);
+    if (mh_proplist_decode(&rd, pool, &e->props) != 0 || (mh_rd_expect_end(&rd), rd.err) ||
+        !e->display_name)
+        return mh_fail(err, pool, MH_E_CORRUPT, "directory entry %u: damaged", id);
+    if (hash_r)
+        *hash_r = hash;
+    return MH_OK;
+}
+
+mh_err lbe_dir_get(mh_txn *t, uint32_t id, apr_pool_t *pool, mh_dir_entry *e, mh_error *err)
+{
+    return lbe_dir_load(t, id, pool, e, NULL, err);
+}
+
+static enum lbe_dbi key_dbi(mh_dir_key by)
+{
+    return by == MH_DIR_BY_LOGIN ? DBI_DIR_LOGIN
+           : by == MH_DIR_BY_SMTP ? DBI_DIR_SMTP
+                                  : DBI_DIR_DN;
+}
+
+/* The ID an index maps a folded key to (0: none). */
+static uint32_t index_get(mh_txn *t, enum lbe_dbi d, const char *folded)
+{
+    lbe_key k;
+    lk_init(&k);
+    lk_bytes(&k, folded, strlen(folded));
+    MDB_val key = lk_val(&k), v;
+    if (mdb_get(t->txn, lbe_dbi(t, d), &key, &v) != 0 || v.mv_size != 4)
+        return 0;
+    return lbe_be32(v.mv_data);
+}
+
+mh_err lbe_dir_find(mh_txn *t, mh_dir_key by, const char *key, apr_pool_t *pool,
+                    mh_dir_entry *e, mh_error *err)
+{
+    if (!key || !*key || (by != MH_DIR_BY_LOGIN && by != MH_DIR_BY_SMTP &&
+                          by != MH_DIR_BY_LEGACY_DN))
+        return mh_fail(err, pool, MH_E_INVALID, "bad directory lookup");
+    uint32_t id = index_get(t, key_dbi(by), lbe_fold(pool, key, LBE_NAMEKEY_MAX));
+    if (!id)
+        return mh_fail(err, pool, MH_E_NOT_FOUND, "no directory entry for '%s'", key);
+    return lbe_dir_load(t, id, pool, e, NULL, err);
+}
+
+/* dir_name key: folded display name, 0, id */
+static void namekey(lbe_key *k, apr_pool_t *pool, const char *display, uint32_t id)
+{
+    const char *f = lbe_fold(pool, display, LBE_NAMEKEY_MAX);
+    lk_init(k);
+    lk_bytes(k, f, strlen(f));
+    lk_u8(k, 0);
+    lk_u32(k, id);
+}
+
+mh_err lbe_dir_list(mh_txn *t, const mh_cursor *after, uint32_t max, apr_pool_t *pool,
+                    mh_dir_entry **entries_r, uint32_t *n_r, mh_cursor *next_r, mh_error *err)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(t->txn, lbe_dbi(t, DBI_DIR_NAME), &c);
+    if (rc)
+        return lbe_fail(err, pool, rc, "list the directory");
+    mh_dir_entry *out = apr_pcalloc(pool, sizeof(*out) * (max ? max : 1));
+    uint32_t n = 0;
+    MDB_val k, v;
+    if (after && after->len) {
+        k.mv_size = after->len;
+        k.mv_data = (void *)after->key;
+        rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+        if (rc == 0 && k.mv_size == after->len && memcmp(k.mv_data, after->key, k.mv_size) == 0)
+            rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+    } else {
+        rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+    }
+    next_r->len = 0;
+    mh_err e = MH_OK;
+    for (; rc == 0 && n < max; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size < 5)
+            continue;
+        uint32_t id = lbe_be32((uint8_t *)k.mv_data + k.mv_size - 4);
+        if ((e = lbe_dir_load(t, id, pool, &out[n], NULL, err)) != MH_OK)
+            break;
+        n++;
+        if (k.mv_size <= MH_CURSOR_MAX) {
+            next_r->len = (uint32_t)k.mv_size;
+            memcpy(next_r->key, k.mv_data, k.mv_size);
+        }
+    }
+    mdb_cursor_close(c);
+    if (e != MH_OK)
+        return e;
+    /* the loop stepped past the last entry it returned: NOTFOUND there
+     * means the list ended, and there is nothing to continue from */
+    if (rc == MDB_NOTFOUND)
+        next_r->len = 0;
+    else if (rc)
+        return lbe_fail(err, pool, rc, "list the directory");
+    *entries_r = out;
+    *n_r = n;
+    return MH_OK;
+}
+
+mh_err lbe_dir_count(mh_txn *t, uint32_t *n_r, mh_error *err)
+{
+    MDB_stat st;
+    int rc = mdb_stat(t->txn, lbe_dbi(t, DBI_DIR), &st);
+    if (rc)
+        return lbe_fail(err, t->pool, rc, "count the directory");
+    *n_r = (uint32_t)st.ms_entries;
+    return MH_OK;
+}
+
+static int cmp_entries(const void *a, const void *b)
+{
+    const mh_dir_entry *x = a, *y = b;
+    int c = strcasecmp(x->display_name, y->display_name);
+    if (c)
+        return c;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+mh_err lbe_dir_search(mh_txn *t, const char *prefix, uint32_t max, apr_pool_t *pool,
+                      mh_dir_entry **entries_r, uint32_t *n_r, mh_error *err)
+{
+    const char *f = lbe_fold(pool, prefix ? prefix : "", TOKEN_MAX);
+    size_t flen = strlen(f);
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(t->txn, lbe_dbi(t, DBI_DIR_ANR), &c);
+    if (rc)
+        return lbe_fail(err, pool, rc, "search the directory");
+    apr_hash_t *seen = apr_hash_make(pool);
+    MDB_val k = {flen, (void *)f}, v;
+    unsigned scanned = 0;
+    for (rc = flen ? mdb_cursor_get(c, &k, &v, MDB_SET_RANGE) : mdb_cursor_get(c, &k, &v, MDB_FIRST);
+         rc == 0 && scanned < SEARCH_SCAN_MAX; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT), scanned++) {
+        if (k.mv_size < flen + 5 || memcmp(k.mv_data, f, flen) != 0)
+            break;
+        uint32_t *id = apr_palloc(pool, sizeof(*id));
+        *id = lbe_be32((uint8_t *)k.mv_data + k.mv_size - 4);
+        apr_hash_set(seen, id, sizeof(*id), id);
+    }
+    mdb_cursor_close(c);
+    if (rc && rc != MDB_NOTFOUND)
+        return lbe_fail(err, pool, rc, "search the directory");
+    uint32_t total = apr_hash_count(seen), n = 0;
+    mh_dir_entry *all = apr_pcalloc(pool, sizeof(*all) * (total ? total : 1));
+    for (apr_hash_index_t *hi = apr_hash_first(pool, seen); hi; hi = apr_hash_next(hi)) {
+        const uint32_t *id = apr_hash_this_key(hi);
+        mh_err e = lbe_dir_load(t, *id, pool, &all[n], NULL, err);
+        if (e != MH_OK)
+            return e;
+        n++;
+    }
+    qsort(all, n, sizeof(*all), cmp_entries);
+    *entries_r = all;
+    *n_r = n < max ? n : max;
+    return MH_OK;
+}
+
+mh_err lbe_dir_members(mh_txn *t, uint32_t group, apr_pool_t *pool, uint32_t **ids_r,
+                       uint32_t *n_r, mh_error *err)
+{
+    mh_dir_entry g;
+    mh_err e = lbe_dir_load(t, group, pool, &g, NULL, err);
+    if (e != MH_OK)
+        return e;
+    if (g.type != MH_DIR_GROUP)
+        return mh_fail(err, pool, MH_E_INVALID, "entry %u is not a distribution list", group);
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(t->txn, lbe_dbi(t, DBI_DIR_MEMBERS), &c);
+    if (rc)
+        return lbe_fail(err, pool, rc, "list members");
+    lbe_key pk;
+    idkey(&pk, group);
+    MDB_val k = lk_val(&pk), v;
+    apr_array_header_t *ids = apr_array_make(pool, 16, sizeof(uint32_t));
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 8 || lbe_be32(k.mv_data) != group)
+            break;
+        *(uint32_t *)apr_array_push(ids) = lbe_be32((uint8_t *)k.mv_data + 4);
+    }
+    mdb_cursor_close(c);
+    if (rc && rc != MDB_NOTFOUND)
+        return lbe_fail(err, pool, rc, "list members");
+    *ids_r = (uint32_t *)ids->elts;
+    *n_r = (uint32_t)ids->nelts;
+    return MH_OK;
+}
+
+mh_err lbe_dir_password(mh_txn *t, const char *login, apr_pool_t *pool, const char **hash_r,
+                        mh_error *err)
+{
+    if (!login || !*login)
+        return mh_fail(err, pool, MH_E_NOT_FOUND, "no login");
+    uint32_t id = index_get(t, DBI_DIR_LOGIN, lbe_fold(pool, login, LBE_NAMEKEY_MAX));
+    if (!id)
+        return mh_fail(err, pool, MH_E_NOT_FOUND, "no user '%s'", login);
+    mh_dir_entry e;
+    const char *hash = NULL;
+    mh_err r = lbe_dir_load(t, id, pool, &e, &hash, err);
+    if (r != MH_OK)
+        return r;
+    if (!hash || !*hash || e.disabled)
+        return mh_fail(err, pool, MH_E_NOT_FOUND, "user '%s' has no password", login);
+    *hash_r = hash;
+    return MH_OK;
+}
+
+/* ------------------------------------------------------------- writing */
+
+/* The ANR tokens of an entry (folded, deduplicated by the caller's keys). */
+static apr_array_header_t *anr_tokens(apr_pool_t *pool, const mh_dir_entry *e)
+{
+    apr_array_header_t *a = apr_array_make(pool, 8, sizeof(const char *));
+#define ADD(s) (*(const char **)apr_array_push(a) = lbe_fold(pool, (s), TOKEN_MAX))
+    /* the display name from each word on: "Ada Lovelace King" is found by
+     * "ada l", "lovelace k" and "king" */
+    const char *seps = " ,.-_'()";
+    for (const char *p = e->display_name; *p;) {
+        while (*p && strchr(seps, *p))
+            p++;
+        if (!*p)
+            break;
+        ADD(p);
+        while (*p && !strchr(seps, *p))
+            p++;
+    }
+    if (e->login)
+        ADD(e->login);
+    const char *addrs[1 + 64];
+    uint32_t na = 0;
+    if (e->smtp)
+        addrs[na++] = e->smtp;
+    for (uint32_t i = 0; i < e->n_aliases && na < 65; i++)
+        addrs[na++] = e->aliases[i];
+    for (uint32_t i = 0; i < na; i++) {
+        ADD(addrs[i]);
+        const char *at = strchr(addrs[i], '@');
+        if (at && at > addrs[i])
+            ADD(apr_pstrmemdup(pool, addrs[i], (size_t)(at - addrs[i])));
+    }
+#undef ADD
+    return a;
+}
+
+static int key_put_id(mh_txn *t, enum lbe_dbi d, const char *folded, uint32_t id)
+{
+    lbe_key k;
+    lk_init(&k);
+    lk_bytes(&k, folded, strlen(folded));
+    uint8_t v[4] = {(uint8_t)(id >> 24), (uint8_t)(id >> 16), (uint8_t)(id >> 8), (uint8_t)id};
+    return lbe_put(t, d, &k, v, 4);
+}
+
+static int key_del(mh_txn *t, enum lbe_dbi d, const char *folded)
+{
+    lbe_key k;
+    lk_init(&k);
+    lk_bytes(&k, folded, strlen(folded));
+    return lbe_del(t, d, &k);
+}
+
+static int token_key(lbe_key *k, const char *folded, uint32_t id)
+{
+    lk_init(k);
+    lk_bytes(k, folded, strlen(folded));
+    lk_u8(k, 0);
+    lk_u32(k, id);
+    return 0;
+}
+
+/* Adds (add) or removes the index entries of an entry. */
+static int index_entry(mh_txn *t, apr_pool_t *pool, const mh_dir_entry *e, int add)
+{
+    int rc = 0;
+    lbe_key k;
+    if (e->login && *e->login) {
+        const char *f = lbe_fold(pool, e->login, LBE_NAMEKEY_MAX);
+        rc = add ? key_put_id(t, DBI_DIR_LOGIN, f, e->id) : key_del(t, DBI_DIR_LOGIN, f);
+        if (rc)
+            return rc;
+    }
+    const char *addrs[65];
+    uint32_t na = 0;
+    if (e->smtp && *e->smtp)
+        addrs[na++] = e->smtp;
+    for (uint32_t i = 0; i < e->n_aliases && na < 65; i++)
+        addrs[na++] = e->aliases[i];
+    for (uint32_t i = 0; i < na; i++) {
+        const char *f = lbe_fold(pool, addrs[i], LBE_NAMEKEY_MAX);
+        if ((rc = add ? key_put_id(t, DBI_DIR_SMTP, f, e->id) : key_del(t, DBI_DIR_SMTP, f)))
+            return rc;
+    }
+    if (e->legacy_dn && *e->legacy_dn) {
+        const char *f = lbe_fold(pool, e->legacy_dn, LBE_NAMEKEY_MAX);
+        if ((rc = add ? key_put_id(t, DBI_DIR_DN, f, e->id) : key_del(t, DBI_DIR_DN, f)))
+            return rc;
+    }
+    namekey(&k, pool, e->display_name, e->id);
+    if ((rc = add ? lbe_put(t, DBI_DIR_NAME, &k, "", 0) : lbe_del(t, DBI_DIR_NAME, &k)))
+        return rc;
+    apr_array_header_t *tok = anr_tokens(pool, e);
+    for (int i = 0; i < tok->nelts; i++) {
+        const char *s = ((const char **)tok->elts)[i];
+        if (!*s)
+            continue;
+        token_key(&k, s, e->id);
+        if ((rc = add ? lbe_put(t, DBI_DIR_ANR, &k, "", 0) : lbe_del(t, DBI_DIR_ANR, &k)))
+            return rc;
+    }
+    return 0;
+}
+
+/* Whether a folded key of an index belongs to an entry other than id. */
+static int taken(mh_txn *t, enum lbe_dbi d, apr_pool_t *pool, const char *s, uint32_t id)
+{
+    if (!s || !*s)
+        return 0;
+    uint32_t owner = index_get(t, d, lbe_fold(pool, s, LBE_NAMEKEY_MAX));
+    return owner && owner != id;
+}
+
+mh_err lbe_dir_put(mh_txn *t, const mh_dir_entry *in, const char *password_hash,
+                   uint32_t *id_r, mh_error *err)
+{
+    apr_pool_t *pool = t->pool;
+    mh_err e;
+    if ((e = lbe_need_write(t, err)) != MH_OK)
+        return e;
+    if (in->type != MH_DIR_USER && in->type != MH_DIR_GROUP && in->type != MH_DIR_CONTACT)
+        return mh_fail(err, pool, MH_E_INVALID, "unknown directory entry type %d", in->type);
+    if (!in->display_name || !*in->display_name)
+        return mh_fail(err, pool, MH_E_INVALID, "a directory entry needs a display name");
+    if (!in->legacy_dn || !*in->legacy_dn)
+        return mh_fail(err, pool, MH_E_INVALID, "a directory entry needs a legacy DN");
+    if (in->type == MH_DIR_USER && (!in->login || !*in->login))
+        return mh_fail(err, pool, MH_E_INVALID, "a user needs a login");
+    if (in->n_aliases > 64)
+        return mh_fail(err, pool, MH_E_INVALID, "at most 64 aliases");
+    uint32_t id = in->id;
+    const char *old_hash = NULL;
+    mh_dir_entry old;
+    int have_old = 0;
+    if (id) {
+        if ((e = lbe_dir_load(t, id, pool, &old, &old_hash, err)) != MH_OK)
+            return e;
+        have_old = 1;
+    }
+    /* uniqueness of login, addresses, legacy DN */
+    if (taken(t, DBI_DIR_LOGIN, pool, in->login, id))
+        return mh_fail(err, pool, MH_E_EXISTS, "login '%s' is taken", in->login);
+    if (taken(t, DBI_DIR_SMTP, pool, in->smtp, id))
+        return mh_fail(err, pool, MH_E_EXISTS, "address '%s' is taken", in->smtp);
+    for (uint32_t i = 0; i < in->n_aliases; i++)
+        if (taken(t, DBI_DIR_SMTP, pool, in->aliases[i], id))
+            return mh_fail(err, pool, MH_E_EXISTS, "address '%s' is taken", in->aliases[i]);
+    if (taken(t, DBI_DIR_DN, pool, in->legacy_dn, id))
+        return mh_fail(err, pool, MH_E_EXISTS, "legacy DN '%s' is taken", in->legacy_dn);
+    int rc;
+    if (!id) {
+        MDB_val k = {8, "next_dir"}, v;
+        rc = mdb_get(t->txn, lbe_dbi(t, DBI_META), &k, &v);
+        id = (rc == 0 && v.mv_size == 4) ? mh_get_u32(v.mv_data) : 1;
+        if (id == 0 || id == UINT32_MAX)
+            return mh_fail(err, pool, MH_E_QUOTA, "the directory has used all entry IDs");
+        uint8_t nb[4];
+        mh_put_u32(nb, id + 1);
+        MDB_val nv = {4, nb};
+        if ((rc = mdb_put(t->txn, lbe_dbi(t, DBI_META), &k, &nv, 0)))
+            return lbe_fail(err, pool, rc, "allocate a directory ID");
+    } else if (have_old && (rc = index_entry(t, pool, &old, 0))) {
+        return lbe_fail(err, pool, rc, "update directory indexes");
+    }
+    mh_dir_entry ne = *in;
+    ne.id = id;
+    const char *hash = password_hash ? password_hash : old_hash;
+    if (hash && !*hash)
+        hash = NULL;
+    mh_wr w;
+    mh_wr_init(&w, pool, 256);
+    mh_wr_u8(&w, 1);
+    mh_wr_u8(&w, (uint8_t)ne.type);
+    mh_wr_u8(&w, (uint8_t)((ne.has_mailbox ? 1 : 0) | (ne.disabled ? 2 : 0)));
+    wr_str(&w, ne.login);
+    wr_str(&w, ne.display_name);
+    wr_str(&w, ne.smtp);
+    mh_wr_u32(&w, ne.n_aliases);
+    for (uint32_t i = 0; i < ne.n_aliases; i++)
+        wr_str(&w, ne.aliases[i]);
+    wr_str(&w, ne.legacy_dn);
+    mh_wr_bytes(&w, ne.mailbox.b, 16);
+    wr_str(&w, ne.server);
+    wr_str(&w, hash);
+    mh_proplist_encode(&w, &ne.props);
+    lbe_key k;
+    idkey(&k, id);
+    if ((rc = lbe_put(t, DBI_DIR, &k, w.buf, w.len)) || (rc = index_entry(t, pool, &ne, 1)))
+        return lbe_fail(err, pool, rc, "write a directory entry");
+    *id_r = id;
+    return MH_OK;
+}
+
+static int del_links(mh_txn *t, enum lbe_dbi d, enum lbe_dbi mirror, uint32_t id)
+{
+    /* d: (id, other) -> ""; mirror: (other, id) -> "" */
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(t->txn, lbe_dbi(t, d), &c);
+    if (rc)
+        return rc;
+    lbe_key pk;
+    idkey(&pk, id);
+    MDB_val k = lk_val(&pk), v;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT)) {
+        if (k.mv_size != 8 || lbe_be32(k.mv_data) != id)
+            break;
+        uint32_t other = lbe_be32((uint8_t *)k.mv_data + 4);
+        lbe_key mk;
+        lk_init(&mk);
+        lk_u32(&mk, other);
+        lk_u32(&mk, id);
+        if ((rc = lbe_del(t, mirror, &mk)) || (rc = mdb_cursor_del(c, 0)))
+            break;
+    }
+    mdb_cursor_close(c);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+mh_err lbe_dir_delete(mh_txn *t, uint32_t id, mh_error *err)
+{
+    mh_err e;
+    if ((e = lbe_need_write(t, err)) != MH_OK)
+        return e;
+    mh_dir_entry old;
+    if ((e = lbe_dir_load(t, id, t->pool, &old, NULL, err)) != MH_OK)
+        return e;
+    int rc;
+    lbe_key k;
+    idkey(&k, id);
+    if ((rc = index_entry(t, t->pool, &old, 0)) ||
+        (rc = del_links(t, DBI_DIR_MEMBERS, DBI_DIR_MEMBEROF, id)) ||
+        (rc = del_links(t, DBI_DIR_MEMBEROF, DBI_DIR_MEMBERS, id)) ||
+        (rc = lbe_del(t, DBI_DIR, &k)))
+        return lbe_fail(err, t->pool, rc, "delete a directory entry");
+    return MH_OK;
+}
+
+mh_err lbe_dir_set_members(mh_txn *t, uint32_t group, const uint32_t *ids, uint32_t n,
+                           mh_error *err)
+{
+    mh_err e;
+    if ((e = lbe_need_write(t, err)) != MH_OK)
+        return e;
+    mh_dir_entry g;
+    if ((e = lbe_dir_load(t, group, t->pool, &g, NULL, err)) != MH_OK)
+        return e;
+    if (g.type != MH_DIR_GROUP)
+        return mh_fail(err, t->pool, MH_E_INVALID, "entry %u is not a distribution list", group);
+    for (uint32_t i = 0; i < n; i++) {
+        mh_dir_entry m;
+        if ((e = lbe_dir_load(t, ids[i], t->pool, &m, NULL, err)) != MH_OK)
+            return e;
+    }
+    int rc = del_links(t, DBI_DIR_MEMBERS, DBI_DIR_MEMBEROF, group);
+    for (uint32_t i = 0; rc == 0 && i < n; i++) {
+        lbe_key a, b;
+        lk_init(&a);
+        lk_u32(&a, group);
+        lk_u32(&a, ids[i]);
+        lk_init(&b);
+        lk_u32(&b, ids[i]);
+        lk_u32(&b, group);
+        if (!(rc = lbe_put(t, DBI_DIR_MEMBERS, &a, "", 0)))
+            rc = lbe_put(t, DBI_DIR_MEMBEROF, &b, "", 0);
+    }
+    return rc ? lbe_fail(err, t->pool, rc, "set members") : MH_OK;
+}

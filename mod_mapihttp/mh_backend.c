@@ -1,0 +1,616 @@
+/*
+ * mh_backend.c - the core's wrappers around every backend slot.
+ */
+#include "mh_backend.h"
+#include "mh_log.h"
+
+#include <string.h>
+#include <apr_strings.h>
+
+/* MAPI error codes (MS-OXCDATA 2.4). */
+#define MAPI_E_CALL_FAILED 0x80004005u
+#define MAPI_E_NO_SUPPORT 0x80040102u
+#define MAPI_E_OBJECT_CHANGED 0x80040109u
+#define MAPI_E_BUSY 0x8004010Bu
+#define MAPI_E_NOT_FOUND 0x8004010Fu
+#define MAPI_E_NETWORK_ERROR 0x80040115u
+#define MAPI_E_CORRUPT_DATA 0x8004011Bu
+#define MAPI_E_TOO_BIG 0x80040305u
+#define MAPI_E_COLLISION 0x80040604u
+#define MAPI_E_NO_ACCESS 0x80070005u
+#define MAPI_E_INVALID_PARAMETER 0x80070057u
+#define EC_QUOTA_EXCEEDED 0x000004D9u
+
+uint32_t mh_err_to_mapi(mh_err e)
+{
+    switch (e) {
+    case MH_OK: return 0;
+    case MH_E_NOT_FOUND: return MAPI_E_NOT_FOUND;
+    case MH_E_EXISTS: return MAPI_E_COLLISION;
+    case MH_E_PERMISSION: return MAPI_E_NO_ACCESS;
+    case MH_E_QUOTA: return EC_QUOTA_EXCEEDED;
+    case MH_E_TEMPORARY: return MAPI_E_BUSY;
+    case MH_E_UNAVAILABLE: return MAPI_E_NETWORK_ERROR;
+    case MH_E_CORRUPT: return MAPI_E_CORRUPT_DATA;
+    case MH_E_INVALID: return MAPI_E_INVALID_PARAMETER;
+    case MH_E_NOT_SUPPORTED: return MAPI_E_NO_SUPPORT;
+    case MH_E_CONFLICT: return MAPI_E_OBJECT_CHANGED;
+    case MH_E_TOO_BIG: return MAPI_E_TOO_BIG;
+    case MH_E_INTERNAL: return MAPI_E_CALL_FAILED;
+    }
+    return MAPI_E_CALL_FAILED;
+}
+
+/* ------------------------------------------------------------- checks */
+
+/* The slots a backend must have (mapihttp/backend.h marks them). */
+#define REQUIRED(x) {offsetof(mh_backend, x), #x}
+static const struct {
+    size_t off;
+    const char *name;
+} required_slots[] = {
+    REQUIRED(instance_create), REQUIRED(instance_open), REQUIRED(txn_begin),
+    REQUIRED(txn_commit), REQUIRED(txn_abort), REQUIRED(dir_get), REQUIRED(dir_find),
+    REQUIRED(dir_list), REQUIRED(dir_count), REQUIRED(dir_search), REQUIRED(dir_members),
+    REQUIRED(mailbox_create), REQUIRED(mailbox_info), REQUIRED(mailbox_set_special),
+    REQUIRED(id_reserve), REQUIRED(props_get), REQUIRED(props_set), REQUIRED(value_read),
+    REQUIRED(folder_create), REQUIRED(folder_info), REQUIRED(folder_children),
+    REQUIRED(folder_find), REQUIRED(folder_move), REQUIRED(folder_delete),
+    REQUIRED(contents_list), REQUIRED(message_info), REQUIRED(message_read),
+    REQUIRED(message_save), REQUIRED(message_delete), REQUIRED(message_move),
+    REQUIRED(message_set_read), REQUIRED(changes_list), REQUIRED(object_by_source_key),
+    REQUIRED(named_ids), REQUIRED(named_names), REQUIRED(named_list),
+    REQUIRED(permissions_get), REQUIRED(permissions_set), REQUIRED(receive_folders_get),
+    REQUIRED(receive_folder_set),
+};
+#undef REQUIRED
+
+const char *mh_backend_check(const mh_backend *be, apr_pool_t *pool)
+{
+    if (!be)
+        return "no backend";
+    if (be->abi_version != MH_BACKEND_ABI_VERSION)
+        return apr_psprintf(pool, "built for backend interface version %u; this mod_mapihttp "
+                                  "speaks version %u (rebuild the backend)",
+                            be->abi_version, MH_BACKEND_ABI_VERSION);
+    if (be->struct_size < MH_BACKEND_MIN_SIZE)
+        return apr_psprintf(pool, "its struct is %u bytes, smaller than interface version %u "
+                                  "requires (%u): rebuild the backend",
+                            be->struct_size, MH_BACKEND_ABI_VERSION,
+                            (unsigned)MH_BACKEND_MIN_SIZE);
+    if (!be->name || !*be->name || !be->version)
+        return "it has no name or version";
+    for (size_t i = 0; i < sizeof(required_slots) / sizeof(required_slots[0]); i++) {
+        void *slot;
+        memcpy(&slot, (const char *)be + required_slots[i].off, sizeof(slot));
+        if (!slot)
+            return apr_psprintf(pool, "it lacks the required slot %s", required_slots[i].name);
+    }
+    return NULL;
+}
+
+/* --------------------------------------------------------- result check */
+
+static mh_err leave(const mh_be *b, apr_pool_t *pool, const char *slot, mh_err r,
+                    const mh_error *inner, int outputs_ok, mh_error *err)
+{
+    if ((unsigned)r >= MH_ERR_COUNT) {
+        mh_log(MH_LOG_ERR, MHLOGNO(00303) "backend %s: %s returned unknown error %d",
+               b->label, slot, (int)r);
+        return mh_fail(err, pool, MH_E_INTERNAL, "backend %s: %s returned unknown error %d",
+                       b->label, slot, (int)r);
+    }
+    if (r == MH_OK) {
+        if (outputs_ok)
+            return MH_OK;
+        mh_log(MH_LOG_ERR, MHLOGNO(00301) "backend %s: %s returned success with a broken "
+               "result; treated as an internal error", b->label, slot);
+        return mh_fail(err, pool, MH_E_INTERNAL, "backend %s: %s returned a broken result",
+                       b->label, slot);
+    }
+    const char *detail = inner->detail ? inner->detail : "(the backend gave no detail)";
+    if (r == MH_E_INTERNAL || r == MH_E_CORRUPT || r == MH_E_UNAVAILABLE)
+        mh_log(MH_LOG_ERR, MHLOGNO(00302) "backend %s: %s failed (%s): %s", b->label, slot,
+               mh_err_name(r), detail);
+    return mh_fail(err, pool, r, "%s: %s", slot, detail);
+}
+
+static mh_err unsupported(const mh_be *b, apr_pool_t *pool, const char *slot, mh_error *err)
+{
+    return mh_fail(err, pool, MH_E_NOT_SUPPORTED, "backend %s does not implement %s", b->label,
+                   slot);
+}
+
+/*
+ * ENTER declares `fn` (the slot) and `inner` (the backend's error) inside a
+ * wrapper with a transaction T; CALL runs the slot and checks the result,
+ * `ok` being the output check evaluated only on success.
+ */
+#define ENTER(T, slot)                                                              \
+    __typeof__(((mh_backend *)0)->slot) fn = MH_SLOT((T)->b->be, slot);             \
+    mh_error inner = {MH_OK, NULL};                                                 \
+    if (!fn)                                                                        \
+        return unsupported((T)->b, (T)->pool, #slot, err);                          \
+    if ((T)->done)                                                                  \
+        return mh_fail(err, (T)->pool, MH_E_INVALID, "the transaction is over")
+#define CALL(T, slot, ok, ...)                                                      \
+    do {                                                                            \
+        mh_err r_ = fn(__VA_ARGS__, &inner);                                        \
+        return leave((T)->b, (T)->pool, #slot, r_, &inner, r_ == MH_OK ? (ok) : 1,  \
+                     err);                                                          \
+    } while (0)
+
+/* ------------------------------------------------------------ lifecycle */
+
+mh_err mh_be_create(const mh_backend *be, apr_pool_t *pconf, int argc, const char *const *argv,
+                    mh_be **b_r, mh_error *err)
+{
+    const char *why = mh_backend_check(be, pconf);
+    if (why)
+        return mh_fail(err, pconf, MH_E_INVALID, "backend %s cannot be used: %s",
+                       be && be->name ? be->name : "?", why);
+    mh_be *b = apr_pcalloc(pconf, sizeof(*b));
+    b->be = be;
+    b->label = be->name;
+    mh_error inner = {MH_OK, NULL};
+    mh_err r = be->instance_create(pconf, argc, argv, &b->inst, &inner);
+    r = leave(b, pconf, "instance_create", r, &inner, r == MH_OK ? b->inst != NULL : 1, err);
+    if (r != MH_OK)
+        return r;
+    *b_r = b;
+    return MH_OK;
+}
+
+mh_err mh_be_prepare(mh_be *b, long uid, long gid, apr_pool_t *ptemp, mh_error *err)
+{
+    __typeof__(((mh_backend *)0)->instance_prepare) fn = MH_SLOT(b->be, instance_prepare);
+    if (!fn)
+        return MH_OK; /* optional: nothing to prepare */
+    mh_error inner = {MH_OK, NULL};
+    mh_err r = fn(b->inst, uid, gid, ptemp, &inner);
+    return leave(b, ptemp, "instance_prepare", r, &inner, 1, err);
+}
+
+mh_err mh_be_open(mh_be *b, apr_pool_t *pchild, mh_error *err)
+{
+    mh_error inner = {MH_OK, NULL};
+    mh_err r = b->be->instance_open(b->inst, pchild, &inner);
+    return leave(b, pchild, "instance_open", r, &inner, 1, err);
+}
+
+/* --------------------------------------------------------- transactions */
+
+static apr_status_t txn_cleanup(void *data)
+{
+    mh_betxn *t = data;
+    if (!t->done) {
+        t->b->be->txn_abort(t->txn);
+        t->done = 1;
+    }
+    return APR_SUCCESS;
+}
+
+mh_err mh_be_begin(const mh_be *b, const mh_guid *mailbox, unsigned flags, apr_pool_t *pool,
+                   mh_betxn **t_r, mh_error *err)
+{
+    mh_betxn *t = apr_pcalloc(pool, sizeof(*t));
+    t->b = b;
+    t->pool = pool;
+    mh_error inner = {MH_OK, NULL};
+    mh_err r = b->be->txn_begin(b->inst, mailbox, flags, pool, &t->txn, &inner);
+    r = leave(b, pool, "txn_begin", r, &inner, r == MH_OK ? t->txn != NULL : 1, err);
+    if (r != MH_OK)
+        return r;
+    /* a transaction the caller forgets ends with its pool */
+    apr_pool_cleanup_register(pool, t, txn_cleanup, apr_pool_cleanup_null);
+    *t_r = t;
+    return MH_OK;
+}
+
+mh_err mh_be_commit(mh_betxn *t, mh_error *err)
+{
+    if (t->done)
+        return mh_fail(err, t->pool, MH_E_INVALID, "the transaction is over");
+    mh_error inner = {MH_OK, NULL};
+    mh_err r = t->b->be->txn_commit(t->txn, &inner);
+    t->done = 1;
+    return leave(t->b, t->pool, "txn_commit", r, &inner, 1, err);
+}
+
+void mh_be_abort(mh_betxn *t)
+{
+    if (!t->done) {
+        t->b->be->txn_abort(t->txn);
+        t->done = 1;
+    }
+}
+
+/* ------------------------------------------------------------- directory */
+
+static int entry_ok(const mh_dir_entry *e)
+{
+    return e->id != 0 && e->display_name != NULL &&
+           (e->type == MH_DIR_USER || e->type == MH_DIR_GROUP || e->type == MH_DIR_CONTACT) &&
+           (e->n_aliases == 0 || e->aliases != NULL);
+}
+
+static int entries_ok(const mh_dir_entry *e, uint32_t n, uint32_t max)
+{
+    if (n > max || (n && !e))
+        return 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (!entry_ok(&e[i]))
+            return 0;
+    return 1;
+}
+
+mh_err mh_be_dir_get(mh_betxn *t, uint32_t id, mh_dir_entry *e, mh_error *err)
+{
+    ENTER(t, dir_get);
+    CALL(t, dir_get, entry_ok(e) && e->id == id, t->txn, id, t->pool, e);
+}
+
+mh_err mh_be_dir_find(mh_betxn *t, mh_dir_key by, const char *key, mh_dir_entry *e,
+                      mh_error *err)
+{
+    ENTER(t, dir_find);
+    CALL(t, dir_find, entry_ok(e), t->txn, by, key, t->pool, e);
+}
+
+mh_err mh_be_dir_list(mh_betxn *t, const mh_cursor *after, uint32_t max,
+                      mh_dir_entry **entries_r, uint32_t *n_r, mh_cursor *next_r, mh_error *err)
+{
+    ENTER(t, dir_list);
+    CALL(t, dir_list, entries_ok(*entries_r, *n_r, max) && next_r->len <= MH_CURSOR_MAX,
+         t->txn, after, max, t->pool, entries_r, n_r, next_r);
+}
+
+mh_err mh_be_dir_count(mh_betxn *t, uint32_t *n_r, mh_error *err)
+{
+    ENTER(t, dir_count);
+    CALL(t, dir_count, 1, t->txn, n_r);
+}
+
+mh_err mh_be_dir_search(mh_betxn *t, const char *prefix, uint32_t max,
+                        mh_dir_entry **entries_r, uint32_t *n_r, mh_error *err)
+{
+    ENTER(t, dir_search);
+    CALL(t, dir_search, entries_ok(*entries_r, *n_r, max), t->txn, prefix, max, t->pool,
+         entries_r, n_r);
+}
+
+mh_err mh_be_dir_members(mh_betxn *t, uint32_t group, uint32_t **ids_r, uint32_t *n_r,
+                         mh_error *err)
+{
+    ENTER(t, dir_members);
+    CALL(t, dir_members, *n_r == 0 || *ids_r, t->txn, group, t->pool, ids_r, n_r);
+}
+
+mh_err mh_be_dir_password(mh_betxn *t, const char *login, const char **hash_r, mh_error *err)
+{
+    ENTER(t, dir_password);
+    CALL(t, dir_password, *hash_r != NULL, t->txn, login, t->pool, hash_r);
+}
+
+mh_err mh_be_dir_put(mh_betxn *t, const mh_dir_entry *e, const char *password_hash,
+                     uint32_t *id_r, mh_error *err)
+{
+    ENTER(t, dir_put);
+    CALL(t, dir_put, *id_r != 0 && (e->id == 0 || *id_r == e->id), t->txn, e, password_hash,
+         id_r);
+}
+
+mh_err mh_be_dir_delete(mh_betxn *t, uint32_t id, mh_error *err)
+{
+    ENTER(t, dir_delete);
+    CALL(t, dir_delete, 1, t->txn, id);
+}
+
+mh_err mh_be_dir_set_members(mh_betxn *t, uint32_t group, const uint32_t *ids, uint32_t n,
+                             mh_error *err)
+{
+    ENTER(t, dir_set_members);
+    CALL(t, dir_set_members, 1, t->txn, group, ids, n);
+}
+
+/* ------------------------------------------------------------ mailboxes */
+
+mh_err mh_be_mailbox_create(mh_betxn *t, uint32_t owner, mh_error *err)
+{
+    ENTER(t, mailbox_create);
+    CALL(t, mailbox_create, 1, t->txn, owner);
+}
+
+mh_err mh_be_mailbox_delete(mh_betxn *t, mh_error *err)
+{
+    ENTER(t, mailbox_delete);
+    CALL(t, mailbox_delete, 1, t->txn);
+}
+
+mh_err mh_be_mailbox_info(mh_betxn *t, mh_mailbox_info *info, mh_error *err)
+{
+    ENTER(t, mailbox_info);
+    CALL(t, mailbox_info, info->last_id <= MH_ID_MAX, t->txn, info);
+}
+
+mh_err mh_be_mailbox_set_special(mh_betxn *t, mh_special_folder role, mh_id folder,
+                                 mh_error *err)
+{
+    ENTER(t, mailbox_set_special);
+    CALL(t, mailbox_set_special, 1, t->txn, role, folder);
+}
+
+mh_err mh_be_mailbox_list(mh_betxn *t, mh_guid **guids_r, uint32_t *n_r, mh_error *err)
+{
+    ENTER(t, mailbox_list);
+    CALL(t, mailbox_list, *n_r == 0 || *guids_r, t->txn, t->pool, guids_r, n_r);
+}
+
+mh_err mh_be_id_reserve(mh_betxn *t, uint32_t count, mh_id *first_r, mh_error *err)
+{
+    ENTER(t, id_reserve);
+    CALL(t, id_reserve, *first_r != 0 && *first_r + count - 1 <= MH_ID_MAX, t->txn, count,
+         first_r);
+}
+
+/* ----------------------------------------------------------- properties */
+
+static int values_ok(const mh_proplist *l, const mh_proptag *tags, uint32_t n)
+{
+    if ((l->n && !l->v) || (tags && l->n > n))
+        return 0;
+    for (uint32_t i = 0; i < l->n; i++) {
+        const mh_propval *v = &l->v[i];
+        if (!mh_type_storable(MH_TAG_TYPE(v->tag)))
+            return 0;
+        if (!(v->flags & MH_PV_LARGE) && MH_TAG_TYPE(v->tag) == PT_UNICODE && !v->v.str)
+            return 0;
+        if (tags) {
+            uint32_t j = 0;
+            while (j < n && tags[j] != v->tag)
+                j++;
+            if (j == n)
+                return 0; /* a value nobody asked for */
+        }
+    }
+    return 1;
+}
+
+mh_err mh_be_props_get(mh_betxn *t, const mh_objref *obj, const mh_proptag *tags, uint32_t n,
+                       uint64_t large, mh_proplist *values_r, mh_error *err)
+{
+    ENTER(t, props_get);
+    CALL(t, props_get, values_ok(values_r, tags, n), t->txn, obj, tags, n, large, t->pool,
+         values_r);
+}
+
+mh_err mh_be_props_set(mh_betxn *t, const mh_objref *obj, const mh_proplist *set,
+                       const mh_proptag *del, uint32_t n_del, const mh_change_in *chg,
+                       mh_id *cn_r, mh_error *err)
+{
+    ENTER(t, props_set);
+    CALL(t, props_set, 1, t->txn, obj, set, del, n_del, chg, cn_r);
+}
+
+mh_err mh_be_value_read(mh_betxn *t, const mh_objref *obj, mh_proptag tag, uint64_t offset,
+                        void *buf, size_t len, size_t *got_r, mh_error *err)
+{
+    ENTER(t, value_read);
+    CALL(t, value_read, *got_r <= len, t->txn, obj, tag, offset, buf, len, got_r);
+}
+
+/* -------------------------------------------------------------- folders */
+
+mh_err mh_be_folder_create(mh_betxn *t, mh_id parent, const mh_proplist *props, unsigned flags,
+                           const mh_change_in *chg, mh_id *id_r, mh_error *err)
+{
+    ENTER(t, folder_create);
+    CALL(t, folder_create, *id_r != 0 && *id_r <= MH_ID_MAX, t->txn, parent, props, flags, chg,
+         id_r);
+}
+
+mh_err mh_be_folder_info(mh_betxn *t, mh_id folder, mh_folder_info *info, mh_error *err)
+{
+    ENTER(t, folder_info);
+    CALL(t, folder_info, info->id == folder, t->txn, folder, info);
+}
+
+mh_err mh_be_folder_children(mh_betxn *t, mh_id folder, mh_id **ids_r, uint32_t *n_r,
+                             mh_error *err)
+{
+    ENTER(t, folder_children);
+    CALL(t, folder_children, *n_r == 0 || *ids_r, t->txn, folder, t->pool, ids_r, n_r);
+}
+
+mh_err mh_be_folder_find(mh_betxn *t, mh_id parent, const char *name, mh_id *id_r,
+                         mh_error *err)
+{
+    ENTER(t, folder_find);
+    CALL(t, folder_find, *id_r != 0, t->txn, parent, name, id_r);
+}
+
+mh_err mh_be_folder_move(mh_betxn *t, mh_id folder, mh_id new_parent, const mh_change_in *chg,
+                         mh_error *err)
+{
+    ENTER(t, folder_move);
+    CALL(t, folder_move, 1, t->txn, folder, new_parent, chg);
+}
+
+mh_err mh_be_folder_delete(mh_betxn *t, mh_id folder, mh_error *err)
+{
+    ENTER(t, folder_delete);
+    CALL(t, folder_delete, 1, t->txn, folder);
+}
+
+mh_err mh_be_contents_list(mh_betxn *t, mh_id folder, unsigned flags, const mh_sort *sort,
+                           const mh_cursor *from, uint32_t max, mh_id *ids, uint32_t *n_r,
+                           mh_cursor *next_r, mh_error *err)
+{
+    ENTER(t, contents_list);
+    CALL(t, contents_list, *n_r <= max && next_r->len <= MH_CURSOR_MAX, t->txn, folder, flags,
+         sort, from, max, ids, n_r, next_r);
+}
+
+int mh_be_sort_indexed(const mh_be *b, mh_proptag tag)
+{
+    const mh_proptag *tags = b->be->sort_tags;
+    for (int i = 0; tags && tags[i]; i++)
+        if (tags[i] == tag)
+            return 1;
+    return 0;
+}
+
+/* ------------------------------------------------------------- messages */
+
+mh_err mh_be_message_info(mh_betxn *t, mh_id message, mh_message_info *info, mh_error *err)
+{
+    ENTER(t, message_info);
+    CALL(t, message_info, info->id == message, t->txn, message, info);
+}
+
+mh_err mh_be_message_read(mh_betxn *t, mh_id message, uint64_t large, mh_message **msg_r,
+                          mh_error *err)
+{
+    ENTER(t, message_read);
+    CALL(t, message_read, *msg_r != NULL, t->txn, message, large, t->pool, msg_r);
+}
+
+mh_err mh_be_message_save(mh_betxn *t, mh_id folder, mh_id message, unsigned flags,
+                          const mh_message *msg, const mh_change_in *chg, mh_id *id_r,
+                          mh_id *cn_r, mh_error *err)
+{
+    ENTER(t, message_save);
+    CALL(t, message_save, *id_r != 0 && *cn_r != 0 && (message == 0 || *id_r == message),
+         t->txn, folder, message, flags, msg, chg, id_r, cn_r);
+}
+
+mh_err mh_be_message_delete(mh_betxn *t, mh_id message, mh_error *err)
+{
+    ENTER(t, message_delete);
+    CALL(t, message_delete, 1, t->txn, message);
+}
+
+mh_err mh_be_message_move(mh_betxn *t, mh_id message, mh_id folder, int copy,
+                          const mh_change_in *chg, mh_id *id_r, mh_error *err)
+{
+    ENTER(t, message_move);
+    CALL(t, message_move, *id_r != 0, t->txn, message, folder, copy, chg, id_r);
+}
+
+mh_err mh_be_message_set_read(mh_betxn *t, mh_id message, int read, mh_id *cn_r, mh_error *err)
+{
+    ENTER(t, message_set_read);
+    CALL(t, message_set_read, 1, t->txn, message, read, cn_r);
+}
+
+/* -------------------------------------------------------------- changes */
+
+mh_err mh_be_changes_list(mh_betxn *t, mh_id folder, unsigned kinds, mh_id after, uint32_t max,
+                          mh_change *out, uint32_t *n_r, mh_id *next_r, mh_error *err)
+{
+    ENTER(t, changes_list);
+    CALL(t, changes_list, *n_r <= max && (*n_r == 0 || *next_r > after), t->txn, folder, kinds,
+         after, max, t->pool, out, n_r, next_r);
+}
+
+mh_err mh_be_object_by_source_key(mh_betxn *t, const mh_bin *sk, mh_objkind *kind_r,
+                                  mh_id *id_r, int *deleted_r, mh_error *err)
+{
+    ENTER(t, object_by_source_key);
+    CALL(t, object_by_source_key,
+         *id_r != 0 && (*kind_r == MH_OBJ_FOLDER || *kind_r == MH_OBJ_MESSAGE), t->txn, sk,
+         kind_r, id_r, deleted_r);
+}
+
+/* ----------------------------------------------------- named properties */
+
+static int named_ids_ok(const uint16_t *ids, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (ids[i] != 0 && ids[i] < MH_NAMED_FIRST)
+            return 0;
+    return 1;
+}
+
+mh_err mh_be_named_ids(mh_betxn *t, const mh_propname *names, uint32_t n, int create,
+                       uint16_t *ids_r, mh_error *err)
+{
+    ENTER(t, named_ids);
+    CALL(t, named_ids, named_ids_ok(ids_r, n), t->txn, names, n, create, ids_r);
+}
+
+mh_err mh_be_named_names(mh_betxn *t, const uint16_t *ids, uint32_t n, mh_propname *names_r,
+                         uint8_t *found_r, mh_error *err)
+{
+    ENTER(t, named_names);
+    CALL(t, named_names, 1, t->txn, ids, n, t->pool, names_r, found_r);
+}
+
+mh_err mh_be_named_list(mh_betxn *t, mh_propname **names_r, uint16_t **ids_r, uint32_t *n_r,
+                        mh_error *err)
+{
+    ENTER(t, named_list);
+    CALL(t, named_list, *n_r == 0 || (*names_r && *ids_r && named_ids_ok(*ids_r, *n_r)), t->txn,
+         t->pool, names_r, ids_r, n_r);
+}
+
+/* ----------------------------------- permissions, rules, receive folders */
+
+mh_err mh_be_permissions_get(mh_betxn *t, mh_id folder, mh_permission **rows_r, uint32_t *n_r,
+                             mh_error *err)
+{
+    ENTER(t, permissions_get);
+    CALL(t, permissions_get, *n_r == 0 || *rows_r, t->txn, folder, t->pool, rows_r, n_r);
+}
+
+mh_err mh_be_permissions_set(mh_betxn *t, mh_id folder, const mh_permission *rows, uint32_t n,
+                             mh_error *err)
+{
+    ENTER(t, permissions_set);
+    CALL(t, permissions_set, 1, t->txn, folder, rows, n);
+}
+
+mh_err mh_be_rules_get(mh_betxn *t, mh_id folder, mh_proplist **rules_r, uint32_t *n_r,
+                       mh_error *err)
+{
+    ENTER(t, rules_get);
+    CALL(t, rules_get, *n_r == 0 || *rules_r, t->txn, folder, t->pool, rules_r, n_r);
+}
+
+mh_err mh_be_rules_set(mh_betxn *t, mh_id folder, const mh_proplist *rules, uint32_t n,
+                       mh_error *err)
+{
+    ENTER(t, rules_set);
+    CALL(t, rules_set, 1, t->txn, folder, rules, n);
+}
+
+static int recv_ok(const mh_receive_folder *rows, uint32_t n)
+{
+    if (n && !rows)
+        return 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (!rows[i].message_class || !rows[i].folder)
+            return 0;
+    return 1;
+}
+
+mh_err mh_be_receive_folders_get(mh_betxn *t, mh_receive_folder **rows_r, uint32_t *n_r,
+                                 mh_error *err)
+{
+    ENTER(t, receive_folders_get);
+    CALL(t, receive_folders_get, recv_ok(*rows_r, *n_r), t->txn, t->pool, rows_r, n_r);
+}
+
+mh_err mh_be_receive_folder_set(mh_betxn *t, const char *message_class, mh_id folder,
+                                mh_error *err)
+{
+    ENTER(t, receive_folder_set);
+    CALL(t, receive_folder_set, 1, t->txn, message_class, folder);
+}
+
+mh_err mh_be_check(mh_betxn *t, int repair, void (*report)(void *, const char *), void *baton,
+                   uint32_t *problems_r, mh_error *err)
+{
+    ENTER(t, check);
+    CALL(t, check, 1, t->txn, repair, report, baton, problems_r);
+}
