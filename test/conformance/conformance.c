@@ -11,7 +11,9 @@
  * exit status 0 when every check passed.
  */
 #include "mh_backend.h"
+#include "mh_entryid.h"
 #include "mh_props.h"
+#include "mh_provision.h"
 #include "mh_test.h"
 
 #include <dlfcn.h>
@@ -1175,6 +1177,154 @@ static void test_check_clean(void)
     mh_be_abort(t);
 }
 
+/* ------------------------------------------------------------ provisioning */
+
+/* The core's mailbox provisioning (mh_provision.c) on this backend. */
+static void test_provision(void)
+{
+    mh_error e;
+    mh_betxn *t = begin(NULL, 1);
+    REQUIRE(t);
+    mh_dir_entry d = user("dee", "Dee Dee", "dee@example.com");
+    uint32_t uid_dee;
+    MUST(mh_be_dir_put(t, &d, NULL, &uid_dee, &e));
+    MUST(commit(t));
+
+    mh_guid g = guid_of(3), got_guid;
+    memset(&got_guid, 0, sizeof(got_guid));
+    MUST(mh_provision_mailbox(B, uid_dee, &g, pool, &got_guid, &e));
+    CHECK(memcmp(got_guid.b, g.b, 16) == 0);
+    /* a second mailbox for the same user, or one for a list, is refused */
+    if (BE->capabilities & MH_BCAP_DIRECTORY_WRITE) {
+        mh_guid g2 = guid_of(4);
+        CHECK_EQ_U(mh_provision_mailbox(B, uid_dee, &g2, pool, NULL, &e), MH_E_EXISTS);
+        CHECK_EQ_U(mh_provision_mailbox(B, gid_team, &g2, pool, NULL, &e), MH_E_INVALID);
+        /* nothing of the refused attempts is left */
+        CHECK(begin(&g2, 0) == NULL);
+    }
+
+    t = begin(&g, 0);
+    REQUIRE(t);
+    if (BE->capabilities & MH_BCAP_DIRECTORY_WRITE) {
+        mh_dir_entry de;
+        MUST(mh_be_dir_get(t, uid_dee, &de, &e));
+        CHECK(de.has_mailbox && memcmp(de.mailbox.b, g.b, 16) == 0);
+    }
+    mh_mailbox_info mi;
+    MUST(mh_be_mailbox_info(t, &mi, &e));
+    CHECK_EQ_U(mi.owner, uid_dee);
+    unsigned nf;
+    const mh_provision_folder *pf = mh_provision_folders(&nf);
+    CHECK_EQ_U(mi.folder_count, nf);
+    for (unsigned i = 0; i < nf; i++) {
+        mh_id id = mi.special[pf[i].role];
+        CHECK(id != 0);
+        mh_folder_info fi;
+        if (mh_be_folder_info(t, id, &fi, &e) != MH_OK) {
+            CHECK(!"special folder missing");
+            continue;
+        }
+        CHECK_EQ_U(fi.parent, pf[i].parent == MH_SF_COUNT ? 0 : mi.special[pf[i].parent]);
+        CHECK_EQ_U(fi.flags & MH_FOLDER_SEARCH, pf[i].flags & MH_FOLDER_SEARCH);
+        mh_objref ref = {.kind = MH_OBJ_FOLDER, .id = id};
+        mh_proptag tags[] = {PR_DISPLAY_NAME, PR_CONTAINER_CLASS, PR_ATTR_HIDDEN};
+        mh_proplist l;
+        MUST(mh_be_props_get(t, &ref, tags, 3, UINT64_MAX, &l, &e));
+        const mh_propval *v = mh_proplist_find(&l, PR_DISPLAY_NAME);
+        CHECK(v && strcmp(v->v.str, pf[i].name) == 0);
+        v = mh_proplist_find(&l, PR_CONTAINER_CLASS);
+        CHECK(pf[i].container_class ? v && strcmp(v->v.str, pf[i].container_class) == 0 : !v);
+        v = mh_proplist_find(&l, PR_ATTR_HIDDEN);
+        CHECK(pf[i].hidden ? v && v->v.b == 1 : !v);
+    }
+    /* the standard set by name under the IPM subtree */
+    static const char *const ipm[] = {"Inbox", "Outbox", "Sent Items", "Deleted Items",
+                                      "Drafts", "Calendar", "Contacts", "Journal", "Notes",
+                                      "Tasks", "Junk Email", "Sync Issues",
+                                      "Conversation Action Settings"};
+    for (size_t i = 0; i < sizeof(ipm) / sizeof(ipm[0]); i++) {
+        mh_id id = 0;
+        OK(mh_be_folder_find(t, mi.special[MH_SF_IPM_SUBTREE], ipm[i], &id, &e));
+    }
+    mh_id *kids;
+    uint32_t nk;
+    MUST(mh_be_folder_children(t, mi.special[MH_SF_SYNC_ISSUES], &kids, &nk, &e));
+    CHECK_EQ_U(nk, 3);
+
+    /* entry ID properties on the root and the Inbox, pointing at the folders */
+    static const struct {
+        mh_proptag tag;
+        mh_special_folder role;
+    } eids[] = {{PR_IPM_APPOINTMENT_ENTRYID, MH_SF_CALENDAR},
+                {PR_IPM_CONTACT_ENTRYID, MH_SF_CONTACTS},
+                {PR_IPM_JOURNAL_ENTRYID, MH_SF_JOURNAL},
+                {PR_IPM_NOTE_ENTRYID, MH_SF_NOTES},
+                {PR_IPM_TASK_ENTRYID, MH_SF_TASKS},
+                {PR_REM_ONLINE_ENTRYID, MH_SF_REMINDERS},
+                {PR_IPM_DRAFTS_ENTRYID, MH_SF_DRAFTS}};
+    static const mh_special_folder ren[] = {MH_SF_CONFLICTS, MH_SF_SYNC_ISSUES,
+                                            MH_SF_LOCAL_FAILURES, MH_SF_SERVER_FAILURES,
+                                            MH_SF_JUNK};
+    mh_special_folder holders[] = {MH_SF_ROOT, MH_SF_INBOX};
+    for (int h = 0; h < 2; h++) {
+        mh_objref ref = {.kind = MH_OBJ_FOLDER, .id = mi.special[holders[h]]};
+        mh_proplist l;
+        MUST(mh_be_props_get(t, &ref, NULL, 0, UINT64_MAX, &l, &e));
+        for (size_t i = 0; i < sizeof(eids) / sizeof(eids[0]); i++) {
+            const mh_propval *v = mh_proplist_find(&l, eids[i].tag);
+            mh_eid x;
+            CHECK(v && mh_eid_parse(v->v.bin.data, v->v.bin.len, &x) == 0 &&
+                  x.type == MH_EID_TYPE_PRIVATE_FOLDER && x.folder == mi.special[eids[i].role] &&
+                  memcmp(x.provider.b, g.b, 16) == 0 &&
+                  memcmp(x.folder_replica.b, g.b, 16) == 0);
+        }
+        const mh_propval *v = mh_proplist_find(&l, PR_ADDITIONAL_REN_ENTRYIDS);
+        CHECK(v && v->v.mv.n == 5);
+        for (uint32_t i = 0; v && i < v->v.mv.n && i < 5; i++) {
+            const mh_bin *b = &((const mh_bin *)v->v.mv.v)[i];
+            mh_eid x;
+            CHECK(mh_eid_parse(b->data, b->len, &x) == 0 && x.folder == mi.special[ren[i]]);
+        }
+        v = mh_proplist_find(&l, PR_ADDITIONAL_REN_ENTRYIDS_EX);
+        /* PersistData 0x8006 { RSF_ELID_ENTRYID, 46, entry ID }, PERSIST_SENTINEL */
+        CHECK(v && v->v.bin.len == 8 + MH_FOLDER_EID_LEN + 4);
+        if (v && v->v.bin.len == 8 + MH_FOLDER_EID_LEN + 4) {
+            const uint8_t *p = v->v.bin.data;
+            CHECK(p[0] == 0x06 && p[1] == 0x80 && p[2] == 50 && p[3] == 0 && p[4] == 1 &&
+                  p[5] == 0 && p[6] == MH_FOLDER_EID_LEN && p[7] == 0);
+            mh_eid x;
+            CHECK(mh_eid_parse(p + 8, MH_FOLDER_EID_LEN, &x) == 0 &&
+                  x.folder == mi.special[MH_SF_CONVERSATION_ACTIONS]);
+            CHECK(p[54] == 0 && p[55] == 0 && p[56] == 0 && p[57] == 0);
+        }
+    }
+
+    /* the receive folder table */
+    mh_receive_folder *rf;
+    uint32_t nr;
+    MUST(mh_be_receive_folders_get(t, &rf, &nr, &e));
+    CHECK_EQ_U(nr, 4);
+    int seen = 0;
+    for (uint32_t i = 0; i < nr; i++) {
+        const char *c = rf[i].message_class;
+        if (strcmp(c, "") == 0 && rf[i].folder == mi.special[MH_SF_INBOX])
+            seen |= 1;
+        else if (strcasecmp(c, "IPM") == 0 && rf[i].folder == mi.special[MH_SF_INBOX])
+            seen |= 2;
+        else if (strcasecmp(c, "REPORT.IPM") == 0 && rf[i].folder == mi.special[MH_SF_INBOX])
+            seen |= 4;
+        else if (strcasecmp(c, "IPC") == 0 && rf[i].folder == mi.special[MH_SF_ROOT])
+            seen |= 8;
+    }
+    CHECK_EQ_U(seen, 15);
+    if (MH_SLOT(BE, check)) {
+        uint32_t problems = 99;
+        MUST(mh_be_check(t, 0, report, NULL, &problems, &e));
+        CHECK_EQ_U(problems, 0);
+    }
+    mh_be_abort(t);
+}
+
 static void test_mailbox_delete(void)
 {
     mh_error e;
@@ -1267,6 +1417,7 @@ int main(int argc, char **argv)
     TEST(test_transactions);
     TEST(test_concurrency_processes);
     TEST(test_check_clean);
+    TEST(test_provision);
     TEST(test_mailbox_delete);
     return MH_TEST_DONE();
 }
