@@ -31,6 +31,7 @@ typedef struct emsmdb_state {
     uint32_t flags, code_page, lcid_sort, lcid_string;
     const char *user_dn;
     const char *client_app;
+    const char *display_name; /* for the Connect response; not kept */
 } emsmdb_state;
 
 /* What an address book context remembers of its Bind. */
@@ -332,6 +333,44 @@ static int body_status(mh_call *c, mh_body_status st, const char *why)
     return MH_RC_SUCCESS;
 }
 
+/* MS-OXCDATA 2.4.1 */
+#define EC_UNKNOWN_USER 0x000003EBu
+#define EC_ACCESS_DENIED 0x80070005u
+
+/*
+ * The authenticated user in the backend's directory: their display name,
+ * or the ErrorCode a Connect answers with (a success-shaped body).
+ */
+static uint32_t connect_user(mh_call *c, const char **display_r)
+{
+    mh_betxn *t = NULL;
+    mh_error err = {MH_OK, NULL};
+    mh_dir_entry ent;
+    mh_err e = mh_be_begin(c->svc->backend, NULL, MH_TXN_READ, c->pool, &t, &err);
+    if (e == MH_OK) {
+        e = mh_be_dir_find(t, MH_DIR_BY_LOGIN, c->in.user, &ent, &err);
+        mh_be_abort(t);
+    }
+    if (e == MH_OK) {
+        if (ent.type != MH_DIR_USER || !ent.has_mailbox) {
+            c->diag = "the user has no mailbox";
+            return EC_UNKNOWN_USER;
+        }
+        if (ent.disabled) {
+            c->diag = "the user is disabled in the directory";
+            return EC_ACCESS_DENIED;
+        }
+        *display_r = ent.display_name;
+        return 0;
+    }
+    if (e == MH_E_NOT_FOUND) {
+        c->diag = "the user is not in the directory";
+        return EC_UNKNOWN_USER;
+    }
+    c->diag = apr_psprintf(c->pool, "directory lookup failed: %s", mh_err_name(e));
+    return mh_err_to_mapi(e);
+}
+
 static int accept_create(mh_call *c, const void *body, apr_size_t len)
 {
     const char *why = NULL;
@@ -373,6 +412,20 @@ static int accept_create(mh_call *c, const void *body, apr_size_t len)
         mh_log(MH_LOG_DEBUG, MHLOGNO(00201) "%s reconnect: old context %s: %s",
                mh_reqtype_name(c->type), hex16(c->pool, c->ctx_id), mh_ss_status_name(st));
     }
+    if (c->type == MH_RT_CONNECT) {
+        const char *display = c->in.user;
+        uint32_t ec = c->svc->backend ? connect_user(c, &display) : 0;
+        if (ec) {
+            /* no context is made: the body carries the error (3.2.5.1) */
+            mh_connect_resp resp = {0};
+            resp.error_code = ec;
+            resp.dn_prefix = "";
+            resp.display_name = "";
+            mh_build_connect(&c->body, &resp);
+            return MH_RC_SUCCESS;
+        }
+        ((emsmdb_state *)state)->display_name = display;
+    }
     codec_for(c->ep)->encode(state, c->pool, &blob, &blob_len);
     unsigned char id[MH_SESSION_ID_LEN], seq[MH_SESSION_ID_LEN];
     unsigned evicted = 0;
@@ -390,7 +443,7 @@ static int accept_create(mh_call *c, const void *body, apr_size_t len)
         resp.retry_count = CONNECT_RETRY_COUNT;
         resp.retry_delay = CONNECT_RETRY_DELAY;
         resp.dn_prefix = "";
-        resp.display_name = c->in.user;
+        resp.display_name = ((emsmdb_state *)state)->display_name;
         mh_build_connect(&c->body, &resp);
     } else {
         mh_build_bind(&c->body, MH_NSPI_SUCCESS, mh_session_store_guid(c->svc->store));

@@ -24,6 +24,7 @@
 #include <apr_pools.h>
 #include <apr_time.h>
 
+#include "mh_backend.h"
 #include "mh_http.h"
 #include "mh_session.h"
 
@@ -36,6 +37,7 @@ typedef struct mh_service {
     apr_interval_time_t wait_poll;      /* how often a wait looks for events */
     unsigned sessions_per_user;         /* MapiHttpSessionsPerUser */
     apr_off_t max_body;                 /* MapiHttpMaxRequestBody */
+    const mh_be *backend;               /* MapiHttpBackend; NULL: none configured */
 } mh_service;
 
 /* What the HTTP layer hands in. */

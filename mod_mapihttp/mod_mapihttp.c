@@ -21,6 +21,7 @@
 #include <unixd.h>
 #include <util_filter.h>
 
+#include <apr_hash.h>
 #include <apr_poll.h>
 #include <apr_portable.h>
 #include <apr_strings.h>
@@ -76,6 +77,52 @@ static void fill_services(server_rec *main_s, mh_session_store *store)
                                                 ? c->sessions_per_user
                                                 : MH_DEFAULT_SESSIONS_PER_USER);
         svc->max_body = c->max_body != MH_UNSET ? c->max_body : MH_DEFAULT_MAX_BODY;
+        svc->backend = c->backend;
+    }
+}
+
+/* Prepares every backend instance (parent, as root): storage is created
+ * or checked, and handed to the user the children run as. */
+static int prepare_backends(apr_pool_t *ptemp, server_rec *s)
+{
+    apr_hash_t *all = mh_backend_instances(s->process->pconf);
+    if (!all)
+        return OK;
+    long uid = -1, gid = -1;
+    if (geteuid() == 0) {
+        uid = (long)ap_unixd_config.user_id;
+        gid = (long)ap_unixd_config.group_id;
+    }
+    for (apr_hash_index_t *hi = apr_hash_first(ptemp, all); hi; hi = apr_hash_next(hi)) {
+        mh_be *b = apr_hash_this_val(hi);
+        mh_error err = {MH_OK, NULL};
+        if (mh_be_prepare(b, uid, gid, ptemp, &err) != MH_OK) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                         MHLOGNO(00005) "mod_mapihttp cannot start: MapiHttpBackend %s: %s",
+                         b->label, err.detail ? err.detail : mh_err_name(err.code));
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
+                     MHLOGNO(00006) "backend %s (%s %s) ready", b->label, b->be->name,
+                     b->be->version);
+    }
+    return OK;
+}
+
+/* Opens every backend instance in a child process. */
+static void open_backends(apr_pool_t *pchild, server_rec *s)
+{
+    apr_hash_t *all = mh_backend_instances(s->process->pconf);
+    if (!all)
+        return;
+    for (apr_hash_index_t *hi = apr_hash_first(pchild, all); hi; hi = apr_hash_next(hi)) {
+        mh_be *b = apr_hash_this_val(hi);
+        mh_error err = {MH_OK, NULL};
+        if (mh_be_open(b, pchild, &err) != MH_OK)
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                         MHLOGNO(00007) "this process cannot open backend %s: %s; requests "
+                         "that need it fail", b->label,
+                         err.detail ? err.detail : mh_err_name(err.code));
     }
 }
 
@@ -91,12 +138,15 @@ static int mh_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
     void *used = NULL;
     apr_pool_userdata_get(&used, MH_USED_KEY, s->process->pconf);
     fill_services(s, NULL);
-    if (!used)
-        return OK; /* loaded but not enabled anywhere: no store needed */
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
         return OK; /* the first of the two configuration passes */
-
     mh_log_set_sink(log_sink, s, MH_LOG_DEBUG);
+    int rc = prepare_backends(ptemp, s);
+    if (rc != OK)
+        return rc;
+    if (!used)
+        return OK; /* loaded but not enabled anywhere: no session store needed */
+
     mh_session_store_config cfg = store_config(ptemp, s);
     mh_session_store *store = NULL;
     const char *err = NULL;
@@ -127,9 +177,12 @@ static void mh_child_init(apr_pool_t *pchild, server_rec *s)
 {
     void *used = NULL;
     apr_pool_userdata_get(&used, MH_USED_KEY, s->process->pconf);
-    if (!used)
-        return;
     mh_log_set_sink(log_sink, s, MH_LOG_DEBUG);
+    open_backends(pchild, s);
+    if (!used) {
+        fill_services(s, NULL);
+        return;
+    }
     mh_session_store_config cfg = store_config(pchild, s);
     mh_session_store *store = NULL;
     const char *err = NULL;

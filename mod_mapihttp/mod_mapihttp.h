@@ -8,7 +8,9 @@
 
 #include <httpd.h>
 #include <http_config.h>
+#include <apr_hash.h>
 
+#include "mh_backend.h"
 #include "mh_call.h"
 #include "mh_session.h"
 
@@ -29,6 +31,7 @@ typedef struct mh_srv_conf {
     apr_int64_t wait_timeout_sec;     /* MapiHttpNotificationWaitTimeout */
     apr_int64_t sessions_per_user;    /* MapiHttpSessionsPerUser */
     apr_int64_t max_body;             /* MapiHttpMaxRequestBody */
+    mh_be *backend;                   /* MapiHttpBackend (NULL: inherit / none) */
     /* global only */
     const char *store_path;           /* MapiHttpSessionStore */
     apr_int64_t store_size_mb;        /* MapiHttpSessionStoreSize */
@@ -59,5 +62,12 @@ const char *mh_store_path(apr_pool_t *p, const mh_srv_conf *main_conf);
 
 /* Pool userdata key set when any "MapiHttp On" was read. */
 #define MH_USED_KEY "mod_mapihttp.used"
+
+/*
+ * Every backend instance the configuration made, in a hash (pconf userdata)
+ * keyed by its directive text, so that identical MapiHttpBackend lines share
+ * one instance.  NULL when there is none.
+ */
+apr_hash_t *mh_backend_instances(apr_pool_t *pconf);
 
 #endif

@@ -5,8 +5,10 @@
  */
 #include "mod_mapihttp.h"
 
+#include <ap_provider.h>
 #include <http_log.h>
 #include <errno.h>
+#include <apr_hash.h>
 #include <apr_strings.h>
 
 APLOG_USE_MODULE(mapihttp);
@@ -46,6 +48,7 @@ void *mh_merge_srv_conf(apr_pool_t *p, void *base_, void *add_)
     MERGE(wait_timeout_sec);
     MERGE(sessions_per_user);
     MERGE(max_body);
+    c->backend = add->backend ? add->backend : base->backend;
     /* global only: always the main server's */
     c->store_path = base->store_path;
     c->store_size_mb = base->store_size_mb;
@@ -138,6 +141,90 @@ static const char *set_store_size(cmd_parms *cmd, void *d, const char *arg)
     return parse_range(cmd, arg, 16, 1024 * 1024, "megabytes", &srv(cmd)->store_size_mb);
 }
 
+#define BACKENDS_KEY "mod_mapihttp.backends"
+
+apr_hash_t *mh_backend_instances(apr_pool_t *pconf)
+{
+    void *h = NULL;
+    apr_pool_userdata_get(&h, BACKENDS_KEY, pconf);
+    return h;
+}
+
+/* "lmdb (interface 1), maildir (interface 1)": every backend httpd knows. */
+static const char *available_backends(apr_pool_t *p)
+{
+    const char *list = NULL;
+    apr_array_header_t *groups = ap_list_provider_groups(p);
+    for (int i = 0; groups && i < groups->nelts; i++) {
+        const ap_list_provider_groups_t *g = &APR_ARRAY_IDX(groups, i, ap_list_provider_groups_t);
+        if (strcmp(g->provider_group, MH_BACKEND_PROVIDER_GROUP) != 0)
+            continue;
+        apr_array_header_t *names =
+            ap_list_provider_names(p, MH_BACKEND_PROVIDER_GROUP, g->provider_version);
+        for (int j = 0; names && j < names->nelts; j++) {
+            const char *item = apr_psprintf(
+                p, "%s (interface %s)",
+                APR_ARRAY_IDX(names, j, ap_list_provider_names_t).provider_name,
+                g->provider_version);
+            list = list ? apr_pstrcat(p, list, ", ", item, NULL) : item;
+        }
+    }
+    return list;
+}
+
+/*
+ * MapiHttpBackend NAME [key=value ...]: looks the backend up now, so that a
+ * wrong name or interface version stops httpd here, and builds (or reuses)
+ * the instance from the options.
+ */
+static const char *set_backend(cmd_parms *cmd, void *d, const char *args)
+{
+    apr_pool_t *p = cmd->pool;
+    const char *name = ap_getword_conf(p, &args);
+    if (!*name)
+        return "MapiHttpBackend: give a backend and its options, e.g. "
+               "MapiHttpBackend lmdb path=/var/lib/mapihttp/store";
+    apr_array_header_t *opts = apr_array_make(p, 4, sizeof(const char *));
+    const char *label = name;
+    for (;;) {
+        const char *w = ap_getword_conf(p, &args);
+        if (!*w)
+            break;
+        APR_ARRAY_PUSH(opts, const char *) = w;
+        label = apr_pstrcat(p, label, " ", w, NULL);
+    }
+    const mh_backend *be =
+        ap_lookup_provider(MH_BACKEND_PROVIDER_GROUP, name, MH_BACKEND_PROVIDER_VERSION);
+    if (!be) {
+        const char *avail = available_backends(cmd->temp_pool);
+        return apr_psprintf(p,
+                            "MapiHttpBackend: no backend '%s' for backend interface %s is "
+                            "loaded; available: %s.  Load the backend's module (e.g. "
+                            "LoadModule mapihttp_lmdb_module .../mod_mapihttp_lmdb.so) "
+                            "before this line, or rebuild it for interface %s",
+                            name, MH_BACKEND_PROVIDER_VERSION, avail ? avail : "none",
+                            MH_BACKEND_PROVIDER_VERSION);
+    }
+    apr_hash_t *all = mh_backend_instances(cmd->server->process->pconf);
+    if (!all) {
+        all = apr_hash_make(cmd->server->process->pconf);
+        apr_pool_userdata_set(all, BACKENDS_KEY, apr_pool_cleanup_null,
+                              cmd->server->process->pconf);
+    }
+    mh_be *b = apr_hash_get(all, label, APR_HASH_KEY_STRING);
+    if (!b) {
+        mh_error err = {MH_OK, NULL};
+        if (mh_be_create(be, cmd->server->process->pconf, opts->nelts,
+                         (const char *const *)opts->elts, &b, &err) != MH_OK)
+            return apr_psprintf(p, "MapiHttpBackend %s: %s", name,
+                                err.detail ? err.detail : "the backend refused its options");
+        b->label = label;
+        apr_hash_set(all, label, APR_HASH_KEY_STRING, b);
+    }
+    srv(cmd)->backend = b;
+    return NULL;
+}
+
 const command_rec mh_directives[] = {
     AP_INIT_FLAG("MapiHttp", set_enabled, NULL, RSRC_CONF | ACCESS_CONF,
                  "On to serve MAPI over HTTP (/mapi/emsmdb, /mapi/nspi) here"),
@@ -159,4 +246,7 @@ const command_rec mh_directives[] = {
     AP_INIT_TAKE1("MapiHttpSessionStoreSize", set_store_size, NULL, RSRC_CONF,
                   "size limit of the session store in megabytes (16-1048576, "
                   "default 1024)"),
+    AP_INIT_RAW_ARGS("MapiHttpBackend", set_backend, NULL, RSRC_CONF,
+                     "the storage backend and its key=value options, e.g. "
+                     "MapiHttpBackend lmdb path=/var/lib/mapihttp/store"),
     {NULL, {NULL}, NULL, 0, RAW_ARGS, NULL}};

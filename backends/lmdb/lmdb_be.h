@@ -78,6 +78,9 @@ enum lbe_dbi {
 
 enum lbe_sync { LBE_SYNC_FULL, LBE_SYNC_META, LBE_SYNC_NONE };
 
+/* An environment open in this process (shared by instances of one store). */
+typedef struct lbe_shared lbe_shared;
+
 struct mh_instance {
     apr_pool_t *pool;
     const char *path;
@@ -86,6 +89,7 @@ struct mh_instance {
     enum lbe_sync sync;
     MDB_env *env;
     MDB_dbi dbi[DBI_COUNT];
+    lbe_shared *sh;
 };
 
 /* The mailbox record (mailboxes database). */
@@ -342,6 +346,9 @@ mh_err lbe_changes_list(mh_txn *t, mh_id folder, unsigned kinds, mh_id after, ui
 mh_err lbe_object_by_source_key(mh_txn *t, const mh_bin *sk, mh_objkind *kind_r,
                                 mh_id *id_r, int *deleted_r, mh_error *err);
 /* lmdb_check.c */
+int lbe_mailbox_decode(const MDB_val *v, lbe_mailbox *m);
+mh_err lbe_dir_check(mh_txn *t, int repair, void (*report)(void *, const char *), void *baton,
+                     uint32_t *problems_r, mh_error *err);
 mh_err lbe_check(mh_txn *t, int repair, void (*report)(void *, const char *), void *baton,
                  uint32_t *problems_r, mh_error *err);
 

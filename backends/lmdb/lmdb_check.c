@@ -25,7 +25,7 @@ static void problem(check *c, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    const char *s = apr_pvsprintf(c->t->pool, fmt, ap);
+    const char *s = mh_vformat(c->t->pool, fmt, ap);
     va_end(ap);
     c->problems++;
     if (c->report)
@@ -75,6 +75,8 @@ mh_err lbe_check(mh_txn *t, int repair, void (*report)(void *, const char *), vo
                  uint32_t *problems_r, mh_error *err)
 {
     mh_err e;
+    if (!t->has_mailbox)
+        return lbe_dir_check(t, repair, report, baton, problems_r, err);
     if ((e = lbe_need_mailbox(t, err)) != MH_OK)
         return e;
     if (repair && (e = lbe_need_write(t, err)) != MH_OK)

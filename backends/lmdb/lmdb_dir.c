@@ -11,6 +11,7 @@
 #include "lmdb_be.h"
 #include "mh_props.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <apr_hash.h>
@@ -494,9 +495,12 @@ static int del_links(mh_txn *t, enum lbe_dbi d, enum lbe_dbi mirror, uint32_t id
         return rc;
     lbe_key pk;
     idkey(&pk, id);
-    MDB_val k = lk_val(&pk), v;
-    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT)) {
+    MDB_val k, v;
+    /* seek afresh after each delete (see lbe_del_prefix) */
+    for (;;) {
+        k = lk_val(&pk);
+        if ((rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE)))
+            break;
         if (k.mv_size != 8 || lbe_be32(k.mv_data) != id)
             break;
         uint32_t other = lbe_be32((uint8_t *)k.mv_data + 4);
@@ -559,4 +563,220 @@ mh_err lbe_dir_set_members(mh_txn *t, uint32_t group, const uint32_t *ids, uint3
             rc = lbe_put(t, DBI_DIR_MEMBEROF, &b, "", 0);
     }
     return rc ? lbe_fail(err, t->pool, rc, "set members") : MH_OK;
+}
+
+/* ------------------------------------------------------------- checking */
+
+typedef struct dcheck {
+    mh_txn *t;
+    int repair;
+    void (*report)(void *, const char *);
+    void *baton;
+    uint32_t problems;
+    int rc; /* first LMDB error */
+} dcheck;
+
+static void dproblem(dcheck *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void dproblem(dcheck *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    const char *s = mh_vformat(c->t->pool, fmt, ap);
+    va_end(ap);
+    c->problems++;
+    if (c->report)
+        c->report(c->baton, s);
+}
+
+static int dir_exists(mh_txn *t, uint32_t id)
+{
+    lbe_key k;
+    idkey(&k, id);
+    MDB_val key = lk_val(&k), v;
+    return mdb_get(t->txn, lbe_dbi(t, DBI_DIR), &key, &v) == 0;
+}
+
+static int key_exists(mh_txn *t, enum lbe_dbi d, lbe_key *k)
+{
+    MDB_val key = lk_val(k), v;
+    return mdb_get(t->txn, lbe_dbi(t, d), &key, &v) == 0;
+}
+
+/* Whether every index entry an entry should have is there. */
+static int entry_indexed(mh_txn *t, apr_pool_t *pool, const mh_dir_entry *e, const char **what)
+{
+    if (e->login && *e->login &&
+        index_get(t, DBI_DIR_LOGIN, lbe_fold(pool, e->login, LBE_NAMEKEY_MAX)) != e->id)
+        return (*what = "login"), 0;
+    if (e->smtp && *e->smtp &&
+        index_get(t, DBI_DIR_SMTP, lbe_fold(pool, e->smtp, LBE_NAMEKEY_MAX)) != e->id)
+        return (*what = "address"), 0;
+    for (uint32_t i = 0; i < e->n_aliases; i++)
+        if (index_get(t, DBI_DIR_SMTP, lbe_fold(pool, e->aliases[i], LBE_NAMEKEY_MAX)) != e->id)
+            return (*what = "alias"), 0;
+    if (index_get(t, DBI_DIR_DN, lbe_fold(pool, e->legacy_dn, LBE_NAMEKEY_MAX)) != e->id)
+        return (*what = "legacy DN"), 0;
+    lbe_key k;
+    namekey(&k, pool, e->display_name, e->id);
+    if (!key_exists(t, DBI_DIR_NAME, &k))
+        return (*what = "address list"), 0;
+    apr_array_header_t *tok = anr_tokens(pool, e);
+    for (int i = 0; i < tok->nelts; i++) {
+        const char *s = APR_ARRAY_IDX(tok, i, const char *);
+        if (!*s)
+            continue;
+        token_key(&k, s, e->id);
+        if (!key_exists(t, DBI_DIR_ANR, &k))
+            return (*what = "name search"), 0;
+    }
+    return 1;
+}
+
+/* Index entries pointing at entries that do not exist.  `tail`: the ID is
+ * the key's last 4 bytes (else the value). */
+static void check_index(dcheck *c, enum lbe_dbi d, const char *name, int tail)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(c->t->txn, lbe_dbi(c->t, d), &cur);
+    if (rc) {
+        c->rc = rc;
+        return;
+    }
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        uint32_t id = 0;
+        if (tail && k.mv_size >= 4)
+            id = lbe_be32((uint8_t *)k.mv_data + k.mv_size - 4);
+        else if (!tail && v.mv_size == 4)
+            id = lbe_be32(v.mv_data);
+        if (id && dir_exists(c->t, id))
+            continue;
+        dproblem(c, "directory %s index: an entry for missing directory entry %u", name, id);
+        if (c->repair && (rc = mdb_cursor_del(cur, 0)) != 0)
+            break;
+    }
+    mdb_cursor_close(cur);
+    if (rc && rc != MDB_NOTFOUND)
+        c->rc = rc;
+}
+
+/* Membership links: both ends exist, and each link has its mirror. */
+static void check_links(dcheck *c, enum lbe_dbi d, enum lbe_dbi mirror, const char *name)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(c->t->txn, lbe_dbi(c->t, d), &cur);
+    if (rc) {
+        c->rc = rc;
+        return;
+    }
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 8) {
+            dproblem(c, "directory %s: a malformed key", name);
+            continue;
+        }
+        uint32_t a = lbe_be32(k.mv_data), b = lbe_be32((uint8_t *)k.mv_data + 4);
+        lbe_key mk;
+        lk_init(&mk);
+        lk_u32(&mk, b);
+        lk_u32(&mk, a);
+        if (!dir_exists(c->t, a) || !dir_exists(c->t, b)) {
+            dproblem(c, "directory %s: link %u-%u to a missing entry", name, a, b);
+            if (c->repair && ((rc = mdb_cursor_del(cur, 0)) != 0 ||
+                              (rc = lbe_del(c->t, mirror, &mk)) != 0))
+                break;
+        } else if (!key_exists(c->t, mirror, &mk)) {
+            dproblem(c, "directory %s: link %u-%u has no mirror", name, a, b);
+            if (c->repair && (rc = lbe_put(c->t, mirror, &mk, "", 0)) != 0)
+                break;
+        }
+    }
+    mdb_cursor_close(cur);
+    if (rc && rc != MDB_NOTFOUND && rc != MDB_KEYEXIST)
+        c->rc = rc;
+}
+
+mh_err lbe_dir_check(mh_txn *t, int repair, void (*report)(void *, const char *), void *baton,
+                     uint32_t *problems_r, mh_error *err)
+{
+    mh_err e;
+    if (repair && (e = lbe_need_write(t, err)) != MH_OK)
+        return e;
+    dcheck c = {t, repair, report, baton, 0, 0};
+    apr_pool_t *iter;
+    apr_pool_create(&iter, t->pool);
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, lbe_dbi(t, DBI_DIR), &cur);
+    if (rc)
+        return lbe_fail(err, t->pool, rc, "check the directory");
+    MDB_val k, v;
+    apr_array_header_t *reindex = apr_array_make(t->pool, 4, sizeof(mh_dir_entry));
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        apr_pool_clear(iter);
+        if (k.mv_size != 4) {
+            dproblem(&c, "directory: a malformed entry key");
+            continue;
+        }
+        uint32_t id = lbe_be32(k.mv_data);
+        mh_dir_entry ent;
+        mh_error ie;
+        if (lbe_dir_load(t, id, iter, &ent, NULL, &ie) != MH_OK) {
+            dproblem(&c, "directory entry %u: %s", id, ie.detail);
+            continue;
+        }
+        const char *what = NULL;
+        if (!entry_indexed(t, iter, &ent, &what)) {
+            dproblem(&c, "directory entry %u (%s): missing from the %s index", id,
+                     ent.display_name, what);
+            if (repair) {
+                mh_dir_entry keep;
+                lbe_dir_load(t, id, t->pool, &keep, NULL, &ie);
+                APR_ARRAY_PUSH(reindex, mh_dir_entry) = keep;
+            }
+        }
+        if (ent.has_mailbox) {
+            MDB_val gk = {16, ent.mailbox.b}, gv;
+            if (mdb_get(t->txn, lbe_dbi(t, DBI_MAILBOXES), &gk, &gv) != 0)
+                dproblem(&c, "directory entry %u (%s): its mailbox does not exist", id,
+                         ent.display_name);
+        }
+    }
+    mdb_cursor_close(cur);
+    apr_pool_destroy(iter);
+    if (rc != MDB_NOTFOUND)
+        return lbe_fail(err, t->pool, rc, "check the directory");
+    for (int i = 0; i < reindex->nelts; i++)
+        if ((rc = index_entry(t, t->pool, &APR_ARRAY_IDX(reindex, i, mh_dir_entry), 1)))
+            return lbe_fail(err, t->pool, rc, "repair directory indexes");
+    check_index(&c, DBI_DIR_LOGIN, "login", 0);
+    check_index(&c, DBI_DIR_SMTP, "address", 0);
+    check_index(&c, DBI_DIR_DN, "legacy DN", 0);
+    check_index(&c, DBI_DIR_NAME, "address list", 1);
+    check_index(&c, DBI_DIR_ANR, "name search", 1);
+    check_links(&c, DBI_DIR_MEMBERS, DBI_DIR_MEMBEROF, "members");
+    check_links(&c, DBI_DIR_MEMBEROF, DBI_DIR_MEMBERS, "member-of");
+    if (c.rc)
+        return lbe_fail(err, t->pool, c.rc, "check the directory");
+    /* every mailbox has an owner */
+    if ((rc = mdb_cursor_open(t->txn, lbe_dbi(t, DBI_MAILBOXES), &cur)))
+        return lbe_fail(err, t->pool, rc, "check the mailboxes");
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        lbe_mailbox m;
+        if (k.mv_size != 16 || lbe_mailbox_decode(&v, &m) != 0) {
+            dproblem(&c, "a damaged mailbox record");
+            continue;
+        }
+        if (!dir_exists(t, m.owner))
+            dproblem(&c, "mailbox %u: its owner (directory entry %u) does not exist", m.mbx,
+                     m.owner);
+    }
+    mdb_cursor_close(cur);
+    if (rc != MDB_NOTFOUND)
+        return lbe_fail(err, t->pool, rc, "check the mailboxes");
+    *problems_r = c.problems;
+    return MH_OK;
 }

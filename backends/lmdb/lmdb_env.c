@@ -6,6 +6,7 @@
 #include "mh_props.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -211,15 +212,71 @@ fail:
     return lbe_fail(err, pool, rc, apr_psprintf(pool, "LMDB store %s", in->path));
 }
 
+/*
+ * LMDB must not open one environment twice in a process: closing either
+ * handle would drop the locks of the other.  Instances naming the same
+ * store (the same directory, however spelt) share one environment, and
+ * must agree on its options.
+ */
+struct lbe_shared {
+    lbe_shared *next;
+    pid_t pid; /* a forked child must not use its parent's environment */
+    dev_t dev;
+    ino_t ino;
+    MDB_env *env;
+    MDB_dbi dbi[DBI_COUNT];
+    unsigned refs;
+    size_t map_size;
+    enum lbe_sync sync;
+    unsigned max_readers;
+};
+static lbe_shared *shared_envs;
+static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int store_id(const char *path, dev_t *dev, ino_t *ino)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return -1;
+    *dev = st.st_dev;
+    *ino = st.st_ino;
+    return 0;
+}
+
+static int same_options(const mh_instance *in, size_t map_size, enum lbe_sync sync,
+                        unsigned max_readers)
+{
+    return in->map_size == map_size && in->sync == sync && in->max_readers == max_readers;
+}
+
 static apr_status_t env_cleanup(void *data)
 {
     mh_instance *in = data;
-    if (in->env) {
-        mdb_env_close(in->env);
-        in->env = NULL;
+    pthread_mutex_lock(&shared_lock);
+    lbe_shared *sh = in->sh;
+    if (sh && --sh->refs == 0) {
+        for (lbe_shared **pp = &shared_envs; *pp; pp = &(*pp)->next)
+            if (*pp == sh) {
+                *pp = sh->next;
+                break;
+            }
+        mdb_env_close(sh->env);
+        free(sh);
     }
+    in->sh = NULL;
+    in->env = NULL;
+    pthread_mutex_unlock(&shared_lock);
     return APR_SUCCESS;
 }
+
+/* Stores prepared in one configuration cycle (userdata of its ptemp). */
+typedef struct prepared {
+    struct prepared *next;
+    dev_t dev;
+    ino_t ino;
+    const mh_instance *in;
+} prepared;
+#define PREPARED_KEY "mapihttp-lmdb-prepared"
 
 mh_err lbe_instance_prepare(mh_instance *in, long uid, long gid, apr_pool_t *ptemp,
                             mh_error *err)
@@ -231,6 +288,21 @@ mh_err lbe_instance_prepare(mh_instance *in, long uid, long gid, apr_pool_t *pte
         return mh_fail(err, ptemp, MH_E_UNAVAILABLE, "cannot create %s: %s", in->path,
                        apr_strerror(rv, buf, sizeof(buf)));
     }
+    prepared *list = NULL, *me = apr_pcalloc(ptemp, sizeof(*me));
+    apr_pool_userdata_get((void **)&list, PREPARED_KEY, ptemp);
+    if (store_id(in->path, &me->dev, &me->ino) != 0)
+        return mh_fail(err, ptemp, MH_E_UNAVAILABLE, "cannot stat %s: %s", in->path,
+                       strerror(errno));
+    for (prepared *p = list; p; p = p->next)
+        if (p->dev == me->dev && p->ino == me->ino &&
+            !same_options(in, p->in->map_size, p->in->sync, p->in->max_readers))
+            return mh_fail(err, ptemp, MH_E_INVALID,
+                           "the LMDB store %s is configured twice with different size=, "
+                           "sync= or maxreaders= options (it is also %s); give every "
+                           "line naming it the same options", in->path, p->in->path);
+    me->in = in;
+    me->next = list;
+    apr_pool_userdata_setn(me, PREPARED_KEY, NULL, ptemp);
     mh_err e = env_open(in, 1, ptemp, err);
     if (e != MH_OK)
         return e;
@@ -250,7 +322,53 @@ mh_err lbe_instance_prepare(mh_instance *in, long uid, long gid, apr_pool_t *pte
 
 mh_err lbe_instance_open(mh_instance *in, apr_pool_t *pchild, mh_error *err)
 {
-    mh_err e = env_open(in, 0, pchild, err);
+    if (in->env)
+        return mh_fail(err, pchild, MH_E_INVALID, "the instance is open already");
+    dev_t dev;
+    ino_t ino;
+    if (store_id(in->path, &dev, &ino) != 0)
+        return mh_fail(err, pchild, MH_E_UNAVAILABLE,
+                       errno == ENOENT ? "LMDB store %s does not exist (mapihttp-admin init "
+                                         "creates it)"
+                                       : "cannot stat the LMDB store %s",
+                       in->path);
+    pthread_mutex_lock(&shared_lock);
+    mh_err e = MH_OK;
+    lbe_shared *sh = shared_envs;
+    pid_t me = getpid();
+    while (sh && !(sh->dev == dev && sh->ino == ino && sh->pid == me))
+        sh = sh->next;
+    if (sh) {
+        if (!same_options(in, sh->map_size, sh->sync, sh->max_readers))
+            e = mh_fail(err, pchild, MH_E_INVALID,
+                        "the LMDB store %s is open in this process with other size=, sync= "
+                        "or maxreaders= options", in->path);
+    } else if ((e = env_open(in, 0, pchild, err)) == MH_OK) {
+        sh = calloc(1, sizeof(*sh));
+        if (!sh) {
+            mdb_env_close(in->env);
+            in->env = NULL;
+            e = mh_fail(err, pchild, MH_E_TOO_BIG, "out of memory");
+        } else {
+            sh->pid = me;
+            sh->dev = dev;
+            sh->ino = ino;
+            sh->env = in->env;
+            memcpy(sh->dbi, in->dbi, sizeof(sh->dbi));
+            sh->map_size = in->map_size;
+            sh->sync = in->sync;
+            sh->max_readers = in->max_readers;
+            sh->next = shared_envs;
+            shared_envs = sh;
+        }
+    }
+    if (e == MH_OK) {
+        sh->refs++;
+        in->sh = sh;
+        in->env = sh->env;
+        memcpy(in->dbi, sh->dbi, sizeof(in->dbi));
+    }
+    pthread_mutex_unlock(&shared_lock);
     if (e != MH_OK)
         return e;
     apr_pool_cleanup_register(pchild, in, env_cleanup, apr_pool_cleanup_null);
@@ -275,7 +393,7 @@ static void mailbox_encode(mh_wr *w, const lbe_mailbox *m)
     mh_wr_u64(w, (uint64_t)m->created);
 }
 
-static int mailbox_decode(const MDB_val *v, lbe_mailbox *m)
+int lbe_mailbox_decode(const MDB_val *v, lbe_mailbox *m)
 {
     mh_rd rd;
     mh_rd_init(&rd, v->mv_data, v->mv_size);
@@ -351,7 +469,7 @@ mh_err lbe_txn_begin(mh_instance *in, const mh_guid *mailbox, unsigned flags,
         MDB_val k = {16, t->guid.b}, v;
         rc = mdb_get(t->txn, in->dbi[DBI_MAILBOXES], &k, &v);
         if (rc == 0) {
-            if (mailbox_decode(&v, &t->mr) != 0) {
+            if (lbe_mailbox_decode(&v, &t->mr) != 0) {
                 lbe_txn_abort(t);
                 return mh_fail(err, pool, MH_E_CORRUPT, "damaged mailbox record");
             }
@@ -415,9 +533,12 @@ int lbe_del_prefix(mh_txn *t, enum lbe_dbi d, const lbe_key *prefix)
     int rc = mdb_cursor_open(t->txn, lbe_dbi(t, d), &c);
     if (rc)
         return rc;
-    MDB_val k = {prefix->n, (void *)prefix->b}, v;
-    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT)) {
+    /* seek afresh after each delete: once the database is empty the
+     * cursor has no current position (MDB_GET_CURRENT gives EINVAL) */
+    for (;;) {
+        MDB_val k = {prefix->n, (void *)prefix->b}, v;
+        if ((rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE)))
+            break;
         if (k.mv_size < prefix->n || memcmp(k.mv_data, prefix->b, prefix->n) != 0)
             break;
         if ((rc = mdb_cursor_del(c, 0)))

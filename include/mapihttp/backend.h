@@ -614,8 +614,10 @@ struct mh_backend {
     /* ---- maintenance ----------------------------------------------------- */
 
     /*
-     * Optional.  Checks the consistency of the store (indexes against data,
-     * counts, references), calling `report` for each problem found; with
+     * Optional.  Checks the consistency of the transaction's mailbox
+     * (indexes against data, counts, references) or, in a directory
+     * transaction (no mailbox), of the directory and of the links between
+     * entries and mailboxes; calls `report` for each problem found; with
      * `repair` (a writing transaction) fixes what it can.  *problems_r
      * counts what was found.
      */

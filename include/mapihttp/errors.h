@@ -54,9 +54,26 @@ static inline const char *mh_err_name(mh_err e)
 }
 
 /*
+ * Formats into `pool` with the C library's printf rules (APR's own
+ * formatter does not know %llu or %zu).
+ */
+static inline const char *mh_vformat(apr_pool_t *pool, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0)
+        return fmt;
+    char *buf = (char *)apr_palloc(pool, (apr_size_t)n + 1);
+    vsnprintf(buf, (size_t)n + 1, fmt, ap);
+    return buf;
+}
+
+/*
  * Sets *err and returns the code, so a backend can write
  *     return mh_fail(err, pool, MH_E_NOT_FOUND, "no folder %llu", id);
- * `err` may be NULL.
+ * The format is the C library's printf format.  `err` may be NULL.
  */
 static inline mh_err mh_fail(mh_error *err, apr_pool_t *pool, mh_err code, const char *fmt,
                              ...)
@@ -71,7 +88,7 @@ static inline mh_err mh_fail(mh_error *err, apr_pool_t *pool, mh_err code, const
         va_list ap;
         va_start(ap, fmt);
         err->code = code;
-        err->detail = pool ? apr_pvsprintf(pool, fmt, ap) : "(no pool for the detail)";
+        err->detail = pool ? mh_vformat(pool, fmt, ap) : "(no pool for the detail)";
         va_end(ap);
     }
     return code;

@@ -1175,6 +1175,45 @@ static void test_check_clean(void)
     MUST(mh_be_check(t, 0, report, NULL, &problems, &e));
     CHECK_EQ_U(problems, 0);
     mh_be_abort(t);
+    /* the directory and its links to mailboxes */
+    t = begin(NULL, 0);
+    REQUIRE(t);
+    problems = 99;
+    MUST(mh_be_check(t, 0, report, NULL, &problems, &e));
+    CHECK_EQ_U(problems, 0);
+    mh_be_abort(t);
+}
+
+/* Two instances of one store in one process (two vhosts with the same
+ * options): both work, and closing one leaves the other working. */
+static void test_two_instances(void)
+{
+    mh_error e;
+    apr_pool_t *p2;
+    apr_pool_create(&p2, pool);
+    mh_be *b2;
+    MUST(mh_be_create(BE, p2, ARGC, ARGV, &b2, &e));
+    MUST(mh_be_open(b2, p2, &e));
+    mh_betxn *t = NULL;
+    MUST(mh_be_begin(b2, NULL, MH_TXN_WRITE, pool, &t, &e));
+    mh_dir_entry x = user("twin", "Twin Instance", "twin@example.com");
+    uint32_t id;
+    MUST(mh_be_dir_put(t, &x, NULL, &id, &e));
+    MUST(commit(t));
+    t = begin(NULL, 0);
+    REQUIRE(t);
+    mh_dir_entry got;
+    OK(mh_be_dir_find(t, MH_DIR_BY_LOGIN, "twin", &got, &e));
+    mh_be_abort(t);
+    apr_pool_destroy(p2);
+    t = begin(NULL, 1);
+    REQUIRE(t);
+    OK(mh_be_dir_delete(t, id, &e));
+    MUST(commit(t));
+    t = begin(NULL, 0);
+    REQUIRE(t);
+    CHECK_EQ_U(mh_be_dir_find(t, MH_DIR_BY_LOGIN, "twin", &got, &e), MH_E_NOT_FOUND);
+    mh_be_abort(t);
 }
 
 /* ------------------------------------------------------------ provisioning */
@@ -1418,6 +1457,7 @@ int main(int argc, char **argv)
     TEST(test_concurrency_processes);
     TEST(test_check_clean);
     TEST(test_provision);
+    TEST(test_two_instances);
     TEST(test_mailbox_delete);
     return MH_TEST_DONE();
 }

@@ -1,0 +1,189 @@
+/*
+ * Unit tests of the LMDB backend's own machinery, below the interface the
+ * conformance suite covers: the consistency check finds damage done to the
+ * raw databases and repairs it; instance options are validated.
+ */
+#include "lmdb_be.h"
+#include "mh_backend.h"
+#include "mh_props.h"
+#include "mh_provision.h"
+#include "mh_test.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+extern const mh_backend mh_lmdb_backend;
+
+static apr_pool_t *pool;
+static mh_be *B;
+static char dir[] = "/tmp/mh-test-lmdb-XXXXXX";
+static uint32_t uid;
+static mh_guid mbx;
+
+static int problems_seen;
+static void report(void *baton, const char *p)
+{
+    (void)baton;
+    problems_seen++;
+    printf("#   found: %s\n", p);
+}
+
+static uint32_t run_check(const mh_guid *g, int repair)
+{
+    mh_betxn *t;
+    mh_error e;
+    if (mh_be_begin(B, g, repair ? MH_TXN_WRITE : MH_TXN_READ, pool, &t, &e) != MH_OK)
+        return 9999;
+    uint32_t n = 9999;
+    if (mh_be_check(t, repair, report, NULL, &n, &e) != MH_OK)
+        n = 9999;
+    if (repair)
+        mh_be_commit(t, &e);
+    else
+        mh_be_abort(t);
+    return n;
+}
+
+/* A raw write transaction on the environment. */
+static mh_txn *raw_begin(const mh_guid *g)
+{
+    mh_txn *t;
+    mh_error e;
+    return lbe_txn_begin(B->inst, g, MH_TXN_WRITE, pool, &t, &e) == MH_OK ? t : NULL;
+}
+
+static void setup(void)
+{
+    mh_error e;
+    REQUIRE(mkdtemp(dir) != NULL);
+    const char *argv[] = {apr_pstrcat(pool, "path=", dir, "/store", NULL), "size=64M"};
+    REQUIRE(mh_be_create(&mh_lmdb_backend, pool, 2, argv, &B, &e) == MH_OK);
+    REQUIRE(mh_be_prepare(B, -1, -1, pool, &e) == MH_OK);
+    REQUIRE(mh_be_open(B, pool, &e) == MH_OK);
+    mh_betxn *t;
+    REQUIRE(mh_be_begin(B, NULL, MH_TXN_WRITE, pool, &t, &e) == MH_OK);
+    mh_dir_entry u = {0};
+    u.type = MH_DIR_USER;
+    u.login = "ada";
+    u.display_name = "Ada Lovelace";
+    u.smtp = "ada@example.com";
+    u.legacy_dn = "/o=T/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=ada";
+    REQUIRE(mh_be_dir_put(t, &u, NULL, &uid, &e) == MH_OK);
+    REQUIRE(mh_be_commit(t, &e) == MH_OK);
+    REQUIRE(mh_provision_mailbox(B, uid, NULL, pool, &mbx, &e) == MH_OK);
+    /* one message in the Inbox */
+    REQUIRE(mh_be_begin(B, &mbx, MH_TXN_WRITE, pool, &t, &e) == MH_OK);
+    mh_mailbox_info mi;
+    REQUIRE(mh_be_mailbox_info(t, &mi, &e) == MH_OK);
+    mh_propval v[2] = {mh_pv_str(PR_SUBJECT, "hello"), mh_pv_str(PR_MESSAGE_CLASS, "IPM.Note")};
+    mh_message m = {{2, v}, 0, NULL, 0, NULL};
+    mh_id id, cn;
+    REQUIRE(mh_be_message_save(t, mi.special[MH_SF_INBOX], 0, 0, &m, NULL, &id, &cn, &e) ==
+            MH_OK);
+    REQUIRE(mh_be_commit(t, &e) == MH_OK);
+    CHECK_EQ_U(run_check(NULL, 0), 0);
+    CHECK_EQ_U(run_check(&mbx, 0), 0);
+}
+
+static void test_directory_damage(void)
+{
+    /* drop the login index entry and add a search token of nobody */
+    mh_txn *t = raw_begin(NULL);
+    REQUIRE(t);
+    lbe_key k;
+    lk_init(&k);
+    lk_bytes(&k, "ada", 3);
+    CHECK(lbe_del(t, DBI_DIR_LOGIN, &k) == 0);
+    lk_init(&k);
+    lk_bytes(&k, "ghost", 5);
+    lk_u8(&k, 0);
+    lk_u32(&k, 4242);
+    CHECK(lbe_put(t, DBI_DIR_ANR, &k, "", 0) == 0);
+    mh_error e;
+    REQUIRE(lbe_txn_commit(t, &e) == MH_OK);
+    problems_seen = 0;
+    CHECK_EQ_U(run_check(NULL, 0), 2);
+    CHECK_EQ_U(problems_seen, 2);
+    CHECK(run_check(NULL, 1) == 2);
+    CHECK_EQ_U(run_check(NULL, 0), 0);
+    /* the repaired index works again */
+    mh_betxn *bt;
+    REQUIRE(mh_be_begin(B, NULL, MH_TXN_READ, pool, &bt, &e) == MH_OK);
+    mh_dir_entry got;
+    CHECK_EQ_U(mh_be_dir_find(bt, MH_DIR_BY_LOGIN, "ADA", &got, &e), MH_OK);
+    mh_be_abort(bt);
+}
+
+static void test_mailbox_damage(void)
+{
+    /* remove the contents index entry of the message: the check notices,
+     * the repair restores it, and the folder lists the message again */
+    mh_txn *t = raw_begin(&mbx);
+    REQUIRE(t);
+    mh_id inbox = t->mr.special[MH_SF_INBOX];
+    lbe_key p;
+    lk_init(&p);
+    lk_u32(&p, t->mr.mbx);
+    lk_u64(&p, inbox);
+    int drc = lbe_del_prefix(t, DBI_CONTENTS, &p);
+    REQUIRE(drc == 0);
+    mh_error e;
+    REQUIRE(lbe_txn_commit(t, &e) == MH_OK);
+    CHECK(run_check(&mbx, 0) >= 1);
+    CHECK(run_check(&mbx, 1) >= 1);
+    CHECK_EQ_U(run_check(&mbx, 0), 0);
+    mh_betxn *bt;
+    REQUIRE(mh_be_begin(B, &mbx, MH_TXN_READ, pool, &bt, &e) == MH_OK);
+    mh_id ids[4];
+    uint32_t n = 0;
+    mh_cursor from = {0}, next;
+    CHECK_EQ_U(mh_be_contents_list(bt, inbox, 0, NULL, &from, 4, ids, &n, &next, &e), MH_OK);
+    CHECK_EQ_U(n, 1);
+    mh_be_abort(bt);
+}
+
+static void test_options(void)
+{
+    static const char *const bad[][2] = {
+        {"path=relative", NULL}, {"size=12", "path=/x"}, {"size=lots", "path=/x"},
+        {"sync=sometimes", "path=/x"}, {"maxreaders=3", "path=/x"}, {"colour=blue", "path=/x"},
+        {"nokeyvalue", "path=/x"}, {"size=64G", NULL}};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        mh_be *b;
+        mh_error e = {MH_OK, NULL};
+        int argc = bad[i][1] ? 2 : 1;
+        CHECK_EQ_U(mh_be_create(&mh_lmdb_backend, pool, argc, bad[i], &b, &e), MH_E_INVALID);
+        CHECK(e.detail && *e.detail);
+    }
+    /* the same store twice with other options is refused at preparation */
+    mh_be *b1, *b2;
+    mh_error e;
+    const char *a1[] = {apr_pstrcat(pool, "path=", dir, "/two", NULL), "size=64M"};
+    const char *a2[] = {apr_pstrcat(pool, "path=", dir, "/two/", NULL), "size=128M"};
+    REQUIRE(mh_be_create(&mh_lmdb_backend, pool, 2, a1, &b1, &e) == MH_OK);
+    REQUIRE(mh_be_create(&mh_lmdb_backend, pool, 2, a2, &b2, &e) == MH_OK);
+    apr_pool_t *ptemp;
+    apr_pool_create(&ptemp, pool);
+    CHECK_EQ_U(mh_be_prepare(b1, -1, -1, ptemp, &e), MH_OK);
+    CHECK_EQ_U(mh_be_prepare(b2, -1, -1, ptemp, &e), MH_E_INVALID);
+    apr_pool_destroy(ptemp);
+    /* and at opening in one process */
+    CHECK_EQ_U(mh_be_open(b1, pool, &e), MH_OK);
+    CHECK_EQ_U(mh_be_open(b2, pool, &e), MH_E_INVALID);
+}
+
+int main(void)
+{
+    MH_TEST_INIT();
+    apr_pool_create(&pool, NULL);
+    RUN(setup);
+    RUN(test_directory_damage);
+    RUN(test_mailbox_damage);
+    RUN(test_options);
+    char cmd[64];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    apr_pool_destroy(pool);
+    if (system(cmd) != 0)
+        printf("# could not remove %s\n", dir);
+    return MH_TEST_DONE();
+}
