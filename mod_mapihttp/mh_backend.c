@@ -4,6 +4,7 @@
 #include "mh_backend.h"
 #include "mh_log.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <apr_strings.h>
 
@@ -122,6 +123,11 @@ static mh_err unsupported(const mh_be *b, apr_pool_t *pool, const char *slot, mh
 }
 
 /*
+ * A slot writes its outputs into the wrapper's own variables, set first to
+ * values the check rejects (or to empty ones): a slot returning MH_OK
+ * without filling them is caught instead of handing on whatever memory
+ * held, and the caller's variables change only on success.
+ *
  * ENTER declares `fn` (the slot) and `inner` (the backend's error) inside a
  * wrapper with a transaction T; CALL runs the slot and checks the result,
  * `ok` being the output check evaluated only on success.
@@ -133,6 +139,13 @@ static mh_err unsupported(const mh_be *b, apr_pool_t *pool, const char *slot, mh
         return unsupported((T)->b, (T)->pool, #slot, err);                          \
     if ((T)->done)                                                                  \
         return mh_fail(err, (T)->pool, MH_E_INVALID, "the transaction is over")
+#define RUN(T, slot, ok, ...)                                                       \
+    do {                                                                            \
+        mh_err r_ = fn(__VA_ARGS__, &inner);                                        \
+        r_ = leave((T)->b, (T)->pool, #slot, r_, &inner, r_ == MH_OK ? (ok) : 1, err); \
+        if (r_ != MH_OK)                                                            \
+            return r_;                                                              \
+    } while (0)
 #define CALL(T, slot, ok, ...)                                                      \
     do {                                                                            \
         mh_err r_ = fn(__VA_ARGS__, &inner);                                        \
@@ -247,57 +260,89 @@ static int entries_ok(const mh_dir_entry *e, uint32_t n, uint32_t max)
 mh_err mh_be_dir_get(mh_betxn *t, uint32_t id, mh_dir_entry *e, mh_error *err)
 {
     ENTER(t, dir_get);
-    CALL(t, dir_get, entry_ok(e) && e->id == id, t->txn, id, t->pool, e);
+    mh_dir_entry o;
+    memset(&o, 0, sizeof(o));
+    RUN(t, dir_get, entry_ok(&o) && o.id == id, t->txn, id, t->pool, &o);
+    *e = o;
+    return MH_OK;
 }
 
 mh_err mh_be_dir_find(mh_betxn *t, mh_dir_key by, const char *key, mh_dir_entry *e,
                       mh_error *err)
 {
     ENTER(t, dir_find);
-    CALL(t, dir_find, entry_ok(e), t->txn, by, key, t->pool, e);
+    mh_dir_entry o;
+    memset(&o, 0, sizeof(o));
+    RUN(t, dir_find, entry_ok(&o), t->txn, by, key, t->pool, &o);
+    *e = o;
+    return MH_OK;
 }
 
 mh_err mh_be_dir_list(mh_betxn *t, const mh_cursor *after, uint32_t max,
                       mh_dir_entry **entries_r, uint32_t *n_r, mh_cursor *next_r, mh_error *err)
 {
     ENTER(t, dir_list);
-    CALL(t, dir_list, entries_ok(*entries_r, *n_r, max) && next_r->len <= MH_CURSOR_MAX,
-         t->txn, after, max, t->pool, entries_r, n_r, next_r);
+    mh_dir_entry *es = NULL;
+    uint32_t n = UINT32_MAX;
+    mh_cursor next;
+    next.len = 0;
+    RUN(t, dir_list, entries_ok(es, n, max) && next.len <= MH_CURSOR_MAX, t->txn, after, max,
+        t->pool, &es, &n, &next);
+    *entries_r = es;
+    *n_r = n;
+    *next_r = next;
+    return MH_OK;
 }
 
 mh_err mh_be_dir_count(mh_betxn *t, uint32_t *n_r, mh_error *err)
 {
     ENTER(t, dir_count);
-    CALL(t, dir_count, 1, t->txn, n_r);
+    uint32_t n = 0;
+    RUN(t, dir_count, 1, t->txn, &n);
+    *n_r = n;
+    return MH_OK;
 }
 
 mh_err mh_be_dir_search(mh_betxn *t, const char *prefix, uint32_t max,
                         mh_dir_entry **entries_r, uint32_t *n_r, mh_error *err)
 {
     ENTER(t, dir_search);
-    CALL(t, dir_search, entries_ok(*entries_r, *n_r, max), t->txn, prefix, max, t->pool,
-         entries_r, n_r);
+    mh_dir_entry *es = NULL;
+    uint32_t n = UINT32_MAX;
+    RUN(t, dir_search, entries_ok(es, n, max), t->txn, prefix, max, t->pool, &es, &n);
+    *entries_r = es;
+    *n_r = n;
+    return MH_OK;
 }
 
 mh_err mh_be_dir_members(mh_betxn *t, uint32_t group, uint32_t **ids_r, uint32_t *n_r,
                          mh_error *err)
 {
     ENTER(t, dir_members);
-    CALL(t, dir_members, *n_r == 0 || *ids_r, t->txn, group, t->pool, ids_r, n_r);
+    uint32_t *ids = NULL, n = UINT32_MAX;
+    RUN(t, dir_members, n == 0 || (ids && n != UINT32_MAX), t->txn, group, t->pool, &ids, &n);
+    *ids_r = ids;
+    *n_r = n;
+    return MH_OK;
 }
 
 mh_err mh_be_dir_password(mh_betxn *t, const char *login, const char **hash_r, mh_error *err)
 {
     ENTER(t, dir_password);
-    CALL(t, dir_password, *hash_r != NULL, t->txn, login, t->pool, hash_r);
+    const char *h = NULL;
+    RUN(t, dir_password, h != NULL, t->txn, login, t->pool, &h);
+    *hash_r = h;
+    return MH_OK;
 }
 
 mh_err mh_be_dir_put(mh_betxn *t, const mh_dir_entry *e, const char *password_hash,
                      uint32_t *id_r, mh_error *err)
 {
     ENTER(t, dir_put);
-    CALL(t, dir_put, *id_r != 0 && (e->id == 0 || *id_r == e->id), t->txn, e, password_hash,
-         id_r);
+    uint32_t id = 0;
+    RUN(t, dir_put, id != 0 && (e->id == 0 || id == e->id), t->txn, e, password_hash, &id);
+    *id_r = id;
+    return MH_OK;
 }
 
 mh_err mh_be_dir_delete(mh_betxn *t, uint32_t id, mh_error *err)
@@ -315,6 +360,14 @@ mh_err mh_be_dir_set_members(mh_betxn *t, uint32_t group, const uint32_t *ids, u
 
 /* ------------------------------------------------------------ mailboxes */
 
+static int guid_set(const mh_guid *g)
+{
+    for (int i = 0; i < 16; i++)
+        if (g->b[i])
+            return 1;
+    return 0;
+}
+
 mh_err mh_be_mailbox_create(mh_betxn *t, uint32_t owner, mh_error *err)
 {
     ENTER(t, mailbox_create);
@@ -330,7 +383,11 @@ mh_err mh_be_mailbox_delete(mh_betxn *t, mh_error *err)
 mh_err mh_be_mailbox_info(mh_betxn *t, mh_mailbox_info *info, mh_error *err)
 {
     ENTER(t, mailbox_info);
-    CALL(t, mailbox_info, info->last_id <= MH_ID_MAX, t->txn, info);
+    mh_mailbox_info o;
+    memset(&o, 0, sizeof(o));
+    RUN(t, mailbox_info, o.last_id <= MH_ID_MAX && guid_set(&o.guid), t->txn, &o);
+    *info = o;
+    return MH_OK;
 }
 
 mh_err mh_be_mailbox_set_special(mh_betxn *t, mh_special_folder role, mh_id folder,
@@ -343,14 +400,21 @@ mh_err mh_be_mailbox_set_special(mh_betxn *t, mh_special_folder role, mh_id fold
 mh_err mh_be_mailbox_list(mh_betxn *t, mh_guid **guids_r, uint32_t *n_r, mh_error *err)
 {
     ENTER(t, mailbox_list);
-    CALL(t, mailbox_list, *n_r == 0 || *guids_r, t->txn, t->pool, guids_r, n_r);
+    mh_guid *g = NULL;
+    uint32_t n = UINT32_MAX;
+    RUN(t, mailbox_list, n == 0 || (g && n != UINT32_MAX), t->txn, t->pool, &g, &n);
+    *guids_r = g;
+    *n_r = n;
+    return MH_OK;
 }
 
 mh_err mh_be_id_reserve(mh_betxn *t, uint32_t count, mh_id *first_r, mh_error *err)
 {
     ENTER(t, id_reserve);
-    CALL(t, id_reserve, *first_r != 0 && *first_r + count - 1 <= MH_ID_MAX, t->txn, count,
-         first_r);
+    mh_id first = 0;
+    RUN(t, id_reserve, first != 0 && first + count - 1 <= MH_ID_MAX, t->txn, count, &first);
+    *first_r = first;
+    return MH_OK;
 }
 
 /* ----------------------------------------------------------- properties */
@@ -380,8 +444,10 @@ mh_err mh_be_props_get(mh_betxn *t, const mh_objref *obj, const mh_proptag *tags
                        uint64_t large, mh_proplist *values_r, mh_error *err)
 {
     ENTER(t, props_get);
-    CALL(t, props_get, values_ok(values_r, tags, n), t->txn, obj, tags, n, large, t->pool,
-         values_r);
+    mh_proplist l = {0, NULL};
+    RUN(t, props_get, values_ok(&l, tags, n), t->txn, obj, tags, n, large, t->pool, &l);
+    *values_r = l;
+    return MH_OK;
 }
 
 mh_err mh_be_props_set(mh_betxn *t, const mh_objref *obj, const mh_proplist *set,
@@ -396,7 +462,10 @@ mh_err mh_be_value_read(mh_betxn *t, const mh_objref *obj, mh_proptag tag, uint6
                         void *buf, size_t len, size_t *got_r, mh_error *err)
 {
     ENTER(t, value_read);
-    CALL(t, value_read, *got_r <= len, t->txn, obj, tag, offset, buf, len, got_r);
+    size_t got = SIZE_MAX;
+    RUN(t, value_read, got <= len, t->txn, obj, tag, offset, buf, len, &got);
+    *got_r = got;
+    return MH_OK;
 }
 
 /* -------------------------------------------------------------- folders */
@@ -405,28 +474,43 @@ mh_err mh_be_folder_create(mh_betxn *t, mh_id parent, const mh_proplist *props, 
                            const mh_change_in *chg, mh_id *id_r, mh_error *err)
 {
     ENTER(t, folder_create);
-    CALL(t, folder_create, *id_r != 0 && *id_r <= MH_ID_MAX, t->txn, parent, props, flags, chg,
-         id_r);
+    mh_id id = 0;
+    RUN(t, folder_create, id != 0 && id <= MH_ID_MAX, t->txn, parent, props, flags, chg, &id);
+    *id_r = id;
+    return MH_OK;
 }
 
 mh_err mh_be_folder_info(mh_betxn *t, mh_id folder, mh_folder_info *info, mh_error *err)
 {
     ENTER(t, folder_info);
-    CALL(t, folder_info, info->id == folder, t->txn, folder, info);
+    mh_folder_info o;
+    memset(&o, 0, sizeof(o));
+    RUN(t, folder_info, o.id == folder, t->txn, folder, &o);
+    *info = o;
+    return MH_OK;
 }
 
 mh_err mh_be_folder_children(mh_betxn *t, mh_id folder, mh_id **ids_r, uint32_t *n_r,
                              mh_error *err)
 {
     ENTER(t, folder_children);
-    CALL(t, folder_children, *n_r == 0 || *ids_r, t->txn, folder, t->pool, ids_r, n_r);
+    mh_id *ids = NULL;
+    uint32_t n = UINT32_MAX;
+    RUN(t, folder_children, n == 0 || (ids && n != UINT32_MAX), t->txn, folder, t->pool, &ids,
+        &n);
+    *ids_r = ids;
+    *n_r = n;
+    return MH_OK;
 }
 
 mh_err mh_be_folder_find(mh_betxn *t, mh_id parent, const char *name, mh_id *id_r,
                          mh_error *err)
 {
     ENTER(t, folder_find);
-    CALL(t, folder_find, *id_r != 0, t->txn, parent, name, id_r);
+    mh_id id = 0;
+    RUN(t, folder_find, id != 0, t->txn, parent, name, &id);
+    *id_r = id;
+    return MH_OK;
 }
 
 mh_err mh_be_folder_move(mh_betxn *t, mh_id folder, mh_id new_parent, const mh_change_in *chg,
@@ -447,8 +531,14 @@ mh_err mh_be_contents_list(mh_betxn *t, mh_id folder, unsigned flags, const mh_s
                            mh_cursor *next_r, mh_error *err)
 {
     ENTER(t, contents_list);
-    CALL(t, contents_list, *n_r <= max && next_r->len <= MH_CURSOR_MAX, t->txn, folder, flags,
-         sort, from, max, ids, n_r, next_r);
+    uint32_t n = UINT32_MAX;
+    mh_cursor next;
+    next.len = 0;
+    RUN(t, contents_list, n <= max && next.len <= MH_CURSOR_MAX, t->txn, folder, flags, sort,
+        from, max, ids, &n, &next);
+    *n_r = n;
+    *next_r = next;
+    return MH_OK;
 }
 
 int mh_be_sort_indexed(const mh_be *b, mh_proptag tag)
@@ -465,14 +555,21 @@ int mh_be_sort_indexed(const mh_be *b, mh_proptag tag)
 mh_err mh_be_message_info(mh_betxn *t, mh_id message, mh_message_info *info, mh_error *err)
 {
     ENTER(t, message_info);
-    CALL(t, message_info, info->id == message, t->txn, message, info);
+    mh_message_info o;
+    memset(&o, 0, sizeof(o));
+    RUN(t, message_info, o.id == message, t->txn, message, &o);
+    *info = o;
+    return MH_OK;
 }
 
 mh_err mh_be_message_read(mh_betxn *t, mh_id message, uint64_t large, mh_message **msg_r,
                           mh_error *err)
 {
     ENTER(t, message_read);
-    CALL(t, message_read, *msg_r != NULL, t->txn, message, large, t->pool, msg_r);
+    mh_message *m = NULL;
+    RUN(t, message_read, m != NULL, t->txn, message, large, t->pool, &m);
+    *msg_r = m;
+    return MH_OK;
 }
 
 mh_err mh_be_message_save(mh_betxn *t, mh_id folder, mh_id message, unsigned flags,
@@ -480,8 +577,12 @@ mh_err mh_be_message_save(mh_betxn *t, mh_id folder, mh_id message, unsigned fla
                           mh_id *cn_r, mh_error *err)
 {
     ENTER(t, message_save);
-    CALL(t, message_save, *id_r != 0 && *cn_r != 0 && (message == 0 || *id_r == message),
-         t->txn, folder, message, flags, msg, chg, id_r, cn_r);
+    mh_id id = 0, cn = 0;
+    RUN(t, message_save, id != 0 && cn != 0 && (message == 0 || id == message), t->txn, folder,
+        message, flags, msg, chg, &id, &cn);
+    *id_r = id;
+    *cn_r = cn;
+    return MH_OK;
 }
 
 mh_err mh_be_message_delete(mh_betxn *t, mh_id message, mh_error *err)
@@ -494,7 +595,10 @@ mh_err mh_be_message_move(mh_betxn *t, mh_id message, mh_id folder, int copy,
                           const mh_change_in *chg, mh_id *id_r, mh_error *err)
 {
     ENTER(t, message_move);
-    CALL(t, message_move, *id_r != 0, t->txn, message, folder, copy, chg, id_r);
+    mh_id id = 0;
+    RUN(t, message_move, id != 0, t->txn, message, folder, copy, chg, &id);
+    *id_r = id;
+    return MH_OK;
 }
 
 mh_err mh_be_message_set_read(mh_betxn *t, mh_id message, int read, mh_id *cn_r, mh_error *err)
@@ -509,17 +613,28 @@ mh_err mh_be_changes_list(mh_betxn *t, mh_id folder, unsigned kinds, mh_id after
                           mh_change *out, uint32_t *n_r, mh_id *next_r, mh_error *err)
 {
     ENTER(t, changes_list);
-    CALL(t, changes_list, *n_r <= max && (*n_r == 0 || *next_r > after), t->txn, folder, kinds,
-         after, max, t->pool, out, n_r, next_r);
+    uint32_t n = UINT32_MAX;
+    mh_id next = 0;
+    RUN(t, changes_list, n <= max && (n == 0 || next > after), t->txn, folder, kinds, after, max,
+        t->pool, out, &n, &next);
+    *n_r = n;
+    *next_r = next;
+    return MH_OK;
 }
 
 mh_err mh_be_object_by_source_key(mh_betxn *t, const mh_bin *sk, mh_objkind *kind_r,
                                   mh_id *id_r, int *deleted_r, mh_error *err)
 {
     ENTER(t, object_by_source_key);
-    CALL(t, object_by_source_key,
-         *id_r != 0 && (*kind_r == MH_OBJ_FOLDER || *kind_r == MH_OBJ_MESSAGE), t->txn, sk,
-         kind_r, id_r, deleted_r);
+    mh_objkind kind = (mh_objkind)-1;
+    mh_id id = 0;
+    int deleted = 0;
+    RUN(t, object_by_source_key, id != 0 && (kind == MH_OBJ_FOLDER || kind == MH_OBJ_MESSAGE),
+        t->txn, sk, &kind, &id, &deleted);
+    *kind_r = kind;
+    *id_r = id;
+    *deleted_r = deleted;
+    return MH_OK;
 }
 
 /* ----------------------------------------------------- named properties */
@@ -550,8 +665,15 @@ mh_err mh_be_named_list(mh_betxn *t, mh_propname **names_r, uint16_t **ids_r, ui
                         mh_error *err)
 {
     ENTER(t, named_list);
-    CALL(t, named_list, *n_r == 0 || (*names_r && *ids_r && named_ids_ok(*ids_r, *n_r)), t->txn,
-         t->pool, names_r, ids_r, n_r);
+    mh_propname *names = NULL;
+    uint16_t *ids = NULL;
+    uint32_t n = UINT32_MAX;
+    RUN(t, named_list, n == 0 || (n != UINT32_MAX && names && ids && named_ids_ok(ids, n)),
+        t->txn, t->pool, &names, &ids, &n);
+    *names_r = names;
+    *ids_r = ids;
+    *n_r = n;
+    return MH_OK;
 }
 
 /* ----------------------------------- permissions, rules, receive folders */
@@ -560,7 +682,13 @@ mh_err mh_be_permissions_get(mh_betxn *t, mh_id folder, mh_permission **rows_r, 
                              mh_error *err)
 {
     ENTER(t, permissions_get);
-    CALL(t, permissions_get, *n_r == 0 || *rows_r, t->txn, folder, t->pool, rows_r, n_r);
+    mh_permission *rows = NULL;
+    uint32_t n = UINT32_MAX;
+    RUN(t, permissions_get, n == 0 || (rows && n != UINT32_MAX), t->txn, folder, t->pool, &rows,
+        &n);
+    *rows_r = rows;
+    *n_r = n;
+    return MH_OK;
 }
 
 mh_err mh_be_permissions_set(mh_betxn *t, mh_id folder, const mh_permission *rows, uint32_t n,
@@ -574,7 +702,12 @@ mh_err mh_be_rules_get(mh_betxn *t, mh_id folder, mh_proplist **rules_r, uint32_
                        mh_error *err)
 {
     ENTER(t, rules_get);
-    CALL(t, rules_get, *n_r == 0 || *rules_r, t->txn, folder, t->pool, rules_r, n_r);
+    mh_proplist *rules = NULL;
+    uint32_t n = UINT32_MAX;
+    RUN(t, rules_get, n == 0 || (rules && n != UINT32_MAX), t->txn, folder, t->pool, &rules, &n);
+    *rules_r = rules;
+    *n_r = n;
+    return MH_OK;
 }
 
 mh_err mh_be_rules_set(mh_betxn *t, mh_id folder, const mh_proplist *rules, uint32_t n,
@@ -598,7 +731,13 @@ mh_err mh_be_receive_folders_get(mh_betxn *t, mh_receive_folder **rows_r, uint32
                                  mh_error *err)
 {
     ENTER(t, receive_folders_get);
-    CALL(t, receive_folders_get, recv_ok(*rows_r, *n_r), t->txn, t->pool, rows_r, n_r);
+    mh_receive_folder *rows = NULL;
+    uint32_t n = UINT32_MAX;
+    RUN(t, receive_folders_get, n != UINT32_MAX && recv_ok(rows, n), t->txn, t->pool, &rows,
+        &n);
+    *rows_r = rows;
+    *n_r = n;
+    return MH_OK;
 }
 
 mh_err mh_be_receive_folder_set(mh_betxn *t, const char *message_class, mh_id folder,
@@ -612,5 +751,8 @@ mh_err mh_be_check(mh_betxn *t, int repair, void (*report)(void *, const char *)
                    uint32_t *problems_r, mh_error *err)
 {
     ENTER(t, check);
-    CALL(t, check, 1, t->txn, repair, report, baton, problems_r);
+    uint32_t n = 0;
+    RUN(t, check, 1, t->txn, repair, report, baton, &n);
+    *problems_r = n;
+    return MH_OK;
 }

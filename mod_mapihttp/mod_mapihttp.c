@@ -8,6 +8,8 @@
  */
 #include "mod_mapihttp.h"
 #include "mh_log.h"
+#include "mh_password.h"
+#include "mapihttp/module.h"
 
 #include <errno.h>
 #include <sys/socket.h>
@@ -39,6 +41,8 @@ static void log_sink(void *baton, int level, const char *msg)
 }
 
 /* ---------------------------------------------------------- lifecycle */
+
+static void auth_cache_init(apr_pool_t *pchild, server_rec *s);
 
 static mh_session_store_config store_config(apr_pool_t *p, server_rec *main_s)
 {
@@ -179,6 +183,7 @@ static void mh_child_init(apr_pool_t *pchild, server_rec *s)
     apr_pool_userdata_get(&used, MH_USED_KEY, s->process->pconf);
     mh_log_set_sink(log_sink, s, MH_LOG_DEBUG);
     open_backends(pchild, s);
+    auth_cache_init(pchild, s);
     if (!used) {
         fill_services(s, NULL);
         return;
@@ -193,6 +198,89 @@ static void mh_child_init(apr_pool_t *pchild, server_rec *s)
         store = NULL;
     }
     fill_services(s, store);
+}
+
+/* ------------------------------------------------ authentication provider */
+
+/* Verified credentials, per process (see mh_password.h). */
+static mh_authcache *auth_cache;
+
+static void auth_cache_init(apr_pool_t *pchild, server_rec *s)
+{
+    mh_srv_conf *mc = ap_get_module_config(s->module_config, &mapihttp_module);
+    apr_int64_t sec = mc->auth_cache_sec != MH_UNSET ? mc->auth_cache_sec
+                                                     : MH_DEFAULT_AUTH_CACHE_SEC;
+    apr_int64_t n = mc->auth_cache_entries != MH_UNSET ? mc->auth_cache_entries
+                                                       : MH_DEFAULT_AUTH_CACHE_ENTRIES;
+    auth_cache = mh_authcache_create(pchild, (unsigned)n, apr_time_from_sec(sec));
+}
+
+/* The instance of backend `be` serving this request's server. */
+static const mh_be *instance_for(request_rec *r, const mh_backend *be)
+{
+    mh_srv_conf *sc = ap_get_module_config(r->server->module_config, &mapihttp_module);
+    if (sc->backend && sc->backend->be == be)
+        return sc->backend;
+    /* not named for this server: the one instance of it, if there is one */
+    apr_hash_t *all = mh_backend_instances(r->server->process->pconf);
+    const mh_be *found = NULL;
+    for (apr_hash_index_t *hi = all ? apr_hash_first(r->pool, all) : NULL; hi;
+         hi = apr_hash_next(hi)) {
+        const mh_be *b = apr_hash_this_val(hi);
+        if (b->be != be)
+            continue;
+        if (found)
+            return NULL; /* ambiguous */
+        found = b;
+    }
+    return found;
+}
+
+/*
+ * What "AuthBasicProvider <backend>" calls (mapihttp/module.h): the stored
+ * hash from the directory on every request (so a deleted or disabled user
+ * or a new password takes effect at once), the slow check only for
+ * credentials not verified recently.
+ */
+static authn_status mapihttp_check_password(request_rec *r, const mh_backend *be,
+                                            const char *user, const char *password)
+{
+    const mh_be *b = instance_for(r, be);
+    if (!b) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      MHLOGNO(00012) "AuthBasicProvider %s: no single MapiHttpBackend %s "
+                      "line applies to this server; name it in this virtual host",
+                      be->name, be->name);
+        return AUTH_GENERAL_ERROR;
+    }
+    if (!(be->capabilities & MH_BCAP_PASSWORDS)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      MHLOGNO(00013) "AuthBasicProvider %s: this backend keeps no passwords; "
+                      "use another authentication module", be->name);
+        return AUTH_GENERAL_ERROR;
+    }
+    mh_betxn *t = NULL;
+    mh_error err = {MH_OK, NULL};
+    const char *hash = NULL;
+    mh_err e = mh_be_begin(b, NULL, MH_TXN_READ, r->pool, &t, &err);
+    if (e == MH_OK) {
+        e = mh_be_dir_password(t, user, &hash, &err);
+        mh_be_abort(t);
+    }
+    if (e == MH_E_NOT_FOUND)
+        return AUTH_USER_NOT_FOUND;
+    if (e != MH_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      MHLOGNO(00014) "AuthBasicProvider %s: cannot read the password of "
+                      "%s: %s", b->label, user, err.detail ? err.detail : mh_err_name(e));
+        return AUTH_GENERAL_ERROR;
+    }
+    int cached = 0;
+    int ok = mh_password_verify(auth_cache, user, password, hash, r->request_time, &cached);
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
+                  MHLOGNO(00015) "AuthBasicProvider %s: %s %s%s", be->name, user,
+                  ok ? "verified" : "wrong password", cached ? " (cached)" : "");
+    return ok ? AUTH_GRANTED : AUTH_DENIED;
 }
 
 /* ---------------------------------------------------------- the handler */
@@ -495,6 +583,7 @@ static int mh_handler(request_rec *r)
 
 static void mh_register_hooks(apr_pool_t *p)
 {
+    APR_REGISTER_OPTIONAL_FN(mapihttp_check_password);
     ap_hook_post_config(mh_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(mh_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_fixups(mh_fixups, NULL, NULL, APR_HOOK_MIDDLE);

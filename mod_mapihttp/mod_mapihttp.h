@@ -35,6 +35,8 @@ typedef struct mh_srv_conf {
     /* global only */
     const char *store_path;           /* MapiHttpSessionStore */
     apr_int64_t store_size_mb;        /* MapiHttpSessionStoreSize */
+    apr_int64_t auth_cache_sec;       /* MapiHttpAuthCacheTimeout */
+    apr_int64_t auth_cache_entries;   /* MapiHttpAuthCacheEntries */
 
     /* derived in post_config / child_init */
     mh_service svc;
@@ -49,6 +51,8 @@ typedef struct mh_srv_conf {
 #define MH_DEFAULT_STORE_DIR "mapihttp-sessions" /* under DefaultRuntimeDir */
 #define MH_DEFAULT_STORE_SIZE_MB 1024
 #define MH_WAIT_POLL_MS 200
+#define MH_DEFAULT_AUTH_CACHE_SEC 300
+#define MH_DEFAULT_AUTH_CACHE_ENTRIES 4096
 
 extern const command_rec mh_directives[];
 

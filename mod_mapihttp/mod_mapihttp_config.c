@@ -36,6 +36,8 @@ void *mh_create_srv_conf(apr_pool_t *p, server_rec *s)
     c->sessions_per_user = MH_UNSET;
     c->max_body = MH_UNSET;
     c->store_size_mb = MH_UNSET;
+    c->auth_cache_sec = MH_UNSET;
+    c->auth_cache_entries = MH_UNSET;
     return c;
 }
 
@@ -52,6 +54,8 @@ void *mh_merge_srv_conf(apr_pool_t *p, void *base_, void *add_)
     /* global only: always the main server's */
     c->store_path = base->store_path;
     c->store_size_mb = base->store_size_mb;
+    c->auth_cache_sec = base->auth_cache_sec;
+    c->auth_cache_entries = base->auth_cache_entries;
     return c;
 }
 #undef MERGE
@@ -139,6 +143,22 @@ static const char *set_store_size(cmd_parms *cmd, void *d, const char *arg)
     if (err)
         return err;
     return parse_range(cmd, arg, 16, 1024 * 1024, "megabytes", &srv(cmd)->store_size_mb);
+}
+
+static const char *set_auth_cache_sec(cmd_parms *cmd, void *d, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    if (err)
+        return err;
+    return parse_range(cmd, arg, 0, 86400, "seconds", &srv(cmd)->auth_cache_sec);
+}
+
+static const char *set_auth_cache_entries(cmd_parms *cmd, void *d, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    if (err)
+        return err;
+    return parse_range(cmd, arg, 0, 1000000, "entries", &srv(cmd)->auth_cache_entries);
 }
 
 #define BACKENDS_KEY "mod_mapihttp.backends"
@@ -249,4 +269,9 @@ const command_rec mh_directives[] = {
     AP_INIT_RAW_ARGS("MapiHttpBackend", set_backend, NULL, RSRC_CONF,
                      "the storage backend and its key=value options, e.g. "
                      "MapiHttpBackend lmdb path=/var/lib/mapihttp/store"),
+    AP_INIT_TAKE1("MapiHttpAuthCacheTimeout", set_auth_cache_sec, NULL, RSRC_CONF,
+                  "seconds verified credentials of a backend's authentication provider "
+                  "are remembered (0-86400, 0 turns the cache off, default 300)"),
+    AP_INIT_TAKE1("MapiHttpAuthCacheEntries", set_auth_cache_entries, NULL, RSRC_CONF,
+                  "verified credentials remembered per process (0-1000000, default 4096)"),
     {NULL, {NULL}, NULL, 0, RAW_ARGS, NULL}};

@@ -4,6 +4,7 @@
 set -e
 src="${MH_SRC_DIR:-$(dirname "$0")/..}"
 files=$(find "$src/mod_mapihttp" "$src/backends" "$src/tools" -name '*.c' 2>/dev/null || true)
+files="$files $(find "$src/include" -name '*.h' 2>/dev/null || true)"
 dups=$(grep -ho 'MHLOGNO([0-9]*)' $files | sort | uniq -d)
 if [ -n "$dups" ]; then
     echo "duplicate log tags:"; echo "$dups"; exit 1

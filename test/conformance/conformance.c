@@ -15,16 +15,14 @@
 #include "mh_props.h"
 #include "mh_provision.h"
 #include "mh_test.h"
+#include "mh_tool.h"
 
-#include <dlfcn.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <apr_strings.h>
-
-extern const mh_backend mh_lmdb_backend;
 
 static apr_pool_t *pool;   /* the current test's */
 static apr_pool_t *root;
@@ -1414,32 +1412,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s [--module FILE.so] NAME key=value...\n", argv[0]);
         return 2;
     }
-    const char *name = argv[i++];
-    if (module) {
-        void *h = dlopen(module, RTLD_NOW | RTLD_LOCAL);
-        if (!h)
-            h = dlopen(module, RTLD_LAZY | RTLD_LOCAL); /* httpd symbols stay unresolved */
-        const mh_backend *(*entry)(void) = h ? (const mh_backend *(*)(void))dlsym(h, MH_BACKEND_ENTRY_SYMBOL) : NULL;
-        if (!entry) {
-            fprintf(stderr, "%s: %s\n", module, h ? "no " MH_BACKEND_ENTRY_SYMBOL : dlerror());
-            return 2;
-        }
-        BE = entry();
-    } else if (strcmp(name, "lmdb") == 0) {
-        BE = &mh_lmdb_backend;
-    }
-    if (!BE || strcmp(BE->name, name) != 0) {
-        fprintf(stderr, "no backend named %s\n", name);
-        return 2;
-    }
     ARGC = argc - i;
     ARGV = (const char *const *)argv + i;
-    mh_error e;
-    if (mh_be_create(BE, root, ARGC, ARGV, &B, &e) != MH_OK ||
-        mh_be_prepare(B, -1, -1, root, &e) != MH_OK || mh_be_open(B, root, &e) != MH_OK) {
-        fprintf(stderr, "cannot open backend %s: %s\n", name, e.detail);
+    const char *why = NULL;
+    if (mh_tool_backend_argv(root, ARGC, ARGV, module, 1, -1, -1, &B, &why) != 0) {
+        fprintf(stderr, "%s\n", why);
         return 2;
     }
+    BE = B->be;
+    /* what later tests pass to mh_be_create: the options alone */
+    ARGC--;
+    ARGV++;
     printf("# backend %s %s\n", BE->name, BE->version);
     TEST(test_directory);
     TEST(test_gal_order_and_search);

@@ -1,0 +1,133 @@
+/*
+ * mh_password.c - bcrypt hashes and the verified-credentials cache.
+ */
+#include "mh_password.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_general.h>
+#include <apr_md5.h>
+#include <apr_strings.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#define DIGEST_LEN 32
+
+const char *mh_password_hash(apr_pool_t *pool, const char *password, unsigned cost)
+{
+    unsigned char salt[16];
+    char out[128];
+    if (apr_generate_random_bytes(salt, sizeof(salt)) != APR_SUCCESS)
+        return NULL;
+    if (apr_bcrypt_encode(password, cost, salt, sizeof(salt), out, sizeof(out)) != APR_SUCCESS)
+        return NULL;
+    return apr_pstrdup(pool, out);
+}
+
+typedef struct slot {
+    unsigned char digest[DIGEST_LEN];
+    apr_time_t expires; /* 0: empty */
+} slot;
+
+struct mh_authcache {
+    unsigned n;
+    apr_interval_time_t ttl;
+    unsigned char key[32];
+    pthread_mutex_t lock;
+    slot *slots;
+};
+
+static apr_status_t cache_cleanup(void *data)
+{
+    mh_authcache *c = data;
+    OPENSSL_cleanse(c->key, sizeof(c->key));
+    pthread_mutex_destroy(&c->lock);
+    return APR_SUCCESS;
+}
+
+mh_authcache *mh_authcache_create(apr_pool_t *pool, unsigned slots, apr_interval_time_t ttl)
+{
+    mh_authcache *c = apr_pcalloc(pool, sizeof(*c));
+    c->ttl = ttl;
+    c->n = slots;
+    if (apr_generate_random_bytes(c->key, sizeof(c->key)) != APR_SUCCESS)
+        c->n = 0; /* no key, no cache */
+    if (c->n == 0 || ttl <= 0) {
+        c->n = 0;
+        return c;
+    }
+    c->slots = apr_pcalloc(pool, sizeof(slot) * c->n);
+    pthread_mutex_init(&c->lock, NULL);
+    apr_pool_cleanup_register(pool, c, cache_cleanup, apr_pool_cleanup_null);
+    return c;
+}
+
+/* HMAC over the lengths and bytes of user, password and hash. */
+static int digest(const mh_authcache *c, const char *user, const char *password,
+                  const char *hash, unsigned char out[DIGEST_LEN])
+{
+    const char *parts[3] = {user, password, hash};
+    size_t lens[3], total = 0;
+    for (int i = 0; i < 3; i++)
+        total += 8 + (lens[i] = strlen(parts[i]));
+    unsigned char *buf = malloc(total), *p = buf;
+    if (!buf)
+        return 0;
+    for (int i = 0; i < 3; i++) {
+        for (int j = 0; j < 8; j++)
+            *p++ = (unsigned char)((uint64_t)lens[i] >> (8 * j));
+        memcpy(p, parts[i], lens[i]);
+        p += lens[i];
+    }
+    unsigned int olen = 0;
+    int ok = HMAC(EVP_sha256(), c->key, (int)sizeof(c->key), buf, total, out, &olen) != NULL &&
+             olen == DIGEST_LEN;
+    OPENSSL_cleanse(buf, total);
+    free(buf);
+    return ok;
+}
+
+static unsigned slot_of(const mh_authcache *c, const unsigned char d[DIGEST_LEN])
+{
+    unsigned v = (unsigned)d[0] | ((unsigned)d[1] << 8) | ((unsigned)d[2] << 16) |
+                 ((unsigned)d[3] << 24);
+    return v % c->n;
+}
+
+int mh_password_verify(mh_authcache *c, const char *user, const char *password,
+                       const char *hash, apr_time_t now, int *cached_r)
+{
+    unsigned char d[DIGEST_LEN];
+    int have = 0;
+    if (cached_r)
+        *cached_r = 0;
+    if (!user || !password || !hash || !*hash)
+        return 0;
+    if (c && c->n && digest(c, user, password, hash, d)) {
+        have = 1;
+        slot *s = &c->slots[slot_of(c, d)];
+        pthread_mutex_lock(&c->lock);
+        int hit = s->expires > now && CRYPTO_memcmp(s->digest, d, DIGEST_LEN) == 0;
+        pthread_mutex_unlock(&c->lock);
+        if (hit) {
+            if (cached_r)
+                *cached_r = 1;
+            return 1;
+        }
+    }
+    if (apr_password_validate(password, hash) != APR_SUCCESS)
+        return 0;
+    if (have) {
+        slot *s = &c->slots[slot_of(c, d)];
+        pthread_mutex_lock(&c->lock);
+        memcpy(s->digest, d, DIGEST_LEN);
+        s->expires = now + c->ttl;
+        pthread_mutex_unlock(&c->lock);
+    }
+    return 1;
+}

@@ -1,0 +1,131 @@
+/*
+ * mh_tool.c - backends for the command-line tools.
+ */
+#include "mh_tool.h"
+
+#include <ctype.h>
+#include <dlfcn.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <apr_strings.h>
+#include <apr_tables.h>
+
+extern const mh_backend mh_lmdb_backend;
+
+int mh_tool_split(apr_pool_t *pool, const char *line, const char ***argv_r)
+{
+    apr_array_header_t *a = apr_array_make(pool, 8, sizeof(const char *));
+    const char *p = line;
+    for (;;) {
+        while (*p && isspace((unsigned char)*p))
+            p++;
+        if (!*p)
+            break;
+        char *w = apr_palloc(pool, strlen(p) + 1), *o = w;
+        int quoted = 0;
+        while (*p && (quoted || !isspace((unsigned char)*p))) {
+            if (*p == '"') {
+                quoted = !quoted;
+                p++;
+                continue;
+            }
+            if (*p == '\\' && p[1])
+                p++;
+            *o++ = *p++;
+        }
+        *o = 0;
+        APR_ARRAY_PUSH(a, const char *) = w;
+    }
+    APR_ARRAY_PUSH(a, const char *) = NULL;
+    *argv_r = (const char **)a->elts;
+    return a->nelts - 1;
+}
+
+int mh_tool_backend(apr_pool_t *pool, const char *spec, const char *module, int prepare,
+                    long uid, long gid, mh_be **b_r, const char **why_r)
+{
+    const char **argv;
+    int argc = mh_tool_split(pool, spec, &argv);
+    return mh_tool_backend_argv(pool, argc, argv, module, prepare, uid, gid, b_r, why_r);
+}
+
+int mh_tool_backend_argv(apr_pool_t *pool, int argc, const char *const *argv,
+                         const char *module, int prepare, long uid, long gid, mh_be **b_r,
+                         const char **why_r)
+{
+    const char *spec = argc > 0 ? argv[0] : "";
+    for (int i = 1; i < argc; i++)
+        spec = apr_pstrcat(pool, spec, " ", argv[i], NULL);
+    if (argc < 1) {
+        *why_r = "no backend named (e.g. --backend \"lmdb path=/var/lib/mapihttp/store\")";
+        return -1;
+    }
+    const mh_backend *be = NULL;
+    if (module) {
+        void *h = dlopen(module, RTLD_NOW | RTLD_LOCAL);
+        if (!h) /* a module may refer to httpd's symbols: leave them unresolved */
+            h = dlopen(module, RTLD_LAZY | RTLD_LOCAL);
+        if (!h) {
+            *why_r = apr_psprintf(pool, "cannot load %s: %s", module, dlerror());
+            return -1;
+        }
+        const mh_backend *(*entry)(void) =
+            (const mh_backend *(*)(void))dlsym(h, MH_BACKEND_ENTRY_SYMBOL);
+        if (!entry) {
+            *why_r = apr_psprintf(pool, "%s exports no backend (%s)", module,
+                                  MH_BACKEND_ENTRY_SYMBOL);
+            return -1;
+        }
+        be = entry();
+    } else if (strcmp(argv[0], "lmdb") == 0) {
+        be = &mh_lmdb_backend;
+    }
+    if (!be || !be->name || strcmp(be->name, argv[0]) != 0) {
+        *why_r = module ? apr_psprintf(pool, "%s holds backend '%s', not '%s'", module,
+                                       be && be->name ? be->name : "?", argv[0])
+                        : apr_psprintf(pool, "no built-in backend '%s' (built in: lmdb; "
+                                             "load others with --module FILE.so)",
+                                       argv[0]);
+        return -1;
+    }
+    mh_error err = {MH_OK, NULL};
+    mh_be *b;
+    if (mh_be_create(be, pool, argc - 1, argv + 1, &b, &err) != MH_OK ||
+        (prepare && mh_be_prepare(b, uid, gid, pool, &err) != MH_OK) ||
+        mh_be_open(b, pool, &err) != MH_OK) {
+        *why_r = apr_psprintf(pool, "backend %s: %s", spec,
+                              err.detail ? err.detail : mh_err_name(err.code));
+        return -1;
+    }
+    b->label = apr_pstrdup(pool, spec);
+    *b_r = b;
+    return 0;
+}
+
+const char *mh_tool_backend_from_conf(apr_pool_t *pool, const char *path,
+                                      const char **module_r)
+{
+    FILE *f = fopen(path, "r");
+    *module_r = NULL;
+    if (!f)
+        return NULL;
+    char line[4096];
+    const char *found = NULL;
+    while (fgets(line, sizeof(line), f)) {
+        char *p = line;
+        while (isspace((unsigned char)*p))
+            p++;
+        p[strcspn(p, "\r\n")] = 0;
+        const char **w;
+        int n = mh_tool_split(pool, p, &w);
+        if (n >= 2 && !found && strcasecmp(w[0], "MapiHttpBackend") == 0)
+            found = apr_pstrdup(pool, p + strlen("MapiHttpBackend"));
+        else if (n >= 3 && strcasecmp(w[0], "LoadModule") == 0 &&
+                 strncmp(w[1], "mapihttp_", 9) == 0 && strcmp(w[1], "mapihttp_module") != 0 &&
+                 strcmp(w[1], "mapihttp_lmdb_module") != 0)
+            *module_r = apr_pstrdup(pool, w[2]);
+    }
+    fclose(f);
+    return found;
+}

@@ -1,0 +1,43 @@
+/*
+ * mh_tool.h - what the command-line tools share: choosing and opening a
+ * storage backend outside httpd.
+ *
+ * A backend is named the way MapiHttpBackend names it, "NAME key=value ...".
+ * The LMDB backend is built into the tools; any other is loaded from its
+ * Apache module file (--module), which exports it (MH_BACKEND_EXPORT) so
+ * that no httpd is needed.
+ */
+#ifndef MH_TOOL_H
+#define MH_TOOL_H
+
+#include <apr_pools.h>
+
+#include "mh_backend.h"
+
+/* Splits a MapiHttpBackend-style line into words ("..." groups words). */
+int mh_tool_split(apr_pool_t *pool, const char *line, const char ***argv_r);
+
+/*
+ * The backend `spec` names, from the module file `module` (NULL: built in),
+ * instantiated with the spec's options.  With `prepare`, the storage is
+ * created or checked first (and given to uid/gid unless -1).  Then opened
+ * for this process.  0 on success; -1 with *why_r otherwise.
+ */
+int mh_tool_backend(apr_pool_t *pool, const char *spec, const char *module, int prepare,
+                    long uid, long gid, mh_be **b_r, const char **why_r);
+
+/* The same with the words already split (argv[0] is the name). */
+int mh_tool_backend_argv(apr_pool_t *pool, int argc, const char *const *argv,
+                         const char *module, int prepare, long uid, long gid, mh_be **b_r,
+                         const char **why_r);
+
+/*
+ * The first MapiHttpBackend line of an httpd configuration file (not
+ * following Include), or NULL.  *module_r: the file a LoadModule line of
+ * the same file names for a backend module other than the built-in ones
+ * (NULL when none).
+ */
+const char *mh_tool_backend_from_conf(apr_pool_t *pool, const char *path,
+                                      const char **module_r);
+
+#endif
