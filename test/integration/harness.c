@@ -101,6 +101,7 @@ mh_httpd *mh_httpd_create(apr_pool_t *pool, const char *mpm)
     h->access_log = apr_pstrcat(pool, tmpl, "/access.log", NULL);
     h->stderr_log = apr_pstrcat(pool, tmpl, "/stderr.log", NULL);
     h->store_path = apr_pstrcat(pool, tmpl, "/run/mapihttp-sessions", NULL);
+    h->store_dir = apr_pstrcat(pool, tmpl, "/store", NULL);
     mkdir(apr_pstrcat(pool, tmpl, "/run", NULL), 0755);
     mkdir(apr_pstrcat(pool, tmpl, "/htdocs", NULL), 0755);
     h->port = free_port();
@@ -134,6 +135,32 @@ mh_httpd *mh_httpd_create(apr_pool_t *pool, const char *mpm)
     return h;
 }
 
+int mh_httpd_admin(mh_httpd *h, const char *args, const char **out_r)
+{
+    const char *cmd = apr_psprintf(h->pool,
+                                   "'%s/tools/mapihttp-admin' --backend 'lmdb path=%s' "
+                                   "--bcrypt-cost 4 %s 2>&1",
+                                   MH_BUILD_DIR, h->store_dir, args);
+    FILE *f = popen(cmd, "r");
+    if (!f)
+        return -1;
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = 0;
+    int status = pclose(f);
+    if (out_r)
+        *out_r = apr_pstrdup(h->pool, buf);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+const char *mh_httpd_lmdb_conf(mh_httpd *h)
+{
+    return apr_psprintf(h->pool,
+                        "LoadModule mapihttp_lmdb_module %s/.libs/mod_mapihttp_lmdb.so\n"
+                        "MapiHttpBackend lmdb path=%s size=256M\n",
+                        MH_BUILD_DIR, h->store_dir);
+}
+
 static const char *build_conf(mh_httpd *h)
 {
     const char *moddir = MH_APXS_LIBEXECDIR;
@@ -152,17 +179,21 @@ static const char *build_conf(mh_httpd *h)
     const char *user = geteuid() == 0
                            ? apr_psprintf(h->pool, "User %s\nGroup %s\n", run_user(), run_group())
                            : "";
-    const char *mapi_location = apr_psprintf(h->pool,
+    const char *location_fmt =
         "<Location /mapi>\n"
         "  MapiHttp On\n"
         "  AuthType Basic\n"
         "  AuthName \"MAPI test\"\n"
-        "  AuthBasicProvider file\n"
+        "  AuthBasicProvider %s\n"
         "  AuthUserFile %s/htpasswd\n"
         "  Require valid-user\n"
         "%s\n"
-        "</Location>\n",
-        h->root, h->location_conf ? h->location_conf : "");
+        "</Location>\n";
+    const char *mapi_location = apr_psprintf(h->pool, location_fmt,
+        h->auth_provider ? h->auth_provider : "file", h->root,
+        h->location_conf ? h->location_conf : "");
+    const char *tls_location = apr_psprintf(h->pool, location_fmt, "file", h->root,
+                                            h->location_conf ? h->location_conf : "");
     return apr_psprintf(h->pool,
         "ServerRoot \"%s\"\n"
         "ServerName 127.0.0.1\n"
@@ -209,7 +240,7 @@ static const char *build_conf(mh_httpd *h)
         user, h->mpm, moddir, h->mpm, mpm_conf, moddir, moddir, moddir, moddir, moddir,
         moddir, moddir, MH_BUILD_DIR, h->root, h->port, h->noauth_port, h->tls_port,
         h->server_conf ? h->server_conf : "", h->port, mapi_location, h->noauth_port,
-        h->tls_port, h->root, h->root, mapi_location);
+        h->tls_port, h->root, h->root, tls_location);
 }
 
 static int port_open(int port)

@@ -35,6 +35,9 @@ typedef struct mh_httpd {
     pid_t pid;             /* the httpd parent, 0 when not running */
     const char *server_conf;   /* extra directives at server level */
     const char *location_conf; /* extra directives inside <Location /mapi> */
+    const char *auth_provider; /* AuthBasicProvider of `port` (default "file";
+                                  the TLS port always uses "file") */
+    const char *store_dir;     /* <root>/store: for a backend the test loads */
     const char *loglevel;      /* default "notice mapihttp:debug" */
     int max_connections_per_child; /* 0 = unlimited */
     apr_array_header_t *expected;  /* tags allowed at warn and above */
@@ -73,6 +76,16 @@ const char *mh_httpd_read_file(mh_httpd *h, const char *path);
 
 /* Stops the server if running and removes its root. */
 void mh_httpd_destroy(mh_httpd *h);
+
+/*
+ * Runs mapihttp-admin with `args` on the LMDB store in store_dir (as
+ * "lmdb path=<store_dir>").  Returns its exit status; *out_r (may be NULL)
+ * gets what it printed.
+ */
+int mh_httpd_admin(mh_httpd *h, const char *args, const char **out_r);
+
+/* Server directives loading the LMDB backend on store_dir. */
+const char *mh_httpd_lmdb_conf(mh_httpd *h);
 
 /* A client for one of the ports. */
 mh_client *mh_httpd_client(mh_httpd *h, apr_pool_t *pool, int port, int tls);

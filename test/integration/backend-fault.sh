@@ -1,0 +1,3 @@
+#!/bin/sh
+# error paths over HTTP with the fault-injection backend
+exec "$MH_BUILD_DIR/test/integration/it_backend" --fault

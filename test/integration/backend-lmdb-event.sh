@@ -1,0 +1,3 @@
+#!/bin/sh
+# the LMDB backend and its authentication provider, event MPM
+exec "$MH_BUILD_DIR/test/integration/it_backend" --lmdb --mpm event

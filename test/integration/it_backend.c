@@ -1,0 +1,482 @@
+/*
+ * it_backend.c - storage backends inside a real httpd: MapiHttpBackend,
+ * the backend's authentication provider (AuthBasicProvider lmdb), Connect
+ * answered from the directory, mapihttp-admin on a running server, and
+ * the error paths, driven by the fault-injection backend
+ * (test/fault/mod_mapihttp_fault.c).
+ *
+ *   it_backend --lmdb [--mpm event|prefork]   the LMDB backend and its auth
+ *   it_backend --fault                        injected failures over HTTP
+ *   it_backend --config                       configuration errors
+ */
+#include "harness.h"
+#include "mh_client.h"
+#include "mh_test.h"
+#include "mh_unicode.h"
+#include "mh_wire.h"
+
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <apr_strings.h>
+
+static apr_pool_t *pool;
+static apr_pool_t *root_pool;
+static mh_httpd *H;
+
+#define TEST(fn)                                                                 \
+    do {                                                                         \
+        apr_pool_create(&pool, root_pool);                                       \
+        RUN(fn);                                                                 \
+        apr_pool_destroy(pool);                                                  \
+        pool = root_pool;                                                        \
+    } while (0)
+
+#define EMSMDB "/mapi/emsmdb/?MailboxId=ada@example.com"
+#define FAULT_MODULE MH_BUILD_DIR "/test/fault/.libs/mod_mapihttp_fault.so"
+
+/* MS-OXCDATA 2.4 */
+#define EC_UNKNOWN_USER 0x000003EBu
+#define MAPI_E_NETWORK_ERROR 0x80040115u
+#define MAPI_E_BUSY 0x8004010Bu
+#define MAPI_E_CALL_FAILED 0x80004005u
+
+/* ------------------------------------------------------------- helpers */
+
+static const unsigned char *connect_body(size_t *len)
+{
+    mh_wr wr;
+    mh_wr_init(&wr, pool, 64);
+    mh_wr_asciiz(&wr, "/o=First Organization/ou=Exchange Administrative Group "
+                      "(FYDIBOHF23SPDLT)/cn=Recipients/cn=ada");
+    mh_wr_u32(&wr, 0);
+    mh_wr_u32(&wr, 1252);
+    mh_wr_u32(&wr, 0x409);
+    mh_wr_u32(&wr, 0x409);
+    mh_wr_u32(&wr, 0);
+    *len = wr.len;
+    return wr.buf;
+}
+
+typedef struct connected {
+    int http_status;
+    int response_code;    /* X-ResponseCode */
+    uint32_t error_code;  /* the body's ErrorCode */
+    const char *display;  /* the body's DisplayName */
+    int has_context;      /* a MapiContext cookie was set */
+} connected;
+
+/* A Connect as user/password on `port` (TLS when tls). */
+static connected do_connect(int port, int tls, const char *user, const char *password)
+{
+    connected c = {0};
+    c.response_code = -1;
+    c.error_code = 0xFFFFFFFF;
+    mh_mapi *m = mh_mapi_create(pool, mh_httpd_client(H, pool, port, tls), EMSMDB, user,
+                                password);
+    size_t n;
+    const unsigned char *b = connect_body(&n);
+    mh_response *r = NULL;
+    if (mh_mapi_call(m, pool, "Connect", b, n, &r) != APR_SUCCESS || !r) {
+        printf("# Connect failed: %s\n", mh_client_error(m->conn));
+        return c;
+    }
+    c.http_status = r->status;
+    c.response_code = mh_response_code(r);
+    c.has_context = mh_cookie_jar_get(m->jar, "MapiContext", NULL) != NULL;
+    if (r->status == 200 && r->inner_ok) {
+        mh_rd rd;
+        mh_rd_init(&rd, r->payload, r->payload_len);
+        mh_rd_u32(&rd); /* StatusCode */
+        c.error_code = mh_rd_u32(&rd);
+        mh_rd_u32(&rd);
+        mh_rd_u32(&rd);
+        mh_rd_u32(&rd);
+        mh_rd_asciiz(&rd, 1024, pool);
+        c.display = mh_rd_utf16z(&rd, 1024, pool);
+        if (rd.err)
+            c.display = NULL;
+    }
+    return c;
+}
+
+static void control(const char *text)
+{
+    const char *path = apr_pstrcat(pool, H->root, "/control", NULL);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        printf("# cannot write %s\n", path);
+        return;
+    }
+    fputs(text, f);
+    fclose(f);
+    /* a rewrite within the same clock tick must still look changed */
+    usleep(20000);
+}
+
+static void admin_ok(const char *args)
+{
+    const char *out = NULL;
+    int rc = mh_httpd_admin(H, args, &out);
+    if (rc != 0)
+        printf("# mapihttp-admin %s -> %d:\n%s\n", args, rc, out ? out : "");
+    CHECK_EQ_U(rc, 0);
+}
+
+static int make_store(mh_httpd *h)
+{
+    H = h;
+    const char *steps[] = {
+        "init",
+        "user add ada --name 'Ada Lovelace' --email ada@example.com --password secret-ada",
+        "user add carol --name Carol --email carol@example.com --password secret-carol "
+        "--no-mailbox",
+        "user add dave --name 'Dave Dee' --email dave@example.com --password secret-dave",
+    };
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        const char *out = NULL;
+        if (mh_httpd_admin(h, steps[i], &out) != 0) {
+            printf("# mapihttp-admin %s failed:\n%s\n", steps[i], out ? out : "");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void check_log_clean(void)
+{
+    CHECK_EQ_U(mh_httpd_check_log(H), 0);
+}
+
+/* ----------------------------------------------------------- lmdb suite */
+
+static void test_lmdb_auth(void)
+{
+    connected c = do_connect(H->port, 0, "ada", "secret-ada");
+    CHECK_EQ_U(c.http_status, 200);
+    CHECK_EQ_U(c.response_code, 0);
+    CHECK_EQ_U(c.error_code, 0);
+    CHECK_STR(c.display, "Ada Lovelace"); /* from the directory, not the login */
+    CHECK(c.has_context);
+    /* again: answered from the verified-credentials cache, same outcome */
+    c = do_connect(H->port, 0, "ada", "secret-ada");
+    CHECK_EQ_U(c.http_status, 200);
+    /* a login is case-insensitive in the directory */
+    c = do_connect(H->port, 0, "ADA", "secret-ada");
+    CHECK_EQ_U(c.http_status, 200);
+    c = do_connect(H->port, 0, "ada", "secret-adA");
+    CHECK_EQ_U(c.http_status, 401);
+    c = do_connect(H->port, 0, "ada", "");
+    CHECK_EQ_U(c.http_status, 401);
+    c = do_connect(H->port, 0, "nobody", "secret-ada");
+    CHECK_EQ_U(c.http_status, 401);
+    /* a user in the password file only is unknown to this provider */
+    c = do_connect(H->port, 0, MH_TEST_USER2, MH_TEST_PASSWORD2);
+    CHECK_EQ_U(c.http_status, 401);
+}
+
+static void test_connect_without_mailbox(void)
+{
+    connected c = do_connect(H->port, 0, "carol", "secret-carol");
+    CHECK_EQ_U(c.http_status, 200);
+    CHECK_EQ_U(c.response_code, 0);
+    CHECK_EQ_U(c.error_code, EC_UNKNOWN_USER);
+    CHECK(!c.has_context);
+}
+
+static void test_connect_not_in_directory(void)
+{
+    /* the TLS port authenticates from the password file: bob is a valid
+     * httpd user without a directory entry */
+    connected c = do_connect(H->tls_port, 1, MH_TEST_USER2, MH_TEST_PASSWORD2);
+    CHECK_EQ_U(c.http_status, 200);
+    CHECK_EQ_U(c.error_code, EC_UNKNOWN_USER);
+    CHECK(!c.has_context);
+}
+
+static void test_password_change_takes_effect(void)
+{
+    CHECK_EQ_U(do_connect(H->port, 0, "dave", "secret-dave").http_status, 200);
+    CHECK_EQ_U(do_connect(H->port, 0, "dave", "secret-dave").http_status, 200);
+    admin_ok("user passwd dave --password new-secret");
+    CHECK_EQ_U(do_connect(H->port, 0, "dave", "secret-dave").http_status, 401);
+    CHECK_EQ_U(do_connect(H->port, 0, "dave", "new-secret").http_status, 200);
+}
+
+static void test_disable_and_delete(void)
+{
+    CHECK_EQ_U(do_connect(H->port, 0, "dave", "new-secret").http_status, 200);
+    admin_ok("user set dave --disable");
+    CHECK_EQ_U(do_connect(H->port, 0, "dave", "new-secret").http_status, 401);
+    admin_ok("user set dave --enable");
+    CHECK_EQ_U(do_connect(H->port, 0, "dave", "new-secret").http_status, 200);
+    admin_ok("user delete dave");
+    CHECK_EQ_U(do_connect(H->port, 0, "dave", "new-secret").http_status, 401);
+}
+
+static void test_admin_while_running(void)
+{
+    const char *out = NULL;
+    CHECK_EQ_U(mh_httpd_admin(H, "check", &out), 0);
+    CHECK(out && strstr(out, "0 problems"));
+    CHECK_EQ_U(mh_httpd_admin(H, "mailbox stats ada", &out), 0);
+    CHECK(out && strstr(out, "Inbox") && strstr(out, "folders:  27"));
+    /* a new user works at once */
+    admin_ok("user add erin --name Erin --email erin@example.com --password secret-erin");
+    connected c = do_connect(H->port, 0, "erin", "secret-erin");
+    CHECK_EQ_U(c.http_status, 200);
+    CHECK_STR(c.display, "Erin");
+    CHECK(c.has_context);
+}
+
+static int suite_lmdb(const char *mpm)
+{
+    mh_httpd *h = mh_httpd_create(pool, mpm);
+    if (!h || make_store(h) != 0)
+        return 1;
+    h->server_conf = mh_httpd_lmdb_conf(h);
+    h->auth_provider = "lmdb";
+    /* mod_auth_basic reports wrong passwords and unknown users */
+    mh_httpd_expect(h, "AH01617");
+    mh_httpd_expect(h, "AH01618");
+    if (mh_httpd_start(h) != 0)
+        return 1;
+    TEST(test_lmdb_auth);
+    TEST(test_connect_without_mailbox);
+    TEST(test_connect_not_in_directory);
+    TEST(test_password_change_takes_effect);
+    TEST(test_disable_and_delete);
+    TEST(test_admin_while_running);
+    TEST(check_log_clean);
+    mh_httpd_destroy(h);
+    return 0;
+}
+
+/* ---------------------------------------------------------- fault suite */
+
+static void test_fault_none(void)
+{
+    control("");
+    connected c = do_connect(H->port, 0, "ada", "secret-ada");
+    CHECK_EQ_U(c.http_status, 200);
+    CHECK_EQ_U(c.error_code, 0);
+    CHECK_STR(c.display, "Ada Lovelace");
+}
+
+static void test_fault_auth_unavailable(void)
+{
+    control("dir_password unavailable\n");
+    connected c = do_connect(H->port, 0, "ada", "secret-ada");
+    CHECK_EQ_U(c.http_status, 500);
+    const char *log = mh_httpd_read_file(H, H->error_log);
+    CHECK(strstr(log, "MH00302") && strstr(log, "injected dir_password failure"));
+    CHECK(strstr(log, "MH00014") != NULL);
+    control("");
+    CHECK_EQ_U(do_connect(H->port, 0, "ada", "secret-ada").http_status, 200);
+}
+
+static void test_fault_auth_broken_result(void)
+{
+    control("dir_password broken\n");
+    CHECK_EQ_U(do_connect(H->port, 0, "ada", "secret-ada").http_status, 500);
+    const char *log = mh_httpd_read_file(H, H->error_log);
+    CHECK(strstr(log, "MH00301") && strstr(log, "dir_password returned success with a broken"));
+    control("");
+}
+
+static void test_fault_auth_busy(void)
+{
+    /* a temporary failure is no reason to log, but still no access */
+    control("txn_begin temporary\n");
+    CHECK_EQ_U(do_connect(H->port, 0, "ada", "secret-ada").http_status, 500);
+    control("");
+}
+
+static void test_fault_connect_unavailable(void)
+{
+    control("dir_find unavailable\n");
+    connected c = do_connect(H->tls_port, 1, "ada", MH_TEST_PASSWORD);
+    CHECK_EQ_U(c.http_status, 200);
+    CHECK_EQ_U(c.response_code, 0);
+    CHECK_EQ_U(c.error_code, MAPI_E_NETWORK_ERROR);
+    CHECK(!c.has_context);
+    control("");
+}
+
+static void test_fault_connect_broken(void)
+{
+    control("dir_find broken\n");
+    connected c = do_connect(H->tls_port, 1, "ada", MH_TEST_PASSWORD);
+    CHECK_EQ_U(c.http_status, 200);
+    CHECK_EQ_U(c.error_code, MAPI_E_CALL_FAILED);
+    CHECK(!c.has_context);
+    control("");
+}
+
+static void test_fault_connect_busy_and_unknown(void)
+{
+    control("txn_begin temporary\n");
+    CHECK_EQ_U(do_connect(H->tls_port, 1, "ada", MH_TEST_PASSWORD).error_code, MAPI_E_BUSY);
+    control("dir_find notfound\n");
+    CHECK_EQ_U(do_connect(H->tls_port, 1, "ada", MH_TEST_PASSWORD).error_code, EC_UNKNOWN_USER);
+    control("");
+    connected c = do_connect(H->tls_port, 1, "ada", MH_TEST_PASSWORD);
+    CHECK_EQ_U(c.error_code, 0);
+    CHECK_STR(c.display, "Ada Lovelace");
+    CHECK(c.has_context);
+}
+
+static int suite_fault(void)
+{
+    mh_httpd *h = mh_httpd_create(pool, "event");
+    if (!h || make_store(h) != 0)
+        return 1;
+    h->server_conf = apr_psprintf(pool,
+                                  "LoadModule mapihttp_fault_module %s\n"
+                                  "MapiHttpBackend fault control=%s/control path=%s\n",
+                                  FAULT_MODULE, h->root, h->store_dir);
+    h->auth_provider = "fault";
+    mh_httpd_expect(h, "MH00014"); /* auth: cannot read the password */
+    mh_httpd_expect(h, "MH00301"); /* broken result */
+    mh_httpd_expect(h, "MH00302"); /* backend failure */
+    if (mh_httpd_start(h) != 0)
+        return 1;
+    TEST(test_fault_none);
+    TEST(test_fault_auth_unavailable);
+    TEST(test_fault_auth_broken_result);
+    TEST(test_fault_auth_busy);
+    TEST(test_fault_connect_unavailable);
+    TEST(test_fault_connect_broken);
+    TEST(test_fault_connect_busy_and_unknown);
+    TEST(check_log_clean);
+    mh_httpd_destroy(h);
+    return 0;
+}
+
+/* --------------------------------------------------------- config suite */
+
+static void expect_refusal(const char *conf, const char *must_say)
+{
+    mh_httpd *h = mh_httpd_create(pool, "event");
+    REQUIRE(h);
+    h->server_conf = apr_psprintf(pool, "LoadModule mapihttp_fault_module %s\n"
+                                        "LoadModule mapihttp_lmdb_module "
+                                        "%s/.libs/mod_mapihttp_lmdb.so\n%s",
+                                  FAULT_MODULE, MH_BUILD_DIR, conf);
+    const char *out = NULL;
+    CHECK(mh_httpd_start_expect_failure(h, &out) == 0);
+    if (!out || !strstr(out, must_say)) {
+        printf("# expected \"%s\" in:\n%s\n", must_say, out ? out : "(nothing)");
+        CHECK(0);
+    }
+    mh_httpd_destroy(h);
+}
+
+static void test_backend_lookup_errors(void)
+{
+    /* unknown name: the message lists what is there, with versions */
+    expect_refusal("MapiHttpBackend nosuch path=/tmp/x\n",
+                   "MapiHttpBackend: no backend 'nosuch' for backend interface 1 is loaded");
+    expect_refusal("MapiHttpBackend nosuch path=/tmp/x\n", "lmdb (interface 1)");
+    expect_refusal("MapiHttpBackend nosuch path=/tmp/x\n", "fault_v2 (interface 2)");
+    /* a backend built for another interface version */
+    expect_refusal("MapiHttpBackend fault_v2 path=/tmp/x\n",
+                   "no backend 'fault_v2' for backend interface 1");
+    /* a struct too small for this interface */
+    expect_refusal("MapiHttpBackend fault_old path=/tmp/x\n",
+                   "smaller than interface version 1 requires");
+    expect_refusal("MapiHttpBackend\n", "MapiHttpBackend: give a backend");
+}
+
+static void test_backend_option_errors(void)
+{
+    expect_refusal("MapiHttpBackend lmdb colour=blue path=/tmp/x\n",
+                   "MapiHttpBackend lmdb: instance_create: unknown option 'colour'");
+    expect_refusal("MapiHttpBackend lmdb size=12G\n", "path= is required");
+    expect_refusal("MapiHttpBackend lmdb path=relative\n", "give an absolute directory");
+    expect_refusal("MapiHttpBackend lmdb path=/tmp/x sync=sometimes\n", "sync=sometimes");
+    expect_refusal("MapiHttpAuthCacheTimeout -1\n", "MapiHttpAuthCacheTimeout: '-1'");
+    expect_refusal("MapiHttpAuthCacheEntries lots\n", "MapiHttpAuthCacheEntries: 'lots'");
+}
+
+static void test_backend_storage_errors(void)
+{
+    /* storage that cannot be created stops httpd at start-up */
+    expect_refusal("MapiHttpBackend lmdb path=/proc/mapihttp-test/store\n",
+                   "MH00005: mod_mapihttp cannot start: MapiHttpBackend lmdb "
+                   "path=/proc/mapihttp-test/store");
+    /* one store named twice with different options */
+    char dir[] = "/tmp/mh-two-XXXXXX";
+    REQUIRE(mkdtemp(dir));
+    expect_refusal(apr_psprintf(pool, "MapiHttpBackend lmdb path=%s size=64M\n"
+                                      "<VirtualHost 127.0.0.1:1>\n"
+                                      "MapiHttpBackend lmdb path=%s/ size=128M\n"
+                                      "</VirtualHost>\n",
+                                dir, dir),
+                   "is configured twice with different size=");
+    CHECK(system(apr_psprintf(pool, "rm -rf %s", dir)) == 0);
+}
+
+static void test_provider_without_passwords(void)
+{
+    /* AuthBasicProvider for a backend whose struct lacks dir_password */
+    mh_httpd *h = mh_httpd_create(pool, "event");
+    REQUIRE(h);
+    REQUIRE(make_store(h) == 0);
+    h->server_conf = apr_psprintf(pool,
+                                  "LoadModule mapihttp_fault_module %s\n"
+                                  "MapiHttpBackend fault_nopw path=%s\n",
+                                  FAULT_MODULE, h->store_dir);
+    h->auth_provider = "fault_nopw";
+    mh_httpd_expect(h, "MH00014");
+    REQUIRE(mh_httpd_start(h) == 0);
+    CHECK_EQ_U(do_connect(h->port, 0, "ada", "secret-ada").http_status, 500);
+    const char *log = mh_httpd_read_file(h, h->error_log);
+    CHECK(strstr(log, "MH00014") && strstr(log, "does not implement dir_password"));
+    /* the same server answers Connect from the directory (file auth) */
+    connected c = do_connect(h->tls_port, 1, "ada", MH_TEST_PASSWORD);
+    CHECK_STR(c.display, "Ada Lovelace");
+    CHECK_EQ_U(mh_httpd_check_log(h), 0);
+    mh_httpd_destroy(h);
+    H = NULL;
+}
+
+static int suite_config(void)
+{
+    TEST(test_backend_lookup_errors);
+    TEST(test_backend_option_errors);
+    TEST(test_backend_storage_errors);
+    TEST(test_provider_without_passwords);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    MH_TEST_INIT();
+    signal(SIGPIPE, SIG_IGN);
+    apr_pool_create(&root_pool, NULL);
+    pool = root_pool;
+    const char *mpm = "event";
+    int which = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--mpm") == 0 && i + 1 < argc)
+            mpm = argv[++i];
+        else if (strcmp(argv[i], "--lmdb") == 0)
+            which = 1;
+        else if (strcmp(argv[i], "--fault") == 0)
+            which = 2;
+        else if (strcmp(argv[i], "--config") == 0)
+            which = 3;
+    }
+    int rc = which == 1 ? suite_lmdb(mpm) : which == 2 ? suite_fault() : which == 3 ? suite_config() : 1;
+    if (rc != 0) {
+        printf("not ok - could not run the suite\n");
+        if (H)
+            mh_httpd_destroy(H);
+        return 1;
+    }
+    return MH_TEST_DONE();
+}
