@@ -17,6 +17,7 @@
 
 #include <ap_mpm.h>
 #include <http_core.h>
+#include <http_main.h>
 #include <http_log.h>
 #include <http_protocol.h>
 #include <http_request.h>
@@ -85,20 +86,37 @@ static void fill_services(server_rec *main_s, mh_session_store *store)
     }
 }
 
+/*
+ * The backend instances some server uses, each once.  A MapiHttpBackend
+ * line a later one overrides names an instance nobody uses: its storage
+ * is neither created nor opened.
+ */
+static apr_array_header_t *used_backends(server_rec *main_s, apr_pool_t *p)
+{
+    apr_array_header_t *a = apr_array_make(p, 2, sizeof(mh_be *));
+    for (server_rec *s = main_s; s; s = s->next) {
+        mh_srv_conf *c = ap_get_module_config(s->module_config, &mapihttp_module);
+        int seen = !c->backend;
+        for (int i = 0; !seen && i < a->nelts; i++)
+            seen = APR_ARRAY_IDX(a, i, mh_be *) == c->backend;
+        if (!seen)
+            APR_ARRAY_PUSH(a, mh_be *) = c->backend;
+    }
+    return a;
+}
+
 /* Prepares every backend instance (parent, as root): storage is created
  * or checked, and handed to the user the children run as. */
 static int prepare_backends(apr_pool_t *ptemp, server_rec *s)
 {
-    apr_hash_t *all = mh_backend_instances(s->process->pconf);
-    if (!all)
-        return OK;
+    apr_array_header_t *all = used_backends(s, ptemp);
     long uid = -1, gid = -1;
     if (geteuid() == 0) {
         uid = (long)ap_unixd_config.user_id;
         gid = (long)ap_unixd_config.group_id;
     }
-    for (apr_hash_index_t *hi = apr_hash_first(ptemp, all); hi; hi = apr_hash_next(hi)) {
-        mh_be *b = apr_hash_this_val(hi);
+    for (int i = 0; i < all->nelts; i++) {
+        mh_be *b = APR_ARRAY_IDX(all, i, mh_be *);
         mh_error err = {MH_OK, NULL};
         if (mh_be_prepare(b, uid, gid, ptemp, &err) != MH_OK) {
             ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
@@ -116,11 +134,9 @@ static int prepare_backends(apr_pool_t *ptemp, server_rec *s)
 /* Opens every backend instance in a child process. */
 static void open_backends(apr_pool_t *pchild, server_rec *s)
 {
-    apr_hash_t *all = mh_backend_instances(s->process->pconf);
-    if (!all)
-        return;
-    for (apr_hash_index_t *hi = apr_hash_first(pchild, all); hi; hi = apr_hash_next(hi)) {
-        mh_be *b = apr_hash_this_val(hi);
+    apr_array_header_t *all = used_backends(s, pchild);
+    for (int i = 0; i < all->nelts; i++) {
+        mh_be *b = APR_ARRAY_IDX(all, i, mh_be *);
         mh_error err = {MH_OK, NULL};
         if (mh_be_open(b, pchild, &err) != MH_OK)
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
@@ -222,11 +238,10 @@ static const mh_be *instance_for(request_rec *r, const mh_backend *be)
     if (sc->backend && sc->backend->be == be)
         return sc->backend;
     /* not named for this server: the one instance of it, if there is one */
-    apr_hash_t *all = mh_backend_instances(r->server->process->pconf);
+    apr_array_header_t *all = used_backends(ap_server_conf, r->pool);
     const mh_be *found = NULL;
-    for (apr_hash_index_t *hi = all ? apr_hash_first(r->pool, all) : NULL; hi;
-         hi = apr_hash_next(hi)) {
-        const mh_be *b = apr_hash_this_val(hi);
+    for (int i = 0; i < all->nelts; i++) {
+        const mh_be *b = APR_ARRAY_IDX(all, i, mh_be *);
         if (b->be != be)
             continue;
         if (found)

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Installs what is needed, builds mod_mapihttp and starts a demo httpd on
-# 127.0.0.1 with the module enabled, printing its URLs and credentials.
+# 127.0.0.1 with the module enabled on the embedded LMDB backend, with one
+# demo user and mailbox (made with mapihttp-admin), printing its URLs and
+# credentials.
 #   ./scripts/demo.sh          build and (re)start
 #   ./scripts/demo.sh stop     stop the demo server
 # Environment: MH_DEMO_HTTP_PORT (8080), MH_DEMO_HTTPS_PORT (8443).
@@ -44,8 +46,19 @@ if [ ! -s "$run/credentials" ]; then
 fi
 user="$(cut -d' ' -f1 "$run/credentials")"
 pw="$(cut -d' ' -f2 "$run/credentials")"
-htpasswd -bcB "$run/htpasswd" "$user" "$pw" 2>/dev/null
-chmod 644 "$run/htpasswd"
+
+# the store: the demo user and mailbox in the embedded LMDB backend
+store="$run/store"
+admin() { "$top/build/tools/mapihttp-admin" --backend "lmdb path=$store" "$@"; }
+admin init >/dev/null || die "cannot create the LMDB store $store"
+if admin user show "$user" >/dev/null 2>&1; then
+    printf '%s\n' "$pw" | admin user passwd "$user" --password-stdin >/dev/null
+else
+    printf '%s\n' "$pw" | admin user add "$user" --name "Demo User" \
+        --email "$user@example.com" --password-stdin >/dev/null ||
+        die "cannot create the demo user"
+fi
+admin check >/dev/null || die "the demo store failed its consistency check"
 
 if [ ! -s "$run/cert.pem" ]; then
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
@@ -73,17 +86,16 @@ LogLevel notice mapihttp:info
 $runas
 LoadModule mpm_event_module $moddir/mod_mpm_event.so
 LoadModule authn_core_module $moddir/mod_authn_core.so
-LoadModule authn_file_module $moddir/mod_authn_file.so
-LoadModule authn_socache_module $moddir/mod_authn_socache.so
 LoadModule socache_shmcb_module $moddir/mod_socache_shmcb.so
 LoadModule auth_basic_module $moddir/mod_auth_basic.so
 LoadModule authz_core_module $moddir/mod_authz_core.so
 LoadModule authz_user_module $moddir/mod_authz_user.so
 LoadModule ssl_module $moddir/mod_ssl.so
 LoadModule mapihttp_module $top/build/.libs/mod_mapihttp.so
+LoadModule mapihttp_lmdb_module $top/build/.libs/mod_mapihttp_lmdb.so
 Include $top/conf.d/mapihttp.conf
+MapiHttpBackend lmdb path=$store
 CustomLog $run/logs/access.log mapihttp
-AuthnCacheSOCache shmcb
 SSLSessionCache shmcb:$run/run/ssl_scache(512000)
 Listen 127.0.0.1:$http_port
 Listen 127.0.0.1:$https_port
@@ -93,9 +105,7 @@ location="<Location /mapi>
     MapiHttp On
     AuthType Basic
     AuthName \"mod_mapihttp demo\"
-    AuthBasicProvider socache file
-    AuthnCacheProvideFor file
-    AuthUserFile $run/htpasswd
+    AuthBasicProvider lmdb
     Require valid-user
 </Location>"
 cat >> "$conf" <<CONF
@@ -127,7 +137,7 @@ mod_mapihttp demo server is running (pid $(cat "$run/httpd.pid")).
                                  https://127.0.0.1:$https_port/mapi/emsmdb
   Address book endpoint (nspi):  http://127.0.0.1:$http_port/mapi/nspi
                                  https://127.0.0.1:$https_port/mapi/nspi
-  User:      $user
+  User:      $user  (Demo User <$user@example.com>, with a mailbox)
   Password:  $pw
   (HTTPS uses a self-signed certificate: $run/cert.pem)
 
@@ -138,6 +148,9 @@ mod_mapihttp demo server is running (pid $(cat "$run/httpd.pid")).
       -H 'Content-Type: application/mapi-http' --data-binary '' \\
       http://127.0.0.1:$http_port/mapi/emsmdb
 
+  Store:     $store (LMDB: mailboxes and directory)
+  Manage it: build/tools/mapihttp-admin --backend "lmdb path=$store" user list
+             (user add, passwd, mailbox stats, check ...; see --help)
   Logs:      $run/logs/error.log, $run/logs/access.log
   Stop:      ./scripts/demo.sh stop
 INFO

@@ -19,13 +19,17 @@ say "make install (into a staging directory)"
 stage="$(mktemp -d)"
 make -C "$top/build" install DESTDIR="$stage" > /dev/null || die "make install failed"
 moddir="$(apxs -q LIBEXECDIR)"; confdir="$(apxs -q SYSCONFDIR)"
-for f in "$moddir/mod_mapihttp.so" "$confdir/mods-available/mapihttp.load" \
+for f in "$moddir/mod_mapihttp.so" "$moddir/mod_mapihttp_lmdb.so" \
+         "$confdir/mods-available/mapihttp.load" "$confdir/mods-available/mapihttp_lmdb.load" \
          "$confdir/mods-available/mapihttp.conf" "$confdir/sites-available/mapihttp-example.conf"; do
     [ -f "$stage$f" ] || die "make install did not install $f"
 done
+[ -n "$(find "$stage" -type f -name mapihttp-admin)" ] || die "make install did not install mapihttp-admin"
 [ ! -e "$stage$moddir/mod_mapihttp.la" ] || die "make install left a .la file"
 grep -q "LoadModule mapihttp_module $moddir/mod_mapihttp.so" "$stage$confdir/mods-available/mapihttp.load" ||
     die "mapihttp.load does not name the installed module"
+grep -q "LoadModule mapihttp_lmdb_module $moddir/mod_mapihttp_lmdb.so" "$stage$confdir/mods-available/mapihttp_lmdb.load" ||
+    die "mapihttp_lmdb.load does not name the installed module"
 rm -rf "$stage"
 
 build "$top/build-asan" CC=clang --enable-werror --enable-fuzzing \

@@ -1496,8 +1496,10 @@ static void test_conf_d_configtest(void)
     REQUIRE(h);
     const char *moddir = MH_APXS_LIBEXECDIR;
     const char *src = MH_SRC_DIR;
-    const char *load = apr_psprintf(pool, "LoadModule mapihttp_module %s/.libs/mod_mapihttp.so\n",
-                                    MH_BUILD_DIR);
+    const char *load = apr_psprintf(pool, "LoadModule mapihttp_module %s/.libs/mod_mapihttp.so\n"
+                                    "LoadModule mapihttp_lmdb_module "
+                                    "%s/.libs/mod_mapihttp_lmdb.so\n",
+                                    MH_BUILD_DIR, MH_BUILD_DIR);
     const char *conf = apr_psprintf(pool,
         "ServerRoot %s\nServerName localhost\nPidFile %s/httpd.pid\n"
         "DefaultRuntimeDir %s/run\nErrorLog %s/error.log\n"
