@@ -300,6 +300,36 @@ static authn_status mapihttp_check_password(request_rec *r, const mh_backend *be
 
 /* ---------------------------------------------------------- the handler */
 
+/* Whether a request is ours: MapiHttp On here and a path under /mapi. */
+static int is_mapi(request_rec *r)
+{
+    mh_dir_conf *d = ap_get_module_config(r->per_dir_config, &mapihttp_module);
+    return d->enabled == 1 && r->uri &&
+           (strncasecmp(r->uri, "/mapi/", 6) == 0 || strcasecmp(r->uri, "/mapi") == 0);
+}
+
+#define MH_NOT_A_FILE "mapihttp-not-a-file"
+
+/*
+ * MAPI/HTTP URLs name no files: claim them before the file-system walk
+ * (which would stat every directory level and look for .htaccess files on
+ * every request), the way mod_proxy does.  <Location> configuration (auth
+ * included) applies as always; <Directory> sections never matched them.
+ */
+static int mh_translate_name(request_rec *r)
+{
+    if (!is_mapi(r))
+        return DECLINED;
+    r->filename = apr_pstrcat(r->pool, "mapihttp:", r->uri, NULL);
+    apr_table_setn(r->notes, MH_NOT_A_FILE, "1");
+    return OK;
+}
+
+static int mh_map_to_storage(request_rec *r)
+{
+    return apr_table_get(r->notes, MH_NOT_A_FILE) ? OK : DECLINED;
+}
+
 static int mh_fixups(request_rec *r)
 {
     mh_dir_conf *d = ap_get_module_config(r->per_dir_config, &mapihttp_module);
@@ -601,6 +631,8 @@ static void mh_register_hooks(apr_pool_t *p)
     APR_REGISTER_OPTIONAL_FN(mapihttp_check_password);
     ap_hook_post_config(mh_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(mh_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_translate_name(mh_translate_name, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_map_to_storage(mh_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_fixups(mh_fixups, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(mh_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }

@@ -122,6 +122,21 @@ static void test_expiry_and_touch(void)
             MH_SS_OK);
     /* PING at 50 s pushes expiry to 110 s */
     CHECK_EQ_U(mh_session_touch(st, id, MH_EP_NSPI, "ada", T0 + SEC(50), SEC(60)), MH_SS_OK);
+    mh_session_info info;
+    REQUIRE(mh_session_get_info(st, id, T0 + SEC(50), &info) == MH_SS_OK);
+    CHECK_EQ_U(apr_time_as_msec(info.expires), apr_time_as_msec(T0 + SEC(110)));
+    /* a PING half a second later finds that fresh enough and writes nothing;
+     * two seconds later it moves the expiry again */
+    CHECK_EQ_U(mh_session_touch(st, id, MH_EP_NSPI, "ada", T0 + SEC(50) + SEC(1) / 2, SEC(60)),
+               MH_SS_OK);
+    REQUIRE(mh_session_get_info(st, id, T0 + SEC(51), &info) == MH_SS_OK);
+    CHECK_EQ_U(apr_time_as_msec(info.expires), apr_time_as_msec(T0 + SEC(110)));
+    CHECK_EQ_U(mh_session_touch(st, id, MH_EP_NSPI, "ada", T0 + SEC(52), SEC(60)), MH_SS_OK);
+    REQUIRE(mh_session_get_info(st, id, T0 + SEC(52), &info) == MH_SS_OK);
+    CHECK_EQ_U(apr_time_as_msec(info.expires), apr_time_as_msec(T0 + SEC(112)));
+    /* the fast path still checks user and endpoint */
+    CHECK_EQ_U(mh_session_touch(st, id, MH_EP_EMSMDB, "ada", T0 + SEC(52), SEC(60)),
+               MH_SS_WRONG_ENDPOINT);
     CHECK_EQ_U(mh_session_touch(st, id, MH_EP_NSPI, "bob", T0 + SEC(50), SEC(60)),
                MH_SS_WRONG_USER);
     mh_session *s;
