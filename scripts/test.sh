@@ -25,6 +25,7 @@ for f in "$moddir/mod_mapihttp.so" "$moddir/mod_mapihttp_lmdb.so" \
     [ -f "$stage$f" ] || die "make install did not install $f"
 done
 [ -n "$(find "$stage" -type f -name mapihttp-admin)" ] || die "make install did not install mapihttp-admin"
+[ -n "$(find "$stage" -path '*/include/mapihttp/backend.h')" ] || die "make install did not install the backend headers"
 [ ! -e "$stage$moddir/mod_mapihttp.la" ] || die "make install left a .la file"
 grep -q "LoadModule mapihttp_module $moddir/mod_mapihttp.so" "$stage$confdir/mods-available/mapihttp.load" ||
     die "mapihttp.load does not name the installed module"
