@@ -122,10 +122,15 @@ void mh_propval_encode(mh_wr *wr, const mh_propval *v)
     }
 }
 
+/* A string: a NUL inside is malformed (it would cut the value short). */
 static const char *rd_str(mh_rd *rd, apr_pool_t *pool)
 {
     uint32_t n = mh_rd_u32(rd);
     const unsigned char *p = mh_rd_bytes(rd, n);
+    if (p && memchr(p, 0, n)) {
+        rd->err = 1;
+        return NULL;
+    }
     return p ? apr_pstrmemdup(pool, (const char *)p, n) : NULL;
 }
 
@@ -208,7 +213,11 @@ int mh_propval_decode(mh_rd *rd, apr_pool_t *pool, mh_propval *v)
     case PT_DOUBLE: case PT_APPTIME: v->v.f64 = rd_f64(rd); break;
     case PT_CURRENCY: case PT_I8: v->v.i64 = (int64_t)mh_rd_u64(rd); break;
     case PT_SYSTIME: v->v.ft = mh_rd_u64(rd); break;
-    case PT_BOOLEAN: v->v.b = mh_rd_u8(rd) ? 1 : 0; break;
+    case PT_BOOLEAN:
+        v->v.b = mh_rd_u8(rd);
+        if (v->v.b > 1)
+            rd->err = 1; /* only 0 and 1 are written */
+        break;
     case PT_CLSID: {
         mh_guid *g = apr_palloc(pool, sizeof(*g));
         mh_rd_copy(rd, g->b, 16);

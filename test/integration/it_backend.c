@@ -132,8 +132,8 @@ static int make_store(mh_httpd *h)
     const char *steps[] = {
         "init",
         "user add ada --name 'Ada Lovelace' --email ada@example.com --password secret-ada",
-        "user add carol --name Carol --email carol@example.com --password secret-carol "
-        "--no-mailbox",
+        ("user add carol --name Carol --email carol@example.com --password secret-carol "
+         "--no-mailbox"),
         "user add dave --name 'Dave Dee' --email dave@example.com --password secret-dave",
     };
     for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
