@@ -46,20 +46,6 @@ static double now_us(void)
     return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
-static const unsigned char *connect_body(apr_pool_t *p, size_t *len)
-{
-    mh_wr wr;
-    mh_wr_init(&wr, p, 64);
-    mh_wr_asciiz(&wr, "");
-    mh_wr_u32(&wr, 0);
-    mh_wr_u32(&wr, 1252);
-    mh_wr_u32(&wr, 0x409);
-    mh_wr_u32(&wr, 0x409);
-    mh_wr_u32(&wr, 0);
-    *len = wr.len;
-    return wr.buf;
-}
-
 static void *worker(void *arg)
 {
     (void)arg;
@@ -80,7 +66,7 @@ static void *worker(void *arg)
     if (ping_mode) {
         m = mh_mapi_create(root, c, "/mapi/emsmdb/", user, password);
         size_t n;
-        const unsigned char *b = connect_body(root, &n);
+        const unsigned char *b = mh_mapi_connect_body(root, "", 0, &n);
         mh_response *r;
         if (mh_mapi_call(m, root, "Connect", b, n, &r) != APR_SUCCESS || r->status != 200 ||
             mh_response_code(r) != 0 || !mh_cookie_jar_get(m->jar, "MapiContext", NULL)) {

@@ -260,24 +260,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench-store: %s\n", why);
         return 1;
     }
+    if (mh_tool_user_mailbox(B, "bench", root, &MBX, &INBOX, &why) != 0) {
+        fprintf(stderr, "bench-store: %s (use an empty directory)\n", why);
+        return 1;
+    }
     mh_error e;
-    mh_betxn *t;
-    mh_dir_entry u = {0};
-    u.type = MH_DIR_USER;
-    u.login = "bench";
-    u.display_name = "Bench";
-    u.legacy_dn = "/o=B/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=bench";
-    uint32_t uid;
-    if (mh_be_begin(B, NULL, MH_TXN_WRITE, root, &t, &e) != MH_OK ||
-        mh_be_dir_put(t, &u, NULL, &uid, &e) != MH_OK || mh_be_commit(t, &e) != MH_OK ||
-        mh_provision_mailbox(B, uid, NULL, root, &MBX, &e) != MH_OK)
-        die("set-up (use an empty directory)", &e);
-    t = begin(root, 0);
-    mh_mailbox_info mi;
-    if (mh_be_mailbox_info(t, &mi, &e) != MH_OK)
-        die("mailbox_info", &e);
-    INBOX = mi.special[MH_SF_INBOX];
-    mh_be_abort(t);
     populate(n_msgs);
     /* measure the operations, not the write-back of the population */
     flush_all();

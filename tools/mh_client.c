@@ -2,6 +2,7 @@
  * mh_client.c - MAPI/HTTP client: HTTP/1.1 over TCP or TLS.
  */
 #include "mh_client.h"
+#include "mh_wire.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -668,4 +669,21 @@ apr_status_t mh_mapi_call(mh_mapi *m, apr_pool_t *pool, const char *request_type
     if (rv == APR_SUCCESS)
         mh_cookie_jar_update(m->jar, *resp_r);
     return rv;
+}
+
+const unsigned char *mh_mapi_connect_body(apr_pool_t *pool, const char *user_dn,
+                                          uint32_t aux_len, size_t *len_r)
+{
+    mh_wr wr;
+    mh_wr_init(&wr, pool, 64 + aux_len);
+    mh_wr_asciiz(&wr, user_dn ? user_dn : "");
+    mh_wr_u32(&wr, 0);     /* Flags */
+    mh_wr_u32(&wr, 1252);  /* DefaultCodePage */
+    mh_wr_u32(&wr, 0x409); /* LcidSort */
+    mh_wr_u32(&wr, 0x409); /* LcidString */
+    mh_wr_u32(&wr, aux_len);
+    for (uint32_t i = 0; i < aux_len; i++)
+        mh_wr_u8(&wr, 0);
+    *len_r = wr.len;
+    return wr.buf;
 }

@@ -121,6 +121,13 @@ apr_status_t mh_mapi_call(mh_mapi *m, apr_pool_t *pool, const char *request_type
 const char *mh_mapi_build(mh_mapi *m, apr_pool_t *pool, const char *request_type,
                           const void *body, size_t body_len, size_t *len_r);
 
+/*
+ * A Connect request body (MS-OXCMAPIHTTP 2.2.4.1.1): UserDn, Flags 0, code
+ * page 1252, LCIDs 0x409, and `aux_len` zero bytes of auxiliary buffer.
+ */
+const unsigned char *mh_mapi_connect_body(apr_pool_t *pool, const char *user_dn,
+                                          uint32_t aux_len, size_t *len_r);
+
 /* The X-ResponseCode of a response (-1 when missing). */
 int mh_response_code(const mh_response *r);
 

@@ -2,6 +2,7 @@
  * mh_tool.c - backends for the command-line tools.
  */
 #include "mh_tool.h"
+#include "mh_provision.h"
 
 #include <ctype.h>
 #include <dlfcn.h>
@@ -128,4 +129,32 @@ const char *mh_tool_backend_from_conf(apr_pool_t *pool, const char *path,
     }
     fclose(f);
     return found;
+}
+
+int mh_tool_user_mailbox(const mh_be *b, const char *login, apr_pool_t *pool, mh_guid *mbx_r,
+                         mh_id *inbox_r, const char **why_r)
+{
+    mh_betxn *t;
+    mh_error e = {MH_OK, NULL};
+    mh_dir_entry u;
+    memset(&u, 0, sizeof(u));
+    u.type = MH_DIR_USER;
+    u.login = login;
+    u.display_name = login;
+    u.legacy_dn = apr_pstrcat(pool, "/o=Test/ou=Exchange Administrative Group "
+                                    "(FYDIBOHF23SPDLT)/cn=Recipients/cn=", login, NULL);
+    uint32_t uid;
+    mh_mailbox_info mi;
+    if (mh_be_begin(b, NULL, MH_TXN_WRITE, pool, &t, &e) != MH_OK ||
+        mh_be_dir_put(t, &u, NULL, &uid, &e) != MH_OK || mh_be_commit(t, &e) != MH_OK ||
+        mh_provision_mailbox(b, uid, NULL, pool, mbx_r, &e) != MH_OK ||
+        mh_be_begin(b, mbx_r, MH_TXN_READ, pool, &t, &e) != MH_OK ||
+        mh_be_mailbox_info(t, &mi, &e) != MH_OK) {
+        *why_r = apr_psprintf(pool, "cannot make user %s and a mailbox: %s", login,
+                              e.detail ? e.detail : mh_err_name(e.code));
+        return -1;
+    }
+    mh_be_abort(t);
+    *inbox_r = mi.special[MH_SF_INBOX];
+    return 0;
 }

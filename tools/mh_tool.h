@@ -40,4 +40,12 @@ int mh_tool_backend_argv(apr_pool_t *pool, int argc, const char *const *argv,
 const char *mh_tool_backend_from_conf(apr_pool_t *pool, const char *path,
                                       const char **module_r);
 
+/*
+ * For tests and benchmarks on an empty store: a user `login` and its
+ * provisioned mailbox; *mbx_r is the mailbox, *inbox_r its Inbox.  0 on
+ * success; -1 with *why_r otherwise.
+ */
+int mh_tool_user_mailbox(const mh_be *b, const char *login, apr_pool_t *pool, mh_guid *mbx_r,
+                         mh_id *inbox_r, const char **why_r);
+
 #endif

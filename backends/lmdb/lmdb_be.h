@@ -347,6 +347,18 @@ mh_err lbe_object_by_source_key(mh_txn *t, const mh_bin *sk, mh_objkind *kind_r,
                                 mh_id *id_r, int *deleted_r, mh_error *err);
 /* lmdb_check.c */
 int lbe_mailbox_decode(const MDB_val *v, lbe_mailbox *m);
+
+/* A consistency check in progress (lmdb_check.c, lmdb_dir.c). */
+typedef struct lbe_checker {
+    mh_txn *t;
+    int repair;
+    void (*report)(void *baton, const char *problem);
+    void *baton;
+    uint32_t problems;
+    int rc; /* the first LMDB error met */
+} lbe_checker;
+/* Counts a problem and reports it. */
+void lbe_problem(lbe_checker *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 mh_err lbe_dir_check(mh_txn *t, int repair, void (*report)(void *, const char *), void *baton,
                      uint32_t *problems_r, mh_error *err);
 mh_err lbe_check(mh_txn *t, int repair, void (*report)(void *, const char *), void *baton,

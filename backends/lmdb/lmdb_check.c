@@ -7,21 +7,15 @@
 #include "lmdb_be.h"
 #include "mh_props.h"
 
+#include <stdarg.h>
 #include <string.h>
 #include <apr_hash.h>
 #include <apr_strings.h>
 #include <apr_tables.h>
 
-typedef struct check {
-    mh_txn *t;
-    int repair;
-    void (*report)(void *, const char *);
-    void *baton;
-    uint32_t problems;
-} check;
+typedef lbe_checker check;
 
-static void problem(check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void problem(check *c, const char *fmt, ...)
+void lbe_problem(lbe_checker *c, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -31,6 +25,7 @@ static void problem(check *c, const char *fmt, ...)
     if (c->report)
         c->report(c->baton, s);
 }
+#define problem lbe_problem
 
 typedef struct counts {
     uint32_t content, unread, fai, children;
@@ -81,7 +76,7 @@ mh_err lbe_check(mh_txn *t, int repair, void (*report)(void *, const char *), vo
         return e;
     if (repair && (e = lbe_need_write(t, err)) != MH_OK)
         return e;
-    check c = {t, repair, report, baton, 0};
+    check c = {t, repair, report, baton, 0, 0};
     apr_pool_t *pool = t->pool;
     apr_hash_t *folders = apr_hash_make(pool); /* id -> counts */
     apr_array_header_t *msgs = apr_array_make(pool, 64, sizeof(mh_id));

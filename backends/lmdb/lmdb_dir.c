@@ -567,27 +567,6 @@ mh_err lbe_dir_set_members(mh_txn *t, uint32_t group, const uint32_t *ids, uint3
 
 /* ------------------------------------------------------------- checking */
 
-typedef struct dcheck {
-    mh_txn *t;
-    int repair;
-    void (*report)(void *, const char *);
-    void *baton;
-    uint32_t problems;
-    int rc; /* first LMDB error */
-} dcheck;
-
-static void dproblem(dcheck *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void dproblem(dcheck *c, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    const char *s = mh_vformat(c->t->pool, fmt, ap);
-    va_end(ap);
-    c->problems++;
-    if (c->report)
-        c->report(c->baton, s);
-}
-
 static int dir_exists(mh_txn *t, uint32_t id)
 {
     lbe_key k;
@@ -634,7 +613,7 @@ static int entry_indexed(mh_txn *t, apr_pool_t *pool, const mh_dir_entry *e, con
 
 /* Index entries pointing at entries that do not exist.  `tail`: the ID is
  * the key's last 4 bytes (else the value). */
-static void check_index(dcheck *c, enum lbe_dbi d, const char *name, int tail)
+static void check_index(lbe_checker *c, enum lbe_dbi d, const char *name, int tail)
 {
     MDB_cursor *cur;
     int rc = mdb_cursor_open(c->t->txn, lbe_dbi(c->t, d), &cur);
@@ -652,7 +631,7 @@ static void check_index(dcheck *c, enum lbe_dbi d, const char *name, int tail)
             id = lbe_be32(v.mv_data);
         if (id && dir_exists(c->t, id))
             continue;
-        dproblem(c, "directory %s index: an entry for missing directory entry %u", name, id);
+        lbe_problem(c, "directory %s index: an entry for missing directory entry %u", name, id);
         if (c->repair && (rc = mdb_cursor_del(cur, 0)) != 0)
             break;
     }
@@ -662,7 +641,7 @@ static void check_index(dcheck *c, enum lbe_dbi d, const char *name, int tail)
 }
 
 /* Membership links: both ends exist, and each link has its mirror. */
-static void check_links(dcheck *c, enum lbe_dbi d, enum lbe_dbi mirror, const char *name)
+static void check_links(lbe_checker *c, enum lbe_dbi d, enum lbe_dbi mirror, const char *name)
 {
     MDB_cursor *cur;
     int rc = mdb_cursor_open(c->t->txn, lbe_dbi(c->t, d), &cur);
@@ -674,7 +653,7 @@ static void check_links(dcheck *c, enum lbe_dbi d, enum lbe_dbi mirror, const ch
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         if (k.mv_size != 8) {
-            dproblem(c, "directory %s: a malformed key", name);
+            lbe_problem(c, "directory %s: a malformed key", name);
             continue;
         }
         uint32_t a = lbe_be32(k.mv_data), b = lbe_be32((uint8_t *)k.mv_data + 4);
@@ -683,12 +662,12 @@ static void check_links(dcheck *c, enum lbe_dbi d, enum lbe_dbi mirror, const ch
         lk_u32(&mk, b);
         lk_u32(&mk, a);
         if (!dir_exists(c->t, a) || !dir_exists(c->t, b)) {
-            dproblem(c, "directory %s: link %u-%u to a missing entry", name, a, b);
+            lbe_problem(c, "directory %s: link %u-%u to a missing entry", name, a, b);
             if (c->repair && ((rc = mdb_cursor_del(cur, 0)) != 0 ||
                               (rc = lbe_del(c->t, mirror, &mk)) != 0))
                 break;
         } else if (!key_exists(c->t, mirror, &mk)) {
-            dproblem(c, "directory %s: link %u-%u has no mirror", name, a, b);
+            lbe_problem(c, "directory %s: link %u-%u has no mirror", name, a, b);
             if (c->repair && (rc = lbe_put(c->t, mirror, &mk, "", 0)) != 0)
                 break;
         }
@@ -704,7 +683,7 @@ mh_err lbe_dir_check(mh_txn *t, int repair, void (*report)(void *, const char *)
     mh_err e;
     if (repair && (e = lbe_need_write(t, err)) != MH_OK)
         return e;
-    dcheck c = {t, repair, report, baton, 0, 0};
+    lbe_checker c = {t, repair, report, baton, 0, 0};
     apr_pool_t *iter;
     apr_pool_create(&iter, t->pool);
     MDB_cursor *cur;
@@ -717,19 +696,19 @@ mh_err lbe_dir_check(mh_txn *t, int repair, void (*report)(void *, const char *)
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         apr_pool_clear(iter);
         if (k.mv_size != 4) {
-            dproblem(&c, "directory: a malformed entry key");
+            lbe_problem(&c, "directory: a malformed entry key");
             continue;
         }
         uint32_t id = lbe_be32(k.mv_data);
         mh_dir_entry ent;
         mh_error ie;
         if (lbe_dir_load(t, id, iter, &ent, NULL, &ie) != MH_OK) {
-            dproblem(&c, "directory entry %u: %s", id, ie.detail);
+            lbe_problem(&c, "directory entry %u: %s", id, ie.detail);
             continue;
         }
         const char *what = NULL;
         if (!entry_indexed(t, iter, &ent, &what)) {
-            dproblem(&c, "directory entry %u (%s): missing from the %s index", id,
+            lbe_problem(&c, "directory entry %u (%s): missing from the %s index", id,
                      ent.display_name, what);
             if (repair) {
                 mh_dir_entry keep;
@@ -740,7 +719,7 @@ mh_err lbe_dir_check(mh_txn *t, int repair, void (*report)(void *, const char *)
         if (ent.has_mailbox) {
             MDB_val gk = {16, ent.mailbox.b}, gv;
             if (mdb_get(t->txn, lbe_dbi(t, DBI_MAILBOXES), &gk, &gv) != 0)
-                dproblem(&c, "directory entry %u (%s): its mailbox does not exist", id,
+                lbe_problem(&c, "directory entry %u (%s): its mailbox does not exist", id,
                          ent.display_name);
         }
     }
@@ -767,11 +746,11 @@ mh_err lbe_dir_check(mh_txn *t, int repair, void (*report)(void *, const char *)
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         lbe_mailbox m;
         if (k.mv_size != 16 || lbe_mailbox_decode(&v, &m) != 0) {
-            dproblem(&c, "a damaged mailbox record");
+            lbe_problem(&c, "a damaged mailbox record");
             continue;
         }
         if (!dir_exists(t, m.owner))
-            dproblem(&c, "mailbox %u: its owner (directory entry %u) does not exist", m.mbx,
+            lbe_problem(&c, "mailbox %u: its owner (directory entry %u) does not exist", m.mbx,
                      m.owner);
     }
     mdb_cursor_close(cur);

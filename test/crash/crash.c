@@ -397,25 +397,10 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s\n", why);
             return 2;
         }
-        mh_betxn *t;
-        mh_error e;
-        mh_dir_entry u = {0};
-        u.type = MH_DIR_USER;
-        u.login = "crash";
-        u.display_name = "Crash Test";
-        u.legacy_dn = "/o=T/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=crash";
-        uint32_t uid;
-        if (mh_be_begin(b, NULL, MH_TXN_WRITE, p, &t, &e) != MH_OK ||
-            mh_be_dir_put(t, &u, NULL, &uid, &e) != MH_OK || mh_be_commit(t, &e) != MH_OK ||
-            mh_provision_mailbox(b, uid, NULL, p, &MBX, &e) != MH_OK) {
-            fprintf(stderr, "set-up: %s\n", e.detail);
+        if (mh_tool_user_mailbox(b, "crash", p, &MBX, &INBOX, &why) != 0) {
+            fprintf(stderr, "set-up: %s\n", why);
             return 2;
         }
-        mh_mailbox_info mi;
-        if (mh_be_begin(b, &MBX, MH_TXN_READ, p, &t, &e) != MH_OK ||
-            mh_be_mailbox_info(t, &mi, &e) != MH_OK)
-            return 2;
-        INBOX = mi.special[MH_SF_INBOX];
         apr_pool_destroy(p);
     }
 

@@ -336,6 +336,18 @@ int mh_httpd_start_expect_failure(mh_httpd *h, const char **output_r)
     return WIFEXITED(status) && WEXITSTATUS(status) != 0 ? 0 : -1;
 }
 
+int mh_httpd_refuses(mh_httpd *h, const char *must_say)
+{
+    const char *out = NULL;
+    int rc = mh_httpd_start_expect_failure(h, &out);
+    if (rc != 0 || !out || !strstr(out, must_say)) {
+        printf("# expected httpd to refuse with \"%s\"; it said:\n%s\n", must_say,
+               out ? out : "(nothing)");
+        return -1;
+    }
+    return 0;
+}
+
 int mh_httpd_configtest(mh_httpd *h, const char *conf_path, const char **output_r)
 {
     if (!conf_path) {

@@ -58,6 +58,12 @@ int mh_httpd_start(mh_httpd *h);
  */
 int mh_httpd_start_expect_failure(mh_httpd *h, const char **output_r);
 
+/*
+ * Starts httpd expecting it to refuse with a message containing
+ * `must_say`: 0 when it did, else -1 with what it said printed.
+ */
+int mh_httpd_refuses(mh_httpd *h, const char *must_say);
+
 /* Runs `httpd -t` on the generated configuration; returns its exit code. */
 int mh_httpd_configtest(mh_httpd *h, const char *conf_path, const char **output_r);
 
@@ -89,6 +95,18 @@ const char *mh_httpd_lmdb_conf(mh_httpd *h);
 
 /* A client for one of the ports. */
 mh_client *mh_httpd_client(mh_httpd *h, apr_pool_t *pool, int port, int tls);
+
+/*
+ * Runs a test function (mh_test.h RUN) with `pool` set to a fresh child of
+ * `root` that is destroyed after it, so the test's connections close.
+ */
+#define MH_IT_TEST(fn, pool, root)                                               \
+    do {                                                                         \
+        apr_pool_create(&(pool), (root));                                        \
+        RUN(fn);                                                                 \
+        apr_pool_destroy(pool);                                                  \
+        (pool) = (root);                                                         \
+    } while (0)
 
 /* Credentials the generated password file holds. */
 #define MH_TEST_USER "ada"

@@ -27,13 +27,7 @@ static apr_pool_t *pool;
 static apr_pool_t *root_pool;
 static mh_httpd *H;
 
-#define TEST(fn)                                                                 \
-    do {                                                                         \
-        apr_pool_create(&pool, root_pool);                                       \
-        RUN(fn);                                                                 \
-        apr_pool_destroy(pool);                                                  \
-        pool = root_pool;                                                        \
-    } while (0)
+#define TEST(fn) MH_IT_TEST(fn, pool, root_pool)
 
 #define EMSMDB "/mapi/emsmdb/?MailboxId=ada@example.com"
 #define FAULT_MODULE MH_BUILD_DIR "/test/fault/.libs/mod_mapihttp_fault.so"
@@ -45,21 +39,6 @@ static mh_httpd *H;
 #define MAPI_E_CALL_FAILED 0x80004005u
 
 /* ------------------------------------------------------------- helpers */
-
-static const unsigned char *connect_body(size_t *len)
-{
-    mh_wr wr;
-    mh_wr_init(&wr, pool, 64);
-    mh_wr_asciiz(&wr, "/o=First Organization/ou=Exchange Administrative Group "
-                      "(FYDIBOHF23SPDLT)/cn=Recipients/cn=ada");
-    mh_wr_u32(&wr, 0);
-    mh_wr_u32(&wr, 1252);
-    mh_wr_u32(&wr, 0x409);
-    mh_wr_u32(&wr, 0x409);
-    mh_wr_u32(&wr, 0);
-    *len = wr.len;
-    return wr.buf;
-}
 
 typedef struct connected {
     int http_status;
@@ -78,7 +57,9 @@ static connected do_connect(int port, int tls, const char *user, const char *pas
     mh_mapi *m = mh_mapi_create(pool, mh_httpd_client(H, pool, port, tls), EMSMDB, user,
                                 password);
     size_t n;
-    const unsigned char *b = connect_body(&n);
+    const unsigned char *b = mh_mapi_connect_body(
+        pool, "/o=First Organization/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)"
+              "/cn=Recipients/cn=ada", 0, &n);
     mh_response *r = NULL;
     if (mh_mapi_call(m, pool, "Connect", b, n, &r) != APR_SUCCESS || !r) {
         printf("# Connect failed: %s\n", mh_client_error(m->conn));
@@ -366,12 +347,7 @@ static void expect_refusal(const char *conf, const char *must_say)
                                         "LoadModule mapihttp_lmdb_module "
                                         "%s/.libs/mod_mapihttp_lmdb.so\n%s",
                                   FAULT_MODULE, MH_BUILD_DIR, conf);
-    const char *out = NULL;
-    CHECK(mh_httpd_start_expect_failure(h, &out) == 0);
-    if (!out || !strstr(out, must_say)) {
-        printf("# expected \"%s\" in:\n%s\n", must_say, out ? out : "(nothing)");
-        CHECK(0);
-    }
+    CHECK(mh_httpd_refuses(h, must_say) == 0);
     mh_httpd_destroy(h);
 }
 

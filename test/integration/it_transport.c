@@ -31,14 +31,7 @@ static apr_pool_t *pool;      /* the current test's; cleared after it */
 static apr_pool_t *root_pool; /* the server's */
 static mh_httpd *H;
 
-/* Runs a test in its own pool, so that its connections close after it. */
-#define TEST(fn)                                                                 \
-    do {                                                                         \
-        apr_pool_create(&pool, root_pool);                                       \
-        RUN(fn);                                                                 \
-        apr_pool_destroy(pool);                                                  \
-        pool = root_pool;                                                        \
-    } while (0)
+#define TEST(fn) MH_IT_TEST(fn, pool, root_pool)
 
 #define EMSMDB "/mapi/emsmdb/?MailboxId=0c5e2a3b-aaaa-bbbb-cccc-0123456789ab@example.com"
 #define NSPI "/mapi/nspi/?MailboxId=0c5e2a3b-aaaa-bbbb-cccc-0123456789ab@example.com"
@@ -67,19 +60,9 @@ static mh_response *call(mh_mapi *m, const char *type, const void *body, size_t 
 
 static const unsigned char *connect_body(size_t *len, uint32_t aux_len)
 {
-    mh_wr wr;
-    mh_wr_init(&wr, pool, 64);
-    mh_wr_asciiz(&wr, "/o=Example/ou=Exchange Administrative Group "
-                      "(FYDIBOHF23SPDLT)/cn=Recipients/cn=ada");
-    mh_wr_u32(&wr, 0);
-    mh_wr_u32(&wr, 1252);
-    mh_wr_u32(&wr, 0x409);
-    mh_wr_u32(&wr, 0x409);
-    mh_wr_u32(&wr, aux_len);
-    for (uint32_t i = 0; i < aux_len; i++)
-        mh_wr_u8(&wr, 0);
-    *len = wr.len;
-    return wr.buf;
+    return mh_mapi_connect_body(pool, "/o=Example/ou=Exchange Administrative Group "
+                                      "(FYDIBOHF23SPDLT)/cn=Recipients/cn=ada",
+                                aux_len, len);
 }
 
 static const unsigned char *bind_body(size_t *len)
@@ -1447,13 +1430,7 @@ static void expect_refusal(const char *where, const char *conf, const char *must
         h->server_conf = conf;
     else
         h->location_conf = conf;
-    const char *out = NULL;
-    int rc = mh_httpd_start_expect_failure(h, &out);
-    CHECK(rc == 0);
-    if (!out || !strstr(out, must_say)) {
-        printf("# expected \"%s\" in:\n%s\n", must_say, out ? out : "(nothing)");
-        CHECK(0);
-    }
+    CHECK(mh_httpd_refuses(h, must_say) == 0);
     mh_httpd_destroy(h);
 }
 
