@@ -4,6 +4,7 @@
 #include "mh_backend.h"
 #include "mh_log.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include <apr_strings.h>
@@ -193,13 +194,27 @@ mh_err mh_be_open(mh_be *b, apr_pool_t *pchild, mh_error *err)
 
 /* --------------------------------------------------------- transactions */
 
+/*
+ * A transaction still open when its pool goes away is a bug in its caller.
+ * A read transaction is ended here.  A writing one only on the thread that
+ * began it: a backend's writer lock (LMDB's) belongs to that thread, and
+ * httpd may destroy a request pool on another one.
+ */
 static apr_status_t txn_cleanup(void *data)
 {
     mh_betxn *t = data;
-    if (!t->done) {
-        t->b->be->txn_abort(t->txn);
-        t->done = 1;
+    if (t->done)
+        return APR_SUCCESS;
+    if (t->write && !pthread_equal(t->thread, pthread_self())) {
+        mh_log(MH_LOG_CRIT, MHLOGNO(00305) "backend %s: a writing transaction was left "
+               "open and cannot be ended from this thread (a bug); writers may block",
+               t->b->label);
+        return APR_SUCCESS;
     }
+    mh_log(MH_LOG_ERR, MHLOGNO(00304) "backend %s: a %s transaction was left open (a bug); "
+           "aborted", t->b->label, t->write ? "writing" : "read");
+    t->b->be->txn_abort(t->txn);
+    t->done = 1;
     return APR_SUCCESS;
 }
 
@@ -215,6 +230,8 @@ mh_err mh_be_begin(const mh_be *b, const mh_guid *mailbox, unsigned flags, apr_p
     if (r != MH_OK)
         return r;
     /* a transaction the caller forgets ends with its pool */
+    t->write = (flags & MH_TXN_WRITE) != 0;
+    t->thread = pthread_self();
     apr_pool_cleanup_register(pool, t, txn_cleanup, apr_pool_cleanup_null);
     *t_r = t;
     return MH_OK;
@@ -227,6 +244,7 @@ mh_err mh_be_commit(mh_betxn *t, mh_error *err)
     mh_error inner = {MH_OK, NULL};
     mh_err r = t->b->be->txn_commit(t->txn, &inner);
     t->done = 1;
+    apr_pool_cleanup_kill(t->pool, t, txn_cleanup);
     return leave(t->b, t->pool, "txn_commit", r, &inner, 1, err);
 }
 
@@ -235,6 +253,7 @@ void mh_be_abort(mh_betxn *t)
     if (!t->done) {
         t->b->be->txn_abort(t->txn);
         t->done = 1;
+        apr_pool_cleanup_kill(t->pool, t, txn_cleanup);
     }
 }
 
@@ -455,7 +474,11 @@ mh_err mh_be_props_set(mh_betxn *t, const mh_objref *obj, const mh_proplist *set
                        mh_id *cn_r, mh_error *err)
 {
     ENTER(t, props_set);
-    CALL(t, props_set, 1, t->txn, obj, set, del, n_del, chg, cn_r);
+    mh_id cn = (mh_id)-1;
+    RUN(t, props_set, obj->kind == MH_OBJ_FOLDER ? cn != 0 && cn <= MH_ID_MAX : cn == 0,
+        t->txn, obj, set, del, n_del, chg, &cn);
+    *cn_r = cn;
+    return MH_OK;
 }
 
 mh_err mh_be_value_read(mh_betxn *t, const mh_objref *obj, mh_proptag tag, uint64_t offset,
@@ -604,7 +627,10 @@ mh_err mh_be_message_move(mh_betxn *t, mh_id message, mh_id folder, int copy,
 mh_err mh_be_message_set_read(mh_betxn *t, mh_id message, int read, mh_id *cn_r, mh_error *err)
 {
     ENTER(t, message_set_read);
-    CALL(t, message_set_read, 1, t->txn, message, read, cn_r);
+    mh_id cn = (mh_id)-1;
+    RUN(t, message_set_read, cn <= MH_ID_MAX, t->txn, message, read, &cn);
+    *cn_r = cn;
+    return MH_OK;
 }
 
 /* -------------------------------------------------------------- changes */
@@ -647,18 +673,46 @@ static int named_ids_ok(const uint16_t *ids, uint32_t n)
     return 1;
 }
 
+static int all_set(const uint16_t *ids, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (ids[i] == 0)
+            return 0;
+    return 1;
+}
+
+static int found_ok(const mh_propname *names, const uint8_t *found, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (found[i] > 1 || (found[i] && names[i].kind == MH_MNID_STRING && !names[i].name))
+            return 0;
+    return 1;
+}
+
 mh_err mh_be_named_ids(mh_betxn *t, const mh_propname *names, uint32_t n, int create,
                        uint16_t *ids_r, mh_error *err)
 {
     ENTER(t, named_ids);
-    CALL(t, named_ids, named_ids_ok(ids_r, n), t->txn, names, n, create, ids_r);
+    uint16_t *ids = apr_palloc(t->pool, sizeof(*ids) * (n ? n : 1));
+    for (uint32_t i = 0; i < n; i++)
+        ids[i] = 1; /* not a named-property ID: must be overwritten */
+    RUN(t, named_ids, named_ids_ok(ids, n) && (!create || all_set(ids, n)), t->txn, names, n,
+        create, ids);
+    memcpy(ids_r, ids, sizeof(*ids) * n);
+    return MH_OK;
 }
 
 mh_err mh_be_named_names(mh_betxn *t, const uint16_t *ids, uint32_t n, mh_propname *names_r,
                          uint8_t *found_r, mh_error *err)
 {
     ENTER(t, named_names);
-    CALL(t, named_names, 1, t->txn, ids, n, t->pool, names_r, found_r);
+    mh_propname *names = apr_pcalloc(t->pool, sizeof(*names) * (n ? n : 1));
+    uint8_t *found = apr_palloc(t->pool, n ? n : 1);
+    memset(found, 2, n ? n : 1); /* neither 0 nor 1: must be overwritten */
+    RUN(t, named_names, found_ok(names, found, n), t->txn, ids, n, t->pool, names, found);
+    memcpy(names_r, names, sizeof(*names) * n);
+    memcpy(found_r, found, n);
+    return MH_OK;
 }
 
 mh_err mh_be_named_list(mh_betxn *t, mh_propname **names_r, uint16_t **ids_r, uint32_t *n_r,

@@ -16,6 +16,7 @@
 #ifndef MH_BACKEND_H
 #define MH_BACKEND_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <apr_pools.h>
 
@@ -34,6 +35,8 @@ typedef struct mh_betxn {
     mh_txn *txn;
     apr_pool_t *pool;
     int done;
+    int write;
+    pthread_t thread; /* that began it */
 } mh_betxn;
 
 /* The smallest struct a backend of this ABI can have (the version 1 slots). */

@@ -44,4 +44,10 @@ mh_authcache *mh_authcache_create(apr_pool_t *pool, unsigned slots, apr_interval
 int mh_password_verify(mh_authcache *c, const char *user, const char *password,
                        const char *hash, apr_time_t now, int *cached_r);
 
+/*
+ * A bcrypt hash (cost MH_BCRYPT_COST) no password matches: checked against
+ * when a user is unknown, so that a failed login takes as long either way.
+ */
+const char *mh_password_dummy_hash(void);
+
 #endif

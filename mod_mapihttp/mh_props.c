@@ -159,8 +159,8 @@ int mh_propval_decode(mh_rd *rd, apr_pool_t *pool, mh_propval *v)
         v->v.large.ref = mh_rd_u64(rd);
         return rd->err ? -1 : 0;
     }
-    if (form != FORM_INLINE) {
-        rd->err = 1;
+    if (form != FORM_INLINE || !mh_type_storable(type)) {
+        rd->err = 1; /* an unknown form, or a type that is never stored */
         return -1;
     }
     if (type & MV_FLAG) {

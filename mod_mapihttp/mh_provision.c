@@ -73,7 +73,7 @@ void mh_guid_random(mh_guid *g)
 #define RSF_ELID_ENTRYID 0x0001
 
 typedef struct prov {
-    const mh_be *b;
+    const mh_be *b; /* the transaction's */
     mh_betxn *t;
     apr_pool_t *pool;
     mh_guid guid;
@@ -188,47 +188,53 @@ static mh_err fill(prov *p, uint32_t owner, mh_error *err)
     return MH_OK;
 }
 
-mh_err mh_provision_mailbox(const mh_be *b, uint32_t owner, const mh_guid *guid,
-                            apr_pool_t *pool, mh_guid *guid_r, mh_error *err)
+mh_err mh_provision_in(mh_betxn *t, const mh_guid *guid, uint32_t owner, mh_error *err)
 {
     prov p;
     memset(&p, 0, sizeof(p));
-    p.b = b;
-    p.pool = pool;
-    if (guid)
-        p.guid = *guid;
-    else
-        mh_guid_random(&p.guid);
-    mh_err e = mh_be_begin(b, &p.guid, MH_TXN_WRITE, pool, &p.t, err);
-    if (e != MH_OK)
-        return e;
+    p.b = t->b;
+    p.t = t;
+    p.pool = t->pool;
+    p.guid = *guid;
     mh_dir_entry ent;
-    if ((e = mh_be_dir_get(p.t, owner, &ent, err)) != MH_OK)
-        goto fail;
-    if (ent.type != MH_DIR_USER) {
-        e = mh_fail(err, pool, MH_E_INVALID, "directory entry %u is not a user", owner);
-        goto fail;
-    }
-    if (ent.has_mailbox) {
-        e = mh_fail(err, pool, MH_E_EXISTS, "user %s has a mailbox already",
-                    ent.login ? ent.login : ent.display_name);
-        goto fail;
-    }
+    mh_err e;
+    if ((e = mh_be_dir_get(t, owner, &ent, err)) != MH_OK)
+        return e;
+    if (ent.type != MH_DIR_USER)
+        return mh_fail(err, t->pool, MH_E_INVALID, "directory entry %u is not a user", owner);
+    if (ent.has_mailbox)
+        return mh_fail(err, t->pool, MH_E_EXISTS, "user %s has a mailbox already",
+                       ent.login ? ent.login : ent.display_name);
     if ((e = fill(&p, owner, err)) != MH_OK)
-        goto fail;
-    if (b->be->capabilities & MH_BCAP_DIRECTORY_WRITE) {
+        return e;
+    if (t->b->be->capabilities & MH_BCAP_DIRECTORY_WRITE) {
         ent.has_mailbox = 1;
         ent.mailbox = p.guid;
         uint32_t id;
-        if ((e = mh_be_dir_put(p.t, &ent, NULL, &id, err)) != MH_OK)
-            goto fail;
+        if ((e = mh_be_dir_put(t, &ent, NULL, &id, err)) != MH_OK)
+            return e;
     }
-    if ((e = mh_be_commit(p.t, err)) != MH_OK)
-        return e;
-    if (guid_r)
-        *guid_r = p.guid;
     return MH_OK;
-fail:
-    mh_be_abort(p.t);
-    return e;
+}
+
+mh_err mh_provision_mailbox(const mh_be *b, uint32_t owner, const mh_guid *guid,
+                            apr_pool_t *pool, mh_guid *guid_r, mh_error *err)
+{
+    mh_guid g;
+    if (guid)
+        g = *guid;
+    else
+        mh_guid_random(&g);
+    mh_betxn *t;
+    mh_err e = mh_be_begin(b, &g, MH_TXN_WRITE, pool, &t, err);
+    if (e != MH_OK)
+        return e;
+    if ((e = mh_provision_in(t, &g, owner, err)) != MH_OK ||
+        (e = mh_be_commit(t, err)) != MH_OK) {
+        mh_be_abort(t);
+        return e;
+    }
+    if (guid_r)
+        *guid_r = g;
+    return MH_OK;
 }

@@ -49,6 +49,13 @@ const mh_provision_folder *mh_provision_folders(unsigned *n_r);
 mh_err mh_provision_mailbox(const mh_be *b, uint32_t owner, const mh_guid *guid,
                             apr_pool_t *pool, mh_guid *guid_r, mh_error *err);
 
+/*
+ * The same inside a writing transaction the caller began on the new
+ * mailbox `guid` (and commits or aborts), e.g. one that also creates the
+ * owner's directory entry.
+ */
+mh_err mh_provision_in(mh_betxn *t, const mh_guid *guid, uint32_t owner, mh_error *err);
+
 /* A new random GUID (RFC 4122 version 4, in wire byte order). */
 void mh_guid_random(mh_guid *g);
 

@@ -180,11 +180,11 @@ static int txn_begin(mh_session_store *st, unsigned flags, MDB_txn **txn)
         mdb_reader_check(st->env, &dead);
         rc = mdb_txn_begin(st->env, NULL, flags, txn);
     }
-    if (rc == MDB_MAP_RESIZED) {
-        /* another process grew the map: adopt its size */
-        mdb_env_set_mapsize(st->env, 0);
-        rc = mdb_txn_begin(st->env, NULL, flags, txn);
-    }
+    /* MDB_MAP_RESIZED (a process with a larger MapiHttpSessionStoreSize
+     * grew the store beyond this one's map, e.g. after a graceful restart
+     * that raised it) is an error here: adopting the new size remaps the
+     * store under the other threads' transactions.  Such a process is of
+     * an older generation and about to go. */
     return rc;
 }
 

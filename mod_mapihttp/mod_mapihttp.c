@@ -282,8 +282,12 @@ static authn_status mapihttp_check_password(request_rec *r, const mh_backend *be
         e = mh_be_dir_password(t, user, &hash, &err);
         mh_be_abort(t);
     }
-    if (e == MH_E_NOT_FOUND)
-        return AUTH_USER_NOT_FOUND;
+    if (e == MH_E_NOT_FOUND || e == MH_E_PERMISSION) {
+        /* as slow as a wrong password, so that timing does not tell which
+         * logins exist */
+        mh_password_verify(NULL, user, password, mh_password_dummy_hash(), 0, NULL);
+        return e == MH_E_PERMISSION ? AUTH_DENIED : AUTH_USER_NOT_FOUND;
+    }
     if (e != MH_OK) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       MHLOGNO(00014) "AuthBasicProvider %s: cannot read the password of "

@@ -44,7 +44,6 @@ typedef struct opts {
     const char *password;
     int password_stdin;
     int no_mailbox;
-    int keep_mailbox;
     int repair;
     int disable, enable;
     const char *server;
@@ -57,14 +56,15 @@ static void usage(FILE *f)
     fprintf(f,
 "usage: %s [--backend SPEC] [--module FILE.so] [--conf FILE] [--verbose] COMMAND ...\n"
 "\n"
+"Run as root, it works as the user the store belongs to: --owner USER[:GROUP],\n"
+"default www-data (init hands a new store to that user).\n"
 "The backend: --backend \"NAME key=value ...\" as MapiHttpBackend names it,\n"
 "or the MapiHttpBackend line of --conf FILE, or $MAPIHTTP_BACKEND, or\n"
 "\"" DEFAULT_BACKEND "\".  Backends other than lmdb are loaded from\n"
 "their module file with --module.\n"
 "\n"
 "Commands:\n"
-"  init [--owner USER[:GROUP]]       create the store (owned by USER, default\n"
-"                                    www-data when run as root)\n"
+"  init                              create the store\n"
 "  user add LOGIN [--name NAME] [--email ADDR] [--alias ADDR]...\n"
 "           [--password PW | --password-stdin] [--no-mailbox] [--org ORG]\n"
 "                                    a user and, unless --no-mailbox, a mailbox\n"
@@ -73,7 +73,7 @@ static void usage(FILE *f)
 "  user set LOGIN [--name NAME] [--email ADDR] [--alias ADDR]... [--disable|--enable]\n"
 "  user rename LOGIN NEWLOGIN        change the login (addresses stay)\n"
 "  user passwd LOGIN [--password PW | --password-stdin]  (asks when neither)\n"
-"  user delete LOGIN [--keep-mailbox]\n"
+"  user delete LOGIN                 the user and the mailbox\n"
 "  group add ADDR --name NAME        a distribution list\n"
 "  group members ADDR [LOGIN|ADDR]...  set its members\n"
 "  group delete ADDR\n"
@@ -257,25 +257,19 @@ static int cmd_user_add(ctx *c, const char *login)
     ent.aliases = alias_list(c, &ent.n_aliases);
     ent.legacy_dn = legacy_dn(c, login);
     ent.server = c->o->server;
-    mh_betxn *t = begin(c, NULL, 1);
+    /* the user and the mailbox in one transaction: both or neither */
+    mh_guid g;
+    mh_guid_random(&g);
+    mh_betxn *t = begin(c, c->o->no_mailbox ? NULL : &g, 1);
     uint32_t id;
     mh_error e = {MH_OK, NULL};
     must(mh_be_dir_put(t, &ent, hash, &id, &e), &e, "cannot add the user");
+    if (!c->o->no_mailbox)
+        must(mh_provision_in(t, &g, id, &e), &e, "cannot create the mailbox");
     commit(t);
     printf("user %s added (directory entry %u)\n", login, id);
-    if (c->o->no_mailbox)
-        return 0;
-    mh_guid g;
-    mh_err r = mh_provision_mailbox(c->b, id, NULL, c->pool, &g, &e);
-    if (r != MH_OK) {
-        /* leave nothing half made: the user goes again */
-        mh_betxn *u = begin(c, NULL, 1);
-        mh_error e2;
-        if (mh_be_dir_delete(u, id, &e2) == MH_OK)
-            commit(u);
-        die("cannot create the mailbox: %s", e.detail);
-    }
-    printf("mailbox %s created\n", guid_str(c->pool, &g));
+    if (!c->o->no_mailbox)
+        printf("mailbox %s created\n", guid_str(c->pool, &g));
     return 0;
 }
 
@@ -380,11 +374,28 @@ static int cmd_user_passwd(ctx *c, const char *login)
     return 0;
 }
 
-static void delete_mailbox(ctx *c, const mh_guid *g)
+/*
+ * Deletes a user's mailbox and then the user, or (keep_user) records that
+ * the user has none: one transaction on the mailbox, which covers the
+ * directory too, so neither is ever left without the other.
+ */
+static void delete_with_mailbox(ctx *c, const mh_dir_entry *found, int keep_user)
 {
-    mh_betxn *t = begin(c, g, 1);
+    mh_betxn *t = begin(c, &found->mailbox, 1);
     mh_error e = {MH_OK, NULL};
+    mh_dir_entry ent;
+    must(mh_be_dir_get(t, found->id, &ent, &e), &e, "directory lookup");
+    if (!ent.has_mailbox || memcmp(ent.mailbox.b, found->mailbox.b, 16) != 0)
+        die("%s changed meanwhile; try again", found->login);
     must(mh_be_mailbox_delete(t, &e), &e, "cannot delete the mailbox");
+    if (keep_user) {
+        ent.has_mailbox = 0;
+        memset(&ent.mailbox, 0, sizeof(ent.mailbox));
+        uint32_t id;
+        must(mh_be_dir_put(t, &ent, NULL, &id, &e), &e, "cannot update the user");
+    } else {
+        must(mh_be_dir_delete(t, ent.id, &e), &e, "cannot delete the user");
+    }
     commit(t);
 }
 
@@ -394,9 +405,10 @@ static int cmd_user_delete(ctx *c, const char *login)
     mh_betxn *t = begin(c, NULL, 0);
     mh_dir_entry e = find_user(c, t, login);
     mh_be_abort(t);
-    if (e.has_mailbox && !c->o->keep_mailbox) {
-        delete_mailbox(c, &e.mailbox);
-        printf("mailbox %s deleted\n", guid_str(c->pool, &e.mailbox));
+    if (e.has_mailbox) {
+        delete_with_mailbox(c, &e, 0);
+        printf("user %s and mailbox %s deleted\n", login, guid_str(c->pool, &e.mailbox));
+        return 0;
     }
     t = begin(c, NULL, 1);
     mh_error err = {MH_OK, NULL};
@@ -522,14 +534,7 @@ static int cmd_mailbox_delete(ctx *c, const char *login)
     mh_be_abort(t);
     if (!e.has_mailbox)
         die("%s has no mailbox", login);
-    delete_mailbox(c, &e.mailbox);
-    t = begin(c, NULL, 1);
-    e.has_mailbox = 0;
-    memset(&e.mailbox, 0, sizeof(e.mailbox));
-    uint32_t id;
-    mh_error err = {MH_OK, NULL};
-    must(mh_be_dir_put(t, &e, NULL, &id, &err), &err, "cannot update the user");
-    commit(t);
+    delete_with_mailbox(c, &e, 1);
     printf("mailbox of %s deleted\n", login);
     return 0;
 }
@@ -651,8 +656,6 @@ int main(int argc, char **argv)
                 die("--bcrypt-cost: 4 to 31");
         } else if (strcmp(a, "--no-mailbox") == 0)
             o.no_mailbox = 1;
-        else if (strcmp(a, "--keep-mailbox") == 0)
-            o.keep_mailbox = 1;
         else if (strcmp(a, "--repair") == 0)
             o.repair = 1;
         else if (strcmp(a, "--disable") == 0)
@@ -700,13 +703,13 @@ int main(int argc, char **argv)
         o.backend = DEFAULT_BACKEND;
 
     int is_init = strcmp(w[0], "init") == 0;
+    /* the store belongs to the user httpd's children run as; run as root,
+     * the tool works as that user (and init hands the store to it) */
     long uid = -1, gid = -1;
-    if (is_init) {
-        if (o.owner)
-            owner_ids(o.owner, &uid, &gid);
-        else if (geteuid() == 0 && getpwnam("www-data"))
-            owner_ids("www-data", &uid, &gid);
-    }
+    if (o.owner)
+        owner_ids(o.owner, &uid, &gid);
+    else if (geteuid() == 0 && getpwnam("www-data"))
+        owner_ids("www-data", &uid, &gid);
     ctx c = {pool, NULL, &o};
     const char *why = NULL;
     if (mh_tool_backend(pool, o.backend, o.module, is_init, uid, gid, &c.b, &why) != 0)

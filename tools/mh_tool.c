@@ -6,6 +6,9 @@
 
 #include <ctype.h>
 #include <dlfcn.h>
+#include <errno.h>
+#include <grp.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -93,8 +96,19 @@ int mh_tool_backend_argv(apr_pool_t *pool, int argc, const char *const *argv,
     mh_error err = {MH_OK, NULL};
     mh_be *b;
     if (mh_be_create(be, pool, argc - 1, argv + 1, &b, &err) != MH_OK ||
-        (prepare && mh_be_prepare(b, uid, gid, pool, &err) != MH_OK) ||
-        mh_be_open(b, pool, &err) != MH_OK) {
+        (prepare && mh_be_prepare(b, uid, gid, pool, &err) != MH_OK)) {
+        *why_r = apr_psprintf(pool, "backend %s: %s", spec,
+                              err.detail ? err.detail : mh_err_name(err.code));
+        return -1;
+    }
+    if (geteuid() == 0 && (uid != -1 || gid != -1) &&
+        ((gid != -1 && (setgroups(0, NULL) != 0 || setgid((gid_t)gid) != 0)) ||
+         (uid != -1 && setuid((uid_t)uid) != 0))) {
+        *why_r = apr_psprintf(pool, "cannot become uid %ld gid %ld: %s", uid, gid,
+                              strerror(errno));
+        return -1;
+    }
+    if (mh_be_open(b, pool, &err) != MH_OK) {
         *why_r = apr_psprintf(pool, "backend %s: %s", spec,
                               err.detail ? err.detail : mh_err_name(err.code));
         return -1;

@@ -21,7 +21,9 @@ int mh_tool_split(apr_pool_t *pool, const char *line, const char ***argv_r);
  * The backend `spec` names, from the module file `module` (NULL: built in),
  * instantiated with the spec's options.  With `prepare`, the storage is
  * created or checked first (and given to uid/gid unless -1).  Then opened
- * for this process.  0 on success; -1 with *why_r otherwise.
+ * for this process; a process running as root becomes uid/gid first (when
+ * not -1), so that root never opens files in storage another user owns.
+ * 0 on success; -1 with *why_r otherwise.
  */
 int mh_tool_backend(apr_pool_t *pool, const char *spec, const char *module, int prepare,
                     long uid, long gid, mh_be **b_r, const char **why_r);

@@ -47,6 +47,9 @@
 #define LBE_INLINE_MAX 4096         /* longer values live in lvals */
 #define LBE_SORTKEY_MAX 128         /* string sort keys are cut here */
 #define LBE_NAMEKEY_MAX 400         /* folded names in keys are cut here */
+#define LBE_GALKEY_MAX 280          /* ... and display names in the GAL order, so
+                                       that a key fits an mh_cursor */
+_Static_assert(LBE_GALKEY_MAX + 1 + 4 <= MH_CURSOR_MAX, "GAL keys must fit a cursor");
 
 enum lbe_dbi {
     DBI_META,

@@ -30,6 +30,8 @@ void lbe_problem(lbe_checker *c, const char *fmt, ...)
 typedef struct counts {
     uint32_t content, unread, fai, children;
     uint64_t bytes;
+    mh_id parent;
+    int loaded;
 } counts;
 
 static int exists(mh_txn *t, enum lbe_dbi d, lbe_key *k)
@@ -110,14 +112,18 @@ mh_err lbe_check(mh_txn *t, int repair, void (*report)(void *, const char *), vo
     mdb_cursor_close(cur);
     if (rc && rc != MDB_NOTFOUND)
         return lbe_fail(err, pool, rc, "check");
-    /* pass 2: messages against their folders and indexes */
+    /* pass 2: messages against their folders and indexes (each decoded in
+     * a pool of its own: memory does not grow with the mailbox) */
     uint32_t message_count = 0;
     uint64_t message_bytes = 0;
+    apr_pool_t *it;
+    apr_pool_create(&it, pool);
     for (int i = 0; i < msgs->nelts; i++) {
+        apr_pool_clear(it);
         mh_id id = ((mh_id *)msgs->elts)[i];
         lbe_message m;
         mh_error le;
-        if (lbe_message_load(t, id, pool, &m, &le) != MH_OK) {
+        if (lbe_message_load(t, id, it, &m, &le) != MH_OK) {
             problem(&c, "message %llu: %s", (unsigned long long)id, le.detail);
             continue;
         }
@@ -146,12 +152,16 @@ mh_err lbe_check(mh_txn *t, int repair, void (*report)(void *, const char *), vo
         if (!exists(t, DBI_CONTENTS, &ck)) {
             problem(&c, "message %llu is missing from its folder's contents index",
                     (unsigned long long)id);
-            if (repair && (rc = lbe_put(t, DBI_CONTENTS, &ck, "", 0)))
+            if (repair && (rc = lbe_put(t, DBI_CONTENTS, &ck, "", 0))) {
+                apr_pool_destroy(it);
                 return lbe_fail(err, pool, rc, "repair");
+            }
         }
         walk_values(&c, m.msg);
-        if (repair && (rc = lbe_sortidx_update(t, &m, 1)))
+        if (repair && (rc = lbe_sortidx_update(t, &m, 1))) {
+            apr_pool_destroy(it);
             return lbe_fail(err, pool, rc, "repair");
+        }
     }
     /* pass 3: folders: tree and counts */
     uint32_t roots = 0;
@@ -159,10 +169,14 @@ mh_err lbe_check(mh_txn *t, int repair, void (*report)(void *, const char *), vo
         const mh_id *id = apr_hash_this_key(hi);
         lbe_folder f;
         mh_error le;
-        if (lbe_folder_load(t, *id, pool, &f, &le) != MH_OK) {
+        apr_pool_clear(it);
+        if (lbe_folder_load(t, *id, it, &f, &le) != MH_OK) {
             problem(&c, "folder %llu: %s", (unsigned long long)*id, le.detail);
             continue;
         }
+        counts *self = apr_hash_this_val(hi);
+        self->parent = f.parent;
+        self->loaded = 1;
         if (!f.parent) {
             roots++;
         } else {
@@ -174,12 +188,26 @@ mh_err lbe_check(mh_txn *t, int repair, void (*report)(void *, const char *), vo
                 pc->children++;
         }
     }
+    /* every folder reaches the root: no cycles in the tree */
+    for (apr_hash_index_t *hi = apr_hash_first(pool, folders); hi; hi = apr_hash_next(hi)) {
+        const mh_id *id = apr_hash_this_key(hi);
+        const counts *fc = apr_hash_this_val(hi);
+        uint32_t steps = 0;
+        while (fc && fc->loaded && fc->parent && steps <= folder_count) {
+            fc = apr_hash_get(folders, &fc->parent, sizeof(mh_id));
+            steps++;
+        }
+        if (steps > folder_count)
+            problem(&c, "folder %llu is in a cycle of parents, not under the root",
+                    (unsigned long long)*id);
+    }
     for (apr_hash_index_t *hi = apr_hash_first(pool, folders); hi; hi = apr_hash_next(hi)) {
         const mh_id *id = apr_hash_this_key(hi);
         counts *fc = apr_hash_this_val(hi);
         lbe_folder f;
         mh_error le;
-        if (lbe_folder_load(t, *id, pool, &f, &le) != MH_OK)
+        apr_pool_clear(it);
+        if (lbe_folder_load(t, *id, it, &f, &le) != MH_OK)
             continue;
         if (f.content != fc->content || f.unread != fc->unread || f.fai != fc->fai ||
             f.children != fc->children || f.bytes != fc->bytes) {
@@ -194,11 +222,14 @@ mh_err lbe_check(mh_txn *t, int repair, void (*report)(void *, const char *), vo
                 f.fai = fc->fai;
                 f.children = fc->children;
                 f.bytes = fc->bytes;
-                if ((e = lbe_folder_store(t, &f, err)) != MH_OK)
+                if ((e = lbe_folder_store(t, &f, err)) != MH_OK) {
+                    apr_pool_destroy(it);
                     return e;
+                }
             }
         }
     }
+    apr_pool_destroy(it);
     if (folder_count && roots != 1)
         problem(&c, "the mailbox has %u root folders", roots);
     if (t->mr.message_count != message_count || t->mr.message_bytes != message_bytes ||
@@ -233,6 +264,8 @@ mh_err lbe_check(mh_txn *t, int repair, void (*report)(void *, const char *), vo
         }
     }
     mdb_cursor_close(cur);
+    if (rc && rc != MDB_NOTFOUND)
+        return lbe_fail(err, pool, rc, "check the contents index");
     for (int i = 0; repair && i < stale->nelts; i++)
         if ((rc = lbe_del(t, DBI_CONTENTS, &((lbe_key *)stale->elts)[i])))
             return lbe_fail(err, pool, rc, "repair");

@@ -84,8 +84,11 @@ mh_err lbe_dir_load(mh_txn *t, uint32_t id, apr_pool_t *pool, mh_dir_entry *e,
     mh_rd_copy(&rd, e->mailbox.b, 16);
     e->server = rd_str(&rd, pool);
     const char *hash = rd_str(&rd, pool);
+    int strings_ok = e->display_name && e->legacy_dn && (e->type != MH_DIR_USER || e->login);
+    for (uint32_t i = 0; i < na; i++)
+        strings_ok = strings_ok && al[i];
     if (mh_proplist_decode(&rd, pool, &e->props) != 0 || (mh_rd_expect_end(&rd), rd.err) ||
-        !e->display_name)
+        !strings_ok)
         return mh_fail(err, pool, MH_E_CORRUPT, "directory entry %u: damaged", id);
     if (hash_r)
         *hash_r = hash;
@@ -128,10 +131,10 @@ mh_err lbe_dir_find(mh_txn *t, mh_dir_key by, const char *key, apr_pool_t *pool,
     return lbe_dir_load(t, id, pool, e, NULL, err);
 }
 
-/* dir_name key: folded display name, 0, id */
+/* dir_name key: folded display name, 0, id (at most MH_CURSOR_MAX bytes) */
 static void namekey(lbe_key *k, apr_pool_t *pool, const char *display, uint32_t id)
 {
-    const char *f = lbe_fold(pool, display, LBE_NAMEKEY_MAX);
+    const char *f = lbe_fold(pool, display, LBE_GALKEY_MAX);
     lk_init(k);
     lk_bytes(k, f, strlen(f));
     lk_u8(k, 0);
@@ -286,7 +289,9 @@ mh_err lbe_dir_password(mh_txn *t, const char *login, apr_pool_t *pool, const ch
     mh_err r = lbe_dir_load(t, id, pool, &e, &hash, err);
     if (r != MH_OK)
         return r;
-    if (!hash || !*hash || e.disabled)
+    if (e.disabled)
+        return mh_fail(err, pool, MH_E_PERMISSION, "user '%s' is disabled", login);
+    if (!hash || !*hash)
         return mh_fail(err, pool, MH_E_NOT_FOUND, "user '%s' has no password", login);
     *hash_r = hash;
     return MH_OK;
@@ -423,6 +428,15 @@ mh_err lbe_dir_put(mh_txn *t, const mh_dir_entry *in, const char *password_hash,
         return mh_fail(err, pool, MH_E_INVALID, "a user needs a login");
     if (in->n_aliases > 64)
         return mh_fail(err, pool, MH_E_INVALID, "at most 64 aliases");
+    if (in->n_aliases && !in->aliases)
+        return mh_fail(err, pool, MH_E_INVALID, "aliases missing");
+    for (uint32_t i = 0; i < in->n_aliases; i++)
+        if (!in->aliases[i] || !*in->aliases[i])
+            return mh_fail(err, pool, MH_E_INVALID, "alias %u is empty", i);
+    if (in->smtp && !*in->smtp)
+        return mh_fail(err, pool, MH_E_INVALID, "an empty address (give none instead)");
+    if (in->login && !*in->login)
+        return mh_fail(err, pool, MH_E_INVALID, "an empty login (give none instead)");
     uint32_t id = in->id;
     const char *old_hash = NULL;
     mh_dir_entry old;
@@ -684,12 +698,12 @@ mh_err lbe_dir_check(mh_txn *t, int repair, void (*report)(void *, const char *)
     if (repair && (e = lbe_need_write(t, err)) != MH_OK)
         return e;
     lbe_checker c = {t, repair, report, baton, 0, 0};
-    apr_pool_t *iter;
-    apr_pool_create(&iter, t->pool);
     MDB_cursor *cur;
     int rc = mdb_cursor_open(t->txn, lbe_dbi(t, DBI_DIR), &cur);
     if (rc)
         return lbe_fail(err, t->pool, rc, "check the directory");
+    apr_pool_t *iter;
+    apr_pool_create(&iter, t->pool);
     MDB_val k, v;
     apr_array_header_t *reindex = apr_array_make(t->pool, 4, sizeof(mh_dir_entry));
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;

@@ -6,6 +6,9 @@
 #include "mh_props.h"
 
 #include <errno.h>
+#include <sys/wait.h>
+#include <grp.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -278,16 +281,116 @@ typedef struct prepared {
 } prepared;
 #define PREPARED_KEY "mapihttp-lmdb-prepared"
 
+/* Creates a directory and its missing parents: parents 0755, the store 0700. */
+static mh_err make_dirs(const char *path, apr_pool_t *pool, mh_error *err)
+{
+    char buf[128];
+    apr_finfo_t fi;
+    if (apr_stat(&fi, path, APR_FINFO_TYPE, pool) == APR_SUCCESS)
+        return fi.filetype == APR_DIR
+                   ? MH_OK
+                   : mh_fail(err, pool, MH_E_UNAVAILABLE, "%s is not a directory", path);
+    const char *slash = strrchr(path, '/');
+    if (slash && slash != path) {
+        const char *parent = apr_pstrmemdup(pool, path, (size_t)(slash - path));
+        apr_status_t rv = apr_dir_make_recursive(
+            parent, APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_UEXECUTE | APR_FPROT_GREAD |
+                        APR_FPROT_GEXECUTE | APR_FPROT_WREAD | APR_FPROT_WEXECUTE,
+            pool);
+        if (rv != APR_SUCCESS)
+            return mh_fail(err, pool, MH_E_UNAVAILABLE, "cannot create %s: %s", parent,
+                           apr_strerror(rv, buf, sizeof(buf)));
+    }
+    apr_status_t rv = apr_dir_make(path, APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_UEXECUTE,
+                                   pool);
+    if (rv != APR_SUCCESS && !APR_STATUS_IS_EEXIST(rv))
+        return mh_fail(err, pool, MH_E_UNAVAILABLE, "cannot create %s: %s", path,
+                       apr_strerror(rv, buf, sizeof(buf)));
+    return MH_OK;
+}
+
+/*
+ * Gives a file of the store to uid/gid without following links: a link or
+ * a second name planted there by whoever owns the directory (the httpd
+ * user) must not make root hand over another file.  A missing file is fine.
+ */
+static mh_err give(const char *f, int dir, long uid, long gid, apr_pool_t *pool, mh_error *err)
+{
+    int fd = open(f, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC | (dir ? O_DIRECTORY : 0));
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return MH_OK;
+        if (errno == ELOOP && dir)
+            return MH_OK; /* a store directory the administrator linked elsewhere */
+        return mh_fail(err, pool, MH_E_PERMISSION, "%s: %s (refusing to use it)", f,
+                       errno == ELOOP ? "a symbolic link" : strerror(errno));
+    }
+    struct stat st;
+    mh_err e = MH_OK;
+    if (fstat(fd, &st) != 0 || (!dir && (!S_ISREG(st.st_mode) || st.st_nlink != 1)))
+        e = mh_fail(err, pool, MH_E_PERMISSION,
+                    "%s is not a plain file of its own (refusing to use it)", f);
+    else if ((st.st_uid != (uid_t)uid && uid != -1) || (st.st_gid != (gid_t)gid && gid != -1))
+        if (fchown(fd, (uid_t)uid, (gid_t)gid) != 0)
+            e = mh_fail(err, pool, MH_E_PERMISSION, "cannot chown %s: %s", f, strerror(errno));
+    close(fd);
+    return e;
+}
+
+/* Opens (creating) the store as uid/gid in a child process: root never
+ * opens a file in a directory another user controls. */
+static mh_err env_open_as(mh_instance *in, long uid, long gid, apr_pool_t *pool, mh_error *err)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return mh_fail(err, pool, MH_E_UNAVAILABLE, "pipe: %s", strerror(errno));
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return mh_fail(err, pool, MH_E_UNAVAILABLE, "fork: %s", strerror(errno));
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        const char *msg = "";
+        if ((gid != -1 && (setgroups(0, NULL) != 0 || setgid((gid_t)gid) != 0)) ||
+            (uid != -1 && setuid((uid_t)uid) != 0)) {
+            msg = "cannot switch to the httpd user to open the store";
+        } else {
+            mh_error e2 = {MH_OK, NULL};
+            if (env_open(in, 1, pool, &e2) == MH_OK)
+                mdb_env_close(in->env);
+            else
+                msg = e2.detail ? e2.detail : "cannot open the store";
+        }
+        size_t n = strlen(msg);
+        if (write(fds[1], msg, n) != (ssize_t)n)
+            _exit(2);
+        _exit(*msg ? 1 : 0);
+    }
+    close(fds[1]);
+    char buf[1024];
+    size_t got = 0;
+    ssize_t r;
+    while (got < sizeof(buf) - 1 && (r = read(fds[0], buf + got, sizeof(buf) - 1 - got)) > 0)
+        got += (size_t)r;
+    buf[got] = 0;
+    close(fds[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return mh_fail(err, pool, MH_E_UNAVAILABLE, "%s",
+                       got ? apr_pstrdup(pool, buf) : "opening the store failed");
+    return MH_OK;
+}
+
 mh_err lbe_instance_prepare(mh_instance *in, long uid, long gid, apr_pool_t *ptemp,
                             mh_error *err)
 {
-    apr_status_t rv = apr_dir_make_recursive(
-        in->path, APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_UEXECUTE, ptemp);
-    if (rv != APR_SUCCESS) {
-        char buf[128];
-        return mh_fail(err, ptemp, MH_E_UNAVAILABLE, "cannot create %s: %s", in->path,
-                       apr_strerror(rv, buf, sizeof(buf)));
-    }
+    mh_err e = make_dirs(in->path, ptemp, err);
+    if (e != MH_OK)
+        return e;
     prepared *list = NULL, *me = apr_pcalloc(ptemp, sizeof(*me));
     apr_pool_userdata_get((void **)&list, PREPARED_KEY, ptemp);
     if (store_id(in->path, &me->dev, &me->ino) != 0)
@@ -303,21 +406,21 @@ mh_err lbe_instance_prepare(mh_instance *in, long uid, long gid, apr_pool_t *pte
     me->in = in;
     me->next = list;
     apr_pool_userdata_setn(me, PREPARED_KEY, NULL, ptemp);
-    mh_err e = env_open(in, 1, ptemp, err);
-    if (e != MH_OK)
-        return e;
-    mdb_env_close(in->env); /* nothing may stay open across fork() */
-    in->env = NULL;
-    if (uid != -1 || gid != -1) {
-        const char *files[] = {"", "/data.mdb", "/lock.mdb"};
-        for (int i = 0; i < 3; i++) {
-            const char *f = apr_pstrcat(ptemp, in->path, files[i], NULL);
-            if (chown(f, (uid_t)uid, (gid_t)gid) != 0)
-                return mh_fail(err, ptemp, MH_E_PERMISSION, "cannot chown %s: %s", f,
-                               strerror(errno));
-        }
+    if ((uid == -1 && gid == -1) || geteuid() != 0) {
+        if ((e = env_open(in, 1, ptemp, err)) != MH_OK)
+            return e;
+        mdb_env_close(in->env); /* nothing may stay open across fork() */
+        in->env = NULL;
+        return MH_OK;
     }
-    return MH_OK;
+    /* as root, for the httpd user: hand over what is there, then let that
+     * user open (and create) the store */
+    const char *files[] = {"", "/data.mdb", "/lock.mdb"};
+    for (int i = 0; i < 3; i++)
+        if ((e = give(apr_pstrcat(ptemp, in->path, files[i], NULL), i == 0, uid, gid, ptemp,
+                      err)) != MH_OK)
+            return e;
+    return env_open_as(in, uid, gid, ptemp, err);
 }
 
 mh_err lbe_instance_open(mh_instance *in, apr_pool_t *pchild, mh_error *err)
@@ -456,10 +559,13 @@ mh_err lbe_txn_begin(mh_instance *in, const mh_guid *mailbox, unsigned flags,
         mdb_reader_check(in->env, &dead); /* slots of dead processes */
         rc = mdb_txn_begin(in->env, NULL, mf, &t->txn);
     }
-    if (rc == MDB_MAP_RESIZED) {
-        mdb_env_set_mapsize(in->env, 0);
-        rc = mdb_txn_begin(in->env, NULL, mf, &t->txn);
-    }
+    if (rc == MDB_MAP_RESIZED)
+        /* adopting the other size would remap the store under the
+         * transactions of this process's other threads */
+        return mh_fail(err, pool, MH_E_UNAVAILABLE,
+                       "the LMDB store %s grew beyond this process's size= (another process "
+                       "uses it with a larger size=): give every MapiHttpBackend line and "
+                       "mapihttp-admin the same size=, and restart httpd", in->path);
     if (rc)
         return lbe_fail(err, pool, rc, "begin a transaction");
     apr_pool_cleanup_register(pool, t, txn_cleanup, apr_pool_cleanup_null);
@@ -499,6 +605,7 @@ mh_err lbe_txn_commit(mh_txn *t, mh_error *err)
     }
     rc = mdb_txn_commit(t->txn);
     t->done = 1;
+    apr_pool_cleanup_kill(t->pool, t, txn_cleanup);
     if (rc)
         return lbe_fail(err, t->pool, rc, "commit");
     return MH_OK;
@@ -509,6 +616,7 @@ void lbe_txn_abort(mh_txn *t)
     if (!t->done) {
         mdb_txn_abort(t->txn);
         t->done = 1;
+        apr_pool_cleanup_kill(t->pool, t, txn_cleanup);
     }
 }
 
@@ -577,9 +685,7 @@ mh_err lbe_next_id(mh_txn *t, mh_id *id_r, mh_error *err)
 
 const char *lbe_fold(apr_pool_t *pool, const char *s, size_t max)
 {
-    size_t n = strlen(s);
-    if (n > max)
-        n = max;
+    size_t full = strlen(s), n = full < max ? full : max;
     char *o = apr_pstrmemdup(pool, s, n);
     unsigned char *p = (unsigned char *)o;
     for (size_t i = 0; i < n; i++) {
@@ -591,11 +697,18 @@ const char *lbe_fold(apr_pool_t *pool, const char *s, size_t max)
             i++;
         }
     }
-    /* do not leave half a UTF-8 sequence at the cut */
-    while (n > 0 && (p[n - 1] & 0xC0) == 0x80)
-        n--;
-    if (n > 0 && p[n - 1] >= 0xC0)
-        n--;
+    if (n < full) {
+        /* cut: drop a UTF-8 sequence the cut left incomplete, nothing else */
+        size_t lead = n;
+        while (lead > 0 && n - lead < 3 && (p[lead - 1] & 0xC0) == 0x80)
+            lead--;
+        if (lead > 0 && p[lead - 1] >= 0xC0) {
+            unsigned char c = p[lead - 1];
+            size_t want = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+            if (n - (lead - 1) < want)
+                n = lead - 1;
+        }
+    }
     o[n] = 0;
     return o;
 }

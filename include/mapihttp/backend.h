@@ -390,7 +390,9 @@ struct mh_backend {
     /*
      * Optional (MH_BCAP_PASSWORDS).  The stored password hash of a login,
      * in a form apr_password_validate() checks (bcrypt "$2y$...").  Errors:
-     * MH_E_NOT_FOUND (no such login, or no password).
+     * MH_E_NOT_FOUND (no such login, or no password: another
+     * authentication provider may still know the user), MH_E_PERMISSION
+     * (the user is disabled: access is refused outright).
      */
     mh_err (*dir_password)(mh_txn *txn, const char *login, apr_pool_t *pool,
                            const char **hash_r, mh_error *err);

@@ -111,6 +111,14 @@ static void test_directory(void)
     /* a user needs a login; every entry a display name and a legacy DN */
     dup = user(NULL, "Nobody", NULL);
     CHECK_EQ_U(mh_be_dir_put(t, &dup, NULL, &id, &e), MH_E_INVALID);
+    /* no empty strings where a value or none is meant */
+    dup = user("nobody", "Nobody", "");
+    CHECK_EQ_U(mh_be_dir_put(t, &dup, NULL, &id, &e), MH_E_INVALID);
+    dup = user("nobody", "Nobody", "nobody@example.com");
+    const char *empty_alias[] = {"n2@example.com", ""};
+    dup.aliases = empty_alias;
+    dup.n_aliases = 2;
+    CHECK_EQ_U(mh_be_dir_put(t, &dup, NULL, &id, &e), MH_E_INVALID);
     /* a distribution list */
     mh_dir_entry g;
     memset(&g, 0, sizeof(g));
@@ -174,9 +182,12 @@ static void test_gal_order_and_search(void)
     REQUIRE(t);
     /* enough entries to page through */
     for (int i = 0; i < 30; i++) {
-        char login[16], name[64], smtp[64];
+        char login[16], name[512], smtp[64];
         snprintf(login, sizeof(login), "u%02d", i);
-        snprintf(name, sizeof(name), "%s Person %02d", (i % 3) ? "Mia" : "Max", 29 - i);
+        if (i % 5 == 4) /* long names: longer than any cursor */
+            snprintf(name, sizeof(name), "Zed %02d %0400d", 29 - i, 0);
+        else
+            snprintf(name, sizeof(name), "%s Person %02d", (i % 3) ? "Mia" : "Max", 29 - i);
         snprintf(smtp, sizeof(smtp), "user%02d@example.org", i);
         mh_dir_entry x = user(apr_pstrdup(root, login), apr_pstrdup(root, name), apr_pstrdup(root, smtp));
         uint32_t id;
@@ -212,9 +223,12 @@ static void test_gal_order_and_search(void)
     mh_dir_entry *es;
     uint32_t n;
     MUST(mh_be_dir_search(t, "mia", 100, &es, &n, &e));
-    CHECK_EQ_U(n, 20);
+    CHECK_EQ_U(n, 16);
     MUST(mh_be_dir_search(t, "person 0", 100, &es, &n, &e));
-    CHECK_EQ_U(n, 10);
+    CHECK_EQ_U(n, 8);
+    MUST(mh_be_dir_search(t, "zed 0", 100, &es, &n, &e));
+    CHECK_EQ_U(n, 2);
+    CHECK(n == 2 && strlen(es[0].display_name) == 407); /* stored whole */
     MUST(mh_be_dir_search(t, "user1", 100, &es, &n, &e));
     CHECK_EQ_U(n, 10);
     MUST(mh_be_dir_search(t, "BABB", 100, &es, &n, &e));
@@ -1182,6 +1196,51 @@ static void test_check_clean(void)
     mh_be_abort(t);
 }
 
+/* Names that differ only in their last non-ASCII character, or that are
+ * another name's prefix, are different names. */
+static void test_names_not_confused(void)
+{
+    mh_error e;
+    mh_betxn *t = begin(NULL, 1);
+    REQUIRE(t);
+    mh_dir_entry a = user("jos\xc3\xa9", "Jos\xc3\xa9 Garc\xc3\xad" "a", "jose@example.com");
+    mh_dir_entry b = user("jos", "Jos Bell", "jos@example.com");
+    b.legacy_dn = "/o=Test/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=jos";
+    a.legacy_dn = "/o=Test/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=jos\xc3\xa9";
+    uint32_t ia, ib;
+    MUST(mh_be_dir_put(t, &a, NULL, &ia, &e));
+    OK(mh_be_dir_put(t, &b, NULL, &ib, &e));
+    MUST(commit(t));
+    t = begin(NULL, 0);
+    REQUIRE(t);
+    mh_dir_entry got;
+    OK(mh_be_dir_find(t, MH_DIR_BY_LOGIN, "jos", &got, &e));
+    CHECK_EQ_U(got.id, ib);
+    OK(mh_be_dir_find(t, MH_DIR_BY_LOGIN, "JOS\xc3\x89", &got, &e)); /* capital E acute */
+    CHECK_EQ_U(got.id, ia);
+    CHECK_EQ_U(mh_be_dir_find(t, MH_DIR_BY_LOGIN, "jos\xc3\xa8", &got, &e), MH_E_NOT_FOUND);
+    mh_be_abort(t);
+    t = begin(NULL, 1);
+    REQUIRE(t);
+    OK(mh_be_dir_delete(t, ia, &e));
+    OK(mh_be_dir_delete(t, ib, &e));
+    MUST(commit(t));
+    /* folders: "Caf\xc3\xa9" and "Caf" side by side */
+    t = begin(&MBX, 1);
+    REQUIRE(t);
+    mh_propval v[1];
+    mh_proplist l = props1(v, "Caf\xc3\xa9");
+    mh_id f1, f2, found;
+    MUST(mh_be_folder_create(t, ROOT, &l, 0, NULL, &f1, &e));
+    l = props1(v, "Caf");
+    OK(mh_be_folder_create(t, ROOT, &l, 0, NULL, &f2, &e));
+    OK(mh_be_folder_find(t, ROOT, "caf", &found, &e));
+    CHECK_EQ_U(found, f2);
+    OK(mh_be_folder_find(t, ROOT, "CAF\xc3\x89", &found, &e));
+    CHECK_EQ_U(found, f1);
+    mh_be_abort(t); /* leave the mailbox as it was */
+}
+
 /* Two instances of one store in one process (two vhosts with the same
  * options): both work, and closing one leaves the other working. */
 static void test_two_instances(void)
@@ -1438,6 +1497,7 @@ int main(int argc, char **argv)
     TEST(test_permissions_rules_receive);
     TEST(test_transactions);
     TEST(test_concurrency_processes);
+    TEST(test_names_not_confused);
     TEST(test_check_clean);
     TEST(test_provision);
     TEST(test_two_instances);

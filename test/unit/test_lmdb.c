@@ -21,10 +21,13 @@ static uint32_t uid;
 static mh_guid mbx;
 
 static int problems_seen;
+static int cycles_seen;
 static void report(void *baton, const char *p)
 {
     (void)baton;
     problems_seen++;
+    if (strstr(p, "cycle"))
+        cycles_seen++;
     printf("#   found: %s\n", p);
 }
 
@@ -142,6 +145,50 @@ static void test_mailbox_damage(void)
     mh_be_abort(bt);
 }
 
+static void test_folder_cycle(void)
+{
+    /* Sync Issues made a child of its own subfolder Conflicts */
+    mh_txn *t = raw_begin(&mbx);
+    REQUIRE(t);
+    mh_id sync = t->mr.special[MH_SF_SYNC_ISSUES], conf = t->mr.special[MH_SF_CONFLICTS];
+    lbe_folder f;
+    mh_error e;
+    REQUIRE(lbe_folder_load(t, sync, pool, &f, &e) == MH_OK);
+    mh_id old_parent = f.parent;
+    f.parent = conf;
+    REQUIRE(lbe_folder_store(t, &f, &e) == MH_OK);
+    REQUIRE(lbe_txn_commit(t, &e) == MH_OK);
+    cycles_seen = 0;
+    CHECK(run_check(&mbx, 0) >= 1);
+    CHECK_EQ_U(cycles_seen, 4); /* Sync Issues and its three subfolders */
+    /* put it back */
+    t = raw_begin(&mbx);
+    REQUIRE(t);
+    REQUIRE(lbe_folder_load(t, sync, pool, &f, &e) == MH_OK);
+    f.parent = old_parent;
+    REQUIRE(lbe_folder_store(t, &f, &e) == MH_OK);
+    REQUIRE(lbe_txn_commit(t, &e) == MH_OK);
+    CHECK_EQ_U(run_check(&mbx, 0), 0);
+}
+
+static void test_fold(void)
+{
+    /* case folding, Latin-1 capitals included; nothing lost at the end */
+    CHECK_STR(lbe_fold(pool, "Jos\xc3\xa9", 400), "jos\xc3\xa9");
+    CHECK_STR(lbe_fold(pool, "ZO\xc3\x8b", 400), "zo\xc3\xab");
+    CHECK_STR(lbe_fold(pool, "\xe2\x82\xac", 400), "\xe2\x82\xac"); /* the euro sign */
+    CHECK_STR(lbe_fold(pool, "alice\x80", 400), "alice\x80");      /* invalid, kept */
+    CHECK_STR(lbe_fold(pool, "", 400), "");
+    /* a cut keeps whole sequences and drops only one it would split */
+    CHECK_STR(lbe_fold(pool, "ab\xc3\xa9", 3), "ab");
+    CHECK_STR(lbe_fold(pool, "ab\xc3\xa9", 4), "ab\xc3\xa9");
+    CHECK_STR(lbe_fold(pool, "a\xe2\x82\xac", 3), "a");
+    CHECK_STR(lbe_fold(pool, "a\xe2\x82\xac", 4), "a\xe2\x82\xac");
+    CHECK_STR(lbe_fold(pool, "a\xf0\x9f\x98\x80" "b", 4), "a");
+    CHECK_STR(lbe_fold(pool, "a\xf0\x9f\x98\x80" "b", 5), "a\xf0\x9f\x98\x80");
+    CHECK_STR(lbe_fold(pool, "ABC", 2), "ab");
+}
+
 static void test_options(void)
 {
     static const char *const bad[][2] = {
@@ -179,6 +226,8 @@ int main(void)
     RUN(setup);
     RUN(test_directory_damage);
     RUN(test_mailbox_damage);
+    RUN(test_folder_cycle);
+    RUN(test_fold);
     RUN(test_options);
     char cmd[64];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

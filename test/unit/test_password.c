@@ -89,6 +89,17 @@ static void test_bounded(void)
     CHECK(hits <= 4);
 }
 
+static void test_dummy_hash(void)
+{
+    const char *d = mh_password_dummy_hash();
+    CHECK(strncmp(d, "$2y$10$", 7) == 0 && strlen(d) == 60);
+    CHECK_STR(mh_password_dummy_hash(), d); /* the same one each time */
+    apr_time_t t0 = apr_time_now();
+    CHECK(mh_password_verify(NULL, "nobody", "guess", d, 0, NULL) == 0);
+    /* it costs what a real check costs (cost 10: milliseconds, not microseconds) */
+    CHECK(apr_time_now() - t0 > 1000);
+}
+
 int main(void)
 {
     MH_TEST_INIT();
@@ -97,6 +108,7 @@ int main(void)
     RUN(test_cache);
     RUN(test_no_cache);
     RUN(test_bounded);
+    RUN(test_dummy_hash);
     apr_pool_destroy(pool);
     return MH_TEST_DONE();
 }

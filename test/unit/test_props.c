@@ -209,6 +209,13 @@ static void test_malformed(void)
     const unsigned char s8[] = {0x1E, 0x00, 0x37, 0x00, 0x00, 0x01, 0, 0, 0, 'a'};
     mh_rd_init(&rd, s8, sizeof(s8));
     CHECK(mh_propval_decode(&rd, pool, &out) != 0);
+    /* multi-valued types that do not exist (booleans, errors) */
+    const unsigned char mvb[] = {0x0B, 0x10, 0x17, 0x2E, 0x00, 0x02, 0, 0, 0, 1, 0};
+    mh_rd_init(&rd, mvb, sizeof(mvb));
+    CHECK(mh_propval_decode(&rd, pool, &out) != 0);
+    const unsigned char mve[] = {0x0A, 0x10, 0x17, 0x2E, 0x00, 0x01, 0, 0, 0, 1, 0, 0, 0};
+    mh_rd_init(&rd, mve, sizeof(mve));
+    CHECK(mh_propval_decode(&rd, pool, &out) != 0);
     /* a count larger than the bytes could hold */
     const unsigned char many[] = {0x03, 0x10, 0x01, 0x80, 0x00, 0xFF, 0xFF, 0xFF, 0x7F, 1, 2};
     mh_rd_init(&rd, many, sizeof(many));
