@@ -235,12 +235,18 @@ mh_body_status mh_parse_bind(const void *body, size_t len, mh_bind_req *req,
     mh_rd rd;
     mh_body_status st;
     mh_rd_init(&rd, body, len);
+    memset(req, 0, sizeof(*req));
     req->flags = mh_rd_u32(&rd);
-    req->has_state = mh_rd_u8(&rd) != 0;
+    uint8_t has_state = mh_rd_u8(&rd);
+    req->has_state = has_state != 0;
     if (req->has_state)
         mh_rd_stat(&rd, &req->state);
     if (rd.err) {
         *why_r = "body ends inside Flags, HasState or State";
+        return MH_BODY_MALFORMED;
+    }
+    if (has_state > 1) {
+        *why_r = "HasState is neither 0 nor 1";
         return MH_BODY_MALFORMED;
     }
     if ((st = rd_aux(&rd, &req->aux, why_r)) != MH_BODY_OK)

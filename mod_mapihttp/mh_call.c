@@ -74,7 +74,7 @@ static apr_status_t emsmdb_decode(const void *buf, size_t len, apr_pool_t *pool,
     s->lcid_sort = mh_rd_u32(&rd);
     s->lcid_string = mh_rd_u32(&rd);
     s->user_dn = mh_rd_asciiz(&rd, MH_USERDN_MAX, pool);
-    s->client_app = mh_rd_asciiz(&rd, 1024, pool);
+    s->client_app = mh_rd_asciiz(&rd, MH_CLIENT_APP_MAX, pool);
     mh_rd_expect_end(&rd);
     if (rd.err)
         return APR_EINVAL;
@@ -251,6 +251,8 @@ int mh_call_check_headers(mh_call *c)
     if (!mh_valid_content_type(in->content_type))
         return fail(c, MH_RC_INVALID_HEADER,
                     "Content-Type is not application/mapi-http");
+    if (in->client_app && strlen(in->client_app) > MH_CLIENT_APP_MAX)
+        return fail(c, MH_RC_INVALID_HEADER, "X-ClientApplication is too long");
     c->type = mh_reqtype_lookup(c->ep, in->request_type, strlen(in->request_type));
     if (c->type == MH_RT_UNKNOWN)
         return fail(c, MH_RC_INVALID_REQUEST_TYPE,
@@ -259,9 +261,10 @@ int mh_call_check_headers(mh_call *c)
     if (in->content_length > c->svc->max_body)
         return fail(c, MH_RC_TOO_LARGE, "the request body exceeds MapiHttpMaxRequestBody");
 
-    /* Cookies.  Connect and Bind take them as a reconnect hint only. */
-    int dup = 0;
-    c->ctx_cookie = mh_cookie_get(in->cookies, mh_cookie_context_name(c->ep), c->pool, &dup);
+    /* Cookies.  Connect and Bind take them as a reconnect hint only.  Of
+     * two cookies of one name, the first counts: clients send the one with
+     * the longer (more specific) Path first (RFC 6265 5.4). */
+    c->ctx_cookie = mh_cookie_get(in->cookies, mh_cookie_context_name(c->ep), c->pool, NULL);
     c->seq_cookie = mh_cookie_get(in->cookies, mh_cookie_sequence_name(c->ep), c->pool, NULL);
     if (c->ctx_cookie)
         c->have_ctx = mh_hex_decode(c->ctx_cookie, strlen(c->ctx_cookie), c->ctx_id,
@@ -725,7 +728,9 @@ static void run_execute(mh_call *c)
                      !(req->flags & MH_EXEC_NO_COMPRESSION),
                      !(req->flags & MH_EXEC_NO_XOR_MAGIC), 1);
     if (rops.len > req->max_rop_out) {
-        c->status_code = EC_BUFFER_TOO_SMALL;
+        /* the EcDoRpcExt2 result: ErrorCode of a success body (2.2.4.2.2) */
+        c->error_code = EC_BUFFER_TOO_SMALL;
+        mh_build_execute(&c->body, c->error_code, NULL, 0, NULL, 0);
         return;
     }
     mh_build_execute(&c->body, 0, rops.buf, (uint32_t)rops.len, NULL, 0);

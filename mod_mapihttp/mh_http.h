@@ -126,6 +126,9 @@ const char *mh_set_cookie(apr_pool_t *pool, const char *name, const char *value,
 /* The fixed X-ServerApplication value: Exchange 2013 SP1 or later form. */
 #define MH_SERVER_APPLICATION "Exchange/15.00.0847.4040"
 
+/* Longest X-ClientApplication kept (longer ones are a malformed header). */
+#define MH_CLIENT_APP_MAX 1024
+
 /* Inner response stream meta-tags (section 2.2.7). */
 #define MH_META_PROCESSING "PROCESSING\r\n"
 #define MH_META_PENDING "PENDING\r\n"

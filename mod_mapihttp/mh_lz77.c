@@ -65,6 +65,8 @@ int mh_lz77_decompress(const unsigned char *in, size_t in_len, unsigned char *ou
                         length = mh_get_u32(in + ip);
                         ip += 4;
                     }
+                    if (length > out_len) /* before any arithmetic can wrap */
+                        return -1;
                     if (length < 15 + 7)
                         return -1;
                     length -= 15 + 7;

@@ -3,6 +3,8 @@
  */
 #include "mh_wire.h"
 
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
 
@@ -87,6 +89,8 @@ void mh_wr_init(mh_wr *wr, apr_pool_t *pool, size_t initial_cap)
 unsigned char *mh_wr_reserve(mh_wr *wr, size_t n)
 {
     if (wr->cap - wr->len < n) {
+        if (n > SIZE_MAX / 4 - wr->len)
+            abort(); /* no buffer here comes near this: a bug */
         size_t ncap = wr->cap * 2;
         while (ncap - wr->len < n)
             ncap *= 2;

@@ -381,16 +381,19 @@ static int read_body(request_rec *r, apr_off_t limit, char **buf_r, apr_size_t *
         return rc;
     if (!ap_should_client_block(r))
         return OK;
-    apr_size_t cap = r->remaining > 0 ? (apr_size_t)r->remaining : 8192, len = 0;
-    if ((apr_off_t)cap > limit)
-        cap = (apr_size_t)limit + 1;
-    char *buf = apr_palloc(r->pool, cap + 1);
+    /* one byte over the limit tells "too large" from "exactly the limit";
+     * the buffer never grows past that, nor more than doubles */
+    apr_size_t most = (apr_size_t)limit + 1;
+    apr_size_t cap = r->remaining > 0 ? (apr_size_t)r->remaining + 1 : 8192, len = 0;
+    if (cap > most)
+        cap = most;
+    char *buf = apr_palloc(r->pool, cap);
     for (;;) {
         if (len == cap) {
-            if ((apr_off_t)len > limit)
+            if (cap == most)
                 return HTTP_REQUEST_ENTITY_TOO_LARGE;
-            apr_size_t ncap = cap * 2;
-            char *nbuf = apr_palloc(r->pool, ncap + 1);
+            apr_size_t ncap = cap * 2 < most ? cap * 2 : most;
+            char *nbuf = apr_palloc(r->pool, ncap);
             memcpy(nbuf, buf, len);
             buf = nbuf;
             cap = ncap;
@@ -401,9 +404,9 @@ static int read_body(request_rec *r, apr_off_t limit, char **buf_r, apr_size_t *
         if (n == 0)
             break;
         len += (apr_size_t)n;
-        if ((apr_off_t)len > limit)
-            return HTTP_REQUEST_ENTITY_TOO_LARGE;
     }
+    if ((apr_off_t)len > limit)
+        return HTTP_REQUEST_ENTITY_TOO_LARGE;
     *buf_r = buf;
     *len_r = len;
     return OK;
@@ -597,7 +600,9 @@ static int mh_handler(request_rec *r)
         } else {
             mh_call_accept(c, body, body_len);
         }
-    } else if (code == MH_RC_TOO_LARGE) {
+    } else if (in.has_length && in.content_length != 0) {
+        /* refused on its headers: do not read a body announced (or
+         * chunked) just to throw it away */
         r->connection->keepalive = AP_CONN_CLOSE;
     }
 

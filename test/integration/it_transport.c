@@ -321,7 +321,14 @@ static void test_missing_headers_get_7(void)
 
 static void test_malformed_headers_get_4(void)
 {
+    /* an X-ClientApplication longer than a session keeps */
     apr_table_t *h = headers("PING", 1);
+    char *app = apr_palloc(pool, 2001);
+    memset(app, 'a', 2000);
+    app[2000] = 0;
+    apr_table_set(h, "X-ClientApplication", app);
+    check_failure(raw(H->port, "POST", EMSMDB, h, NULL, 0), 4);
+    h = headers("PING", 1);
     apr_table_set(h, "X-RequestId", "not-a-guid:1");
     check_failure(raw(H->port, "POST", EMSMDB, h, NULL, 0), 4);
     h = headers("PING", 1);
@@ -382,6 +389,18 @@ static void test_too_large_gets_9(void)
     mh_response *r = NULL;
     REQUIRE(mh_client_read_response(c, pool, 0, &r) == APR_SUCCESS);
     check_failure(r, 9);
+    /* exactly the limit, chunked, is read (and then found unparsable) */
+    c = mh_httpd_client(H, pool, H->port, 0);
+    REQUIRE(mh_client_send_raw(c, head, strlen(head)) == APR_SUCCESS);
+    for (int i = 0; i < 4; i++) {
+        snprintf(chunk_head, sizeof(chunk_head), "%x\r\n", 16384);
+        REQUIRE(mh_client_send_raw(c, chunk_head, strlen(chunk_head)) == APR_SUCCESS &&
+                mh_client_send_raw(c, b, 16384) == APR_SUCCESS &&
+                mh_client_send_raw(c, "\r\n", 2) == APR_SUCCESS);
+    }
+    REQUIRE(mh_client_send_raw(c, "0\r\n\r\n", 5) == APR_SUCCESS);
+    REQUIRE(mh_client_read_response(c, pool, 0, &r) == APR_SUCCESS);
+    check_failure(r, 12);
 }
 
 static void test_cookie_checks(void)
@@ -391,9 +410,14 @@ static void test_cookie_checks(void)
     const unsigned char *body = eb;
     size_t blen = 8 + 10 + 8;
     (void)n;
-    /* no cookie at all */
-    check_failure(raw(H->port, "POST", EMSMDB, headers("Execute", 1), body, blen), 13);
-    check_failure(raw(H->port, "POST", EMSMDB, headers("PING", 1), NULL, 0), 13);
+    /* no cookie at all; a body refused on the headers is not read: the
+     * connection closes after the answer */
+    mh_response *r = raw(H->port, "POST", EMSMDB, headers("Execute", 1), body, blen);
+    check_failure(r, 13);
+    CHECK(r && r->closed);
+    r = raw(H->port, "POST", EMSMDB, headers("PING", 1), NULL, 0);
+    check_failure(r, 13);
+    CHECK(r && !r->closed);
     /* a context cookie that is not ours */
     apr_table_t *h = headers("Execute", 1);
     apr_table_set(h, "Cookie", "MapiContext=garbage; MapiSequence=garbage");
@@ -406,6 +430,21 @@ static void test_cookie_checks(void)
     h = headers("PING", 1);
     apr_table_set(h, "Cookie", "MapiContext=00112233445566778899aabbccddeeff");
     check_failure(raw(H->port, "POST", EMSMDB, h, NULL, 0), 10);
+    /* of two context cookies the first counts (the more specific Path) */
+    mh_mapi *m = connected(EMSMDB);
+    REQUIRE(m);
+    const char *ctx = mh_cookie_jar_get(m->jar, "MapiContext", NULL);
+    REQUIRE(ctx);
+    h = headers("PING", 1);
+    apr_table_set(h, "Cookie", apr_pstrcat(pool, "MapiContext=", ctx, "; MapiContext=garbage",
+                                           NULL));
+    r = raw(H->port, "POST", EMSMDB, h, NULL, 0);
+    REQUIRE(r);
+    CHECK_EQ_U(mh_response_code(r), 0);
+    h = headers("PING", 1);
+    apr_table_set(h, "Cookie", apr_pstrcat(pool, "MapiContext=garbage; MapiContext=", ctx,
+                                           NULL));
+    check_failure(raw(H->port, "POST", EMSMDB, h, NULL, 0), 6);
 }
 
 /* -------------------------------------------------------------- Connect */
@@ -681,11 +720,14 @@ static void test_execute_bad_bodies(void)
     r = call(m, "Execute", b, n);
     REQUIRE(r && mh_response_code(r) == 0);
     CHECK_EQ_U(u32_at(r, 0), MH_RPC_X_BAD_STUB_DATA);
-    /* MaxRopOut too small for any response: ecBufferTooSmall status */
+    /* MaxRopOut too small for any response: ecBufferTooSmall, the
+     * EcDoRpcExt2 result, in the ErrorCode of a success body */
     b = execute_body(&n, 0, rops, plen, 0, 0, 4);
     r = call(m, "Execute", b, n);
     REQUIRE(r && mh_response_code(r) == 0);
-    CHECK_EQ_U(u32_at(r, 0), 0x47D);
+    CHECK_EQ_U(u32_at(r, 0), 0);
+    CHECK_EQ_U(u32_at(r, 4), 0x47D);
+    CHECK_EQ_U(u32_at(r, 12), 0); /* no ROP buffer */
     /* the session still works */
     b = execute_body(&n, 0, rops, plen, 0, 0, 0x8000);
     r = call(m, "Execute", b, n);

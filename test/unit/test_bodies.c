@@ -171,8 +171,14 @@ static void test_bind(void)
         CHECK(mh_parse_bind(wr.buf, cut, &req, &why) == MH_BODY_MALFORMED);
     /* without State */
     const unsigned char nostate[] = {0, 0, 0, 0, 0, 0, 0, 0, 0};
+    memset(&req, 0xAB, sizeof(req)); /* what a stack holds */
     CHECK(mh_parse_bind(nostate, sizeof(nostate), &req, &why) == MH_BODY_OK);
     CHECK(!req.has_state);
+    CHECK_EQ_U(req.state.code_page, 0); /* nothing left over to be stored */
+    CHECK_EQ_U(req.state.sort_type, 0);
+    /* HasState is a boolean: 0 or 1 */
+    const unsigned char two[] = {0, 0, 0, 0, 2, 0, 0, 0, 0};
+    CHECK(mh_parse_bind(two, sizeof(two), &req, &why) == MH_BODY_MALFORMED);
 
     unsigned char guid[16];
     for (int i = 0; i < 16; i++)
