@@ -27,6 +27,7 @@
  */
 #include "mh_session.h"
 #include "mh_log.h"
+#include "mh_owner.h"
 #include "mh_wire.h"
 
 #include <errno.h>
@@ -748,16 +749,8 @@ apr_status_t mh_session_store_open(const mh_session_store_config *cfg, int creat
 #if APR_HAS_THREADS
     apr_thread_mutex_create(&st->mutex, APR_THREAD_MUTEX_DEFAULT, pool);
 #endif
-    if (create) {
-        apr_status_t rv = apr_dir_make_recursive(
-            st->cfg.path, APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_UEXECUTE, pool);
-        if (rv != APR_SUCCESS) {
-            char buf[120];
-            *errmsg_r = apr_psprintf(pool, "cannot create session store directory %s: %s",
-                                     st->cfg.path, apr_strerror(rv, buf, sizeof(buf)));
-            return rv;
-        }
-    }
+    if (create && mh_make_dirs(st->cfg.path, pool, errmsg_r) != 0)
+        return APR_EGENERAL;
     int wrong_schema = 0;
     int rc = open_env(st, create, &wrong_schema);
     if (rc && create && (wrong_schema || is_damage(rc))) {
@@ -787,23 +780,6 @@ apr_status_t mh_session_store_open(const mh_session_store_config *cfg, int creat
     }
     apr_pool_cleanup_register(pool, st, store_cleanup, apr_pool_cleanup_null);
     *store_r = st;
-    return APR_SUCCESS;
-}
-
-apr_status_t mh_session_store_chown(const char *path, long uid, long gid,
-                                    const char **errmsg_r)
-{
-    static const char *const names[] = {"", "/data.mdb", "/lock.mdb"};
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        char file[4096];
-        snprintf(file, sizeof(file), "%s%s", path, names[i]);
-        if (chown(file, (uid_t)uid, (gid_t)gid) != 0) {
-            static __thread char msg[4200];
-            snprintf(msg, sizeof(msg), "cannot chown %s: %s", file, strerror(errno));
-            *errmsg_r = msg;
-            return APR_FROM_OS_ERROR(errno);
-        }
-    }
     return APR_SUCCESS;
 }
 

@@ -78,11 +78,6 @@ apr_status_t mh_session_store_open(const mh_session_store_config *cfg,
 /* Closes the store; also registered as a cleanup of the pool given to open. */
 void mh_session_store_close(mh_session_store *store);
 
-/* Makes the store's files owned by uid/gid (the parent runs as root and
- * creates them; the children run as the unprivileged user). */
-apr_status_t mh_session_store_chown(const char *path, long uid, long gid,
-                                    const char **errmsg_r);
-
 /* A GUID created with the store and kept across restarts (NSPI Bind's
  * ServerGuid). */
 const unsigned char *mh_session_store_guid(const mh_session_store *store);

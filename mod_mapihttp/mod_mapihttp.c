@@ -8,6 +8,7 @@
  */
 #include "mod_mapihttp.h"
 #include "mh_log.h"
+#include "mh_owner.h"
 #include "mh_password.h"
 #include "mapihttp/module.h"
 
@@ -146,11 +147,22 @@ static void open_backends(apr_pool_t *pchild, server_rec *s)
     }
 }
 
+/* Creates (or checks, repairing damage) the session store, and closes it
+ * again: LMDB must not be used across fork().  NULL, or what failed. */
+static const char *create_store(void *baton, apr_pool_t *pool)
+{
+    mh_session_store *store = NULL;
+    const char *err = NULL;
+    if (mh_session_store_open(baton, 1, pool, &store, &err) != APR_SUCCESS)
+        return err ? err : "cannot open the session store";
+    mh_session_store_close(store);
+    return NULL;
+}
+
 /*
  * Runs in the parent (as root, before children are forked): creates the
- * session store, so that a store that cannot be made stops httpd with a
- * clear message, and hands its files to the user the children run as.
- * The parent closes it again: LMDB must not be used across fork().
+ * session store, as the user the children run as, so that a store that
+ * cannot be made stops httpd with a clear message.
  */
 static int mh_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                           server_rec *s)
@@ -168,24 +180,24 @@ static int mh_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
         return OK; /* loaded but not enabled anywhere: no session store needed */
 
     mh_session_store_config cfg = store_config(ptemp, s);
-    mh_session_store *store = NULL;
     const char *err = NULL;
-    apr_status_t rv = mh_session_store_open(&cfg, 1, ptemp, &store, &err);
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
-                     MHLOGNO(00001) "mod_mapihttp cannot start: %s "
-                     "(set MapiHttpSessionStore to a writable directory)", err);
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    mh_session_store_close(store);
+    int failed;
     if (geteuid() == 0) {
-        rv = mh_session_store_chown(cfg.path, (long)ap_unixd_config.user_id,
-                                    (long)ap_unixd_config.group_id, &err);
-        if (rv != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
-                         MHLOGNO(00002) "mod_mapihttp cannot start: %s", err);
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
+        /* the store belongs to the children's user: root only makes the
+         * directory and hands over what is there (mh_owner.h) */
+        static const char *const files[] = {"data.mdb", "lock.mdb", NULL};
+        long uid = (long)ap_unixd_config.user_id, gid = (long)ap_unixd_config.group_id;
+        failed = mh_make_dirs(cfg.path, ptemp, &err) != 0 ||
+                 mh_hand_over(cfg.path, files, uid, gid, ptemp, &err) != 0 ||
+                 mh_run_as(uid, gid, create_store, &cfg, ptemp, &err) != 0;
+    } else {
+        failed = (err = create_store(&cfg, ptemp)) != NULL;
+    }
+    if (failed) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                     MHLOGNO(00001) "mod_mapihttp cannot start: session store %s: %s "
+                     "(set MapiHttpSessionStore to a writable directory)", cfg.path, err);
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
                  MHLOGNO(00003) "session store %s ready", cfg.path);

@@ -3,6 +3,7 @@
  * record encodings and the helpers every operation shares.
  */
 #include "lmdb_be.h"
+#include "mh_owner.h"
 #include "mh_props.h"
 
 #include <errno.h>
@@ -281,116 +282,24 @@ typedef struct prepared {
 } prepared;
 #define PREPARED_KEY "mapihttp-lmdb-prepared"
 
-/* Creates a directory and its missing parents: parents 0755, the store 0700. */
-static mh_err make_dirs(const char *path, apr_pool_t *pool, mh_error *err)
+/* Opens (creating) the store and closes it again: run as the httpd user. */
+static const char *create_as_user(void *baton, apr_pool_t *pool)
 {
-    char buf[128];
-    apr_finfo_t fi;
-    if (apr_stat(&fi, path, APR_FINFO_TYPE, pool) == APR_SUCCESS)
-        return fi.filetype == APR_DIR
-                   ? MH_OK
-                   : mh_fail(err, pool, MH_E_UNAVAILABLE, "%s is not a directory", path);
-    const char *slash = strrchr(path, '/');
-    if (slash && slash != path) {
-        const char *parent = apr_pstrmemdup(pool, path, (size_t)(slash - path));
-        apr_status_t rv = apr_dir_make_recursive(
-            parent, APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_UEXECUTE | APR_FPROT_GREAD |
-                        APR_FPROT_GEXECUTE | APR_FPROT_WREAD | APR_FPROT_WEXECUTE,
-            pool);
-        if (rv != APR_SUCCESS)
-            return mh_fail(err, pool, MH_E_UNAVAILABLE, "cannot create %s: %s", parent,
-                           apr_strerror(rv, buf, sizeof(buf)));
-    }
-    apr_status_t rv = apr_dir_make(path, APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_UEXECUTE,
-                                   pool);
-    if (rv != APR_SUCCESS && !APR_STATUS_IS_EEXIST(rv))
-        return mh_fail(err, pool, MH_E_UNAVAILABLE, "cannot create %s: %s", path,
-                       apr_strerror(rv, buf, sizeof(buf)));
-    return MH_OK;
-}
-
-/*
- * Gives a file of the store to uid/gid without following links: a link or
- * a second name planted there by whoever owns the directory (the httpd
- * user) must not make root hand over another file.  A missing file is fine.
- */
-static mh_err give(const char *f, int dir, long uid, long gid, apr_pool_t *pool, mh_error *err)
-{
-    int fd = open(f, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC | (dir ? O_DIRECTORY : 0));
-    if (fd < 0) {
-        if (errno == ENOENT)
-            return MH_OK;
-        if (errno == ELOOP && dir)
-            return MH_OK; /* a store directory the administrator linked elsewhere */
-        return mh_fail(err, pool, MH_E_PERMISSION, "%s: %s (refusing to use it)", f,
-                       errno == ELOOP ? "a symbolic link" : strerror(errno));
-    }
-    struct stat st;
-    mh_err e = MH_OK;
-    if (fstat(fd, &st) != 0 || (!dir && (!S_ISREG(st.st_mode) || st.st_nlink != 1)))
-        e = mh_fail(err, pool, MH_E_PERMISSION,
-                    "%s is not a plain file of its own (refusing to use it)", f);
-    else if ((st.st_uid != (uid_t)uid && uid != -1) || (st.st_gid != (gid_t)gid && gid != -1))
-        if (fchown(fd, (uid_t)uid, (gid_t)gid) != 0)
-            e = mh_fail(err, pool, MH_E_PERMISSION, "cannot chown %s: %s", f, strerror(errno));
-    close(fd);
-    return e;
-}
-
-/* Opens (creating) the store as uid/gid in a child process: root never
- * opens a file in a directory another user controls. */
-static mh_err env_open_as(mh_instance *in, long uid, long gid, apr_pool_t *pool, mh_error *err)
-{
-    int fds[2];
-    if (pipe(fds) != 0)
-        return mh_fail(err, pool, MH_E_UNAVAILABLE, "pipe: %s", strerror(errno));
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        return mh_fail(err, pool, MH_E_UNAVAILABLE, "fork: %s", strerror(errno));
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        const char *msg = "";
-        if ((gid != -1 && (setgroups(0, NULL) != 0 || setgid((gid_t)gid) != 0)) ||
-            (uid != -1 && setuid((uid_t)uid) != 0)) {
-            msg = "cannot switch to the httpd user to open the store";
-        } else {
-            mh_error e2 = {MH_OK, NULL};
-            if (env_open(in, 1, pool, &e2) == MH_OK)
-                mdb_env_close(in->env);
-            else
-                msg = e2.detail ? e2.detail : "cannot open the store";
-        }
-        size_t n = strlen(msg);
-        if (write(fds[1], msg, n) != (ssize_t)n)
-            _exit(2);
-        _exit(*msg ? 1 : 0);
-    }
-    close(fds[1]);
-    char buf[1024];
-    size_t got = 0;
-    ssize_t r;
-    while (got < sizeof(buf) - 1 && (r = read(fds[0], buf + got, sizeof(buf) - 1 - got)) > 0)
-        got += (size_t)r;
-    buf[got] = 0;
-    close(fds[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return mh_fail(err, pool, MH_E_UNAVAILABLE, "%s",
-                       got ? apr_pstrdup(pool, buf) : "opening the store failed");
-    return MH_OK;
+    mh_instance *in = baton;
+    mh_error e = {MH_OK, NULL};
+    if (env_open(in, 1, pool, &e) != MH_OK)
+        return e.detail ? e.detail : "cannot open the store";
+    mdb_env_close(in->env);
+    in->env = NULL;
+    return NULL;
 }
 
 mh_err lbe_instance_prepare(mh_instance *in, long uid, long gid, apr_pool_t *ptemp,
                             mh_error *err)
 {
-    mh_err e = make_dirs(in->path, ptemp, err);
-    if (e != MH_OK)
-        return e;
+    const char *why;
+    if (mh_make_dirs(in->path, ptemp, &why) != 0)
+        return mh_fail(err, ptemp, MH_E_UNAVAILABLE, "%s", why);
     prepared *list = NULL, *me = apr_pcalloc(ptemp, sizeof(*me));
     apr_pool_userdata_get((void **)&list, PREPARED_KEY, ptemp);
     if (store_id(in->path, &me->dev, &me->ino) != 0)
@@ -407,20 +316,20 @@ mh_err lbe_instance_prepare(mh_instance *in, long uid, long gid, apr_pool_t *pte
     me->next = list;
     apr_pool_userdata_setn(me, PREPARED_KEY, NULL, ptemp);
     if ((uid == -1 && gid == -1) || geteuid() != 0) {
-        if ((e = env_open(in, 1, ptemp, err)) != MH_OK)
+        mh_err e = env_open(in, 1, ptemp, err);
+        if (e != MH_OK)
             return e;
         mdb_env_close(in->env); /* nothing may stay open across fork() */
         in->env = NULL;
         return MH_OK;
     }
-    /* as root, for the httpd user: hand over what is there, then let that
-     * user open (and create) the store */
-    const char *files[] = {"", "/data.mdb", "/lock.mdb"};
-    for (int i = 0; i < 3; i++)
-        if ((e = give(apr_pstrcat(ptemp, in->path, files[i], NULL), i == 0, uid, gid, ptemp,
-                      err)) != MH_OK)
-            return e;
-    return env_open_as(in, uid, gid, ptemp, err);
+    /* as root, for the httpd user (mh_owner.h) */
+    static const char *const files[] = {"data.mdb", "lock.mdb", NULL};
+    if (mh_hand_over(in->path, files, uid, gid, ptemp, &why) != 0)
+        return mh_fail(err, ptemp, MH_E_PERMISSION, "%s", why);
+    if (mh_run_as(uid, gid, create_as_user, in, ptemp, &why) != 0)
+        return mh_fail(err, ptemp, MH_E_UNAVAILABLE, "%s", why);
+    return MH_OK;
 }
 
 mh_err lbe_instance_open(mh_instance *in, apr_pool_t *pchild, mh_error *err)

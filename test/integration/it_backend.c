@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -420,12 +421,68 @@ static void test_provider_without_passwords(void)
     H = NULL;
 }
 
+/* A file planted as a link in storage the httpd user owns: root (httpd's
+ * start-up) refuses to touch it, and the file it points at is unchanged. */
+static int victim_intact(const char *victim)
+{
+    struct stat st;
+    FILE *f = fopen(victim, "r");
+    char buf[32] = {0};
+    size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+    if (f)
+        fclose(f);
+    return n == 6 && strcmp(buf, "secret") == 0 && stat(victim, &st) == 0 && st.st_uid == 0 &&
+           (st.st_mode & 0777) == 0600;
+}
+
+static void plant(const char *dir, const char *name, const char *victim)
+{
+    FILE *f = fopen(victim, "w");
+    if (f) {
+        fputs("secret", f);
+        fclose(f);
+    }
+    chmod(victim, 0600);
+    mkdir(dir, 0700);
+    const char *link = apr_pstrcat(pool, dir, "/", name, NULL);
+    unlink(link);
+    CHECK(symlink(victim, link) == 0);
+}
+
+static void test_links_in_storage_refused(void)
+{
+    if (geteuid() != 0) {
+        printf("# skipped: needs root (httpd's start-up as root is what is tested)\n");
+        return;
+    }
+    /* the session store */
+    mh_httpd *h = mh_httpd_create(pool, "event");
+    REQUIRE(h);
+    const char *victim = apr_pstrcat(pool, h->root, "/victim", NULL);
+    plant(h->store_path, "lock.mdb", victim);
+    CHECK(mh_httpd_refuses(h, "lock.mdb: a symbolic link (refusing to use it)") == 0);
+    CHECK(victim_intact(victim));
+    mh_httpd_destroy(h);
+    /* the LMDB store: made by mapihttp-admin, then tampered with */
+    h = mh_httpd_create(pool, "event");
+    REQUIRE(h);
+    REQUIRE(make_store(h) == 0);
+    victim = apr_pstrcat(pool, h->root, "/victim", NULL);
+    plant(h->store_dir, "data.mdb", victim);
+    h->server_conf = mh_httpd_lmdb_conf(h);
+    CHECK(mh_httpd_refuses(h, "data.mdb: a symbolic link (refusing to use it)") == 0);
+    CHECK(victim_intact(victim));
+    mh_httpd_destroy(h);
+    H = NULL;
+}
+
 static int suite_config(void)
 {
     TEST(test_backend_lookup_errors);
     TEST(test_backend_option_errors);
     TEST(test_backend_storage_errors);
     TEST(test_provider_without_passwords);
+    TEST(test_links_in_storage_refused);
     return 0;
 }
 

@@ -1505,8 +1505,8 @@ static void test_unusable_store_stops_httpd(void)
 {
     /* a path that cannot be a directory */
     expect_refusal("server", "MapiHttpSessionStore /proc/mod-mapihttp-test\n",
-                   "MH00001: mod_mapihttp cannot start: cannot create session store "
-                   "directory /proc/mod-mapihttp-test");
+                   "MH00001: mod_mapihttp cannot start: session store "
+                   "/proc/mod-mapihttp-test: cannot create /proc/mod-mapihttp-test");
 }
 
 /* The shipped conf.d files pass `httpd -t`. */
