@@ -217,6 +217,12 @@ mh_err lbe_need_mailbox(mh_txn *t, mh_error *err);
 mh_err lbe_need_write(mh_txn *t, mh_error *err);
 /* Hands out the next ID/CN of the mailbox. */
 mh_err lbe_next_id(mh_txn *t, mh_id *id_r, mh_error *err);
+/* The ID of a new object: the one the change brings (reserved with
+ * id_reserve, never used before) or a new one. */
+mh_err lbe_new_object_id(mh_txn *t, const mh_change_in *chg, mh_id *id_r, mh_error *err);
+/* Takes the next value of a store-wide counter in meta ("next_mbx",
+ * "next_dir"; starting at 1). */
+mh_err lbe_meta_next(mh_txn *t, const char *name, uint32_t *v_r, mh_error *err);
 
 /* Folded (ASCII and Latin-1 lower case) copy, cut to max bytes. */
 const char *lbe_fold(apr_pool_t *pool, const char *s, size_t max);
@@ -237,6 +243,11 @@ int lbe_change_del(mh_txn *t, mh_id scope, mh_id cn);
 int lbe_tombstone_put(mh_txn *t, mh_id id, uint8_t flags, mh_id folder, mh_id cn,
                       const mh_bin *source_key);
 int lbe_srckey_put(mh_txn *t, const mh_bin *sk, uint8_t kind, mh_id id);
+/* When a folder goes: the change records filed under it, and the
+ * tombstones and source keys of messages deleted from it (lmdb_changes.c);
+ * receive folder entries naming it (lmdb_mailbox.c). */
+int lbe_changes_forget_scope(mh_txn *t, mh_id folder);
+int lbe_recvfolders_forget(mh_txn *t, mh_id folder);
 /* Sets PR_SOURCE_KEY (when new), PR_CHANGE_KEY, PR_PREDECESSOR_CHANGE_LIST
  * and PR_CHANGE_NUMBER on a property list for change `cn` of object `id`. */
 mh_err lbe_stamp_change(mh_txn *t, apr_pool_t *pool, mh_proplist *props, mh_id id, mh_id cn,
@@ -248,6 +259,11 @@ mh_err lbe_lval_write_source(mh_txn *t, const mh_propval *src, mh_id *ref_r, mh_
 mh_err lbe_lval_read(mh_txn *t, mh_id ref, uint64_t size, uint64_t offset, void *buf,
                      size_t len, size_t *got_r, mh_error *err);
 int lbe_lval_delete(mh_txn *t, mh_id ref, uint64_t size);
+
+/* Calls fn for every large value of a message tree (properties,
+ * recipients, attachments, embedded messages); stops at fn's first
+ * non-zero result and returns it. */
+int lbe_walk_large(const mh_message *m, int (*fn)(void *, const mh_propval *), void *b);
 
 /* Sort index maintenance for a message (add or remove its entries). */
 int lbe_sortidx_update(mh_txn *t, const lbe_message *m, int add);

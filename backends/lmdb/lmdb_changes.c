@@ -97,8 +97,12 @@ mh_err lbe_changes_list(mh_txn *t, mh_id folder, unsigned kinds, mh_id after, ui
     mh_id last = after;
     for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 && n < max;
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 20 || memcmp(k.mv_data, pk.b, 12) != 0 || v.mv_size != 9)
+        if (k.mv_size != 20 || memcmp(k.mv_data, pk.b, 12) != 0)
             break;
+        if (v.mv_size != 9) {
+            e = mh_fail(err, pool, MH_E_CORRUPT, "a damaged change record");
+            break;
+        }
         mh_id cn = lbe_be64((uint8_t *)k.mv_data + 12);
         uint8_t flags = ((uint8_t *)v.mv_data)[0];
         mh_id id = lbe_be64((uint8_t *)v.mv_data + 1);
@@ -109,7 +113,8 @@ mh_err lbe_changes_list(mh_txn *t, mh_id folder, unsigned kinds, mh_id after, ui
         ch.cn = cn;
         ch.flags = flags;
         if (hierarchy) {
-            if (!below(t, id, folder, pool))
+            if (((flags & MH_CHANGE_DELETED) && !(kinds & MH_CHANGES_DELETES)) ||
+                !below(t, id, folder, pool))
                 continue;
         } else if (!wanted(flags, kinds)) {
             continue;
@@ -144,7 +149,7 @@ mh_err lbe_changes_list(mh_txn *t, mh_id folder, unsigned kinds, mh_id after, ui
     if (rc && rc != MDB_NOTFOUND)
         return lbe_fail(err, pool, rc, "list changes");
     *n_r = n;
-    *next_r = n == max ? out[n - 1].cn : last;
+    *next_r = last; /* the last record looked at, returned or not */
     return MH_OK;
 }
 
@@ -172,4 +177,46 @@ mh_err lbe_object_by_source_key(mh_txn *t, const mh_bin *source_key, mh_objkind 
     *id_r = id;
     *deleted_r = lbe_object_kind(t, id) == 0;
     return MH_OK;
+}
+
+int lbe_changes_forget_scope(mh_txn *t, mh_id folder)
+{
+    lbe_key p;
+    lk_init(&p);
+    lk_u32(&p, t->mr.mbx);
+    lk_u64(&p, folder);
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(t->txn, lbe_dbi(t, DBI_CHANGES), &c);
+    if (rc)
+        return rc;
+    MDB_val k = lk_val(&p), v;
+    /* the folder is empty: every message change under it is a deletion or
+     * a move away; forget the deleted ones' tombstones and source keys */
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 20 || memcmp(k.mv_data, p.b, 12) != 0)
+            break;
+        if (v.mv_size != 9 || !(((uint8_t *)v.mv_data)[0] & MH_CHANGE_DELETED))
+            continue;
+        mh_id id = lbe_be64((uint8_t *)v.mv_data + 1);
+        uint8_t tf;
+        mh_id tfolder, tcn;
+        mh_bin sk;
+        if (tombstone_get(t, id, t->pool, &tf, &tfolder, &tcn, &sk) == 0 && tfolder == folder) {
+            lbe_key tk, sk_key;
+            lk_init(&tk);
+            lk_u32(&tk, t->mr.mbx);
+            lk_u64(&tk, id);
+            lk_init(&sk_key);
+            lk_u32(&sk_key, t->mr.mbx);
+            lk_bytes(&sk_key, sk.data, sk.len);
+            if ((rc = lbe_del(t, DBI_TOMBSTONES, &tk)) ||
+                (sk.len && sk.len <= 255 && (rc = lbe_del(t, DBI_SRCKEYS, &sk_key))))
+                break;
+        }
+    }
+    mdb_cursor_close(c);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    return lbe_del_prefix(t, DBI_CHANGES, &p);
 }

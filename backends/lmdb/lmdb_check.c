@@ -40,32 +40,24 @@ static int exists(mh_txn *t, enum lbe_dbi d, lbe_key *k)
     return mdb_get(t->txn, lbe_dbi(t, d), &key, &v) == 0;
 }
 
+/* Every chunk of a large value is there. */
 static int lval_check(void *baton, const mh_propval *v)
 {
     check *c = baton;
-    lbe_key k;
-    lk_init(&k);
-    lk_u32(&k, c->t->mr.mbx);
-    lk_u64(&k, v->v.large.ref);
-    lk_u32(&k, 0);
-    if (!exists(c->t, DBI_LVALS, &k))
-        problem(c, "value 0x%08x: large value %llu is missing", v->tag,
-                (unsigned long long)v->v.large.ref);
-    return 0;
-}
-
-static void walk_values(check *c, const mh_message *m)
-{
-    for (uint32_t i = 0; i < m->props.n; i++)
-        if (m->props.v[i].flags & MH_PV_LARGE)
-            lval_check(c, &m->props.v[i]);
-    for (uint32_t a = 0; a < m->n_attachments; a++) {
-        for (uint32_t i = 0; i < m->attachments[a].props.n; i++)
-            if (m->attachments[a].props.v[i].flags & MH_PV_LARGE)
-                lval_check(c, &m->attachments[a].props.v[i]);
-        if (m->attachments[a].embedded)
-            walk_values(c, m->attachments[a].embedded);
+    uint64_t chunks = v->v.large.size ? (v->v.large.size + LBE_CHUNK - 1) / LBE_CHUNK : 1;
+    for (uint64_t i = 0; i < chunks; i++) {
+        lbe_key k;
+        lk_init(&k);
+        lk_u32(&k, c->t->mr.mbx);
+        lk_u64(&k, v->v.large.ref);
+        lk_u32(&k, (uint32_t)i);
+        if (!exists(c->t, DBI_LVALS, &k)) {
+            problem(c, "value 0x%08x: large value %llu lacks chunk %llu", v->tag,
+                    (unsigned long long)v->v.large.ref, (unsigned long long)i);
+            break;
+        }
     }
+    return 0;
 }
 
 mh_err lbe_check(mh_txn *t, int repair, void (*report)(void *, const char *), void *baton,
@@ -157,7 +149,7 @@ mh_err lbe_check(mh_txn *t, int repair, void (*report)(void *, const char *), vo
                 return lbe_fail(err, pool, rc, "repair");
             }
         }
-        walk_values(&c, m.msg);
+        lbe_walk_large(m.msg, lval_check, &c);
         if (repair && (rc = lbe_sortidx_update(t, &m, 1))) {
             apr_pool_destroy(it);
             return lbe_fail(err, pool, rc, "repair");

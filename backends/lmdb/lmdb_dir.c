@@ -458,16 +458,8 @@ mh_err lbe_dir_put(mh_txn *t, const mh_dir_entry *in, const char *password_hash,
         return mh_fail(err, pool, MH_E_EXISTS, "legacy DN '%s' is taken", in->legacy_dn);
     int rc;
     if (!id) {
-        MDB_val k = {8, "next_dir"}, v;
-        rc = mdb_get(t->txn, lbe_dbi(t, DBI_META), &k, &v);
-        id = (rc == 0 && v.mv_size == 4) ? mh_get_u32(v.mv_data) : 1;
-        if (id == 0 || id == UINT32_MAX)
-            return mh_fail(err, pool, MH_E_QUOTA, "the directory has used all entry IDs");
-        uint8_t nb[4];
-        mh_put_u32(nb, id + 1);
-        MDB_val nv = {4, nb};
-        if ((rc = mdb_put(t->txn, lbe_dbi(t, DBI_META), &k, &nv, 0)))
-            return lbe_fail(err, pool, rc, "allocate a directory ID");
+        if ((e = lbe_meta_next(t, "next_dir", &id, err)) != MH_OK)
+            return e;
     } else if (have_old && (rc = index_entry(t, pool, &old, 0))) {
         return lbe_fail(err, pool, rc, "update directory indexes");
     }
@@ -705,7 +697,7 @@ mh_err lbe_dir_check(mh_txn *t, int repair, void (*report)(void *, const char *)
     apr_pool_t *iter;
     apr_pool_create(&iter, t->pool);
     MDB_val k, v;
-    apr_array_header_t *reindex = apr_array_make(t->pool, 4, sizeof(mh_dir_entry));
+    apr_array_header_t *reindex = apr_array_make(t->pool, 4, sizeof(uint32_t));
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         apr_pool_clear(iter);
@@ -724,11 +716,8 @@ mh_err lbe_dir_check(mh_txn *t, int repair, void (*report)(void *, const char *)
         if (!entry_indexed(t, iter, &ent, &what)) {
             lbe_problem(&c, "directory entry %u (%s): missing from the %s index", id,
                      ent.display_name, what);
-            if (repair) {
-                mh_dir_entry keep;
-                lbe_dir_load(t, id, t->pool, &keep, NULL, &ie);
-                APR_ARRAY_PUSH(reindex, mh_dir_entry) = keep;
-            }
+            if (repair)
+                APR_ARRAY_PUSH(reindex, uint32_t) = id;
         }
         if (ent.has_mailbox) {
             MDB_val gk = {16, ent.mailbox.b}, gv;
@@ -741,9 +730,14 @@ mh_err lbe_dir_check(mh_txn *t, int repair, void (*report)(void *, const char *)
     apr_pool_destroy(iter);
     if (rc != MDB_NOTFOUND)
         return lbe_fail(err, t->pool, rc, "check the directory");
-    for (int i = 0; i < reindex->nelts; i++)
-        if ((rc = index_entry(t, t->pool, &APR_ARRAY_IDX(reindex, i, mh_dir_entry), 1)))
+    for (int i = 0; i < reindex->nelts; i++) {
+        mh_dir_entry ent;
+        mh_err e2 = lbe_dir_load(t, APR_ARRAY_IDX(reindex, i, uint32_t), t->pool, &ent, NULL, err);
+        if (e2 != MH_OK)
+            return e2;
+        if ((rc = index_entry(t, t->pool, &ent, 1)))
             return lbe_fail(err, t->pool, rc, "repair directory indexes");
+    }
     check_index(&c, DBI_DIR_LOGIN, "login", 0);
     check_index(&c, DBI_DIR_SMTP, "address", 0);
     check_index(&c, DBI_DIR_DN, "legacy DN", 0);

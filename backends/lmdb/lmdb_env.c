@@ -803,6 +803,48 @@ int lbe_change_del(mh_txn *t, mh_id scope, mh_id cn)
     return lbe_del(t, DBI_CHANGES, &k);
 }
 
+mh_err lbe_meta_next(mh_txn *t, const char *name, uint32_t *v_r, mh_error *err)
+{
+    MDB_val k = {strlen(name), (void *)name}, v;
+    int rc = mdb_get(t->txn, lbe_dbi(t, DBI_META), &k, &v);
+    uint32_t n;
+    if (rc == MDB_NOTFOUND)
+        n = 1;
+    else if (rc)
+        return lbe_fail(err, t->pool, rc, apr_psprintf(t->pool, "read %s", name));
+    else if (v.mv_size != 4)
+        return mh_fail(err, t->pool, MH_E_CORRUPT, "the store's %s counter is damaged", name);
+    else
+        n = mh_get_u32(v.mv_data);
+    if (n == 0 || n == UINT32_MAX)
+        return mh_fail(err, t->pool, MH_E_QUOTA, "the store has used every %s", name);
+    uint8_t nb[4];
+    mh_put_u32(nb, n + 1);
+    MDB_val nv = {4, nb};
+    if ((rc = mdb_put(t->txn, lbe_dbi(t, DBI_META), &k, &nv, 0)))
+        return lbe_fail(err, t->pool, rc, apr_psprintf(t->pool, "advance %s", name));
+    *v_r = n;
+    return MH_OK;
+}
+
+mh_err lbe_new_object_id(mh_txn *t, const mh_change_in *chg, mh_id *id_r, mh_error *err)
+{
+    if (!chg || !chg->id)
+        return lbe_next_id(t, id_r, err);
+    lbe_key k;
+    lk_init(&k);
+    lk_u32(&k, t->mr.mbx);
+    lk_u64(&k, chg->id);
+    MDB_val key = lk_val(&k), v;
+    /* reserved, and never used: a deleted object's ID stays its own */
+    if (chg->id > t->mr.last_id || lbe_object_kind(t, chg->id) ||
+        mdb_get(t->txn, lbe_dbi(t, DBI_TOMBSTONES), &key, &v) == 0)
+        return mh_fail(err, t->pool, MH_E_INVALID, "ID %llu was not reserved, or is or was in use",
+                       (unsigned long long)chg->id);
+    *id_r = chg->id;
+    return MH_OK;
+}
+
 int lbe_tombstone_put(mh_txn *t, mh_id id, uint8_t flags, mh_id folder, mh_id cn,
                       const mh_bin *source_key)
 {

@@ -215,6 +215,17 @@ mh_err lbe_props_set(mh_txn *t, const mh_objref *obj, const mh_proplist *set,
         set = &empty;
     if ((e = check_storable(t, set, err)) != MH_OK)
         return e;
+    static const mh_proptag tracked[] = {PR_SOURCE_KEY, PR_CHANGE_KEY,
+                                         PR_PREDECESSOR_CHANGE_LIST, PR_CHANGE_NUMBER};
+    for (size_t i = 0; i < sizeof(tracked) / sizeof(tracked[0]); i++) {
+        int touched = mh_proplist_find(set, tracked[i]) != NULL;
+        for (uint32_t j = 0; !touched && j < n_del; j++)
+            touched = del[j] == tracked[i];
+        if (touched)
+            return mh_fail(err, t->pool, MH_E_INVALID,
+                           "property 0x%08x is change tracking: it comes with mh_change_in",
+                           tracked[i]);
+    }
     if (obj->kind == MH_OBJ_MAILBOX) {
         mh_proplist l;
         if ((e = lbe_mailbox_props_load(t, t->pool, &l, err)) != MH_OK)
@@ -280,14 +291,8 @@ mh_err lbe_folder_create(mh_txn *t, mh_id parent, const mh_proplist *props, unsi
             return mh_fail(err, t->pool, MH_E_EXISTS, "a folder '%s' exists there", name);
     }
     mh_id id;
-    if (chg && chg->id) {
-        if (chg->id > t->mr.last_id || lbe_object_kind(t, chg->id))
-            return mh_fail(err, t->pool, MH_E_INVALID, "ID %llu was not reserved or is in use",
-                           (unsigned long long)chg->id);
-        id = chg->id;
-    } else if ((e = lbe_next_id(t, &id, err)) != MH_OK) {
+    if ((e = lbe_new_object_id(t, chg, &id, err)) != MH_OK)
         return e;
-    }
     mh_id cn;
     if ((e = lbe_next_id(t, &cn, err)) != MH_OK)
         return e;
@@ -472,6 +477,8 @@ mh_err lbe_folder_delete(mh_txn *t, mh_id folder, mh_error *err)
     lk_u64(&k, folder);
     if ((rc = lbe_del(t, DBI_OBJECTS, &k)) || (rc = lbe_del(t, DBI_PERMS, &k)) ||
         (rc = lbe_del(t, DBI_RULES, &k)))
+        return lbe_fail(err, t->pool, rc, "delete a folder");
+    if ((rc = lbe_recvfolders_forget(t, folder)) || (rc = lbe_changes_forget_scope(t, folder)))
         return lbe_fail(err, t->pool, rc, "delete a folder");
     p.children--;
     if ((e = lbe_folder_store(t, &p, err)) != MH_OK)

@@ -24,16 +24,10 @@ mh_err lbe_mailbox_create(mh_txn *t, uint32_t owner, mh_error *err)
         return mh_fail(err, t->pool, MH_E_INVALID, "mailbox_create needs a mailbox transaction");
     if (t->mbx_exists)
         return mh_fail(err, t->pool, MH_E_EXISTS, "the mailbox exists already");
-    MDB_val k = {8, "next_mbx"}, v;
-    int rc = mdb_get(t->txn, lbe_dbi(t, DBI_META), &k, &v);
-    uint32_t mbx = (rc == 0 && v.mv_size == 4) ? mh_get_u32(v.mv_data) : 1;
-    if (mbx == 0 || mbx == UINT32_MAX)
-        return mh_fail(err, t->pool, MH_E_QUOTA, "no mailbox numbers left");
-    uint8_t nb[4];
-    mh_put_u32(nb, mbx + 1);
-    MDB_val nv = {4, nb};
-    if ((rc = mdb_put(t->txn, lbe_dbi(t, DBI_META), &k, &nv, 0)))
-        return lbe_fail(err, t->pool, rc, "allocate a mailbox number");
+    uint32_t mbx;
+    int rc;
+    if ((e = lbe_meta_next(t, "next_mbx", &mbx, err)) != MH_OK)
+        return e;
     memset(&t->mr, 0, sizeof(t->mr));
     t->mr.mbx = mbx;
     t->mr.owner = owner;
@@ -499,4 +493,26 @@ mh_err lbe_receive_folder_set(mh_txn *t, const char *message_class, mh_id folder
         rc = lbe_put(t, DBI_RECVFOLDERS, &k, w.buf, w.len);
     }
     return rc ? lbe_fail(err, t->pool, rc, "write the receive folder table") : MH_OK;
+}
+
+int lbe_recvfolders_forget(mh_txn *t, mh_id folder)
+{
+    lbe_key p;
+    mbxkey(&p, t);
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(t->txn, lbe_dbi(t, DBI_RECVFOLDERS), &c);
+    if (rc)
+        return rc;
+    MDB_val k = lk_val(&p), v;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size < p.n || memcmp(k.mv_data, p.b, p.n) != 0)
+            break;
+        mh_rd rd;
+        mh_rd_init(&rd, v.mv_data, v.mv_size);
+        if (mh_rd_u64(&rd) == folder && (rc = mdb_cursor_del(c, 0)))
+            break;
+    }
+    mdb_cursor_close(c);
+    return rc == MDB_NOTFOUND ? 0 : rc;
 }

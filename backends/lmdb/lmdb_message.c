@@ -456,15 +456,12 @@ static mh_err store_tree(save_ctx *s, mh_message **dst_r, const mh_message *src,
     return MH_OK;
 }
 
-/* Calls fn for every large value of a tree. */
-static int walk_large(const mh_message *m, int (*fn)(void *, const mh_propval *), void *b)
+int lbe_walk_large(const mh_message *m, int (*fn)(void *, const mh_propval *), void *b)
 {
     int rc;
-    const mh_proplist *lists[2] = {&m->props, NULL};
-    for (int l = 0; lists[l]; l++)
-        for (uint32_t i = 0; i < lists[l]->n; i++)
-            if ((lists[l]->v[i].flags & MH_PV_LARGE) && (rc = fn(b, &lists[l]->v[i])))
-                return rc;
+    for (uint32_t i = 0; i < m->props.n; i++)
+        if ((m->props.v[i].flags & MH_PV_LARGE) && (rc = fn(b, &m->props.v[i])))
+            return rc;
     for (uint32_t r = 0; r < m->n_recipients; r++)
         for (uint32_t i = 0; i < m->recipients[r].n; i++)
             if ((m->recipients[r].v[i].flags & MH_PV_LARGE) && (rc = fn(b, &m->recipients[r].v[i])))
@@ -474,7 +471,7 @@ static int walk_large(const mh_message *m, int (*fn)(void *, const mh_propval *)
             if ((m->attachments[a].props.v[i].flags & MH_PV_LARGE) &&
                 (rc = fn(b, &m->attachments[a].props.v[i])))
                 return rc;
-        if (m->attachments[a].embedded && (rc = walk_large(m->attachments[a].embedded, fn, b)))
+        if (m->attachments[a].embedded && (rc = lbe_walk_large(m->attachments[a].embedded, fn, b)))
             return rc;
     }
     return 0;
@@ -576,14 +573,8 @@ mh_err lbe_message_save(mh_txn *t, mh_id folder, mh_id message, unsigned flags,
     } else {
         if (lbe_object_kind(t, folder) != LBE_OBJ_FOLDER)
             return mh_fail(err, t->pool, MH_E_NOT_FOUND, "no folder %llu", (unsigned long long)folder);
-        if (chg && chg->id) {
-            if (chg->id > t->mr.last_id || lbe_object_kind(t, chg->id))
-                return mh_fail(err, t->pool, MH_E_INVALID, "ID %llu was not reserved or is in use",
-                               (unsigned long long)chg->id);
-            m.id = chg->id;
-        } else if ((e = lbe_next_id(t, &m.id, err)) != MH_OK) {
+        if ((e = lbe_new_object_id(t, chg, &m.id, err)) != MH_OK)
             return e;
-        }
         m.folder = folder;
         m.fai = (flags & MH_SAVE_FAI) != 0;
     }
@@ -614,7 +605,7 @@ mh_err lbe_message_save(mh_txn *t, mh_id folder, mh_id message, unsigned flags,
         if ((rc = index_message(t, &old, 0)) || (rc = lbe_change_del(t, old.folder, old.cn)))
             return lbe_fail(err, t->pool, rc, "replace a message");
         free_ctx fc = {t, s.reused};
-        if ((rc = walk_large(old.msg, free_one, &fc)))
+        if ((rc = lbe_walk_large(old.msg, free_one, &fc)))
             return lbe_fail(err, t->pool, rc, "free old values");
     } else {
         const mh_propval *sk = mh_proplist_find(&m.msg->props, PR_SOURCE_KEY);
@@ -652,7 +643,7 @@ static mh_err remove_message(mh_txn *t, lbe_message *m, int free_values, mh_erro
         return lbe_fail(err, t->pool, rc, "delete a message");
     if (free_values) {
         free_ctx fc = {t, NULL};
-        if ((rc = walk_large(m->msg, free_one, &fc)))
+        if ((rc = lbe_walk_large(m->msg, free_one, &fc)))
             return lbe_fail(err, t->pool, rc, "free values");
     }
     lbe_key k;
@@ -745,14 +736,8 @@ mh_err lbe_message_move(mh_txn *t, mh_id message, mh_id folder, int copy,
     m.msg = mh_message_copy(t->pool, old.msg);
     m.folder = folder;
     m.read_cn = 0;
-    if (chg && chg->id) {
-        if (chg->id > t->mr.last_id || lbe_object_kind(t, chg->id))
-            return mh_fail(err, t->pool, MH_E_INVALID, "ID %llu was not reserved or is in use",
-                           (unsigned long long)chg->id);
-        m.id = chg->id;
-    } else if ((e = lbe_next_id(t, &m.id, err)) != MH_OK) {
+    if ((e = lbe_new_object_id(t, chg, &m.id, err)) != MH_OK)
         return e;
-    }
     if (copy && (e = copy_values(t, m.msg, err)) != MH_OK)
         return e;
     /* the new object starts its own change history */

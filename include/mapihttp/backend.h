@@ -460,8 +460,10 @@ struct mh_backend {
      * (messages change only through message_save and message_set_read).
      * A folder change gets a CN as mh_change_in describes (*cn_r; the
      * mailbox object has none: 0).  Errors: MH_E_NOT_FOUND, MH_E_INVALID
-     * (a type that is not storable), MH_E_EXISTS (a folder's display name
-     * taken by a sibling).
+     * (a type that is not storable, or a change-tracking property:
+     * PR_SOURCE_KEY, PR_CHANGE_KEY, PR_PREDECESSOR_CHANGE_LIST and
+     * PR_CHANGE_NUMBER come only through mh_change_in), MH_E_EXISTS (a
+     * folder's display name taken by a sibling).
      */
     mh_err (*props_set)(mh_txn *txn, const mh_objref *obj, const mh_proplist *set,
                         const mh_proptag *del, uint32_t n_del, const mh_change_in *change,
@@ -500,7 +502,8 @@ struct mh_backend {
     mh_err (*folder_move)(mh_txn *txn, mh_id folder, mh_id new_parent,
                           const mh_change_in *change, mh_error *err);
     /* Required.  Deletes an empty folder (no messages, FAI or subfolders:
-     * else MH_E_CONFLICT), leaving a tombstone with a new CN. */
+     * else MH_E_CONFLICT), leaving a tombstone with a new CN; its
+     * permissions, rules and receive folder entries go with it. */
     mh_err (*folder_delete)(mh_txn *txn, mh_id folder, mh_error *err);
 
     /*

@@ -492,9 +492,23 @@ static void test_folders(void)
     MUST(mh_be_folder_info(t, INBOX, &fi, &e));
     CHECK_EQ_U(fi.child_count, 0);
     CHECK_EQ_U(mh_be_folder_move(t, ROOT, INBOX, NULL, &e), MH_E_INVALID);
+    /* change tracking comes with mh_change_in, never as a property */
+    mh_bin fake = {22, (const uint8_t *)"0123456789012345678901"};
+    mh_propval skv = mh_pv_bin(PR_SOURCE_KEY, fake.data, fake.len);
+    mh_proplist skl = {1, &skv};
+    CHECK_EQ_U(mh_be_props_set(t, &pobj, &skl, NULL, 0, NULL, &cn, &e), MH_E_INVALID);
+    mh_proptag ckt = PR_CHANGE_KEY;
+    CHECK_EQ_U(mh_be_props_set(t, &pobj, NULL, &ckt, 1, NULL, &cn, &e), MH_E_INVALID);
+    /* a deleted folder leaves no receive folder entry behind */
+    OK(mh_be_receive_folder_set(t, "IPM.Note.Projects", sub, &e));
     /* deletes: only empty folders, never the root */
     CHECK_EQ_U(mh_be_folder_delete(t, projects, &e), MH_E_CONFLICT);
     OK(mh_be_folder_delete(t, sub, &e));
+    mh_receive_folder *rf;
+    uint32_t nrf;
+    MUST(mh_be_receive_folders_get(t, &rf, &nrf, &e));
+    for (uint32_t i = 0; i < nrf; i++)
+        CHECK(rf[i].folder != sub);
     OK(mh_be_folder_delete(t, projects, &e));
     CHECK_EQ_U(mh_be_folder_delete(t, projects, &e), MH_E_NOT_FOUND);
     CHECK_EQ_U(mh_be_folder_delete(t, ROOT, &e), MH_E_INVALID);
@@ -889,6 +903,9 @@ static void test_ids_and_changes(void)
     CHECK_EQ_U(id, first + 5);
     CHECK(cn >= first + 100);
     CHECK_EQ_U(mh_be_message_save(t, INBOX, 0, 0, &m, &use, &id, &cn, &e), MH_E_INVALID);
+    /* a deleted object's ID stays its own: not even a reserved one comes back */
+    OK(mh_be_message_delete(t, first + 5, &e));
+    CHECK_EQ_U(mh_be_message_save(t, INBOX, 0, 0, &m, &use, &id, &cn, &e), MH_E_INVALID);
     mh_change_in unreserved = {MH_ID_MAX - 1, {0, NULL}, {0, NULL}, {0, NULL}};
     CHECK_EQ_U(mh_be_message_save(t, INBOX, 0, 0, &m, &unreserved, &id, &cn, &e), MH_E_INVALID);
     /* IDs and CNs only grow */
@@ -949,8 +966,18 @@ static void test_ids_and_changes(void)
     MUST(mh_be_changes_list(t, INBOX, MH_CHANGES_MESSAGES | MH_CHANGES_DELETES, next, 20, ch, &n,
                             &next, &e));
     CHECK(n >= 1 && ch[0].cn > first_cn);
-    /* the folder tree: subfolders of the root, deleted ones as tombstones */
+    /* the folder tree: subfolders of the root, deleted ones as tombstones
+     * when deletions are asked for, and only then */
     MUST(mh_be_changes_list(t, ROOT, MH_CHANGES_FOLDERS, 0, 100, ch, &n, &next, &e));
+    for (uint32_t i = 0; i < n; i++)
+        CHECK(!(ch[i].flags & MH_CHANGE_DELETED));
+    /* max 0: nothing returned, nothing read past */
+    uint32_t n0 = 99;
+    mh_id next0 = 99;
+    OK(mh_be_changes_list(t, ROOT, MH_CHANGES_FOLDERS, 0, 0, ch, &n0, &next0, &e));
+    CHECK_EQ_U(n0, 0);
+    MUST(mh_be_changes_list(t, ROOT, MH_CHANGES_FOLDERS | MH_CHANGES_DELETES, 0, 100, ch, &n,
+                            &next, &e));
     int saw_inbox = 0, saw_deleted_folder = 0;
     for (uint32_t i = 0; i < n; i++) {
         if (ch[i].id == INBOX)
