@@ -301,7 +301,8 @@ static authn_status mapihttp_check_password(request_rec *r, const mh_backend *be
         return e == MH_E_PERMISSION ? AUTH_DENIED : AUTH_USER_NOT_FOUND;
     }
     if (e != MH_OK) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+        /* busy is not trouble (the wrappers log what is) */
+        ap_log_rerror(APLOG_MARK, e == MH_E_TEMPORARY ? APLOG_DEBUG : APLOG_ERR, 0, r,
                       MHLOGNO(00014) "AuthBasicProvider %s: cannot read the password of "
                       "%s: %s", b->label, user, err.detail ? err.detail : mh_err_name(e));
         return AUTH_GENERAL_ERROR;

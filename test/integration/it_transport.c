@@ -801,10 +801,6 @@ static void test_sequence_rules(void)
  */
 static void test_garbage_bodies(void)
 {
-    mh_session_store *st = store();
-    REQUIRE(st);
-    size_t before;
-    REQUIRE(mh_session_count(st, &before) == MH_SS_OK);
     mh_mapi *m = connected(EMSMDB);
     REQUIRE(m);
     mh_mapi *a = bound();
@@ -836,30 +832,30 @@ static void test_garbage_bodies(void)
                 continue;
             }
             int code = mh_response_code(r);
-            /* 12, or (Execute with junk after a valid prefix) 0 + an error */
-            if (code != 12 && code != 0) {
+            /* 12; only an Execute may get 0, and then with an error in
+             * StatusCode or ErrorCode (its framing passed, its content not) */
+            int is_exec = strcmp(types[t].type, "Execute") == 0;
+            if (code != 12 && !(is_exec && code == 0 && r->payload_len >= 8 &&
+                                (u32_at(r, 0) != 0 || u32_at(r, 4) != 0))) {
                 printf("# %s with %zu junk bytes: X-ResponseCode %d\n", types[t].type, n, code);
                 bad++;
             }
             /* a refused Connect or Bind hands out no context */
-            if (code == 12 && apr_table_get(r->headers, "Set-Cookie")) {
-                printf("# %s refused but set a cookie\n", types[t].type);
+            int creates = !strcmp(types[t].type, "Connect") || !strcmp(types[t].type, "Bind");
+            if (creates && apr_table_get(r->headers, "Set-Cookie")) {
+                printf("# %s refused but set a context cookie\n", types[t].type);
                 bad++;
             }
         }
     }
     CHECK_EQ_U(bad, 0);
-    /* the contexts are still usable */
+    /* the contexts are still usable: had any of the 24 junk Connects and
+     * Binds made a context, the per-user limit (4 here) would have evicted
+     * these two, and their PINGs would get 10 */
     mh_response *r = call(m, "PING", NULL, 0);
     CHECK(r && mh_response_code(r) == 0);
     r = call(a, "PING", NULL, 0);
     CHECK(r && mh_response_code(r) == 0);
-    /* no context was created by a failed Connect or Bind (the per-user
-     * limit may have evicted older ones to make room for m and a) */
-    size_t after;
-    REQUIRE(mh_session_count(st, &after) == MH_SS_OK);
-    CHECK(after <= before + 2);
-    mh_session_store_close(st);
 }
 
 /* -------------------------------------------------- PING, Disconnect */

@@ -50,8 +50,13 @@ static void test_cache(void)
     const char *h3 = mh_password_hash(pool, "changed", 4);
     CHECK(mh_password_verify(c, "ada", "right", h3, t0 + 5, &cached) == 0);
     CHECK_EQ_U(cached, 0);
-    /* expiry */
-    CHECK(mh_password_verify(c, "ada", "right", h, t0 + apr_time_from_sec(61), &cached) == 1);
+    /* expiry, in a cache holding this one entry (no other entry can have
+     * taken its slot) */
+    mh_authcache *one = mh_authcache_create(pool, 64, apr_time_from_sec(60));
+    CHECK(mh_password_verify(one, "ada", "right", h, t0, &cached) == 1);
+    CHECK(mh_password_verify(one, "ada", "right", h, t0 + apr_time_from_sec(59), &cached) == 1);
+    CHECK_EQ_U(cached, 1);
+    CHECK(mh_password_verify(one, "ada", "right", h, t0 + apr_time_from_sec(61), &cached) == 1);
     CHECK_EQ_U(cached, 0);
     /* user/password boundaries are not ambiguous: ("ad","aright") differs */
     CHECK(mh_password_verify(c, "ad", "aright", h, t0 + 6, &cached) == 0);
@@ -85,7 +90,11 @@ static void test_bounded(void)
             int cached;
             CHECK(mh_password_verify(c, user, "pw", h, 10 + round, &cached) == 1);
             hits += cached;
+            /* what was just verified is remembered, until its slot is taken */
+            CHECK(mh_password_verify(c, user, "pw", h, 10 + round, &cached) == 1);
+            CHECK_EQ_U(cached, 1);
         }
+    /* at most one entry per slot survives a pass of 40 users */
     CHECK(hits <= 4);
 }
 

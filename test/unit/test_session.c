@@ -2,6 +2,8 @@
 #include "mh_session.h"
 #include "mh_test.h"
 
+#include <apr_file_info.h>
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -393,6 +395,16 @@ static void test_damaged_store_recreated(void)
     CHECK_EQ_U(mh_session_create(st, MH_EP_NSPI, "hal", "x", 1, T0, IDLE, 8, id, seq, NULL),
                MH_SS_OK);
     mh_session_store_close(st);
+    /* the damaged file was kept for inspection, moved aside */
+    apr_dir_t *dh;
+    apr_finfo_t fi;
+    int kept = 0;
+    REQUIRE(apr_dir_open(&dh, d2, pool) == APR_SUCCESS);
+    while (apr_dir_read(&fi, APR_FINFO_NAME | APR_FINFO_SIZE, dh) == APR_SUCCESS)
+        if (strncmp(fi.name, "data.mdb.bad-", 13) == 0 && fi.size == 8192)
+            kept++;
+    apr_dir_close(dh);
+    CHECK_EQ_U(kept, 1);
 }
 
 static void test_guid_persists(void)
