@@ -690,10 +690,10 @@ int main(int argc, char **argv)
     if (o.disable && o.enable)
         die("--disable and --enable together");
     if (!o.backend && conf) {
-        const char *module = NULL;
-        o.backend = mh_tool_backend_from_conf(pool, conf, &module);
+        const char *module = NULL, *why = NULL;
+        o.backend = mh_tool_backend_from_conf(pool, conf, &module, &why);
         if (!o.backend)
-            die("%s has no MapiHttpBackend line", conf);
+            die("%s", why);
         if (!o.module)
             o.module = module;
     }

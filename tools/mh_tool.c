@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <apr_strings.h>
 #include <apr_tables.h>
@@ -119,29 +120,44 @@ int mh_tool_backend_argv(apr_pool_t *pool, int argc, const char *const *argv,
 }
 
 const char *mh_tool_backend_from_conf(apr_pool_t *pool, const char *path,
-                                      const char **module_r)
+                                      const char **module_r, const char **why_r)
 {
     FILE *f = fopen(path, "r");
     *module_r = NULL;
-    if (!f)
+    if (!f) {
+        *why_r = apr_psprintf(pool, "cannot read %s: %s", path, strerror(errno));
         return NULL;
+    }
     char line[4096];
-    const char *found = NULL;
+    const char *found = NULL, *server_root = NULL, *module = NULL;
+    int in_vhost = 0;
     while (fgets(line, sizeof(line), f)) {
-        char *p = line;
-        while (isspace((unsigned char)*p))
-            p++;
-        p[strcspn(p, "\r\n")] = 0;
+        line[strcspn(line, "\r\n")] = 0;
         const char **w;
-        int n = mh_tool_split(pool, p, &w);
-        if (n >= 2 && !found && strcasecmp(w[0], "MapiHttpBackend") == 0)
-            found = apr_pstrdup(pool, p + strlen("MapiHttpBackend"));
+        int n = mh_tool_split(pool, line, &w);
+        if (n == 0 || w[0][0] == '#')
+            continue;
+        if (strncasecmp(w[0], "<VirtualHost", 12) == 0)
+            in_vhost = 1;
+        else if (strcasecmp(w[0], "</VirtualHost>") == 0)
+            in_vhost = 0;
+        else if (in_vhost)
+            continue; /* the main server's backend is what the tools use */
+        else if (n >= 2 && strcasecmp(w[0], "ServerRoot") == 0)
+            server_root = w[1];
+        else if (n >= 2 && strcasecmp(w[0], "MapiHttpBackend") == 0)
+            found = apr_pstrdup(pool, strstr(line, w[0]) + strlen(w[0])); /* the last wins */
         else if (n >= 3 && strcasecmp(w[0], "LoadModule") == 0 &&
                  strncmp(w[1], "mapihttp_", 9) == 0 && strcmp(w[1], "mapihttp_module") != 0 &&
                  strcmp(w[1], "mapihttp_lmdb_module") != 0)
-            *module_r = apr_pstrdup(pool, w[2]);
+            module = w[2];
     }
     fclose(f);
+    if (module && module[0] != '/' && server_root)
+        module = apr_pstrcat(pool, server_root, "/", module, NULL); /* as httpd resolves it */
+    *module_r = module;
+    if (!found)
+        *why_r = apr_psprintf(pool, "%s has no MapiHttpBackend line outside <VirtualHost>", path);
     return found;
 }
 

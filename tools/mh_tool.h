@@ -34,13 +34,14 @@ int mh_tool_backend_argv(apr_pool_t *pool, int argc, const char *const *argv,
                          const char **why_r);
 
 /*
- * The first MapiHttpBackend line of an httpd configuration file (not
- * following Include), or NULL.  *module_r: the file a LoadModule line of
- * the same file names for a backend module other than the built-in ones
- * (NULL when none).
+ * The backend the main server of an httpd configuration file uses: its
+ * last MapiHttpBackend line outside <VirtualHost> (Include is not
+ * followed), or NULL with *why_r.  *module_r: the file a LoadModule line
+ * names for a backend module other than the built-in ones (relative paths
+ * taken from ServerRoot, as httpd does), or NULL.
  */
 const char *mh_tool_backend_from_conf(apr_pool_t *pool, const char *path,
-                                      const char **module_r);
+                                      const char **module_r, const char **why_r);
 
 /*
  * For tests and benchmarks on an empty store: a user `login` and its

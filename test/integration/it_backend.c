@@ -19,6 +19,7 @@
 
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -172,6 +173,18 @@ static void test_lmdb_auth(void)
     CHECK_EQ_U(c.http_status, 401);
 }
 
+static void test_no_file_system_walk(void)
+{
+    /* the control: a request that is walked reads its .htaccess */
+    mh_client *cl = mh_httpd_client(H, pool, H->port, 0);
+    mh_response *r = NULL;
+    REQUIRE(mh_client_request(cl, pool, "GET", "/other/", NULL, NULL, 0, &r) == APR_SUCCESS);
+    CHECK_EQ_U(r->status, 403);
+    /* MAPI/HTTP requests never look for theirs (broken: walked, they would
+     * answer 500 and log an alert, which check_log_clean would catch) */
+    CHECK_EQ_U(do_connect(H->port, 0, "ada", "secret-ada").http_status, 200);
+}
+
 static void test_connect_without_mailbox(void)
 {
     connected c = do_connect(H->port, 0, "carol", "secret-carol");
@@ -226,12 +239,88 @@ static void test_admin_while_running(void)
     CHECK(c.has_context);
 }
 
+/* mapihttp-admin with `args` as they are (no --backend); its status. */
+static int admin_raw(const char *args, const char **out_r)
+{
+    FILE *f = popen(apr_psprintf(pool, "'%s/tools/mapihttp-admin' %s 2>&1", MH_BUILD_DIR, args),
+                    "r");
+    if (!f)
+        return -1;
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = 0;
+    int status = pclose(f);
+    *out_r = apr_pstrdup(pool, buf);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void test_admin_commands(void)
+{
+    const char *out = NULL;
+    /* distribution lists */
+    admin_ok("group add staff@example.com --name 'All Staff'");
+    admin_ok("group members staff@example.com ada carol@example.com");
+    CHECK_EQ_U(mh_httpd_admin(H, "user list", &out), 0);
+    CHECK(out && strstr(out, "All Staff") && strstr(out, "staff@example.com"));
+    CHECK(mh_httpd_admin(H, "group members staff@example.com nobody", &out) != 0);
+    CHECK(mh_httpd_admin(H, "group delete ada", &out) != 0); /* a user, not a list */
+    CHECK(out && strstr(out, "not a distribution list"));
+    admin_ok("group delete staff@example.com");
+    CHECK_EQ_U(mh_httpd_admin(H, "user list", &out), 0);
+    CHECK(out && !strstr(out, "All Staff"));
+    /* rename: the new login works at once, the old one no more */
+    admin_ok("user add frank --name 'Frank Ocean' --email frank@example.com --password p-frank");
+    admin_ok("user rename frank frank2");
+    CHECK_EQ_U(do_connect(H->port, 0, "frank2", "p-frank").http_status, 200);
+    CHECK_EQ_U(do_connect(H->port, 0, "frank", "p-frank").http_status, 401);
+    /* set: name and aliases */
+    admin_ok("user set frank2 --name 'Frank O.' --alias fo@example.com --alias f2@example.com");
+    CHECK_EQ_U(mh_httpd_admin(H, "user show frank2", &out), 0);
+    CHECK(out && strstr(out, "Frank O.") && strstr(out, "alias:        fo@example.com") &&
+          strstr(out, "alias:        f2@example.com"));
+    CHECK_STR(do_connect(H->port, 0, "frank2", "p-frank").display, "Frank O.");
+    CHECK(mh_httpd_admin(H, "user set frank2 --alias not-an-address", &out) != 0);
+    /* a mailbox for a user made without one, and taken away again */
+    CHECK_EQ_U(do_connect(H->port, 0, "carol", "secret-carol").error_code, EC_UNKNOWN_USER);
+    admin_ok("mailbox create carol");
+    connected c = do_connect(H->port, 0, "carol", "secret-carol");
+    CHECK_EQ_U(c.error_code, 0);
+    CHECK(c.has_context);
+    CHECK(mh_httpd_admin(H, "mailbox create carol", &out) != 0); /* has one */
+    admin_ok("mailbox delete carol");
+    CHECK_EQ_U(do_connect(H->port, 0, "carol", "secret-carol").error_code, EC_UNKNOWN_USER);
+    CHECK_EQ_U(mh_httpd_admin(H, "check", &out), 0);
+    CHECK(out && strstr(out, " 0 problems"));
+    /* --conf: the backend the httpd configuration names */
+    CHECK_EQ_U(admin_raw(apr_psprintf(pool, "--conf '%s' user show ada", H->conf_path), &out), 0);
+    CHECK(out && strstr(out, "Ada Lovelace"));
+    CHECK(admin_raw(apr_psprintf(pool, "--conf '%s/nonexistent.conf' user list", H->root),
+                    &out) != 0);
+    CHECK(out && strstr(out, "cannot read"));
+}
+
 static int suite_lmdb(const char *mpm)
 {
     mh_httpd *h = mh_httpd_create(pool, mpm);
     if (!h || make_store(h) != 0)
         return 1;
-    h->server_conf = mh_httpd_lmdb_conf(h);
+    /* broken .htaccess files where httpd's file-system walk would find them
+     * (read, they answer 500): MAPI/HTTP URLs name no files and must not be
+     * walked; a working one elsewhere shows .htaccess files are read */
+    const char *dirs[] = {"/htdocs/mapi", "/htdocs/mapi/emsmdb", "/htdocs/other"};
+    for (int i = 0; i < 3; i++) {
+        const char *d = apr_pstrcat(pool, h->root, dirs[i], NULL);
+        mkdir(d, 0755);
+        FILE *f = fopen(apr_pstrcat(pool, d, "/.htaccess", NULL), "w");
+        if (f) {
+            fputs(i < 2 ? "ThisIsNotADirective\n" : "Require all denied\n", f);
+            fclose(f);
+        }
+    }
+    h->server_conf = apr_psprintf(pool,
+                                  "%s<Directory %s/htdocs>\n  AllowOverride All\n</Directory>\n",
+                                  mh_httpd_lmdb_conf(h), h->root);
+    mh_httpd_expect(h, "AH01630"); /* the control request, denied */
     h->auth_provider = "lmdb";
     h->loglevel = "notice mapihttp:trace1"; /* MH00015: cached or not */
     /* mod_auth_basic reports wrong passwords and unknown users */
@@ -240,11 +329,13 @@ static int suite_lmdb(const char *mpm)
     if (mh_httpd_start(h) != 0)
         return 1;
     TEST(test_lmdb_auth);
+    TEST(test_no_file_system_walk);
     TEST(test_connect_without_mailbox);
     TEST(test_connect_not_in_directory);
     TEST(test_password_change_takes_effect);
     TEST(test_disable_and_delete);
     TEST(test_admin_while_running);
+    TEST(test_admin_commands);
     TEST(check_log_clean);
     mh_httpd_destroy(h);
     return 0;

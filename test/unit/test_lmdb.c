@@ -10,6 +10,7 @@
 #include "mh_test.h"
 
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 extern const mh_backend mh_lmdb_backend;
@@ -225,6 +226,54 @@ static void test_options(void)
     CHECK_EQ_U(mh_be_open(b2, pool, &e), MH_E_INVALID);
 }
 
+/* The options reach LMDB. */
+static void test_option_effects(void)
+{
+    static const struct {
+        const char *sync;
+        unsigned want, unwanted;
+    } modes[] = {{"sync=full", 0, MDB_NOSYNC | MDB_NOMETASYNC},
+                 {"sync=meta", MDB_NOMETASYNC, MDB_NOSYNC},
+                 {"sync=none", MDB_NOSYNC, 0}};
+    for (int i = 0; i < 3; i++) {
+        mh_be *b;
+        mh_error e;
+        const char *argv[] = {apr_psprintf(pool, "path=%s/mode%d", dir, i), modes[i].sync,
+                              "maxreaders=20"};
+        REQUIRE(mh_be_create(&mh_lmdb_backend, pool, 3, argv, &b, &e) == MH_OK);
+        REQUIRE(mh_be_prepare(b, -1, -1, pool, &e) == MH_OK);
+        REQUIRE(mh_be_open(b, pool, &e) == MH_OK);
+        unsigned flags = 0, readers = 0;
+        REQUIRE(mdb_env_get_flags(b->inst->env, &flags) == 0);
+        CHECK_EQ_U(flags & modes[i].want, modes[i].want);
+        CHECK_EQ_U(flags & modes[i].unwanted, 0);
+        REQUIRE(mdb_env_get_maxreaders(b->inst->env, &readers) == 0);
+        CHECK_EQ_U(readers, 20);
+    }
+}
+
+/* A forked child opening the store gets an environment of its own, never
+ * the one it inherited (LMDB must not be used across fork()). */
+static void test_fork_opens_anew(void)
+{
+    MDB_env *parent_env = B->inst->env;
+    pid_t pid = fork();
+    if (pid == 0) {
+        apr_pool_t *p;
+        apr_pool_create(&p, NULL);
+        mh_be *b;
+        mh_error e;
+        const char *argv[] = {apr_pstrcat(p, "path=", dir, "/store", NULL), "size=64M"};
+        if (mh_be_create(&mh_lmdb_backend, p, 2, argv, &b, &e) != MH_OK ||
+            mh_be_open(b, p, &e) != MH_OK)
+            _exit(2);
+        _exit(b->inst->env != parent_env && b->inst->env != NULL ? 0 : 1);
+    }
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void)
 {
     MH_TEST_INIT();
@@ -235,6 +284,8 @@ int main(void)
     RUN(test_folder_cycle);
     RUN(test_fold);
     RUN(test_options);
+    RUN(test_option_effects);
+    RUN(test_fork_opens_anew);
     char cmd[64];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     apr_pool_destroy(pool);
