@@ -509,26 +509,61 @@ static void fix_flags(mh_txn *t, lbe_message *m)
     mh_proplist_set(t->pool, &m->msg->props, &v);
 }
 
-/* Adds (sign 1) or removes (sign -1) a message from its folder's counts
- * and the mailbox totals. */
-static mh_err account(mh_txn *t, const lbe_message *m, int sign, mh_error *err)
+/* Adds (sign 1) or takes away (-1) a message's weight in folder counts. */
+static void weigh(lbe_folder *f, const lbe_message *m, int sign)
+{
+    if (m->fai) {
+        f->fai += (uint32_t)sign;
+    } else {
+        f->content += (uint32_t)sign;
+        if (!m->read)
+            f->unread += (uint32_t)sign;
+    }
+    f->bytes += (uint64_t)(int64_t)sign * m->size;
+}
+
+/* Folder `id` without `out`'s weight and with `in`'s (either may be NULL). */
+static mh_err reweigh(mh_txn *t, mh_id id, const lbe_message *out, const lbe_message *in,
+                      mh_error *err)
 {
     lbe_folder f;
-    mh_err e = lbe_folder_load(t, m->folder, t->pool, &f, err);
+    mh_err e = lbe_folder_load(t, id, t->pool, &f, err);
     if (e != MH_OK)
         return e;
-    if (m->fai) {
-        f.fai += (uint32_t)sign;
-    } else {
-        f.content += (uint32_t)sign;
-        if (!m->read)
-            f.unread += (uint32_t)sign;
-    }
-    f.bytes += (uint64_t)(int64_t)sign * m->size;
-    t->mr.message_count += (uint32_t)sign;
-    t->mr.message_bytes += (uint64_t)(int64_t)sign * m->size;
-    t->mr_dirty = 1;
+    if (out)
+        weigh(&f, out, -1);
+    if (in)
+        weigh(&f, in, 1);
     return lbe_folder_store(t, &f, err);
+}
+
+/*
+ * Moves a message's weight in folder counts and the mailbox totals from
+ * `old` (NULL: none) to `nw` (NULL: none), writing each folder touched once.
+ */
+static mh_err account(mh_txn *t, const lbe_message *old, const lbe_message *nw, mh_error *err)
+{
+    mh_err e = MH_OK;
+    if (old && nw && old->folder == nw->folder) {
+        e = reweigh(t, old->folder, old, nw, err);
+    } else {
+        if (old)
+            e = reweigh(t, old->folder, old, NULL, err);
+        if (e == MH_OK && nw)
+            e = reweigh(t, nw->folder, NULL, nw, err);
+    }
+    if (e != MH_OK)
+        return e;
+    if (old) {
+        t->mr.message_count -= 1;
+        t->mr.message_bytes -= old->size;
+    }
+    if (nw) {
+        t->mr.message_count += 1;
+        t->mr.message_bytes += nw->size;
+    }
+    t->mr_dirty = 1;
+    return MH_OK;
 }
 
 static uint8_t change_flags(const lbe_message *m)
@@ -599,9 +634,7 @@ mh_err lbe_message_save(mh_txn *t, mh_id folder, mh_id message, unsigned flags,
     fix_flags(t, &m);
     int rc;
     if (existing) {
-        /* out with the old version: counts, indexes, change record, values */
-        if ((e = account(t, &old, -1, err)) != MH_OK)
-            return e;
+        /* out with the old version: indexes, change record, values */
         if ((rc = index_message(t, &old, 0)) || (rc = lbe_change_del(t, old.folder, old.cn)))
             return lbe_fail(err, t->pool, rc, "replace a message");
         free_ctx fc = {t, s.reused};
@@ -612,7 +645,7 @@ mh_err lbe_message_save(mh_txn *t, mh_id folder, mh_id message, unsigned flags,
         if ((rc = lbe_srckey_put(t, &sk->v.bin, LBE_OBJ_MESSAGE, m.id)))
             return lbe_fail(err, t->pool, rc, "index a source key");
     }
-    if ((e = account(t, &m, 1, err)) != MH_OK)
+    if ((e = account(t, existing ? &old : NULL, &m, err)) != MH_OK)
         return e;
     if ((rc = index_message(t, &m, 1)) ||
         (rc = lbe_change_put(t, m.folder, m.cn, change_flags(&m), m.id)))
@@ -630,7 +663,7 @@ static mh_err remove_message(mh_txn *t, lbe_message *m, int free_values, mh_erro
 {
     mh_err e;
     mh_id cn;
-    if ((e = lbe_next_id(t, &cn, err)) != MH_OK || (e = account(t, m, -1, err)) != MH_OK)
+    if ((e = lbe_next_id(t, &cn, err)) != MH_OK || (e = account(t, m, NULL, err)) != MH_OK)
         return e;
     const mh_propval *sk = mh_proplist_find(&m->msg->props, PR_SOURCE_KEY);
     int rc;
@@ -750,7 +783,7 @@ mh_err lbe_message_move(mh_txn *t, mh_id message, mh_id folder, int copy,
         return e;
     const mh_propval *sk = mh_proplist_find(&m.msg->props, PR_SOURCE_KEY);
     int rc;
-    if ((e = account(t, &m, 1, err)) != MH_OK)
+    if ((e = account(t, NULL, &m, err)) != MH_OK)
         return e;
     if ((rc = index_message(t, &m, 1)) ||
         (rc = lbe_change_put(t, m.folder, m.cn, change_flags(&m), m.id)) ||
@@ -775,15 +808,14 @@ mh_err lbe_message_set_read(mh_txn *t, mh_id message, int read, mh_id *cn_r, mh_
     int rc;
     if ((rc = lbe_sortidx_update(t, &m, 0)))
         return lbe_fail(err, t->pool, rc, "update a sort index");
-    if ((e = account(t, &m, -1, err)) != MH_OK)
-        return e;
+    lbe_message before = m;
     const mh_propval *f = mh_proplist_find(&m.msg->props, PR_MESSAGE_FLAGS);
     int32_t flags = f ? f->v.i32 : 0;
     flags = read ? (flags | MSGFLAG_READ) : (flags & ~MSGFLAG_READ);
     mh_propval v = mh_pv_long(PR_MESSAGE_FLAGS, flags);
     mh_proplist_set(t->pool, &m.msg->props, &v);
     m.read = read != 0;
-    if ((e = account(t, &m, 1, err)) != MH_OK)
+    if ((e = account(t, &before, &m, err)) != MH_OK)
         return e;
     mh_id cn;
     if ((e = lbe_next_id(t, &cn, err)) != MH_OK)
