@@ -168,13 +168,13 @@ static inline void lk_u16(lbe_key *k, uint16_t v)
 }
 static inline void lk_u32(lbe_key *k, uint32_t v)
 {
-    for (int i = 3; i >= 0; i--)
-        k->b[k->n++] = (uint8_t)(v >> (8 * i));
+    mh_put_u32_be(k->b + k->n, v);
+    k->n += 4;
 }
 static inline void lk_u64(lbe_key *k, uint64_t v)
 {
-    for (int i = 7; i >= 0; i--)
-        k->b[k->n++] = (uint8_t)(v >> (8 * i));
+    mh_put_u64_be(k->b + k->n, v);
+    k->n += 8;
 }
 static inline void lk_bytes(lbe_key *k, const void *p, size_t n)
 {
@@ -184,17 +184,6 @@ static inline void lk_bytes(lbe_key *k, const void *p, size_t n)
 static inline MDB_val lk_val(lbe_key *k)
 {
     MDB_val v = {k->n, k->b};
-    return v;
-}
-static inline uint32_t lbe_be32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-static inline uint64_t lbe_be64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
     return v;
 }
 

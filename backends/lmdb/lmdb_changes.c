@@ -103,9 +103,9 @@ mh_err lbe_changes_list(mh_txn *t, mh_id folder, unsigned kinds, mh_id after, ui
             e = mh_fail(err, pool, MH_E_CORRUPT, "a damaged change record");
             break;
         }
-        mh_id cn = lbe_be64((uint8_t *)k.mv_data + 12);
+        mh_id cn = mh_get_u64_be((uint8_t *)k.mv_data + 12);
         uint8_t flags = ((uint8_t *)v.mv_data)[0];
-        mh_id id = lbe_be64((uint8_t *)v.mv_data + 1);
+        mh_id id = mh_get_u64_be((uint8_t *)v.mv_data + 1);
         last = cn;
         mh_change ch;
         memset(&ch, 0, sizeof(ch));
@@ -172,7 +172,7 @@ mh_err lbe_object_by_source_key(mh_txn *t, const mh_bin *source_key, mh_objkind 
     if (rc)
         return lbe_fail(err, t->pool, rc, "look up a source key");
     uint8_t kind = ((uint8_t *)v.mv_data)[0];
-    mh_id id = lbe_be64((uint8_t *)v.mv_data + 1);
+    mh_id id = mh_get_u64_be((uint8_t *)v.mv_data + 1);
     *kind_r = kind == LBE_OBJ_FOLDER ? MH_OBJ_FOLDER : MH_OBJ_MESSAGE;
     *id_r = id;
     *deleted_r = lbe_object_kind(t, id) == 0;
@@ -198,7 +198,7 @@ int lbe_changes_forget_scope(mh_txn *t, mh_id folder)
             break;
         if (v.mv_size != 9 || !(((uint8_t *)v.mv_data)[0] & MH_CHANGE_DELETED))
             continue;
-        mh_id id = lbe_be64((uint8_t *)v.mv_data + 1);
+        mh_id id = mh_get_u64_be((uint8_t *)v.mv_data + 1);
         uint8_t tf;
         mh_id tfolder, tcn;
         mh_bin sk;

@@ -88,7 +88,7 @@ mh_err lbe_check(mh_txn *t, int repair, void (*report)(void *, const char *), vo
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         if (k.mv_size != 12 || memcmp(k.mv_data, pk.b, 4) != 0)
             break;
-        mh_id id = lbe_be64((uint8_t *)k.mv_data + 4);
+        mh_id id = mh_get_u64_be((uint8_t *)k.mv_data + 4);
         uint8_t kind = v.mv_size ? ((uint8_t *)v.mv_data)[0] : 0;
         if (kind == LBE_OBJ_FOLDER) {
             mh_id *key = apr_palloc(pool, sizeof(*key));
@@ -246,7 +246,7 @@ mh_err lbe_check(mh_txn *t, int repair, void (*report)(void *, const char *), vo
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         if (k.mv_size != 21 || memcmp(k.mv_data, pk.b, 4) != 0)
             break;
-        mh_id id = lbe_be64((uint8_t *)k.mv_data + 13);
+        mh_id id = mh_get_u64_be((uint8_t *)k.mv_data + 13);
         if (lbe_object_kind(t, id) != LBE_OBJ_MESSAGE) {
             problem(&c, "the contents index lists message %llu, which does not exist",
                     (unsigned long long)id);

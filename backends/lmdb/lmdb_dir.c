@@ -116,7 +116,7 @@ static uint32_t index_get(mh_txn *t, enum lbe_dbi d, const char *folded)
     MDB_val key = lk_val(&k), v;
     if (mdb_get(t->txn, lbe_dbi(t, d), &key, &v) != 0 || v.mv_size != 4)
         return 0;
-    return lbe_be32(v.mv_data);
+    return mh_get_u32_be(v.mv_data);
 }
 
 mh_err lbe_dir_find(mh_txn *t, mh_dir_key by, const char *key, apr_pool_t *pool,
@@ -165,7 +165,7 @@ mh_err lbe_dir_list(mh_txn *t, const mh_cursor *after, uint32_t max, apr_pool_t 
     for (; rc == 0 && n < max; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         if (k.mv_size < 5)
             continue;
-        uint32_t id = lbe_be32((uint8_t *)k.mv_data + k.mv_size - 4);
+        uint32_t id = mh_get_u32_be((uint8_t *)k.mv_data + k.mv_size - 4);
         if ((e = lbe_dir_load(t, id, pool, &out[n], NULL, err)) != MH_OK)
             break;
         n++;
@@ -224,7 +224,7 @@ mh_err lbe_dir_search(mh_txn *t, const char *prefix, uint32_t max, apr_pool_t *p
         if (k.mv_size < flen + 5 || memcmp(k.mv_data, f, flen) != 0)
             break;
         uint32_t *id = apr_palloc(pool, sizeof(*id));
-        *id = lbe_be32((uint8_t *)k.mv_data + k.mv_size - 4);
+        *id = mh_get_u32_be((uint8_t *)k.mv_data + k.mv_size - 4);
         apr_hash_set(seen, id, sizeof(*id), id);
     }
     mdb_cursor_close(c);
@@ -264,9 +264,9 @@ mh_err lbe_dir_members(mh_txn *t, uint32_t group, apr_pool_t *pool, uint32_t **i
     apr_array_header_t *ids = apr_array_make(pool, 16, sizeof(uint32_t));
     for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 8 || lbe_be32(k.mv_data) != group)
+        if (k.mv_size != 8 || mh_get_u32_be(k.mv_data) != group)
             break;
-        *(uint32_t *)apr_array_push(ids) = lbe_be32((uint8_t *)k.mv_data + 4);
+        *(uint32_t *)apr_array_push(ids) = mh_get_u32_be((uint8_t *)k.mv_data + 4);
     }
     mdb_cursor_close(c);
     if (rc && rc != MDB_NOTFOUND)
@@ -507,9 +507,9 @@ static int del_links(mh_txn *t, enum lbe_dbi d, enum lbe_dbi mirror, uint32_t id
         k = lk_val(&pk);
         if ((rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE)))
             break;
-        if (k.mv_size != 8 || lbe_be32(k.mv_data) != id)
+        if (k.mv_size != 8 || mh_get_u32_be(k.mv_data) != id)
             break;
-        uint32_t other = lbe_be32((uint8_t *)k.mv_data + 4);
+        uint32_t other = mh_get_u32_be((uint8_t *)k.mv_data + 4);
         lbe_key mk;
         lk_init(&mk);
         lk_u32(&mk, other);
@@ -632,9 +632,9 @@ static void check_index(lbe_checker *c, enum lbe_dbi d, const char *name, int ta
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         uint32_t id = 0;
         if (tail && k.mv_size >= 4)
-            id = lbe_be32((uint8_t *)k.mv_data + k.mv_size - 4);
+            id = mh_get_u32_be((uint8_t *)k.mv_data + k.mv_size - 4);
         else if (!tail && v.mv_size == 4)
-            id = lbe_be32(v.mv_data);
+            id = mh_get_u32_be(v.mv_data);
         if (id && dir_exists(c->t, id))
             continue;
         lbe_problem(c, "directory %s index: an entry for missing directory entry %u", name, id);
@@ -662,7 +662,7 @@ static void check_links(lbe_checker *c, enum lbe_dbi d, enum lbe_dbi mirror, con
             lbe_problem(c, "directory %s: a malformed key", name);
             continue;
         }
-        uint32_t a = lbe_be32(k.mv_data), b = lbe_be32((uint8_t *)k.mv_data + 4);
+        uint32_t a = mh_get_u32_be(k.mv_data), b = mh_get_u32_be((uint8_t *)k.mv_data + 4);
         lbe_key mk;
         lk_init(&mk);
         lk_u32(&mk, b);
@@ -705,7 +705,7 @@ mh_err lbe_dir_check(mh_txn *t, int repair, void (*report)(void *, const char *)
             lbe_problem(&c, "directory: a malformed entry key");
             continue;
         }
-        uint32_t id = lbe_be32(k.mv_data);
+        uint32_t id = mh_get_u32_be(k.mv_data);
         mh_dir_entry ent;
         mh_error ie;
         if (lbe_dir_load(t, id, iter, &ent, NULL, &ie) != MH_OK) {

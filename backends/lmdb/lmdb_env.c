@@ -786,8 +786,7 @@ int lbe_change_put(mh_txn *t, mh_id scope, mh_id cn, uint8_t flags, mh_id id)
     lk_u64(&k, cn);
     uint8_t v[9];
     v[0] = flags;
-    for (int i = 0; i < 8; i++)
-        v[1 + i] = (uint8_t)(id >> (56 - 8 * i));
+    mh_put_u64_be(v + 1, id);
     return lbe_put(t, DBI_CHANGES, &k, v, sizeof(v));
 }
 
@@ -873,8 +872,7 @@ int lbe_srckey_put(mh_txn *t, const mh_bin *sk, uint8_t kind, mh_id id)
     lk_bytes(&k, sk->data, sk->len);
     uint8_t v[9];
     v[0] = kind;
-    for (int i = 0; i < 8; i++)
-        v[1 + i] = (uint8_t)(id >> (56 - 8 * i));
+    mh_put_u64_be(v + 1, id);
     return lbe_put(t, DBI_SRCKEYS, &k, v, sizeof(v));
 }
 

@@ -43,7 +43,7 @@ static mh_id sibling_named(mh_txn *t, mh_id parent, const char *name)
     MDB_val key = lk_val(&k), v;
     if (mdb_get(t->txn, lbe_dbi(t, DBI_FNAMES), &key, &v) != 0 || v.mv_size != 8)
         return 0;
-    return lbe_be64(v.mv_data);
+    return mh_get_u64_be(v.mv_data);
 }
 
 static int fname_put(mh_txn *t, mh_id parent, const char *name, mh_id child)
@@ -51,8 +51,7 @@ static int fname_put(mh_txn *t, mh_id parent, const char *name, mh_id child)
     lbe_key k;
     fnamekey(&k, t, parent, name);
     uint8_t v[8];
-    for (int i = 0; i < 8; i++)
-        v[i] = (uint8_t)(child >> (56 - 8 * i));
+    mh_put_u64_be(v, child);
     return lbe_put(t, DBI_FNAMES, &k, v, 8);
 }
 
@@ -366,7 +365,7 @@ mh_err lbe_folder_children(mh_txn *t, mh_id folder, apr_pool_t *pool, mh_id **id
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         if (k.mv_size != 20 || memcmp(k.mv_data, pk.b, 12) != 0)
             break;
-        *(mh_id *)apr_array_push(a) = lbe_be64((uint8_t *)k.mv_data + 12);
+        *(mh_id *)apr_array_push(a) = mh_get_u64_be((uint8_t *)k.mv_data + 12);
     }
     mdb_cursor_close(c);
     if (rc && rc != MDB_NOTFOUND)

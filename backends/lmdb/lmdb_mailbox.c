@@ -327,8 +327,8 @@ mh_err lbe_permissions_get(mh_txn *t, mh_id folder, apr_pool_t *pool, mh_permiss
     mh_permission *rows = apr_pcalloc(pool, sizeof(*rows) * (n ? n : 1));
     const uint8_t *p = v.mv_data;
     for (uint32_t i = 0; i < n; i++, p += 12) {
-        rows[i].member = (int64_t)lbe_be64(p);
-        rows[i].rights = lbe_be32(p + 8);
+        rows[i].member = (int64_t)mh_get_u64_be(p);
+        rows[i].rights = mh_get_u32_be(p + 8);
     }
     *rows_r = rows;
     *n_r = n;
@@ -354,11 +354,8 @@ mh_err lbe_permissions_set(mh_txn *t, mh_id folder, const mh_permission *rows, u
     } else {
         uint8_t *buf = apr_palloc(t->pool, 12 * n), *p = buf;
         for (uint32_t i = 0; i < n; i++, p += 12) {
-            uint64_t m = (uint64_t)rows[i].member;
-            for (int b = 0; b < 8; b++)
-                p[b] = (uint8_t)(m >> (56 - 8 * b));
-            for (int b = 0; b < 4; b++)
-                p[8 + b] = (uint8_t)(rows[i].rights >> (24 - 8 * b));
+            mh_put_u64_be(p, (uint64_t)rows[i].member);
+            mh_put_u32_be(p + 8, rows[i].rights);
         }
         rc = lbe_put(t, DBI_PERMS, &k, buf, 12 * n);
     }

@@ -169,7 +169,7 @@ mh_err lbe_contents_list(mh_txn *t, mh_id folder, unsigned flags, const mh_sort 
             rc = MDB_NOTFOUND; /* walked out of the folder */
             break;
         }
-        ids[n++] = lbe_be64((uint8_t *)k.mv_data + k.mv_size - 8);
+        ids[n++] = mh_get_u64_be((uint8_t *)k.mv_data + k.mv_size - 8);
         next_r->len = (uint32_t)k.mv_size;
         memcpy(next_r->key, k.mv_data, k.mv_size);
     }

@@ -93,6 +93,19 @@ static void test_writer_grows(void)
     CHECK_EQ_U(wr.buf[4001], 0);
 }
 
+static void test_big_endian(void)
+{
+    unsigned char b[8];
+    static const unsigned char want32[4] = {0x12, 0x34, 0x56, 0x78};
+    static const unsigned char want64[8] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
+    mh_put_u32_be(b, 0x12345678);
+    CHECK_MEM(b, 4, want32, 4);
+    CHECK_EQ_U(mh_get_u32_be(b), 0x12345678);
+    mh_put_u64_be(b, 0x0123456789abcdefULL);
+    CHECK_MEM(b, 8, want64, 8);
+    CHECK(mh_get_u64_be(b) == 0x0123456789abcdefULL);
+}
+
 static void test_hex(void)
 {
     unsigned char in[4] = {0x00, 0xab, 0x10, 0xff}, out[4];
@@ -153,6 +166,7 @@ int main(void)
     RUN(test_reader_null_buffer);
     RUN(test_asciiz);
     RUN(test_writer_grows);
+    RUN(test_big_endian);
     RUN(test_hex);
     RUN(test_utf16_roundtrip);
     RUN(test_utf16_bad_input);
