@@ -207,6 +207,7 @@ static const char *build_conf(mh_httpd *h)
         "CustomLog %s mapi\n"
         "Timeout 60\n"
         "KeepAlive On\nKeepAliveTimeout 2\n"
+        "GracefulShutdownTimeout 10\n"
         "%s"
         "LoadModule mpm_%s_module %s/mod_mpm_%s.so\n"
         "%s"
@@ -397,7 +398,9 @@ int mh_httpd_stop(mh_httpd *h)
     if (!h->pid)
         return 0;
     int status;
-    kill(h->pid, SIGTERM);
+    /* graceful-stop: requests finish their last steps (a forced stop
+     * closes a worker's socket under it, and event logs AH03093) */
+    kill(h->pid, SIGWINCH);
     if (wait_exit(h->pid, 20, &status) != 0) {
         printf("# httpd did not stop within 20 s; killing it\n");
         kill(h->pid, SIGKILL);

@@ -69,7 +69,7 @@ int mh_httpd_configtest(mh_httpd *h, const char *conf_path, const char **output_
 
 /* Graceful restart (SIGUSR1); waits for the restarted generation. */
 int mh_httpd_graceful(mh_httpd *h);
-/* Stops httpd (SIGTERM) and waits for it. */
+/* Stops httpd gracefully (SIGWINCH: requests in flight finish) and waits. */
 int mh_httpd_stop(mh_httpd *h);
 
 /* Declares a tag (e.g. "MH00106") expected at warn level or above. */
