@@ -1,0 +1,228 @@
+/*
+ * mh_oxcdata.h - MS-OXCDATA structures as they travel in ROP buffers:
+ * property values (2.11), property rows (2.8), property tag arrays (2.9),
+ * property names (2.6), property problems (2.7), restrictions (2.12) and
+ * sort orders (2.13); with the comparisons and the restriction evaluation
+ * tables need.  Server and client (probe, tests) use the same code.
+ *
+ * Strings: in memory every string is UTF-8 with type PT_UNICODE, as the
+ * backend interface holds them (mapihttp/props.h).  On the wire PT_UNICODE
+ * is UTF-16LE with a 2-byte NUL and PT_STRING8 is the session's code page
+ * with a 1-byte NUL.  Readers take the wire type from the tag, convert to
+ * UTF-8 and return the value with its tag retyped to PT_UNICODE
+ * (PT_MV_STRING8 -> PT_MV_UNICODE).  Writers take the wire tag to write
+ * (the column or tag the client asked for) and a value in memory form.
+ *
+ * Every reader is bounds-checked through mh_rd: on malformed input it
+ * returns -1 and leaves rd->err set; counts are checked against the bytes
+ * left before anything is allocated for them.
+ */
+#ifndef MH_OXCDATA_H
+#define MH_OXCDATA_H
+
+#include <stdint.h>
+#include <apr_pools.h>
+
+#include "mapihttp/props.h"
+#include "mh_wire.h"
+
+/* ------------------------------------------------------- code pages */
+
+#define MH_CP_UTF8 65001u
+#define MH_CP_UNICODE 1200u  /* UTF-16LE; a PT_STRING8 in it is taken as 1252 */
+
+/* A string in code page `cp` (len bytes, no NUL) as UTF-8 in pool memory;
+ * bytes that do not convert become U+FFFD.  Unknown code pages are 1252. */
+const char *mh_cp_to_utf8(uint32_t cp, const char *s, size_t len, apr_pool_t *pool);
+/* UTF-8 into code page `cp`; characters it lacks become '?'.  *len_r gets
+ * the length without the NUL (the result is NUL-terminated). */
+const char *mh_cp_from_utf8(uint32_t cp, const char *s, apr_pool_t *pool, size_t *len_r);
+
+/* ------------------------------------------------- property values */
+
+/*
+ * PropertyValue (2.11.2.1) of wire type `type`, no tag.  The result's tag
+ * is MH_TAG(0, type) with string types retyped to Unicode.  PT_OBJECT,
+ * PT_UNSPECIFIED and PT_NULL carry 4 bytes and are accepted where legal.
+ * Returns 0 or -1.
+ */
+int mh_rd_propval(mh_rd *rd, uint16_t type, uint32_t cp, apr_pool_t *pool, mh_propval *v);
+/* TaggedPropertyValue (2.11.4): u32 tag, PropertyValue.  v->tag keeps the
+ * tag's id with the memory type. */
+int mh_rd_tagged_propval(mh_rd *rd, uint32_t cp, apr_pool_t *pool, mh_propval *v);
+/* TypedPropertyValue (2.11.3): u16 type, PropertyValue. */
+int mh_rd_typed_propval(mh_rd *rd, uint32_t cp, apr_pool_t *pool, mh_propval *v);
+
+/*
+ * Writes v's value as wire type `type` (string types convert between
+ * PT_STRING8 and PT_UNICODE; any other mismatch is the caller's bug and
+ * writes the value of v's own type).  MH_PV_LARGE values must not reach
+ * a writer: callers send MAPI_E_NOT_ENOUGH_MEMORY instead.
+ */
+void mh_wr_propval(mh_wr *wr, uint16_t type, const mh_propval *v, uint32_t cp);
+void mh_wr_tagged_propval(mh_wr *wr, mh_proptag wire_tag, const mh_propval *v, uint32_t cp);
+void mh_wr_typed_propval(mh_wr *wr, uint16_t type, const mh_propval *v, uint32_t cp);
+
+/* The bytes mh_wr_propval would write (to decide what fits a buffer). */
+size_t mh_propval_wire_size(uint16_t type, const mh_propval *v, uint32_t cp);
+
+/* PropertyTagArray with a u16 count (2.9.2 in ROPs).  At most `max` tags. */
+int mh_rd_tag_array(mh_rd *rd, uint32_t max, apr_pool_t *pool, mh_proptag **tags_r,
+                    uint16_t *n_r);
+void mh_wr_tag_array(mh_wr *wr, const mh_proptag *tags, uint16_t n);
+
+/* ---------------------------------------------------- property rows */
+
+/*
+ * PropertyRow (2.8.1) for columns `cols`; vals[i] is the value of column i
+ * or NULL when the object has none; a value may also be a PT_ERROR value
+ * (an error for that column) or MH_PV_LARGE (written as the error
+ * MAPI_E_NOT_ENOUGH_MEMORY).  Writes a StandardPropertyRow (Flag 0x00)
+ * when every column has a proper value, else a FlaggedPropertyRow (Flag
+ * 0x01: per column 0x00 + value, or 0x0A + ErrorCode, MAPI_E_NOT_FOUND
+ * for NULL).  Columns of type PT_UNSPECIFIED get TypedPropertyValues.
+ */
+void mh_wr_proprow(mh_wr *wr, const mh_proptag *cols, uint32_t n, const mh_propval *const *vals,
+                   uint32_t cp);
+/* The reverse, for clients: vals_r[i] is a value, a PT_ERROR value, or
+ * NULL never (errors come as PT_ERROR values with the column's id). */
+int mh_rd_proprow(mh_rd *rd, const mh_proptag *cols, uint32_t n, uint32_t cp,
+                  apr_pool_t *pool, mh_propval **vals_r);
+
+/* PropertyProblem (2.7): Index u16, PropertyTag u32, ErrorCode u32. */
+typedef struct mh_propproblem {
+    uint16_t index;
+    mh_proptag tag;
+    uint32_t err;
+} mh_propproblem;
+/* PropertyProblemArray with a u16 count. */
+void mh_wr_problems(mh_wr *wr, const mh_propproblem *p, uint16_t n);
+int mh_rd_problems(mh_rd *rd, apr_pool_t *pool, mh_propproblem **p_r, uint16_t *n_r);
+
+/* ---------------------------------------------------- property names */
+
+/* PropertyName (2.6.1): GUID, Kind u8 (0 MNID_ID: LID u32; 1 MNID_STRING:
+ * NameSize u8 bytes of UTF-16LE with its NUL; 0xFF: no name). */
+int mh_rd_propname(mh_rd *rd, apr_pool_t *pool, mh_propname *n);
+void mh_wr_propname(mh_wr *wr, const mh_propname *n);
+
+/* ----------------------------------------------------- restrictions */
+
+/* RestrictType values (2.12) */
+#define MH_RES_AND 0x00
+#define MH_RES_OR 0x01
+#define MH_RES_NOT 0x02
+#define MH_RES_CONTENT 0x03
+#define MH_RES_PROPERTY 0x04
+#define MH_RES_COMPAREPROPS 0x05
+#define MH_RES_BITMASK 0x06
+#define MH_RES_SIZE 0x07
+#define MH_RES_EXIST 0x08
+#define MH_RES_SUBRESTRICTION 0x09
+#define MH_RES_COMMENT 0x0A
+#define MH_RES_COUNT 0x0B
+
+/* RelOp (2.12.5) */
+#define MH_RELOP_LT 0x00
+#define MH_RELOP_LE 0x01
+#define MH_RELOP_GT 0x02
+#define MH_RELOP_GE 0x03
+#define MH_RELOP_EQ 0x04
+#define MH_RELOP_NE 0x05
+#define MH_RELOP_RE 0x06          /* regular expression: never matches here */
+#define MH_RELOP_MEMBER_OF_DL 0x64
+
+/* FuzzyLevel (2.12.4) */
+#define MH_FL_FULLSTRING 0x0000
+#define MH_FL_SUBSTRING 0x0001
+#define MH_FL_PREFIX 0x0002
+#define MH_FL_IGNORECASE 0x00010000
+#define MH_FL_IGNORENONSPACE 0x00020000
+#define MH_FL_LOOSE 0x00040000
+
+/* Bitmask (2.12.7) */
+#define MH_BMR_EQZ 0x00
+#define MH_BMR_NEZ 0x01
+
+/* Deepest nesting a parser accepts (deeper: malformed). */
+#define MH_RES_MAX_DEPTH 64
+
+typedef struct mh_restriction mh_restriction;
+struct mh_restriction {
+    uint8_t type;
+    union {
+        struct { uint32_t n; mh_restriction *sub; } andor;        /* AND, OR */
+        struct { mh_restriction *sub; } not_;                     /* NOT */
+        struct { uint32_t fuzzy; mh_proptag tag; mh_propval val; } content;
+        struct { uint8_t relop; mh_proptag tag; mh_propval val; } prop;
+        struct { uint8_t relop; mh_proptag tag1, tag2; } compare;
+        struct { uint8_t relop; mh_proptag tag; uint32_t mask; } bitmask;
+        struct { uint8_t relop; mh_proptag tag; uint32_t size; } size;
+        struct { mh_proptag tag; } exist;
+        struct { mh_proptag subobject; mh_restriction *sub; } subres;
+        struct { uint8_t n; mh_propval *vals; mh_restriction *sub; } comment; /* sub may be NULL */
+        struct { uint32_t count; mh_restriction *sub; } count;
+    } u;
+};
+
+/*
+ * Restriction (2.12).  `count_width` is 2 in ROP buffers and 4 in the
+ * address book (the width of the And/Or/Comment counts).  Values keep
+ * memory form (strings UTF-8).  Returns 0 or -1.
+ */
+int mh_rd_restriction(mh_rd *rd, int count_width, uint32_t cp, apr_pool_t *pool,
+                      mh_restriction **r_r);
+void mh_wr_restriction(mh_wr *wr, const mh_restriction *r, int count_width, uint32_t cp);
+
+/*
+ * What a restriction is evaluated against: a row's values, and for
+ * SubRestriction the rows of a sub-object (PR_MESSAGE_RECIPIENTS,
+ * PR_MESSAGE_ATTACHMENTS).  get returns the value of `tag` (matched by id;
+ * the type may differ only between string kinds) or NULL.  each_sub calls
+ * fn for each sub-row until fn returns nonzero, and returns that value
+ * (0 when there are none or the sub-object is unknown).
+ */
+typedef struct mh_res_source mh_res_source;
+struct mh_res_source {
+    const mh_propval *(*get)(const mh_res_source *src, mh_proptag tag);
+    int (*each_sub)(const mh_res_source *src, mh_proptag subobject,
+                    int (*fn)(void *ctx, const mh_res_source *row), void *ctx);
+    void *baton;
+};
+
+/* 1 when the row matches, 0 when not (MS-OXCDATA 2.12 semantics; missing
+ * properties never match a Property or Content restriction). */
+int mh_restriction_eval(const mh_restriction *r, const mh_res_source *src);
+
+/* ------------------------------------------------------ comparisons */
+
+/*
+ * Orders two values of the same base type (strings case-insensitively,
+ * binaries bytewise then by length, booleans false < true): <0, 0, >0.
+ * Values of different types order by type.  NULL (absent) sorts first.
+ */
+int mh_propval_cmp(const mh_propval *a, const mh_propval *b);
+
+/* ------------------------------------------------------ sort orders */
+
+#define MH_TABLE_SORT_ASCEND 0x00
+#define MH_TABLE_SORT_DESCEND 0x01
+#define MH_TABLE_SORT_MAXIMUM_CATEGORY 0x04
+#define MH_TABLE_SORT_MINIMUM_CATEGORY 0x08
+
+typedef struct mh_sort_order {
+    mh_proptag tag;     /* PropertyType | PropertyId (MV_INSTANCE 0x2000 kept) */
+    uint8_t order;      /* MH_TABLE_SORT_* */
+} mh_sort_order;
+
+/* SortOrderSet (2.13.2): SortOrderCount u16, CategorizedCount u16,
+ * ExpandedCount u16, SortOrders.  Checks Categorized <= Count and
+ * Expanded <= Categorized. */
+typedef struct mh_sort_set {
+    uint16_t n, categorized, expanded;
+    mh_sort_order *orders;
+} mh_sort_set;
+int mh_rd_sort_set(mh_rd *rd, apr_pool_t *pool, mh_sort_set *s);
+void mh_wr_sort_set(mh_wr *wr, const mh_sort_set *s);
+
+#endif
