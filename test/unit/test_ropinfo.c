@@ -348,6 +348,369 @@ static void test_spec_release(void)
     apr_pool_destroy(pool);
 }
 
+
+/* ------------------------------------------ variable structures */
+
+/* Runs `hex` (a whole request) and expects 0 (valid, exact) or -1 (malformed). */
+static int run_hex(const char *hex)
+{
+    unsigned char buf[1024];
+    size_t len = mh_test_unhex(hex, buf, sizeof(buf));
+    mh_ropheader h;
+    return parse_one(buf, len, &h);
+}
+
+/* The same for bytes built with a writer. */
+static int run_wr(const mh_wr *wr)
+{
+    mh_ropheader h;
+    return parse_one(wr->buf, wr->len, &h);
+}
+
+/* Every proper prefix of a valid request must fail. */
+static void check_prefixes(const mh_wr *wr)
+{
+    mh_ropheader h;
+    int bad = 0;
+    for (size_t cut = 0; cut < wr->len; cut++)
+        if (parse_one(wr->buf, cut, &h) != -1)
+            bad++;
+    CHECK_EQ_U(bad, 0);
+}
+
+/* Tagged values of every type a ROP buffer can carry (MS-OXCDATA 2.11.1),
+ * each followed by its encoding. */
+static const char *const tagged_values[] = {
+    "02 00 01 00 05 00",                     /* PT_SHORT */
+    "03 00 01 00 05 00 00 00",               /* PT_LONG */
+    "04 00 01 00 00 00 80 3f",               /* PT_FLOAT */
+    "05 00 01 00 " Z8,                       /* PT_DOUBLE */
+    "06 00 01 00 " Z8,                       /* PT_CURRENCY */
+    "07 00 01 00 " Z8,                       /* PT_APPTIME */
+    "0a 00 01 00 0f 01 04 80",               /* PT_ERROR */
+    "0b 00 01 00 01",                        /* PT_BOOLEAN: one byte */
+    "14 00 01 00 " Z8,                       /* PT_I8 */
+    "1e 00 01 00 61 62 00",                  /* PT_STRING8 */
+    "1f 00 01 00 61 00 00 01 00 00",         /* PT_UNICODE: U+0161, NUL at an even offset */
+    "40 00 01 00 " Z8,                       /* PT_SYSTIME */
+    "48 00 01 00 " Z16,                      /* PT_CLSID */
+    "fb 00 01 00 03 00 01 aa bb",            /* PT_SVREID: u16 count */
+    "fd 00 01 00 08 03 00 1a 00",            /* PT_SRESTRICTION: Exist */
+    /* PT_ACTIONS: one ActionBlock of 9 bytes (OP_DELETE) */
+    "fe 00 01 00 01 00 09 00 05 00 00 00 00 00 00 00 00",
+    "02 01 01 00 02 00 aa bb",               /* PT_BINARY: u16 count */
+    "02 10 01 00 02 00 00 00 01 00 02 00",   /* PT_MV_SHORT: u32 count */
+    "03 10 01 00 01 00 00 00 01 00 00 00",
+    "04 10 01 00 01 00 00 00 00 00 00 00",
+    "05 10 01 00 01 00 00 00 " Z8,
+    "06 10 01 00 01 00 00 00 " Z8,
+    "07 10 01 00 01 00 00 00 " Z8,
+    "14 10 01 00 02 00 00 00 " Z16,
+    "1e 10 01 00 02 00 00 00 61 00 00",      /* PT_MV_STRING8 */
+    "1f 10 01 00 02 00 00 00 61 00 00 00 00 00", /* PT_MV_UNICODE */
+    "40 10 01 00 01 00 00 00 " Z8,
+    "48 10 01 00 01 00 00 00 " Z16,
+    "02 11 01 00 02 00 00 00 01 00 aa 00 00", /* PT_MV_BINARY */
+    "0d 00 01 00 00 00 00 00",               /* PT_OBJECT: 4 bytes (mh_oxcdata.h) */
+};
+
+static void test_property_values(void)
+{
+    apr_pool_t *pool;
+    apr_pool_create(&pool, NULL);
+    size_t nvals = sizeof(tagged_values) / sizeof(tagged_values[0]);
+    unsigned char vals[2048];
+    size_t vlen = 0;
+    for (size_t i = 0; i < nvals; i++)
+        vlen += mh_test_unhex(tagged_values[i], vals + vlen, sizeof(vals) - vlen);
+
+    /* RopSynchronizationImportMessageChange: no size field, so the value
+     * walker alone decides where the request ends */
+    mh_wr wr;
+    mh_wr_init(&wr, pool, 64);
+    mh_wr_bytes(&wr, "\x72\x00\x01\x03\x00", 5);
+    mh_wr_u16(&wr, (uint16_t)nvals);
+    mh_wr_bytes(&wr, vals, vlen);
+    CHECK(run_wr(&wr) == 0);
+    check_prefixes(&wr);
+    /* one more byte is not part of it */
+    mh_wr_u8(&wr, 0);
+    CHECK(run_wr(&wr) == 1);
+
+    /* RopSetProperties: PropertyValueSize covers count and values */
+    mh_wr_init(&wr, pool, 64);
+    mh_wr_bytes(&wr, "\x0a\x00\x01", 3);
+    mh_wr_u16(&wr, (uint16_t)(vlen + 2));
+    mh_wr_u16(&wr, (uint16_t)nvals);
+    mh_wr_bytes(&wr, vals, vlen);
+    CHECK(run_wr(&wr) == 0);
+    check_prefixes(&wr);
+    /* a size shorter than the values is malformed */
+    mh_wr_put_u16_at(&wr, 3, (uint16_t)(vlen + 1));
+    CHECK(run_hex("0a 00 01 05 00 01 00 03 00 07 0e") == -1);
+    CHECK(run_wr(&wr) != 0);
+
+    /* types that have no encoding in a ROP buffer */
+    CHECK(run_hex("72 00 01 03 00 01 00 09 00 01 00") == -1);        /* 0x0009 */
+    CHECK(run_hex("72 00 01 03 00 01 00 0b 10 01 00 01 00 00 00 01") == -1); /* MV boolean */
+    CHECK(run_hex("72 00 01 03 00 01 00 fb 10 01 00 00 00 00 00") == -1); /* MV server id */
+    /* a string without its NUL, an odd UTF-16 string */
+    CHECK(run_hex("72 00 01 03 00 01 00 1e 00 01 00 61 62") == -1);
+    CHECK(run_hex("72 00 01 03 00 01 00 1f 00 01 00 61 00 00") == -1);
+    /* counts beyond the buffer */
+    CHECK(run_hex("72 00 01 03 00 01 00 1e 10 01 00 ff ff ff ff 00") == -1);
+    CHECK(run_hex("72 00 01 03 00 01 00 03 10 01 00 ff ff ff 3f 00 00 00 00") == -1);
+    CHECK(run_hex("72 00 01 03 00 ff ff 03 00 01 00 00 00 00 00") == -1);
+    /* an ActionBlock shorter than its fixed fields */
+    CHECK(run_hex("72 00 01 03 00 01 00 fe 00 01 00 01 00 02 00 05 00") == -1);
+    apr_pool_destroy(pool);
+}
+
+/* Restriction of type rt with the nesting given; used for depth tests. */
+static void wr_nots(mh_wr *wr, int depth)
+{
+    for (int i = 0; i < depth; i++)
+        mh_wr_u8(wr, 0x02);
+    mh_wr_bytes(wr, "\x08\x03\x00\x1a\x00", 5);
+}
+
+static void test_restrictions(void)
+{
+    apr_pool_t *pool;
+    apr_pool_create(&pool, NULL);
+    /* every restriction type (MS-OXCDATA 2.12) */
+    unsigned char res[512];
+    size_t rlen = mh_test_unhex(
+        "00 0b 00 "                                  /* And, 11 children */
+        "01 02 00 "                                  /* Or, 2 */
+        "02 08 03 00 1a 00 "                         /* Not(Exist) */
+        "03 01 00 01 00 1f 00 37 00 1f 00 37 00 61 00 00 00 " /* Content */
+        "04 04 03 00 1a 00 03 00 1a 00 07 00 00 00 " /* Property */
+        "05 01 40 00 06 0e 40 00 07 0e "             /* CompareProperties */
+        "06 01 03 00 07 0e 01 00 00 00 "             /* Bitmask */
+        "07 02 03 00 08 0e 00 10 00 00 "             /* Size */
+        "08 03 00 1a 00 "                            /* Exist */
+        "09 0d 00 12 0e 08 1f 00 01 30 "             /* SubObject(recipients, Exist) */
+        "0a 01 1f 00 01 30 61 00 00 00 01 08 03 00 1a 00 " /* Comment with restriction */
+        "0a 00 00 "                                  /* Comment without */
+        "0b 05 00 00 00 08 03 00 1a 00 "             /* Count */
+        "04 04 fd 00 01 00 fd 00 01 00 08 03 00 1a 00", /* Property with a PtypRestriction */
+        res, sizeof(res));
+    mh_wr wr;
+    mh_wr_init(&wr, pool, 64);
+    mh_wr_bytes(&wr, "\x14\x00\x01\x00", 4);
+    mh_wr_u16(&wr, (uint16_t)rlen);
+    mh_wr_bytes(&wr, res, rlen);
+    CHECK(run_wr(&wr) == 0);
+    check_prefixes(&wr);
+    /* RestrictionDataSize smaller than the restriction */
+    mh_wr_put_u16_at(&wr, 4, (uint16_t)(rlen - 1));
+    wr.len--;
+    CHECK(run_wr(&wr) == -1);
+
+    /* the same restriction in RopFindRow and RopSynchronizationConfigure */
+    mh_wr_init(&wr, pool, 64);
+    mh_wr_bytes(&wr, "\x4f\x00\x01\x00", 4);
+    mh_wr_u16(&wr, (uint16_t)rlen);
+    mh_wr_bytes(&wr, res, rlen);
+    mh_wr_bytes(&wr, "\x01\x00\x00", 3);
+    CHECK(run_wr(&wr) == 0);
+    check_prefixes(&wr);
+
+    /* the restriction must fill RestrictionDataSize exactly */
+    CHECK(run_hex("14 00 01 00 06 00 08 03 00 1a 00 00") == -1);
+    CHECK(run_hex("14 00 01 00 05 00 08 03 00 1a 00") == 0);
+    /* unknown type, And with too many children */
+    CHECK(run_hex("14 00 01 00 01 00 0c") == -1);
+    CHECK(run_hex("14 00 01 00 03 00 00 05 00") == -1);
+    /* nesting: 60 levels are fine, 70 are not */
+    mh_wr_init(&wr, pool, 64);
+    mh_wr_bytes(&wr, "\x14\x00\x01\x00\x00\x00", 6);
+    wr_nots(&wr, 60);
+    mh_wr_put_u16_at(&wr, 4, (uint16_t)(wr.len - 6));
+    CHECK(run_wr(&wr) == 0);
+    mh_wr_init(&wr, pool, 64);
+    mh_wr_bytes(&wr, "\x14\x00\x01\x00\x00\x00", 6);
+    wr_nots(&wr, 70);
+    mh_wr_put_u16_at(&wr, 4, (uint16_t)(wr.len - 6));
+    CHECK(run_wr(&wr) == -1);
+    apr_pool_destroy(pool);
+}
+
+static void test_recipient_rows(void)
+{
+    apr_pool_t *pool;
+    apr_pool_create(&pool, NULL);
+    /* columns: PR_DISPLAY_NAME_W, PR_RECIPIENT_TYPE (PT_LONG), one PT_UNSPECIFIED */
+    const char *cols = "03 00 1f 00 01 30 03 00 15 0c 00 00 00 66";
+    const char *rows[] = {
+        /* X500DN: AddressPrefixUsed, DisplayType, X500DN; D (8-bit); 0 columns */
+        "11 00 05 00 2f 6f 00 41 00 00 00 00",
+        /* PDL1: EntryId, SearchKey; E, D, I, T in UTF-16 (U); standard row of 2 */
+        "3e 06 02 00 aa bb 01 00 cc 61 00 00 00 62 00 00 00 63 00 00 00 64 00 00 00 "
+        "02 00 00 41 00 00 00 01 00 00 00",
+        /* NoType with O: AddressType; flagged row of 3: value, none, typed error */
+        "00 80 53 4d 54 50 00 03 00 01 00 41 00 00 00 01 03 00 0a 0f 01 04 80",
+        /* SMTP, N and R flags; flagged row with error, standard typed value */
+        "83 01 01 00 01 0a 0f 01 04 80",
+        "03 00 03 00 00 41 00 00 00 01 00 00 00 03 00 07 00 00 00",
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        unsigned char row[256];
+        size_t rl = mh_test_unhex(rows[i], row, sizeof(row));
+        mh_wr wr;
+        mh_wr_init(&wr, pool, 64);
+        unsigned char c[32];
+        size_t cl = mh_test_unhex(cols, c, sizeof(c));
+        mh_wr_bytes(&wr, "\x0e\x00\x01", 3);
+        mh_wr_bytes(&wr, c, cl);
+        mh_wr_u16(&wr, 1);
+        mh_wr_bytes(&wr, "\x00\x00\x00\x00\x01", 5);
+        mh_wr_u16(&wr, (uint16_t)rl);
+        mh_wr_bytes(&wr, row, rl);
+        int r = run_wr(&wr);
+        if (r != 0)
+            printf("# recipient row %zu: %d\n", i, r);
+        CHECK(r == 0);
+        check_prefixes(&wr);
+        /* RecipientRowSize one past the row, one short of it */
+        mh_wr_put_u16_at(&wr, 3 + cl + 2 + 5, (uint16_t)(rl + 1));
+        mh_wr_u8(&wr, 0);
+        CHECK(run_wr(&wr) == -1);
+        mh_wr_put_u16_at(&wr, 3 + cl + 2 + 5, (uint16_t)(rl - 1));
+        wr.len -= 2;
+        CHECK(run_wr(&wr) == -1);
+    }
+    /* RecipientColumnCount above ColumnCount */
+    CHECK(run_hex("0e 00 01 01 00 1f 00 01 30 01 00 00 00 00 00 01 05 00 "
+                  "03 00 02 00 00") == -1);
+    /* a flagged value with an unknown flag */
+    CHECK(run_hex("0e 00 01 01 00 03 00 15 0c 01 00 00 00 00 00 01 06 00 "
+                  "03 00 01 00 01 02") == -1);
+    apr_pool_destroy(pool);
+}
+
+static void test_other_structures(void)
+{
+    /* property names: MNID_ID, MNID_STRING, none; Kind 2 is malformed */
+    CHECK(run_hex("56 00 01 00 03 00 00 " Z16 "01 80 00 00 01 " Z16 "02 41 00 ff " Z16) == 0);
+    CHECK(run_hex("56 00 01 00 01 00 02 " Z16 "01 80 00 00") == -1);
+    CHECK(run_hex("56 00 01 00 ff ff 00") == -1);
+    /* SortOrderSet: CategorizedCount <= SortOrderCount, ExpandedCount <= CategorizedCount */
+    CHECK(run_hex("13 00 01 00 01 00 02 00 00 00 40 00 06 0e 01") == -1);
+    CHECK(run_hex("13 00 01 00 01 00 01 00 02 00 40 00 06 0e 01") == -1);
+    CHECK(run_hex("13 00 01 00 00 00 00 00 00 00") == 0);
+    /* read states must fill MessageReadStateSize exactly */
+    CHECK(run_hex("80 00 01 05 00 01 00 aa 01 00") == -1);
+    CHECK(run_hex("80 00 01 09 00 01 00 aa 01 02 00 bb cc 00") == 0);
+    /* LongTermIdRanges beyond DataSize */
+    CHECK(run_hex("93 00 01 04 00 01 00 00 00") == -1);
+    /* permission and rule data with values */
+    CHECK(run_hex("40 00 01 00 02 00 01 01 00 03 00 73 66 00 00 00 00 "
+                  "02 02 00 14 00 71 66 " Z8 "03 00 73 66 01 00 00 00") == 0);
+    CHECK(run_hex("41 00 01 00 ff ff 01 00 00") == -1);
+    /* RopLogon: Essdn must end with its NUL */
+    CHECK(run_hex("fe 00 03 01 00 00 00 00 00 00 00 00 02 00 61 62") == -1);
+    /* strings without NUL */
+    CHECK(run_hex("27 00 01 49 50 4d") == -1);
+    CHECK(run_hex("1c 00 01 03 01 01 00 00 46 00 00 00 41") == -1);
+}
+
+/* ---------------------------------------------- failure responses */
+
+static void check_failure(uint8_t id, uint8_t idx, uint32_t ec, uint8_t dest, const char *want)
+{
+    apr_pool_t *pool;
+    apr_pool_create(&pool, NULL);
+    mh_wr wr;
+    mh_wr_init(&wr, pool, 16);
+    unsigned char exp[128];
+    size_t n = mh_test_unhex(want, exp, sizeof(exp));
+    CHECK(mh_rop_write_failure(&wr, id, idx, ec, dest) == 0);
+    CHECK_MEM(wr.buf, wr.len, exp, n);
+    apr_pool_destroy(pool);
+}
+
+static void test_failures(void)
+{
+    const uint32_t nf = MAPI_E_NOT_FOUND, dn = EC_DST_NULL_OBJECT;
+    /* plain: RopId, handle index, ReturnValue */
+    check_failure(0x02, 3, nf, 0, "02 03 0f 01 04 80");
+    check_failure(0x15, 1, nf, 9, "15 01 0f 01 04 80");
+    check_failure(0x0C, 4, nf, 0, "0c 04 0f 01 04 80");
+    /* RopGetMessageStatus answers as 0x20 (MS-OXCROPS 2.2.6.9.2) */
+    check_failure(0x1F, 1, nf, 0, "20 01 0f 01 04 80");
+    /* RopLogon: plain, and the redirect on ecWrongServer (2.2.3.1.4) */
+    check_failure(0xFE, 3, MAPI_E_LOGON_FAILED, 0, "fe 03 11 01 04 80");
+    check_failure(0xFE, 3, EC_WRONG_SERVER, 0, "fe 03 78 04 00 00 00 01 00");
+    /* PartialCompletion */
+    check_failure(0x1D, 1, nf, 0, "1d 01 0f 01 04 80 00");
+    check_failure(0x1E, 1, nf, 0, "1e 01 0f 01 04 80 00");
+    check_failure(0x91, 1, nf, 0, "91 01 0f 01 04 80 00");
+    check_failure(0x58, 1, nf, 0, "58 01 0f 01 04 80 00");
+    check_failure(0x92, 1, nf, 0, "92 01 0f 01 04 80 00");
+    check_failure(0x66, 1, nf, 0, "66 01 0f 01 04 80 00");
+    /* null destination: DestHandleIndex as u32 */
+    check_failure(0x33, 1, dn, 2, "33 01 03 05 00 00 02 00 00 00 00");
+    check_failure(0x33, 1, nf, 2, "33 01 0f 01 04 80 00");
+    check_failure(0x35, 1, dn, 7, "35 01 03 05 00 00 07 00 00 00 00");
+    check_failure(0x36, 1, dn, 2, "36 01 03 05 00 00 02 00 00 00 00");
+    check_failure(0x36, 1, nf, 2, "36 01 0f 01 04 80 00");
+    check_failure(0x67, 1, dn, 2, "67 01 03 05 00 00 02 00 00 00");
+    check_failure(0x67, 1, nf, 2, "67 01 0f 01 04 80");
+    check_failure(0x39, 1, dn, 5, "39 01 03 05 00 00 05 00 00 00");
+    check_failure(0x39, 1, nf, 5, "39 01 0f 01 04 80");
+    check_failure(0x3A, 1, dn, 2, "3a 01 03 05 00 00 02 00 00 00 " Z16);
+    check_failure(0x3A, 1, nf, 2, "3a 01 0f 01 04 80 " Z16);
+    /* stream sizes */
+    check_failure(0x2D, 1, nf, 0, "2d 01 0f 01 04 80 00 00");
+    check_failure(0x90, 1, nf, 0, "90 01 0f 01 04 80 00 00");
+    check_failure(0xA3, 1, nf, 0, "a3 01 0f 01 04 80 00 00 00 00");
+    check_failure(0x2C, 1, nf, 0, "2c 01 0f 01 04 80 00 00");
+    /* fast transfer buffers */
+    check_failure(0x54, 1, nf, 0, "54 01 0f 01 04 80 00 00 00 00 00 00 00 00 00");
+    check_failure(0x9D, 1, nf, 0, "9d 01 0f 01 04 80 00 00 00 00 00 00 00 00 00 00 00");
+    check_failure(0x4E, 1, nf, 0, "4e 01 0f 01 04 80 00 00 00 00 00 00 00 00 00");
+    check_failure(0x4E, 1, 0x480, 0, "4e 01 80 04 00 00 00 00 00 00");
+
+    /* no response: RopRelease, response-only and reserved ids */
+    apr_pool_t *pool;
+    apr_pool_create(&pool, NULL);
+    mh_wr wr;
+    mh_wr_init(&wr, pool, 16);
+    const uint8_t none[] = { 0x01, 0x2A, 0x6E, 0xF9, 0xFF, 0x00, 0x28, 0xFD };
+    for (size_t i = 0; i < sizeof(none); i++)
+        CHECK(mh_rop_write_failure(&wr, none[i], 0, nf, 0) == -1);
+    CHECK_EQ_U(wr.len, 0);
+    /* every other ROP writes at least the 6 common bytes, starting with its id */
+    for (unsigned id = 0; id < 256; id++) {
+        const mh_ropinfo *e = mh_ropinfo_get((uint8_t)id);
+        if (!e || (e->flags & (MH_ROPF_RESPONSE_ONLY | MH_ROPF_NO_RESPONSE)))
+            continue;
+        mh_wr_init(&wr, pool, 16);
+        CHECK(mh_rop_write_failure(&wr, (uint8_t)id, 9, nf, 0) == 0);
+        CHECK(wr.len >= 6);
+        CHECK(wr.buf[0] == id || (id == 0x1F && wr.buf[0] == 0x20));
+        CHECK_EQ_U(wr.buf[1], 9);
+        CHECK_EQ_U(mh_get_u32(wr.buf + 2), nf);
+    }
+    /* the redirect with a server name; an over-long name is cut to fit ServerNameSize */
+    mh_wr_init(&wr, pool, 16);
+    mh_rop_write_logon_redirect(&wr, 2, 0x01, "srv");
+    unsigned char exp[32];
+    size_t n = mh_test_unhex("fe 02 78 04 00 00 01 04 73 72 76 00", exp, sizeof(exp));
+    CHECK_MEM(wr.buf, wr.len, exp, n);
+    char longname[400];
+    memset(longname, 'x', sizeof(longname) - 1);
+    longname[sizeof(longname) - 1] = 0;
+    mh_wr_init(&wr, pool, 16);
+    mh_rop_write_logon_redirect(&wr, 2, 0, longname);
+    CHECK_EQ_U(wr.len, 8 + 255);
+    CHECK_EQ_U(wr.buf[7], 255);
+    CHECK_EQ_U(wr.buf[wr.len - 1], 0);
+    apr_pool_destroy(pool);
+}
+
 int main(void)
 {
     MH_TEST_INIT();
@@ -355,5 +718,10 @@ int main(void)
     RUN(test_requests);
     RUN(test_headers);
     RUN(test_spec_release);
+    RUN(test_property_values);
+    RUN(test_restrictions);
+    RUN(test_recipient_rows);
+    RUN(test_other_structures);
+    RUN(test_failures);
     return MH_TEST_DONE();
 }
