@@ -683,6 +683,474 @@ static void test_proprow(void)
           back[0].tag == MH_TAG(0x0017, PT_ERROR) && back[0].v.err == MAPI_E_NOT_FOUND);
 }
 
+/* ------------------------------------------------------ restrictions */
+
+typedef struct res_ctx {
+    int cw;
+} res_ctx;
+
+static int rd_res(mh_rd *rd, void *ctx)
+{
+    res_ctx *c = ctx;
+    mh_restriction *r;
+    return mh_rd_restriction(rd, c->cw, 1252, pool, &r);
+}
+
+/* Parses buf, writes it back (same bytes), checks every prefix fails. */
+static mh_restriction *res_rt(const unsigned char *buf, size_t len, int cw, int line)
+{
+    mh_rd rd;
+    mh_restriction *r = NULL;
+    mh_rd_init(&rd, buf, len);
+    if (mh_rd_restriction(&rd, cw, 1252, pool, &r) != 0 || mh_rd_left(&rd) != 0) {
+        printf("# restriction from line %d does not parse\n", line);
+        CHECK(0);
+        return NULL;
+    }
+    mh_wr w;
+    mh_wr_init(&w, pool, 16);
+    mh_wr_restriction(&w, r, cw, 1252);
+    CHECK_MEM(w.buf, w.len, buf, len);
+    res_ctx c = {cw};
+    CHECK(prefixes_fail(buf, len, rd_res, &c));
+    return r;
+}
+
+static void test_restriction_codec(void)
+{
+    /* And(Exist(PR_SUBJECT), Not(Bitmask(NEZ, PR_MESSAGE_FLAGS, MSGFLAG_READ))) */
+    static const unsigned char a[] = {0x00, 0x02, 0x00, 0x08, 0x1f, 0x00, 0x37, 0x00,
+                                      0x02, 0x06, 0x01, 0x03, 0x00, 0x07, 0x0e,
+                                      0x01, 0x00, 0x00, 0x00};
+    mh_restriction *r = res_rt(a, sizeof a, 2, __LINE__);
+    REQUIRE(r);
+    CHECK(r->type == MH_RES_AND && r->u.andor.n == 2);
+    CHECK(r->u.andor.sub[0].type == MH_RES_EXIST && r->u.andor.sub[0].u.exist.tag == PR_SUBJECT);
+    CHECK(r->u.andor.sub[1].u.not_.sub->u.bitmask.mask == MSGFLAG_READ);
+    /* the same in the address book form: 4-byte counts */
+    static const unsigned char a4[] = {0x00, 0x02, 0x00, 0x00, 0x00, 0x08, 0x1f, 0x00, 0x37,
+                                       0x00, 0x02, 0x06, 0x01, 0x03, 0x00, 0x07, 0x0e, 0x01,
+                                       0x00, 0x00, 0x00};
+    res_rt(a4, sizeof a4, 4, __LINE__);
+    /* Or(Content(SUBSTRING|IGNORECASE, PR_SUBJECT, "ab"), Size(GT, PR_BODY, 10)) */
+    static const unsigned char o[] = {0x01, 0x02, 0x00,
+                                      0x03, 0x01, 0x00, 0x01, 0x00, 0x1f, 0x00, 0x37, 0x00,
+                                      0x1f, 0x00, 0x37, 0x00, 'a', 0, 'b', 0, 0, 0,
+                                      0x07, 0x02, 0x1f, 0x00, 0x00, 0x10, 0x0a, 0, 0, 0};
+    r = res_rt(o, sizeof o, 2, __LINE__);
+    REQUIRE(r);
+    CHECK_EQ_U(r->u.andor.sub[0].u.content.fuzzy, MH_FL_SUBSTRING | MH_FL_IGNORECASE);
+    CHECK_STR(r->u.andor.sub[0].u.content.val.v.str, "ab");
+    /* CompareProps, Property with a binary, SubObject, Count */
+    static const unsigned char m[] = {0x00, 0x04, 0x00,
+                                      0x05, 0x04, 0x40, 0x00, 0x06, 0x0e, 0x40, 0x00, 0x39, 0x00,
+                                      0x04, 0x04, 0x02, 0x01, 0xe0, 0x65,
+                                      0x02, 0x01, 0xe0, 0x65, 0x02, 0x00, 0xaa, 0xbb,
+                                      0x09, 0x0d, 0x00, 0x12, 0x0e, 0x08, 0x1f, 0x00, 0x01, 0x30,
+                                      0x0b, 0x05, 0, 0, 0, 0x08, 0x03, 0x00, 0x17, 0x00};
+    r = res_rt(m, sizeof m, 2, __LINE__);
+    REQUIRE(r);
+    CHECK(r->u.andor.sub[2].u.subres.subobject == MH_TAG(0x0E12, PT_OBJECT));
+    CHECK(r->u.andor.sub[3].u.count.count == 5);
+    /* Comment with two values and a restriction, and without one */
+    static const unsigned char c1[] = {0x0a, 0x02, 0x03, 0x00, 0x01, 0x80, 0x07, 0, 0, 0,
+                                       0x1f, 0x00, 0x02, 0x80, 'x', 0, 0, 0,
+                                       0x01, 0x08, 0x03, 0x00, 0x17, 0x00};
+    r = res_rt(c1, sizeof c1, 2, __LINE__);
+    REQUIRE(r);
+    CHECK(r->u.comment.n == 2 && r->u.comment.sub && r->u.comment.vals[0].v.i32 == 7);
+    static const unsigned char c2[] = {0x0a, 0x00, 0x00};
+    r = res_rt(c2, sizeof c2, 2, __LINE__);
+    REQUIRE(r);
+    CHECK(r->u.comment.sub == NULL);
+    /* The Comment count stays one byte with 4-byte counts */
+    res_rt(c1, sizeof c1, 4, __LINE__);
+
+    /* malformed: unknown type, bad relop, bad bitmask relop, bad
+     * RestrictionPresent, an And count beyond the bytes, trailing junk
+     * is the caller's business but a short Exist is not */
+    static const struct {
+        const char *b;
+        size_t n;
+    } bad[] = {
+        {"\x0c", 1},
+        {"\x04\x07\x03\x00\x17\x00\x03\x00\x17\x00\x01\0\0\0", 14},
+        {"\x06\x02\x03\x00\x17\x00\x01\0\0\0", 10},
+        {"\x0a\x00\x02", 3},
+        {"\x00\xff\xff\x08\x03\x00\x17\x00", 8},
+        {"\x08\x03\x00\x17", 4},
+        /* a PtypUnspecified-free value of a type that does not exist */
+        {"\x04\x04\x03\x00\x17\x00\x09\x00\x17\x00\x01\0\0\0", 14},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        mh_rd rd;
+        mh_rd_init(&rd, bad[i].b, bad[i].n);
+        CHECK(mh_rd_restriction(&rd, 2, 1252, pool, &r) != 0 && rd.err);
+    }
+
+    /* nesting: MH_RES_MAX_DEPTH levels parse, one more does not */
+    unsigned char deep[MH_RES_MAX_DEPTH + 8];
+    size_t n = 0;
+    for (int i = 0; i < MH_RES_MAX_DEPTH - 1; i++)
+        deep[n++] = MH_RES_NOT;
+    deep[n++] = MH_RES_EXIST;
+    memcpy(deep + n, "\x03\x00\x17\x00", 4);
+    mh_rd rd;
+    mh_rd_init(&rd, deep, n + 4);
+    CHECK(mh_rd_restriction(&rd, 2, 1252, pool, &r) == 0);
+    memmove(deep + 1, deep, n + 4);
+    deep[0] = MH_RES_NOT;
+    mh_rd_init(&rd, deep, n + 5);
+    CHECK(mh_rd_restriction(&rd, 2, 1252, pool, &r) != 0);
+    /* a restriction value nested in a restriction counts towards the depth */
+    unsigned char vdeep[MH_RES_MAX_DEPTH * 12];
+    n = 0;
+    for (int i = 0; i < MH_RES_MAX_DEPTH; i++) {
+        memcpy(vdeep + n, "\x04\x04\xfd\x00\x01\x67\xfd\x00\x01\x67", 10);
+        n += 10;
+    }
+    memcpy(vdeep + n, "\x08\x03\x00\x17\x00", 5);
+    mh_rd_init(&rd, vdeep, n + 5);
+    CHECK(mh_rd_restriction(&rd, 2, 1252, pool, &r) != 0);
+
+    /* strings: an STRING8 tag and value come back as Unicode */
+    static const unsigned char s8[] = {0x04, 0x04, 0x1e, 0x00, 0x37, 0x00, 0x1e, 0x00, 0x37, 0x00,
+                                       0xe9, 0x00};
+    mh_rd_init(&rd, s8, sizeof s8);
+    CHECK(mh_rd_restriction(&rd, 2, 1252, pool, &r) == 0);
+    CHECK(r->u.prop.tag == PR_SUBJECT && r->u.prop.val.tag == PR_SUBJECT);
+    CHECK_STR(r->u.prop.val.v.str, "\xc3\xa9");
+}
+
+/* ------------------------------------------------------- evaluation */
+
+typedef struct fake_row {
+    const mh_propval *vals;
+    uint32_t n;
+    const struct fake_row *recips;
+    uint32_t n_recips;
+} fake_row;
+
+static const mh_propval *fake_get(const mh_res_source *src, mh_proptag tag)
+{
+    const fake_row *row = src->baton;
+    for (uint32_t i = 0; i < row->n; i++)
+        if (MH_TAG_ID(row->vals[i].tag) == MH_TAG_ID(tag))
+            return &row->vals[i];
+    return NULL;
+}
+
+static int fake_each(const mh_res_source *src, mh_proptag sub,
+                     int (*fn)(void *ctx, const mh_res_source *row), void *ctx);
+
+static mh_res_source fake_src(const fake_row *row)
+{
+    mh_res_source s = {fake_get, fake_each, (void *)(uintptr_t)row};
+    return s;
+}
+
+static int fake_each(const mh_res_source *src, mh_proptag sub,
+                     int (*fn)(void *ctx, const mh_res_source *row), void *ctx)
+{
+    const fake_row *row = src->baton;
+    if (sub != MH_TAG(0x0E12, PT_OBJECT))
+        return 0;
+    for (uint32_t i = 0; i < row->n_recips; i++) {
+        mh_res_source s = fake_src(&row->recips[i]);
+        int r = fn(ctx, &s);
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
+static int eval_bytes(const char *b, size_t n, const fake_row *row)
+{
+    mh_rd rd;
+    mh_restriction *r;
+    mh_rd_init(&rd, b, n);
+    if (mh_rd_restriction(&rd, 2, 1252, pool, &r) != 0)
+        return -1;
+    mh_res_source s = fake_src(row);
+    return mh_restriction_eval(r, &s);
+}
+
+#define EVAL(lit, row) eval_bytes(lit, sizeof(lit) - 1, row)
+
+static void test_eval(void)
+{
+    static const int32_t mvl[] = {3, 9};
+    static const char *const kw[] = {"Red", "Gr\xc3\xbcn"};
+    static const mh_bin bin = {3, (const uint8_t *)"\x01\x02\x03"};
+    mh_propval v[] = {
+        mh_pv_str(PR_SUBJECT, "Hello W\xc3\xb6rld"),
+        mh_pv_long(PR_MESSAGE_FLAGS, MSGFLAG_READ | MSGFLAG_HASATTACH),
+        mh_pv_long(PR_IMPORTANCE, 2),
+        {.tag = MH_TAG(0x6701, PT_MV_LONG), .v.mv = {2, mvl}},
+        {.tag = MH_TAG(0x6702, PT_MV_UNICODE), .v.mv = {2, kw}},
+        mh_pv_bin(PR_SOURCE_KEY, bin.data, bin.len),
+        mh_pv_time(PR_CLIENT_SUBMIT_TIME, 100),
+        mh_pv_time(PR_MESSAGE_DELIVERY_TIME, 200),
+        {.tag = MH_TAG(0x1000, PT_UNICODE), .flags = MH_PV_LARGE, .v.large = {5000, 1}},
+        {.tag = MH_TAG(0x0E1B, PT_ERROR), .v.err = MAPI_E_NOT_FOUND},
+    };
+    mh_propval rv[] = {mh_pv_str(PR_DISPLAY_NAME, "Alice")};
+    fake_row recip = {rv, 1, NULL, 0};
+    fake_row row = {v, sizeof v / sizeof v[0], &recip, 1};
+    fake_row empty = {NULL, 0, NULL, 0};
+
+    /* Exist: present; absent; a PT_ERROR value counts as absent; large */
+    CHECK_EQ_U(EVAL("\x08\x1f\x00\x37\x00", &row), 1);
+    CHECK_EQ_U(EVAL("\x08\x1f\x00\x3d\x00", &row), 0);
+    CHECK_EQ_U(EVAL("\x08\x0b\x00\x1b\x0e", &row), 0);
+    CHECK_EQ_U(EVAL("\x08\x1f\x00\x00\x10", &row), 1);
+
+    /* Property: every relop on a long */
+    CHECK_EQ_U(EVAL("\x04\x04\x03\x00\x17\x00\x03\x00\x17\x00\x02\0\0\0", &row), 1);
+    CHECK_EQ_U(EVAL("\x04\x05\x03\x00\x17\x00\x03\x00\x17\x00\x02\0\0\0", &row), 0);
+    CHECK_EQ_U(EVAL("\x04\x00\x03\x00\x17\x00\x03\x00\x17\x00\x03\0\0\0", &row), 1);
+    CHECK_EQ_U(EVAL("\x04\x00\x03\x00\x17\x00\x03\x00\x17\x00\x02\0\0\0", &row), 0);
+    CHECK_EQ_U(EVAL("\x04\x01\x03\x00\x17\x00\x03\x00\x17\x00\x02\0\0\0", &row), 1);
+    CHECK_EQ_U(EVAL("\x04\x02\x03\x00\x17\x00\x03\x00\x17\x00\x01\0\0\0", &row), 1);
+    CHECK_EQ_U(EVAL("\x04\x02\x03\x00\x17\x00\x03\x00\x17\x00\x02\0\0\0", &row), 0);
+    CHECK_EQ_U(EVAL("\x04\x03\x03\x00\x17\x00\x03\x00\x17\x00\x02\0\0\0", &row), 1);
+    CHECK_EQ_U(EVAL("\x04\x05\x03\x00\x17\x00\x03\x00\x17\x00\x05\0\0\0", &row), 1);
+    /* RELOP_RE and MEMBER_OF_DL never match */
+    CHECK_EQ_U(EVAL("\x04\x06\x03\x00\x17\x00\x03\x00\x17\x00\x02\0\0\0", &row), 0);
+    CHECK_EQ_U(EVAL("\x04\x64\x03\x00\x17\x00\x03\x00\x17\x00\x02\0\0\0", &row), 0);
+    /* a missing property never matches, not even NE */
+    CHECK_EQ_U(EVAL("\x04\x05\x03\x00\x17\x00\x03\x00\x17\x00\x05\0\0\0", &empty), 0);
+    /* a type mismatch never matches */
+    CHECK_EQ_U(EVAL("\x04\x04\x02\x00\x17\x00\x02\x00\x17\x00\x02\0", &row), 0);
+    /* strings compare without case, in the 8-bit form too */
+    CHECK_EQ_U(EVAL("\x04\x04\x1f\x00\x37\x00\x1f\x00\x37\x00h\0E\0L\0L\0O\0 \0w\0\xd6\0r\0l\0d\0\0\0",
+                    &row), 1);
+    CHECK_EQ_U(EVAL("\x04\x04\x1e\x00\x37\x00\x1e\x00\x37\x00hello w\xf6rld\0", &row), 1);
+    CHECK_EQ_U(EVAL("\x04\x00\x1e\x00\x37\x00\x1e\x00\x37\x00Z\0", &row), 1);
+    /* multi-valued: any value */
+    CHECK_EQ_U(EVAL("\x04\x04\x03\x10\x01\x67\x03\x00\x01\x67\x09\0\0\0", &row), 1);
+    CHECK_EQ_U(EVAL("\x04\x04\x03\x10\x01\x67\x03\x00\x01\x67\x04\0\0\0", &row), 0);
+    CHECK_EQ_U(EVAL("\x04\x02\x03\x30\x01\x67\x03\x00\x01\x67\x08\0\0\0", &row), 1);
+    /* binaries and times */
+    CHECK_EQ_U(EVAL("\x04\x04\x02\x01\xe0\x65\x02\x01\xe0\x65\x03\x00\x01\x02\x03", &row), 1);
+    CHECK_EQ_U(EVAL("\x04\x00\x02\x01\xe0\x65\x02\x01\xe0\x65\x03\x00\x01\x02\x04", &row), 1);
+    CHECK_EQ_U(EVAL("\x04\x02\x40\x00\x39\x00\x40\x00\x39\x00\x63\0\0\0\0\0\0\0", &row), 1);
+    /* a large value is not compared */
+    CHECK_EQ_U(EVAL("\x04\x05\x1f\x00\x00\x10\x1f\x00\x00\x10x\0\0\0", &row), 0);
+
+    /* Content: full string, prefix, substring; case; non-spacing */
+    CHECK_EQ_U(EVAL("\x03\x00\x00\x00\x00\x1f\x00\x37\x00\x1f\x00\x37\x00H\0e\0l\0l\0o\0\0\0",
+                    &row), 0);
+    CHECK_EQ_U(EVAL("\x03\x02\x00\x00\x00\x1f\x00\x37\x00\x1f\x00\x37\x00H\0e\0l\0l\0o\0\0\0",
+                    &row), 1);
+    CHECK_EQ_U(EVAL("\x03\x02\x00\x00\x00\x1f\x00\x37\x00\x1f\x00\x37\x00h\0e\0l\0l\0o\0\0\0",
+                    &row), 0);
+    CHECK_EQ_U(EVAL("\x03\x02\x00\x01\x00\x1f\x00\x37\x00\x1f\x00\x37\x00h\0e\0l\0l\0o\0\0\0",
+                    &row), 1);
+    CHECK_EQ_U(EVAL("\x03\x01\x00\x00\x00\x1f\x00\x37\x00\x1f\x00\x37\x00W\0\xf6\0r\0\0\0", &row),
+               1);
+    CHECK_EQ_U(EVAL("\x03\x01\x00\x00\x00\x1f\x00\x37\x00\x1f\x00\x37\x00W\0o\0r\0\0\0", &row),
+               0);
+    CHECK_EQ_U(EVAL("\x03\x01\x00\x02\x00\x1f\x00\x37\x00\x1f\x00\x37\x00W\0o\0r\0\0\0", &row),
+               1);
+    CHECK_EQ_U(EVAL("\x03\x01\x00\x04\x00\x1f\x00\x37\x00\x1f\x00\x37\x00w\0O\0R\0\0\0", &row),
+               1);
+    CHECK_EQ_U(EVAL("\x03\x00\x00\x01\x00\x1f\x00\x37\x00\x1f\x00\x37\x00h\0e\0l\0l\0o\0 \0w\0"
+                    "\xd6\0r\0l\0d\0\0\0", &row), 1);
+    /* content on a multi-valued string: any value */
+    CHECK_EQ_U(EVAL("\x03\x00\x00\x01\x00\x1f\x10\x02\x67\x1f\x00\x02\x67g\0r\0\xdc\0n\0\0\0",
+                    &row), 1);
+    CHECK_EQ_U(EVAL("\x03\x00\x00\x01\x00\x1f\x10\x02\x67\x1f\x00\x02\x67" "b\0l\0u\0e\0\0\0", &row),
+               0);
+    /* content on a binary */
+    CHECK_EQ_U(EVAL("\x03\x01\x00\x00\x00\x02\x01\xe0\x65\x02\x01\xe0\x65\x01\x00\x02", &row), 1);
+    CHECK_EQ_U(EVAL("\x03\x02\x00\x00\x00\x02\x01\xe0\x65\x02\x01\xe0\x65\x01\x00\x02", &row), 0);
+    CHECK_EQ_U(EVAL("\x03\x00\x00\x00\x00\x02\x01\xe0\x65\x02\x01\xe0\x65\x03\x00\x01\x02\x03",
+                    &row), 1);
+    /* missing */
+    CHECK_EQ_U(EVAL("\x03\x01\x00\x00\x00\x1f\x00\x37\x00\x1f\x00\x37\x00\0\0", &empty), 0);
+
+    /* CompareProps */
+    CHECK_EQ_U(EVAL("\x05\x00\x40\x00\x39\x00\x40\x00\x06\x0e", &row), 1);
+    CHECK_EQ_U(EVAL("\x05\x02\x40\x00\x39\x00\x40\x00\x06\x0e", &row), 0);
+    CHECK_EQ_U(EVAL("\x05\x04\x40\x00\x39\x00\x40\x00\x39\x00", &row), 1);
+    CHECK_EQ_U(EVAL("\x05\x04\x40\x00\x39\x00\x03\x00\x17\x00", &row), 0);
+    CHECK_EQ_U(EVAL("\x05\x04\x40\x00\x39\x00\x40\x00\x3d\x00", &row), 0);
+
+    /* Bitmask */
+    CHECK_EQ_U(EVAL("\x06\x01\x03\x00\x07\x0e\x01\0\0\0", &row), 1);
+    CHECK_EQ_U(EVAL("\x06\x00\x03\x00\x07\x0e\x01\0\0\0", &row), 0);
+    CHECK_EQ_U(EVAL("\x06\x00\x03\x00\x07\x0e\x04\0\0\0", &row), 1);
+    CHECK_EQ_U(EVAL("\x06\x01\x03\x00\x07\x0e\x04\0\0\0", &row), 0);
+    CHECK_EQ_U(EVAL("\x06\x00\x03\x00\x07\x0e\x04\0\0\0", &empty), 0);
+
+    /* Size: a long is 4 bytes; "Hello Wörld" is 12 UTF-16 units with the
+     * NUL: 24 bytes; the binary 3; MV long 8; the large string ~ 10002 */
+    CHECK_EQ_U(EVAL("\x07\x04\x03\x00\x17\x00\x04\0\0\0", &row), 1);
+    CHECK_EQ_U(EVAL("\x07\x04\x1f\x00\x37\x00\x18\0\0\0", &row), 1);
+    CHECK_EQ_U(EVAL("\x07\x00\x1f\x00\x37\x00\x18\0\0\0", &row), 0);
+    CHECK_EQ_U(EVAL("\x07\x04\x02\x01\xe0\x65\x03\0\0\0", &row), 1);
+    CHECK_EQ_U(EVAL("\x07\x04\x03\x10\x01\x67\x08\0\0\0", &row), 1);
+    CHECK_EQ_U(EVAL("\x07\x02\x1f\x00\x00\x10\x00\x10\0\0", &row), 1);
+    CHECK_EQ_U(EVAL("\x07\x02\x03\x00\x17\x00\x00\0\0\0", &empty), 0);
+
+    /* And / Or / Not */
+    CHECK_EQ_U(EVAL("\x00\x02\x00\x08\x1f\x00\x37\x00\x08\x03\x00\x17\x00", &row), 1);
+    CHECK_EQ_U(EVAL("\x00\x02\x00\x08\x1f\x00\x37\x00\x08\x03\x00\x99\x00", &row), 0);
+    CHECK_EQ_U(EVAL("\x00\x00\x00", &row), 1);
+    CHECK_EQ_U(EVAL("\x01\x02\x00\x08\x03\x00\x99\x00\x08\x1f\x00\x37\x00", &row), 1);
+    CHECK_EQ_U(EVAL("\x01\x01\x00\x08\x03\x00\x99\x00", &row), 0);
+    CHECK_EQ_U(EVAL("\x01\x00\x00", &row), 0);
+    CHECK_EQ_U(EVAL("\x02\x08\x03\x00\x99\x00", &row), 1);
+    CHECK_EQ_U(EVAL("\x02\x08\x1f\x00\x37\x00", &row), 0);
+
+    /* SubObject over the recipients */
+    CHECK_EQ_U(EVAL("\x09\x0d\x00\x12\x0e\x03\x00\x00\x01\x00\x1f\x00\x01\x30\x1f\x00\x01\x30"
+                    "a\0l\0i\0c\0e\0\0\0", &row), 1);
+    CHECK_EQ_U(EVAL("\x09\x0d\x00\x12\x0e\x03\x00\x00\x00\x00\x1f\x00\x01\x30\x1f\x00\x01\x30"
+                    "B\0o\0b\0\0\0", &row), 0);
+    /* attachments: the fake row has none */
+    CHECK_EQ_U(EVAL("\x09\x0d\x00\x13\x0e\x08\x1f\x00\x01\x30", &row), 0);
+
+    /* Comment: its restriction, or TRUE */
+    CHECK_EQ_U(EVAL("\x0a\x01\x03\x00\x01\x80\x07\0\0\0\x01\x08\x03\x00\x99\x00", &row), 0);
+    CHECK_EQ_U(EVAL("\x0a\x01\x03\x00\x01\x80\x07\0\0\0\x01\x08\x1f\x00\x37\x00", &row), 1);
+    CHECK_EQ_U(EVAL("\x0a\x01\x03\x00\x01\x80\x07\0\0\0\x00", &empty), 1);
+
+    /* Count: a single row sees its sub-restriction */
+    CHECK_EQ_U(EVAL("\x0b\x01\0\0\0\x08\x1f\x00\x37\x00", &row), 1);
+    CHECK_EQ_U(EVAL("\x0b\x01\0\0\0\x08\x1f\x00\x37\x00", &empty), 0);
+}
+
+static void test_eval_counted(void)
+{
+    /* Count(2, Exist(PR_SUBJECT)) over five rows, three with a subject:
+     * the first two that match pass */
+    static const unsigned char b[] = {0x0b, 0x02, 0, 0, 0, 0x08, 0x1f, 0x00, 0x37, 0x00};
+    mh_rd rd;
+    mh_restriction *r;
+    mh_rd_init(&rd, b, sizeof b);
+    REQUIRE(mh_rd_restriction(&rd, 2, 1252, pool, &r) == 0);
+    mh_propval s = mh_pv_str(PR_SUBJECT, "x");
+    fake_row with = {&s, 1, NULL, 0}, without = {NULL, 0, NULL, 0};
+    const fake_row *rows[] = {&without, &with, &with, &without, &with};
+    int want[] = {0, 1, 1, 0, 0};
+    mh_res_counts *c = mh_res_counts_create(r, pool);
+    CHECK_EQ_U(c->n, 1);
+    for (int i = 0; i < 5; i++) {
+        mh_res_source src = fake_src(rows[i]);
+        CHECK_EQ_U(mh_restriction_eval_counted(r, &src, c), want[i]);
+    }
+    /* a fresh pass starts again */
+    c = mh_res_counts_create(r, pool);
+    mh_res_source src = fake_src(&with);
+    CHECK_EQ_U(mh_restriction_eval_counted(r, &src, c), 1);
+    /* Or(Count(1, Exist(subject)), Count(1, Not(Exist(subject)))): two
+     * nodes numbered apart */
+    static const unsigned char b2[] = {0x01, 0x02, 0x00, 0x0b, 0x01, 0, 0, 0, 0x08, 0x1f, 0x00,
+                                       0x37, 0x00, 0x0b, 0x01, 0, 0, 0, 0x02, 0x08, 0x1f, 0x00,
+                                       0x37, 0x00};
+    mh_rd_init(&rd, b2, sizeof b2);
+    REQUIRE(mh_rd_restriction(&rd, 2, 1252, pool, &r) == 0);
+    c = mh_res_counts_create(r, pool);
+    CHECK_EQ_U(c->n, 2);
+    int want2[] = {1, 1, 0, 0, 0};
+    for (int i = 0; i < 5; i++) {
+        src = fake_src(rows[i]);
+        CHECK_EQ_U(mh_restriction_eval_counted(r, &src, c), want2[i]);
+    }
+}
+
+/* ------------------------------------------------------- comparisons */
+
+static void test_compare(void)
+{
+    mh_propval a = mh_pv_str(PR_SUBJECT, "abc"), b = mh_pv_str(PR_SUBJECT, "ABD");
+    CHECK(mh_propval_cmp(&a, &b) < 0);
+    CHECK(mh_propval_cmp(&b, &a) > 0);
+    b.v.str = "ABC";
+    CHECK(mh_propval_cmp(&a, &b) == 0);
+    /* Latin-1 and Cyrillic letters fold too */
+    a.v.str = "\xc3\x89t\xc3\xa9";
+    b.v.str = "\xc3\xa9T\xc3\x89";
+    CHECK(mh_propval_cmp(&a, &b) == 0);
+    a.v.str = "\xd0\x96";
+    b.v.str = "\xd0\xb6";
+    CHECK(mh_propval_cmp(&a, &b) == 0);
+    /* absent first */
+    CHECK(mh_propval_cmp(NULL, &a) < 0 && mh_propval_cmp(&a, NULL) > 0);
+    CHECK(mh_propval_cmp(NULL, NULL) == 0);
+    /* binaries bytewise, then by length */
+    mh_propval x = mh_pv_bin(PR_SOURCE_KEY, "\x01\x02", 2), y = mh_pv_bin(PR_SOURCE_KEY, "\x01", 1);
+    CHECK(mh_propval_cmp(&y, &x) < 0);
+    y = mh_pv_bin(PR_SOURCE_KEY, "\x02", 1);
+    CHECK(mh_propval_cmp(&y, &x) > 0);
+    /* booleans false < true; numbers signed; times unsigned */
+    mh_propval f = mh_pv_bool(PR_HASATTACH, 0), t = mh_pv_bool(PR_HASATTACH, 1);
+    CHECK(mh_propval_cmp(&f, &t) < 0);
+    mh_propval m1 = mh_pv_long(PR_IMPORTANCE, -1), p1 = mh_pv_long(PR_IMPORTANCE, 1);
+    CHECK(mh_propval_cmp(&m1, &p1) < 0);
+    mh_propval i1 = mh_pv_i8(PR_CHANGE_NUMBER, -5), i2 = mh_pv_i8(PR_CHANGE_NUMBER, 3);
+    CHECK(mh_propval_cmp(&i1, &i2) < 0);
+    mh_propval t1 = mh_pv_time(PR_CREATION_TIME, 1), t2 = mh_pv_time(PR_CREATION_TIME, ~0ull);
+    CHECK(mh_propval_cmp(&t1, &t2) < 0);
+    /* doubles, NaN first */
+    mh_propval d1 = {.tag = MH_TAG(0x6700, PT_DOUBLE), .v.f64 = NAN};
+    mh_propval d2 = {.tag = MH_TAG(0x6700, PT_DOUBLE), .v.f64 = -1e300};
+    CHECK(mh_propval_cmp(&d1, &d2) < 0 && mh_propval_cmp(&d1, &d1) == 0);
+    mh_propval s1 = {.tag = MH_TAG(0x6700, PT_SHORT), .v.i16 = -3};
+    mh_propval s2 = {.tag = MH_TAG(0x6700, PT_SHORT), .v.i16 = 3};
+    CHECK(mh_propval_cmp(&s1, &s2) < 0);
+    mh_propval fl1 = {.tag = MH_TAG(0x6700, PT_FLOAT), .v.f32 = 0.5f};
+    mh_propval fl2 = {.tag = MH_TAG(0x6700, PT_FLOAT), .v.f32 = 0.25f};
+    CHECK(mh_propval_cmp(&fl1, &fl2) > 0);
+    mh_propval c1 = {.tag = MH_TAG(0x6700, PT_CURRENCY), .v.i64 = 10};
+    mh_propval c2 = {.tag = MH_TAG(0x6700, PT_CURRENCY), .v.i64 = 20};
+    CHECK(mh_propval_cmp(&c1, &c2) < 0);
+    mh_propval e1 = {.tag = MH_TAG(0x6700, PT_ERROR), .v.err = 1};
+    mh_propval e2 = {.tag = MH_TAG(0x6700, PT_ERROR), .v.err = 0x80000000u};
+    CHECK(mh_propval_cmp(&e1, &e2) < 0);
+    mh_guid g1, g2;
+    memset(&g1, 1, sizeof g1);
+    memset(&g2, 2, sizeof g2);
+    mh_propval gg1 = {.tag = MH_TAG(0x6700, PT_CLSID), .v.guid = &g1};
+    mh_propval gg2 = {.tag = MH_TAG(0x6700, PT_CLSID), .v.guid = &g2};
+    CHECK(mh_propval_cmp(&gg1, &gg2) < 0);
+    /* different types order by type; string kinds are one */
+    CHECK(mh_propval_cmp(&p1, &a) < 0);
+    mh_propval s8 = {.tag = MH_TAG(0x0037, PT_STRING8), .v.str = "\xd0\x96"};
+    CHECK(mh_propval_cmp(&s8, &b) == 0);
+    /* multi-valued: element-wise, then count */
+    static const int32_t l1[] = {1, 2}, l2[] = {1, 3}, l3[] = {1};
+    mh_propval mv1 = {.tag = MH_TAG(0x6701, PT_MV_LONG), .v.mv = {2, l1}};
+    mh_propval mv2 = {.tag = MH_TAG(0x6701, PT_MV_LONG), .v.mv = {2, l2}};
+    mh_propval mv3 = {.tag = MH_TAG(0x6701, PT_MV_LONG), .v.mv = {1, l3}};
+    CHECK(mh_propval_cmp(&mv1, &mv2) < 0);
+    CHECK(mh_propval_cmp(&mv3, &mv1) < 0);
+    static const char *const sa[] = {"a", "B"}, *const sb[] = {"A", "b"};
+    mh_propval ms1 = {.tag = MH_TAG(0x6702, PT_MV_UNICODE), .v.mv = {2, sa}};
+    mh_propval ms2 = {.tag = MH_TAG(0x6702, PT_MV_UNICODE), .v.mv = {2, sb}};
+    CHECK(mh_propval_cmp(&ms1, &ms2) == 0);
+    /* large values after loaded ones */
+    mh_propval lg = {.tag = PR_SUBJECT, .flags = MH_PV_LARGE, .v.large = {10, 1}};
+    CHECK(mh_propval_cmp(&a, &lg) < 0);
+}
+
+static void test_error_codes(void)
+{
+    /* values MS-OXCDATA 2.4.1 gives that the first header had wrong */
+    CHECK_EQ_U(MAPI_E_UNCONFIGURED, 0x8004011C);
+    CHECK_EQ_U(MAPI_E_NOT_IN_QUEUE, 0x80040601);
+    CHECK_EQ_U(MAPI_E_CORRUPT_STORE, 0x80040600);
+    CHECK_EQ_U(MAPI_E_ACCOUNT_DISABLED, 0x80040124);
+    /* and how one travels in a row: little-endian */
+    mh_propval e = {.tag = MH_TAG(0x0037, PT_ERROR), .v.err = EC_NULL_OBJECT};
+    mh_wr w;
+    mh_wr_init(&w, pool, 4);
+    mh_wr_propval(&w, PT_ERROR, &e, 1252);
+    CHECK_MEM(w.buf, w.len, "\xb9\x04\x00\x00", 4);
+}
+
 int main(void)
 {
     MH_TEST_INIT();
@@ -700,6 +1168,11 @@ int main(void)
     RUN(test_propname);
     RUN(test_sort_set);
     RUN(test_proprow);
+    RUN(test_restriction_codec);
+    RUN(test_eval);
+    RUN(test_eval_counted);
+    RUN(test_compare);
+    RUN(test_error_codes);
     apr_pool_destroy(pool);
     return MH_TEST_DONE();
 }
