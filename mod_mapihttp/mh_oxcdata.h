@@ -130,7 +130,7 @@ int mh_rd_problems(mh_rd *rd, apr_pool_t *pool, mh_propproblem **p_r, uint16_t *
 
 /* ---------------------------------------------------- property names */
 
-/* PropertyName (2.6.1): GUID, Kind u8 (0 MNID_ID: LID u32; 1 MNID_STRING:
+/* PropertyName (2.6.1): Kind u8, GUID, then (0 MNID_ID) LID u32 or (1 MNID_STRING)
  * NameSize u8 bytes of UTF-16LE with its NUL; 0xFF: no name). */
 int mh_rd_propname(mh_rd *rd, apr_pool_t *pool, mh_propname *n);
 void mh_wr_propname(mh_wr *wr, const mh_propname *n);

@@ -486,7 +486,8 @@ static void test_propname(void)
     mh_wr_init(&w, pool, 8);
     mh_wr_propname(&w, &n);
     CHECK_EQ_U(w.len, 21);
-    CHECK_MEM(w.buf + 16, 5, "\x00\x01\x85\x00\x00", 5);
+    CHECK_EQ_U(w.buf[0], 0x00); /* Kind first (2.6.1) */
+    CHECK_MEM(w.buf + 17, 4, "\x01\x85\x00\x00", 4);
     mh_rd rd;
     mh_rd_init(&rd, w.buf, w.len);
     mh_propname b;
@@ -499,7 +500,8 @@ static void test_propname(void)
     mh_wr_init(&w, pool, 8);
     mh_wr_propname(&w, &n);
     /* Kind 1, NameSize 8: "Kéy" and its NUL in UTF-16LE */
-    CHECK_MEM(w.buf + 16, w.len - 16, "\x01\x08K\0\xe9\0y\0\0\0", 10);
+    CHECK_EQ_U(w.buf[0], 0x01);
+    CHECK_MEM(w.buf + 17, w.len - 17, "\x08K\0\xe9\0y\0\0\0", 9);
     mh_rd_init(&rd, w.buf, w.len);
     CHECK(mh_rd_propname(&rd, pool, &b) == 0 && b.kind == MH_MNID_STRING);
     CHECK_STR(b.name, "K\xc3\xa9y");
@@ -515,17 +517,18 @@ static void test_propname(void)
 
     /* malformed: odd size, NUL not at the end, no NUL, unknown kind */
     unsigned char buf[32];
-    memset(buf, 0, 16);
-    memcpy(buf + 16, "\x01\x03" "a\0\0", 5);
+    memset(buf, 0, sizeof(buf));
+    buf[0] = 0x01;
+    memcpy(buf + 17, "\x03" "a\0\0", 4);
     mh_rd_init(&rd, buf, 21);
     CHECK(mh_rd_propname(&rd, pool, &b) != 0);
-    memcpy(buf + 16, "\x01\x06" "a\0\0\0b\0", 8);
+    memcpy(buf + 17, "\x06" "a\0\0\0b\0", 7);
     mh_rd_init(&rd, buf, 24);
     CHECK(mh_rd_propname(&rd, pool, &b) != 0);
-    memcpy(buf + 16, "\x01\x04" "a\0b\0", 6);
+    memcpy(buf + 17, "\x04" "a\0b\0", 5);
     mh_rd_init(&rd, buf, 22);
     CHECK(mh_rd_propname(&rd, pool, &b) != 0);
-    buf[16] = 2;
+    buf[0] = 2;
     mh_rd_init(&rd, buf, 21);
     CHECK(mh_rd_propname(&rd, pool, &b) != 0);
 
@@ -1151,10 +1154,47 @@ static void test_error_codes(void)
     CHECK_MEM(w.buf, w.len, "\xb9\x04\x00\x00", 4);
 }
 
+/* MS-OXCDATA 2.6.1: Kind first, then the GUID, then LID or NameSize+Name. */
+static void test_propname_layout(void)
+{
+    apr_pool_t *p;
+    apr_pool_create(&p, NULL);
+    mh_propname n;
+    memset(&n, 0, sizeof(n));
+    for (int i = 0; i < 16; i++)
+        n.guid.b[i] = (uint8_t)(0xA0 + i);
+    n.kind = MH_MNID_ID;
+    n.lid = 0x8501;
+    mh_wr w;
+    mh_wr_init(&w, p, 32);
+    mh_wr_propname(&w, &n);
+    CHECK_EQ_U(w.len, 21);
+    CHECK_EQ_U(w.buf[0], 0x00);
+    CHECK_EQ_U(w.buf[1], 0xA0);
+    CHECK_EQ_U(mh_get_u32(w.buf + 17), 0x8501);
+    n.kind = MH_MNID_STRING;
+    n.name = "ab";
+    w.len = 0;
+    mh_wr_propname(&w, &n);
+    static const uint8_t want_tail[] = {0x06, 'a', 0, 'b', 0, 0, 0};
+    CHECK_EQ_U(w.len, 1 + 16 + sizeof(want_tail));
+    CHECK_EQ_U(w.buf[0], 0x01);
+    CHECK(memcmp(w.buf + 17, want_tail, sizeof(want_tail)) == 0);
+    mh_rd rd;
+    mh_rd_init(&rd, w.buf, w.len);
+    mh_propname back;
+    CHECK_EQ_U(mh_rd_propname(&rd, p, &back), 0);
+    CHECK_EQ_U(back.kind, MH_MNID_STRING);
+    CHECK(back.name && strcmp(back.name, "ab") == 0);
+    CHECK(memcmp(back.guid.b, n.guid.b, 16) == 0);
+    apr_pool_destroy(p);
+}
+
 int main(void)
 {
     MH_TEST_INIT();
     apr_pool_create(&pool, NULL);
+    RUN(test_propname_layout);
     RUN(test_codepages);
     RUN(test_fixed_values);
     RUN(test_string_values);
