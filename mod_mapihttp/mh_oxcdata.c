@@ -982,8 +982,9 @@ int mh_rd_problems(mh_rd *rd, apr_pool_t *pool, mh_propproblem **p_r, uint16_t *
 int mh_rd_propname(mh_rd *rd, apr_pool_t *pool, mh_propname *n)
 {
     memset(n, 0, sizeof *n);
-    mh_rd_copy(rd, n->guid.b, 16);
+    /* Kind comes first, then the GUID (MS-OXCDATA 2.6.1) */
     uint8_t kind = mh_rd_u8(rd);
+    mh_rd_copy(rd, n->guid.b, 16);
     if (rd->err)
         return -1;
     n->kind = kind;
@@ -1009,17 +1010,20 @@ int mh_rd_propname(mh_rd *rd, apr_pool_t *pool, mh_propname *n)
 
 void mh_wr_propname(mh_wr *wr, const mh_propname *n)
 {
-    mh_wr_bytes(wr, n->guid.b, 16);
+    /* Kind, GUID, then LID or NameSize and Name (MS-OXCDATA 2.6.1) */
     if (n->kind == MH_MNID_ID) {
         mh_wr_u8(wr, MH_MNID_ID);
+        mh_wr_bytes(wr, n->guid.b, 16);
         mh_wr_u32(wr, n->lid);
         return;
     }
     if (n->kind != MH_MNID_STRING) {
         mh_wr_u8(wr, MH_PROPNAME_NONE);
+        mh_wr_bytes(wr, n->guid.b, 16);
         return;
     }
     mh_wr_u8(wr, MH_MNID_STRING);
+    mh_wr_bytes(wr, n->guid.b, 16);
     mh_wr tmp;
     mh_wr_init(&tmp, wr->pool, 64);
     mh_wr_utf16z(&tmp, n->name ? n->name : "");

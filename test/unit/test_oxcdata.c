@@ -486,7 +486,9 @@ static void test_propname(void)
     mh_wr_init(&w, pool, 8);
     mh_wr_propname(&w, &n);
     CHECK_EQ_U(w.len, 21);
-    CHECK_MEM(w.buf + 16, 5, "\x00\x01\x85\x00\x00", 5);
+    /* Kind first, then the GUID (MS-OXCDATA 2.6.1) */
+    CHECK_EQ_U(w.buf[0], 0x00);
+    CHECK_MEM(w.buf + 17, 4, "\x01\x85\x00\x00", 4);
     mh_rd rd;
     mh_rd_init(&rd, w.buf, w.len);
     mh_propname b;
@@ -499,7 +501,8 @@ static void test_propname(void)
     mh_wr_init(&w, pool, 8);
     mh_wr_propname(&w, &n);
     /* Kind 1, NameSize 8: "Kéy" and its NUL in UTF-16LE */
-    CHECK_MEM(w.buf + 16, w.len - 16, "\x01\x08K\0\xe9\0y\0\0\0", 10);
+    CHECK_EQ_U(w.buf[0], 0x01);
+    CHECK_MEM(w.buf + 17, w.len - 17, "\x08K\0\xe9\0y\0\0\0", 9);
     mh_rd_init(&rd, w.buf, w.len);
     CHECK(mh_rd_propname(&rd, pool, &b) == 0 && b.kind == MH_MNID_STRING);
     CHECK_STR(b.name, "K\xc3\xa9y");
@@ -515,17 +518,18 @@ static void test_propname(void)
 
     /* malformed: odd size, NUL not at the end, no NUL, unknown kind */
     unsigned char buf[32];
-    memset(buf, 0, 16);
-    memcpy(buf + 16, "\x01\x03" "a\0\0", 5);
+    memset(buf, 0, 17);
+    buf[0] = 0x01;
+    memcpy(buf + 17, "\x03" "a\0\0", 4);
     mh_rd_init(&rd, buf, 21);
     CHECK(mh_rd_propname(&rd, pool, &b) != 0);
-    memcpy(buf + 16, "\x01\x06" "a\0\0\0b\0", 8);
+    memcpy(buf + 17, "\x06" "a\0\0\0b\0", 7);
     mh_rd_init(&rd, buf, 24);
     CHECK(mh_rd_propname(&rd, pool, &b) != 0);
-    memcpy(buf + 16, "\x01\x04" "a\0b\0", 6);
+    memcpy(buf + 17, "\x04" "a\0b\0", 5);
     mh_rd_init(&rd, buf, 22);
     CHECK(mh_rd_propname(&rd, pool, &b) != 0);
-    buf[16] = 2;
+    buf[0] = 2;
     mh_rd_init(&rd, buf, 21);
     CHECK(mh_rd_propname(&rd, pool, &b) != 0);
 
