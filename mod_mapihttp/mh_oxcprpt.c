@@ -720,7 +720,7 @@ static uint32_t copy_objects(mh_ropctx *cx, mh_rop *rop, uint8_t dest_idx, mh_ob
 /* RopCopyProperties (MS-OXCROPS 2.2.8.11, MS-OXCPRPT 3.2.5.10) */
 static uint32_t rop_copy_props(mh_ropctx *cx, mh_rop *rop)
 {
-    uint8_t dest_idx = mh_rd_u8(rop->rd);
+    uint8_t dest_idx = rop->h.dest_idx; /* read with the common fields */
     (void)mh_rd_u8(rop->rd); /* WantAsynchronous: we always finish at once */
     uint8_t flags = mh_rd_u8(rop->rd);
     mh_proptag *tags;
@@ -747,7 +747,7 @@ static uint32_t rop_copy_props(mh_ropctx *cx, mh_rop *rop)
 /* RopCopyTo (MS-OXCROPS 2.2.8.12, MS-OXCPRPT 3.2.5.11) */
 static uint32_t rop_copy_to(mh_ropctx *cx, mh_rop *rop)
 {
-    uint8_t dest_idx = mh_rd_u8(rop->rd);
+    uint8_t dest_idx = rop->h.dest_idx; /* read with the common fields */
     (void)mh_rd_u8(rop->rd); /* WantAsynchronous */
     uint8_t want_sub = mh_rd_u8(rop->rd);
     uint8_t flags = mh_rd_u8(rop->rd);
@@ -1492,7 +1492,7 @@ static uint32_t rop_copy_to_stream(mh_ropctx *cx, mh_rop *rop)
 {
     mh_object *sobj, *dobj;
     mh_stream *src, *dst;
-    uint8_t dest_idx = mh_rd_u8(rop->rd);
+    uint8_t dest_idx = rop->h.dest_idx; /* read with the common fields */
     uint64_t count = mh_rd_u64(rop->rd);
     if (rop->rd->err)
         return EC_RPC_FORMAT;
