@@ -123,8 +123,14 @@
 /* Messages listed per contents_list call while deleting or copying. */
 #define LIST_BATCH 256
 
-/* The lead's: the store's entry ID of a logon (mh_oxcstor.c). */
-void mh_store_entryid(const mh_logon *lg, apr_pool_t *pool, mh_bin *out);
+
+/*
+ * The table family (mh_oxctabl.c, branch tabl) is not merged yet: a weak
+ * reference lets this file link without it; its table ROPs answer
+ * MAPI_E_NO_SUPPORT until mh_oxctabl.c is linked in, and then use it.
+ * Remove this (and the check below) once tabl is in main.
+ */
+#pragma weak mh_table_open
 
 /* ------------------------------------------------------------ helpers */
 
@@ -1185,7 +1191,7 @@ static uint32_t dest_folder(mh_ropctx *cx, mh_rop *rop, uint8_t idx, mh_object *
 static uint32_t rop_move_copy_messages(mh_ropctx *cx, mh_rop *rop)
 {
     mh_rd *rd = rop->rd;
-    uint8_t dst_idx = mh_rd_u8(rd);
+    uint8_t dst_idx = rop->h.dest_idx; /* a common field (mh_ropinfo) */
     uint16_t count = mh_rd_u16(rd);
     if (!mh_rd_need(rd, (size_t)count * 8))
         return MAPI_E_INVALID_PARAMETER;
@@ -1296,7 +1302,7 @@ static uint32_t folder_op_begin(mh_ropctx *cx, mh_rop *rop, uint8_t dst_idx, uin
 static uint32_t rop_move_folder(mh_ropctx *cx, mh_rop *rop)
 {
     mh_rd *rd = rop->rd;
-    uint8_t dst_idx = mh_rd_u8(rd);
+    uint8_t dst_idx = rop->h.dest_idx; /* a common field (mh_ropinfo) */
     (void)mh_rd_u8(rd); /* WantAsynchronous: done synchronously */
     uint8_t unicode = mh_rd_u8(rd);
     uint64_t wire = mh_rd_u64(rd);
@@ -1361,7 +1367,7 @@ fail:
 static uint32_t rop_copy_folder(mh_ropctx *cx, mh_rop *rop)
 {
     mh_rd *rd = rop->rd;
-    uint8_t dst_idx = mh_rd_u8(rd);
+    uint8_t dst_idx = rop->h.dest_idx; /* a common field (mh_ropinfo) */
     (void)mh_rd_u8(rd); /* WantAsynchronous: done synchronously */
     uint8_t recursive = mh_rd_u8(rd);
     uint8_t unicode = mh_rd_u8(rd);
@@ -1420,6 +1426,8 @@ static uint32_t get_table(mh_ropctx *cx, mh_rop *rop, uint8_t kind)
     if (!(f->rights & need))
         return MAPI_E_NO_ACCESS;
     uint32_t rows = 0;
+    if (!mh_table_open)
+        return MAPI_E_NO_SUPPORT;
     if ((ec = mh_table_open(cx, rop, in, kind, flags, &rows)) != 0)
         return ec;
     mh_wr_u32(rop->body, rows); /* RowCount */
