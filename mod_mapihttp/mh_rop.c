@@ -17,6 +17,7 @@
 static const mh_objclass *const classes[MH_OT_COUNT] = {
     [MH_OT_LOGON] = &mh_logon_class,
     [MH_OT_STREAM] = &mh_stream_class,
+    [MH_OT_FOLDER] = &mh_folder_class,
 };
 
 const mh_objclass *mh_objclass_of(mh_otype type)
@@ -55,6 +56,8 @@ static const mh_rop_entry *const families[] = {
     core_rops,
     mh_rops_oxcstor,
     mh_rops_oxcprpt,
+    mh_rops_oxcfold,
+    mh_rops_oxcperm,
 };
 
 mh_rop_fn *mh_rop_handler(uint8_t rop_id)
