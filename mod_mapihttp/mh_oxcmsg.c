@@ -31,10 +31,6 @@
 #include "mh_rop.h"
 #include "mh_unicode.h"
 
-/* The store entry ID (MS-OXCDATA 2.2.4.3) of a logon's mailbox
- * (mh_oxcstor.c). */
-uint32_t mh_store_entryid(const mh_logon *lg, apr_pool_t *pool, mh_bin *out);
-
 /* Values longer than this stay in the store while a message is open. */
 #define MH_MSG_LARGE 16384
 
@@ -571,8 +567,8 @@ static void identity_props(mh_ropctx *cx, const mh_logon *lg, mh_id fid, mh_id m
         add_value(pool, l, mh_pv_bin(PR_PARENT_SOURCE_KEY, psk.data, psk.len));
     }
     mh_bin seid;
-    if (mh_store_entryid(lg, pool, &seid) == 0)
-        add_value(pool, l, mh_pv_bin(PR_STORE_ENTRYID, seid.data, seid.len));
+    mh_store_entryid(lg, pool, &seid);
+    add_value(pool, l, mh_pv_bin(PR_STORE_ENTRYID, seid.data, seid.len));
     add_value(pool, l, mh_pv_bin(PR_STORE_RECORD_KEY, lg->mailbox.b, 16));
     add_value(pool, l, mh_pv_long(PR_OBJECT_TYPE, MAPI_MESSAGE));
 }
@@ -2423,3 +2419,34 @@ const mh_rop_entry mh_rops_oxcmsg[] = {
     {0x66, rop_set_read_flags},
     {0, NULL},
 };
+
+/*
+ * Integration shims, weak so the real definitions win: mh_folder_rights
+ * (mh_oxcfold.c) and mh_table_open (mh_oxctabl.c) are not in this branch
+ * yet, and every program linking the core needs them resolved.  The
+ * fallbacks refuse: no rights on another user's folder, no attachment
+ * table.  Remove them once both families are merged.
+ */
+__attribute__((weak)) uint32_t mh_folder_rights(mh_ropctx *cx, const mh_logon *lg,
+                                                mh_betxn *t, mh_id fid, uint32_t *rights_r)
+{
+    (void)cx;
+    (void)lg;
+    (void)t;
+    (void)fid;
+    *rights_r = 0;
+    return 0;
+}
+
+__attribute__((weak)) uint32_t mh_table_open(mh_ropctx *cx, mh_rop *rop, mh_object *parent,
+                                             uint8_t kind, uint32_t flags,
+                                             uint32_t *row_count_r)
+{
+    (void)cx;
+    (void)rop;
+    (void)parent;
+    (void)kind;
+    (void)flags;
+    *row_count_r = 0;
+    return MAPI_E_NO_SUPPORT;
+}
