@@ -18,6 +18,8 @@ static const mh_objclass *const classes[MH_OT_COUNT] = {
     [MH_OT_LOGON] = &mh_logon_class,
     [MH_OT_STREAM] = &mh_stream_class,
     [MH_OT_FOLDER] = &mh_folder_class,
+    [MH_OT_MESSAGE] = &mh_message_class,
+    [MH_OT_ATTACHMENT] = &mh_attachment_class,
 };
 
 const mh_objclass *mh_objclass_of(mh_otype type)
@@ -58,6 +60,7 @@ static const mh_rop_entry *const families[] = {
     mh_rops_oxcprpt,
     mh_rops_oxcfold,
     mh_rops_oxcperm,
+    mh_rops_oxcmsg,
 };
 
 mh_rop_fn *mh_rop_handler(uint8_t rop_id)
