@@ -1645,8 +1645,9 @@ static uint32_t save_top(mh_ropctx *cx, mh_object *obj, uint8_t flags)
 /* RopSaveChangesMessage (MS-OXCROPS 2.2.6.3; MS-OXCMSG 3.2.5.3) */
 static uint32_t rop_save_changes_message(mh_ropctx *cx, mh_rop *rop)
 {
-    /* ResponseHandleIndex was the byte after LogonId; then these */
-    uint8_t in_idx = mh_rd_u8(rop->rd);
+    /* ResponseHandleIndex and InputHandleIndex are common fields the
+     * engine read (mh_ropinfo MH_ROPF_RESPONSE_INDEX); SaveFlags follows */
+    uint8_t in_idx = rop->h.in_idx;
     uint8_t flags = mh_rd_u8(rop->rd);
     if (rop->rd->err)
         return MAPI_E_INVALID_PARAMETER;
@@ -2278,7 +2279,7 @@ static uint32_t rop_delete_attachment(mh_ropctx *cx, mh_rop *rop)
  * into the message's instance. */
 static uint32_t rop_save_changes_attachment(mh_ropctx *cx, mh_rop *rop)
 {
-    uint8_t in_idx = mh_rd_u8(rop->rd);
+    uint8_t in_idx = rop->h.in_idx; /* a common field, as for messages */
     uint8_t flags = mh_rd_u8(rop->rd);
     if (rop->rd->err)
         return MAPI_E_INVALID_PARAMETER;
