@@ -544,6 +544,13 @@ const mh_propval *mh_tview_value(mh_tview *v, uint32_t idx, mh_proptag tag)
     mh_tv_info info;
     if (mh_tview_info(v, idx, &info) != 0)
         return NULL;
+    /* a hierarchy table's rows carry their own depth below the folder the
+     * table was opened on (MS-OXCFOLD 2.2.1.13 Depth flag) */
+    if (!info.header && v->ncat == 0 && MH_TAG_ID(tag) == MH_TAG_ID(PR_DEPTH)) {
+        const mh_propval *d = mh_tv_find_prop(&info.row->props, PR_DEPTH);
+        if (d)
+            return d;
+    }
     const mh_propval *pv = computed(v, &info, tag);
     if (pv)
         return pv;
