@@ -138,6 +138,11 @@ typedef struct mh_logon {
     mh_guid per_user;             /* RopGetPerUserGuid / Logon PerUserGuid */
 } mh_logon;
 
+/* Entry IDs of the store (MS-OXCDATA 2.2.4.3) and of an address book
+ * object named by its legacy DN (2.2.5.2).  (mh_oxcstor.c) */
+void mh_store_entryid(const mh_logon *lg, apr_pool_t *pool, mh_bin *out);
+void mh_ab_entryid(const char *legacy_dn, apr_pool_t *pool, mh_bin *out);
+
 /* ---------------------------------------------------- session state */
 
 /* What a mailbox context (Connect) keeps: its parameters and objects. */
