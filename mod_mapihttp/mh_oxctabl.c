@@ -787,13 +787,14 @@ static void reset_positions(mh_table *t)
 static uint32_t rop_set_columns(mh_ropctx *cx, mh_rop *rop)
 {
     mh_object *obj;
-    uint32_t ec = table_of(cx, rop, &obj);
-    if (ec)
-        return ec;
+    uint32_t ec;
     uint8_t flags = mh_rd_u8(rop->rd);
     mh_proptag *tags;
     uint16_t n;
-    if (mh_rd_tag_array(rop->rd, MAX_COLUMNS, cx->pool, &tags, &n) != 0 || rop->rd->err)
+    int bad = mh_rd_tag_array(rop->rd, MAX_COLUMNS, cx->pool, &tags, &n) != 0 || rop->rd->err;
+    if ((ec = table_of(cx, rop, &obj)) != 0)
+        return ec;
+    if (bad)
         return MAPI_E_INVALID_PARAMETER;
     if (flags & ~0x01u)
         return MAPI_E_INVALID_PARAMETER;
@@ -817,12 +818,13 @@ static uint32_t rop_set_columns(mh_ropctx *cx, mh_rop *rop)
 static uint32_t rop_sort_table(mh_ropctx *cx, mh_rop *rop)
 {
     mh_object *obj;
-    uint32_t ec = table_of(cx, rop, &obj);
-    if (ec)
-        return ec;
+    uint32_t ec;
     uint8_t flags = mh_rd_u8(rop->rd);
     mh_sort_set s;
-    if (mh_rd_sort_set(rop->rd, cx->pool, &s) != 0 || rop->rd->err)
+    int bad = mh_rd_sort_set(rop->rd, cx->pool, &s) != 0 || rop->rd->err;
+    if ((ec = table_of(cx, rop, &obj)) != 0)
+        return ec;
+    if (bad)
         return MAPI_E_INVALID_PARAMETER;
     /* TBL_ASYNC 0x01, TBL_BATCH 0x02: answered synchronously */
     if (flags & ~0x03u)
@@ -851,12 +853,12 @@ static uint32_t rop_sort_table(mh_ropctx *cx, mh_rop *rop)
 static uint32_t rop_restrict(mh_ropctx *cx, mh_rop *rop)
 {
     mh_object *obj;
-    uint32_t ec = table_of(cx, rop, &obj);
-    if (ec)
-        return ec;
+    uint32_t ec;
     uint8_t flags = mh_rd_u8(rop->rd);
     uint16_t size = mh_rd_u16(rop->rd);
     const unsigned char *b = mh_rd_bytes(rop->rd, size);
+    if ((ec = table_of(cx, rop, &obj)) != 0)
+        return ec;
     if (rop->rd->err)
         return MAPI_E_INVALID_PARAMETER;
     if (flags & ~0x03u)
@@ -878,12 +880,12 @@ static uint32_t rop_restrict(mh_ropctx *cx, mh_rop *rop)
 static uint32_t rop_query_rows(mh_ropctx *cx, mh_rop *rop)
 {
     mh_object *obj;
-    uint32_t ec = table_of(cx, rop, &obj);
-    if (ec)
-        return ec;
+    uint32_t ec;
     uint8_t flags = mh_rd_u8(rop->rd);
     uint8_t forward = mh_rd_u8(rop->rd);
     uint16_t want = mh_rd_u16(rop->rd);
+    if ((ec = table_of(cx, rop, &obj)) != 0)
+        return ec;
     if (rop->rd->err || (flags & ~0x03u) || forward > 1)
         return MAPI_E_INVALID_PARAMETER;
     mh_table *t = obj->data;
@@ -1001,12 +1003,12 @@ static int origin_pos(tctx *c, uint8_t origin, uint32_t *pos_r)
 static uint32_t rop_seek_row(mh_ropctx *cx, mh_rop *rop)
 {
     mh_object *obj;
-    uint32_t ec = table_of(cx, rop, &obj);
-    if (ec)
-        return ec;
+    uint32_t ec;
     uint8_t origin = mh_rd_u8(rop->rd);
     int32_t delta = (int32_t)mh_rd_u32(rop->rd);
     uint8_t want_moved = mh_rd_u8(rop->rd);
+    if ((ec = table_of(cx, rop, &obj)) != 0)
+        return ec;
     if (rop->rd->err || origin > MH_BOOKMARK_END)
         return MAPI_E_INVALID_PARAMETER;
     (void)want_moved; /* the counts are always right */
@@ -1040,13 +1042,13 @@ static tbl_bookmark *find_bookmark(mh_table *t, const unsigned char *b, uint16_t
 static uint32_t rop_seek_row_bookmark(mh_ropctx *cx, mh_rop *rop)
 {
     mh_object *obj;
-    uint32_t ec = table_of(cx, rop, &obj);
-    if (ec)
-        return ec;
+    uint32_t ec;
     uint16_t size = mh_rd_u16(rop->rd);
     const unsigned char *b = mh_rd_bytes(rop->rd, size);
     int32_t delta = (int32_t)mh_rd_u32(rop->rd);
     (void)mh_rd_u8(rop->rd); /* WantRowMovedCount */
+    if ((ec = table_of(cx, rop, &obj)) != 0)
+        return ec;
     if (rop->rd->err)
         return MAPI_E_INVALID_PARAMETER;
     mh_table *t = obj->data;
@@ -1072,10 +1074,10 @@ static uint32_t rop_seek_row_bookmark(mh_ropctx *cx, mh_rop *rop)
 static uint32_t rop_seek_row_fractional(mh_ropctx *cx, mh_rop *rop)
 {
     mh_object *obj;
-    uint32_t ec = table_of(cx, rop, &obj);
-    if (ec)
-        return ec;
+    uint32_t ec;
     uint32_t num = mh_rd_u32(rop->rd), den = mh_rd_u32(rop->rd);
+    if ((ec = table_of(cx, rop, &obj)) != 0)
+        return ec;
     if (rop->rd->err || den == 0)
         return MAPI_E_INVALID_PARAMETER;
     tctx c;
@@ -1173,15 +1175,15 @@ static uint32_t rop_query_columns_all(mh_ropctx *cx, mh_rop *rop)
 static uint32_t rop_find_row(mh_ropctx *cx, mh_rop *rop)
 {
     mh_object *obj;
-    uint32_t ec = table_of(cx, rop, &obj);
-    if (ec)
-        return ec;
+    uint32_t ec;
     uint8_t flags = mh_rd_u8(rop->rd);
     uint16_t rsize = mh_rd_u16(rop->rd);
     const unsigned char *rb = mh_rd_bytes(rop->rd, rsize);
     uint8_t origin = mh_rd_u8(rop->rd);
     uint16_t bsize = mh_rd_u16(rop->rd);
     const unsigned char *bb = mh_rd_bytes(rop->rd, bsize);
+    if ((ec = table_of(cx, rop, &obj)) != 0)
+        return ec;
     if (rop->rd->err || flags > 0x01 || origin > MH_BOOKMARK_CUSTOM)
         return MAPI_E_INVALID_PARAMETER;
     mh_table *t = obj->data;
@@ -1234,11 +1236,11 @@ static uint32_t rop_find_row(mh_ropctx *cx, mh_rop *rop)
 static uint32_t rop_free_bookmark(mh_ropctx *cx, mh_rop *rop)
 {
     mh_object *obj;
-    uint32_t ec = table_of(cx, rop, &obj);
-    if (ec)
-        return ec;
+    uint32_t ec;
     uint16_t size = mh_rd_u16(rop->rd);
     const unsigned char *b = mh_rd_bytes(rop->rd, size);
+    if ((ec = table_of(cx, rop, &obj)) != 0)
+        return ec;
     if (rop->rd->err)
         return MAPI_E_INVALID_PARAMETER;
     mh_table *t = obj->data;
@@ -1272,11 +1274,11 @@ static uint32_t rop_reset_table(mh_ropctx *cx, mh_rop *rop)
 static uint32_t rop_expand_row(mh_ropctx *cx, mh_rop *rop)
 {
     mh_object *obj;
-    uint32_t ec = table_of(cx, rop, &obj);
-    if (ec)
-        return ec;
+    uint32_t ec;
     uint16_t max = mh_rd_u16(rop->rd);
     uint64_t cat = mh_rd_u64(rop->rd);
+    if ((ec = table_of(cx, rop, &obj)) != 0)
+        return ec;
     if (rop->rd->err)
         return MAPI_E_INVALID_PARAMETER;
     mh_table *t = obj->data;
@@ -1314,10 +1316,10 @@ static uint32_t rop_expand_row(mh_ropctx *cx, mh_rop *rop)
 static uint32_t rop_collapse_row(mh_ropctx *cx, mh_rop *rop)
 {
     mh_object *obj;
-    uint32_t ec = table_of(cx, rop, &obj);
-    if (ec)
-        return ec;
+    uint32_t ec;
     uint64_t cat = mh_rd_u64(rop->rd);
+    if ((ec = table_of(cx, rop, &obj)) != 0)
+        return ec;
     if (rop->rd->err)
         return MAPI_E_INVALID_PARAMETER;
     tctx c;
@@ -1345,11 +1347,11 @@ static uint32_t rop_collapse_row(mh_ropctx *cx, mh_rop *rop)
 static uint32_t rop_get_collapse_state(mh_ropctx *cx, mh_rop *rop)
 {
     mh_object *obj;
-    uint32_t ec = table_of(cx, rop, &obj);
-    if (ec)
-        return ec;
+    uint32_t ec;
     uint64_t row_id = mh_rd_u64(rop->rd);
     uint32_t inst = mh_rd_u32(rop->rd);
+    if ((ec = table_of(cx, rop, &obj)) != 0)
+        return ec;
     if (rop->rd->err)
         return MAPI_E_INVALID_PARAMETER;
     tctx c;
@@ -1381,11 +1383,11 @@ static uint32_t rop_get_collapse_state(mh_ropctx *cx, mh_rop *rop)
 static uint32_t rop_set_collapse_state(mh_ropctx *cx, mh_rop *rop)
 {
     mh_object *obj;
-    uint32_t ec = table_of(cx, rop, &obj);
-    if (ec)
-        return ec;
+    uint32_t ec;
     uint16_t size = mh_rd_u16(rop->rd);
     const unsigned char *b = mh_rd_bytes(rop->rd, size);
+    if ((ec = table_of(cx, rop, &obj)) != 0)
+        return ec;
     if (rop->rd->err)
         return MAPI_E_INVALID_PARAMETER;
     mh_rd rd;

@@ -17,6 +17,9 @@
 static const mh_objclass *const classes[MH_OT_COUNT] = {
     [MH_OT_LOGON] = &mh_logon_class,
     [MH_OT_FOLDER] = &mh_folder_class,
+    [MH_OT_MESSAGE] = &mh_message_class,
+    [MH_OT_ATTACHMENT] = &mh_attachment_class,
+    [MH_OT_TABLE] = &mh_table_class,
 };
 
 const mh_objclass *mh_objclass_of(mh_otype type)
@@ -56,6 +59,8 @@ static const mh_rop_entry *const families[] = {
     mh_rops_oxcstor,
     mh_rops_oxcfold,
     mh_rops_oxcperm,
+    mh_rops_oxcmsg,
+    mh_rops_oxctabl,
 };
 
 mh_rop_fn *mh_rop_handler(uint8_t rop_id)
