@@ -124,14 +124,6 @@
 #define LIST_BATCH 256
 
 
-/*
- * The table family (mh_oxctabl.c, branch tabl) is not merged yet: a weak
- * reference lets this file link without it; its table ROPs answer
- * MAPI_E_NO_SUPPORT until mh_oxctabl.c is linked in, and then use it.
- * Remove this (and the check below) once tabl is in main.
- */
-#pragma weak mh_table_open
-
 /* ------------------------------------------------------------ helpers */
 
 static uint32_t be_fail(mh_err e)
@@ -1426,8 +1418,6 @@ static uint32_t get_table(mh_ropctx *cx, mh_rop *rop, uint8_t kind)
     if (!(f->rights & need))
         return MAPI_E_NO_ACCESS;
     uint32_t rows = 0;
-    if (!mh_table_open)
-        return MAPI_E_NO_SUPPORT;
     if ((ec = mh_table_open(cx, rop, in, kind, flags, &rows)) != 0)
         return ec;
     mh_wr_u32(rop->body, rows); /* RowCount */

@@ -2420,34 +2420,3 @@ const mh_rop_entry mh_rops_oxcmsg[] = {
     {0x66, rop_set_read_flags},
     {0, NULL},
 };
-
-/*
- * Integration shims, weak so the real definitions win: mh_folder_rights
- * (mh_oxcfold.c) and mh_table_open (mh_oxctabl.c) are not in this branch
- * yet, and every program linking the core needs them resolved.  The
- * fallbacks refuse: no rights on another user's folder, no attachment
- * table.  Remove them once both families are merged.
- */
-__attribute__((weak)) uint32_t mh_folder_rights(mh_ropctx *cx, const mh_logon *lg,
-                                                mh_betxn *t, mh_id fid, uint32_t *rights_r)
-{
-    (void)cx;
-    (void)lg;
-    (void)t;
-    (void)fid;
-    *rights_r = 0;
-    return 0;
-}
-
-__attribute__((weak)) uint32_t mh_table_open(mh_ropctx *cx, mh_rop *rop, mh_object *parent,
-                                             uint8_t kind, uint32_t flags,
-                                             uint32_t *row_count_r)
-{
-    (void)cx;
-    (void)rop;
-    (void)parent;
-    (void)kind;
-    (void)flags;
-    *row_count_r = 0;
-    return MAPI_E_NO_SUPPORT;
-}

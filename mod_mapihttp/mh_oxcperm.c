@@ -34,14 +34,6 @@
 static const uint8_t ab_provider[16] = {0xDC, 0xA7, 0x40, 0xC8, 0xC0, 0x42, 0x10, 0x1A,
                                         0xB4, 0xB9, 0x08, 0x00, 0x2B, 0x2F, 0xE1, 0x82};
 
-/*
- * The table family (mh_oxctabl.c, branch tabl) is not merged yet: a weak
- * reference lets this file link without it; its table ROPs answer
- * MAPI_E_NO_SUPPORT until mh_oxctabl.c is linked in, and then use it.
- * Remove this (and the check below) once tabl is in main.
- */
-#pragma weak mh_table_open
-
 static uint32_t be_fail(mh_err e)
 {
     uint32_t ec = mh_err_to_mapi(e);
@@ -78,8 +70,6 @@ static uint32_t rop_get_permissions_table(mh_ropctx *cx, mh_rop *rop)
     if (!(f->rights & FRIGHTS_VISIBLE))
         return MAPI_E_NO_ACCESS;
     uint32_t rows;
-    if (!mh_table_open)
-        return MAPI_E_NO_SUPPORT;
     return mh_table_open(cx, rop, obj, MH_TBL_PERMISSIONS, flags, &rows);
 }
 
