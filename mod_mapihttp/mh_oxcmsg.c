@@ -1298,7 +1298,7 @@ static uint32_t wr_message_header(mh_ropctx *cx, mh_object *obj, mh_wr *out, siz
     wr_typed_string(out, prefix);
     wr_typed_string(out, norm);
     mh_wr_u16(out, (uint16_t)(m->inst->n_recipients > 0xFFFF ? 0xFFFF : m->inst->n_recipients));
-    mh_wr_u16(out, (uint16_t)m->n_cols);
+    /* ColumnCount and RecipientColumns */
     mh_wr_tag_array(out, m->cols, (uint16_t)m->n_cols);
     size_t count_at = out->len;
     mh_wr_u8(out, 0);
@@ -1645,8 +1645,7 @@ static uint32_t save_top(mh_ropctx *cx, mh_object *obj, uint8_t flags)
 /* RopSaveChangesMessage (MS-OXCROPS 2.2.6.3; MS-OXCMSG 3.2.5.3) */
 static uint32_t rop_save_changes_message(mh_ropctx *cx, mh_rop *rop)
 {
-    /* ResponseHandleIndex and InputHandleIndex are common fields the
-     * engine read (mh_ropinfo MH_ROPF_RESPONSE_INDEX); SaveFlags follows */
+    /* the engine read ResponseHandleIndex and InputHandleIndex */
     uint8_t in_idx = rop->h.in_idx;
     uint8_t flags = mh_rd_u8(rop->rd);
     if (rop->rd->err)
@@ -1723,9 +1722,12 @@ static uint32_t rop_modify_recipients(mh_ropctx *cx, mh_rop *rop)
     uint16_t n_cols;
     if (mh_rd_tag_array(rd, 0xFFFF, cx->pool, &cols, &n_cols) != 0)
         return MAPI_E_INVALID_PARAMETER;
-    for (uint16_t i = 0; i < n_cols; i++)
-        if (!valid_recipient_column(cols[i]))
+    for (uint16_t i = 0; i < n_cols; i++) {
+        if (!valid_recipient_column(cols[i])) {
+            rd->p = rd->end; /* the rows are not looked at */
             return MAPI_E_INVALID_PARAMETER;
+        }
+    }
     uint16_t n_rows = mh_rd_u16(rd);
     /* each ModifyRecipientRow takes at least 7 bytes */
     if (rd->err || !mh_rd_need(rd, (size_t)n_rows * 7))
@@ -2105,12 +2107,11 @@ static uint32_t rop_set_read_flags(mh_ropctx *cx, mh_rop *rop)
 /* RopSetMessageReadFlag (MS-OXCROPS 2.2.6.11; MS-OXCMSG 3.2.5.11) */
 static uint32_t rop_set_message_read_flag(mh_ropctx *cx, mh_rop *rop)
 {
-    uint8_t in_idx = mh_rd_u8(rop->rd);
     uint8_t rflags = mh_rd_u8(rop->rd);
     if (rop->rd->err)
         return MAPI_E_INVALID_PARAMETER;
     mh_object *obj;
-    uint32_t ec = mh_rop_object(cx, rop, in_idx, MH_OTM(MH_OT_MESSAGE), &obj);
+    uint32_t ec = mh_rop_object(cx, rop, rop->h.in_idx, MH_OTM(MH_OT_MESSAGE), &obj);
     if (ec)
         return ec;
     mh_logon *lg = mh_obj_logon_data(cx, obj);
@@ -2119,7 +2120,9 @@ static uint32_t rop_set_message_read_flag(mh_ropctx *cx, mh_rop *rop)
     /* ClientData only comes on public folder logons */
     int pub = !(lg->logon_flags & LOGON_PRIVATE);
     const unsigned char *client_data = NULL;
-    if (pub && !(client_data = mh_rd_bytes(rop->rd, 24)))
+    if (pub && mh_rd_left(rop->rd) >= 24)
+        client_data = mh_rd_bytes(rop->rd, 24);
+    if (pub && !client_data)
         return MAPI_E_INVALID_PARAMETER;
     if ((rflags & RF_CLEAR_READ_FLAG) && (rflags & RF_GENERATE_RECEIPT_ONLY))
         return MAPI_E_INVALID_PARAMETER;
@@ -2279,12 +2282,11 @@ static uint32_t rop_delete_attachment(mh_ropctx *cx, mh_rop *rop)
  * into the message's instance. */
 static uint32_t rop_save_changes_attachment(mh_ropctx *cx, mh_rop *rop)
 {
-    uint8_t in_idx = rop->h.in_idx; /* a common field, as for messages */
     uint8_t flags = mh_rd_u8(rop->rd);
     if (rop->rd->err)
         return MAPI_E_INVALID_PARAMETER;
     mh_object *obj;
-    uint32_t ec = mh_rop_object(cx, rop, in_idx, MH_OTM(MH_OT_ATTACHMENT), &obj);
+    uint32_t ec = mh_rop_object(cx, rop, rop->h.in_idx, MH_OTM(MH_OT_ATTACHMENT), &obj);
     if (ec)
         return ec;
     mh_attobj *a = obj->data;
