@@ -2,8 +2,10 @@
  * mh_call.c - one MAPI/HTTP request (MS-OXCMAPIHTTP 2.2.2, 3.2.5).
  */
 #include "mh_call.h"
+#include "mh_aux.h"
 #include "mh_bodies.h"
 #include "mh_log.h"
+#include "mh_rop.h"
 #include "mh_rpcext.h"
 #include "mh_wire.h"
 
@@ -15,9 +17,6 @@
 
 /* MS-OXCRPC return values used here. */
 #define EC_REJECTED 0x000007EEu      /* EcDoAsyncWaitEx: a wait is outstanding */
-#define EC_RPC_FORMAT 0x000004B6u    /* the ROP buffer cannot be parsed */
-#define EC_NOT_SUPPORTED 0x80040102u /* MAPI_E_NO_SUPPORT */
-#define EC_BUFFER_TOO_SMALL 0x0000047Du
 
 /* Connect response values (MS-OXCRPC EcDoConnectEx out parameters). */
 #define CONNECT_POLLS_MAX 60000u
@@ -25,14 +24,6 @@
 #define CONNECT_RETRY_DELAY 10000u
 
 /* ------------------------------------------------------- endpoint state */
-
-/* What a mailbox context remembers of its Connect. */
-typedef struct emsmdb_state {
-    uint32_t flags, code_page, lcid_sort, lcid_string;
-    const char *user_dn;
-    const char *client_app;
-    const char *display_name; /* for the Connect response; not kept */
-} emsmdb_state;
 
 /* What an address book context remembers of its Bind. */
 typedef struct nspi_state {
@@ -46,40 +37,17 @@ typedef struct nspi_state {
 static apr_status_t emsmdb_encode(const void *state, apr_pool_t *pool,
                                   const void **buf_r, size_t *len_r)
 {
-    const emsmdb_state *s = state;
-    mh_wr wr;
-    mh_wr_init(&wr, pool, 128);
-    mh_wr_u8(&wr, STATE_VERSION);
-    mh_wr_u32(&wr, s->flags);
-    mh_wr_u32(&wr, s->code_page);
-    mh_wr_u32(&wr, s->lcid_sort);
-    mh_wr_u32(&wr, s->lcid_string);
-    mh_wr_asciiz(&wr, s->user_dn ? s->user_dn : "");
-    mh_wr_asciiz(&wr, s->client_app ? s->client_app : "");
-    *buf_r = wr.buf;
-    *len_r = wr.len;
-    return APR_SUCCESS;
+    return mh_emsmdb_encode(state, pool, buf_r, len_r);
 }
 
 static apr_status_t emsmdb_decode(const void *buf, size_t len, apr_pool_t *pool,
                                   void **state_r)
 {
-    emsmdb_state *s = apr_pcalloc(pool, sizeof(*s));
-    mh_rd rd;
-    mh_rd_init(&rd, buf, len);
-    if (mh_rd_u8(&rd) != STATE_VERSION)
-        return APR_EINVAL;
-    s->flags = mh_rd_u32(&rd);
-    s->code_page = mh_rd_u32(&rd);
-    s->lcid_sort = mh_rd_u32(&rd);
-    s->lcid_string = mh_rd_u32(&rd);
-    s->user_dn = mh_rd_asciiz(&rd, MH_USERDN_MAX, pool);
-    s->client_app = mh_rd_asciiz(&rd, MH_CLIENT_APP_MAX, pool);
-    mh_rd_expect_end(&rd);
-    if (rd.err)
-        return APR_EINVAL;
-    *state_r = s;
-    return APR_SUCCESS;
+    mh_emsmdb *s;
+    apr_status_t rv = mh_emsmdb_decode(buf, len, pool, &s);
+    if (rv == APR_SUCCESS)
+        *state_r = s;
+    return rv;
 }
 
 static apr_status_t nspi_encode(const void *state, apr_pool_t *pool,
@@ -336,15 +304,14 @@ static int body_status(mh_call *c, mh_body_status st, const char *why)
     return MH_RC_SUCCESS;
 }
 
-/* MS-OXCDATA 2.4.1 */
-#define EC_UNKNOWN_USER 0x000003EBu
-#define EC_ACCESS_DENIED 0x80070005u
+#define EC_ACCESS_DENIED MAPI_E_NO_ACCESS
 
 /*
  * The authenticated user in the backend's directory: their display name,
  * or the ErrorCode a Connect answers with (a success-shaped body).
  */
-static uint32_t connect_user(mh_call *c, const char **display_r)
+static uint32_t connect_user(mh_call *c, const char *user_dn, const char **display_r,
+                             uint32_t *dir_id_r)
 {
     mh_betxn *t = NULL;
     mh_error err = {MH_OK, NULL};
@@ -363,7 +330,20 @@ static uint32_t connect_user(mh_call *c, const char **display_r)
             c->diag = "the user is disabled in the directory";
             return EC_ACCESS_DENIED;
         }
+        /* the UserDn must be the authenticated user's own legacy DN
+         * (MS-OXCRPC 3.1.4.1: anything else is refused); DNs compare
+         * case-insensitively */
+        if (!*user_dn) {
+            c->diag = "the Connect UserDn is empty";
+            return EC_ACCESS_DENIED;
+        }
+        if (!ent.legacy_dn || strcasecmp(ent.legacy_dn, user_dn) != 0) {
+            c->diag = apr_psprintf(c->pool, "the Connect UserDn is not the legacy DN of %s (%s)",
+                                   c->in.user, ent.legacy_dn ? ent.legacy_dn : "none");
+            return EC_UNKNOWN_USER;
+        }
         *display_r = ent.display_name;
+        *dir_id_r = ent.id;
         return 0;
     }
     if (e == MH_E_NOT_FOUND) {
@@ -372,6 +352,22 @@ static uint32_t connect_user(mh_call *c, const char **display_r)
     }
     c->diag = apr_psprintf(c->pool, "directory lookup failed: %s", mh_err_name(e));
     return mh_err_to_mapi(e);
+}
+
+/* The client's auxiliary blocks, for the debug log only: nothing in them
+ * is trusted (MS-OXCRPC 3.1.4.1.1.1.1). */
+static void log_aux(mh_call *c, const mh_aux_in *aux)
+{
+    if (!aux->len)
+        return;
+    mh_aux_info info;
+    const char *why = NULL;
+    if (mh_aux_parse(aux->data, aux->len, c->pool, &info, &why) != 0)
+        mh_log(MH_LOG_DEBUG, MHLOGNO(00505) "%s: auxiliary buffer ignored: %s",
+               mh_reqtype_name(c->type), why);
+    else
+        mh_log(MH_LOG_DEBUG, MHLOGNO(00506) "%s: client: %s", mh_reqtype_name(c->type),
+               mh_aux_summary(&info, c->pool));
 }
 
 static int accept_create(mh_call *c, const void *body, apr_size_t len)
@@ -385,13 +381,16 @@ static int accept_create(mh_call *c, const void *body, apr_size_t len)
         mh_connect_req req;
         bst = mh_parse_connect(body, len, c->pool, &req, &why);
         if (bst == MH_BODY_OK) {
-            emsmdb_state *s = apr_pcalloc(c->pool, sizeof(*s));
+            log_aux(c, &req.aux);
+            mh_emsmdb *s = mh_emsmdb_new(c->pool);
             s->flags = req.flags;
             s->code_page = req.default_code_page;
             s->lcid_sort = req.lcid_sort;
             s->lcid_string = req.lcid_string;
             s->user_dn = req.user_dn;
             s->client_app = c->in.client_app;
+            if (c->in.client_app)
+                mh_client_version_parse(c->in.client_app, s->client_version);
             state = s;
         }
     } else {
@@ -417,7 +416,8 @@ static int accept_create(mh_call *c, const void *body, apr_size_t len)
     }
     if (c->type == MH_RT_CONNECT) {
         const char *display = c->in.user;
-        uint32_t ec = c->svc->backend ? connect_user(c, &display) : 0;
+        mh_emsmdb *es = state;
+        uint32_t ec = c->svc->backend ? connect_user(c, es->user_dn, &display, &es->dir_user) : 0;
         if (ec) {
             /* no context is made: the body carries the error (3.2.5.1) */
             mh_connect_resp resp = {0};
@@ -427,7 +427,7 @@ static int accept_create(mh_call *c, const void *body, apr_size_t len)
             mh_build_connect(&c->body, &resp);
             return MH_RC_SUCCESS;
         }
-        ((emsmdb_state *)state)->display_name = display;
+        es->display_name = display;
     }
     codec_for(c->ep)->encode(state, c->pool, &blob, &blob_len);
     unsigned char id[MH_SESSION_ID_LEN], seq[MH_SESSION_ID_LEN];
@@ -446,7 +446,17 @@ static int accept_create(mh_call *c, const void *body, apr_size_t len)
         resp.retry_count = CONNECT_RETRY_COUNT;
         resp.retry_delay = CONNECT_RETRY_DELAY;
         resp.dn_prefix = "";
-        resp.display_name = ((emsmdb_state *)state)->display_name;
+        resp.display_name = ((mh_emsmdb *)state)->display_name;
+        /* what a client expects with it (MS-OXCRPC 3.1.4.1.2.1): no public
+         * folders, compression on, and the session for its logs */
+        mh_aux_connect_opts ao;
+        mh_aux_connect_defaults(&ao);
+        ao.server_session_info = c->out_ctx;
+        mh_wr aux;
+        mh_wr_init(&aux, c->pool, 128);
+        mh_aux_build_connect(&aux, &ao, 0, 0);
+        resp.aux = aux.buf;
+        resp.aux_len = (uint32_t)aux.len;
         mh_build_connect(&c->body, &resp);
     } else {
         mh_build_bind(&c->body, MH_NSPI_SUCCESS, mh_session_store_guid(c->svc->store));
@@ -680,57 +690,52 @@ static apr_status_t release_cleanup(void *data)
     return APR_SUCCESS;
 }
 
+/* Keep-alives between ROPs (the engine calls it). */
+static void execute_tick(void *baton)
+{
+    mh_call_tick(baton);
+}
+
 /*
- * Execute (2.2.4.2).  The ROP engine comes with the emsmdb work; until then
- * an empty ROP input (RopSize 2, or no ROP buffer at all: the Execute that
- * collects notifications after NotificationWait) gets an empty ROP
- * response, and ROP input is answered with ecNotSupported.
+ * Execute (2.2.4.2): the ROP engine runs the request's ROP buffers against
+ * the session's objects.  An empty ROP input (RopSize 2, or no ROP buffer
+ * at all: the Execute that collects notifications after NotificationWait)
+ * gets an empty ROP response.
  */
 static void run_execute(mh_call *c)
 {
     mh_execute_req *req = &c->execute;
-    mh_wr payload, rops;
-    mh_wr_init(&payload, c->pool, 64);
+    mh_wr rops;
     if (req->empty || req->rop_buffer_size == 0) {
+        mh_wr payload;
+        mh_wr_init(&payload, c->pool, 8);
         mh_wr_u16(&payload, 2); /* RopSize: no ROP responses, no handles */
-    } else {
-        mh_rpcext_payload *pl;
-        size_t n;
-        const char *why;
-        if (mh_rpcext_parse(req->rop_buffer, req->rop_buffer_size, 0, c->pool, &pl, &n,
-                            &why) != 0) {
-            mh_log(MH_LOG_DEBUG, MHLOGNO(00203) "Execute: ROP buffer rejected: %s", why);
-            c->error_code = EC_RPC_FORMAT;
-            mh_build_execute(&c->body, c->error_code, NULL, 0, NULL, 0);
-            return;
-        }
-        /* MS-OXCROPS 2.2.1: RopSize, the ROP requests, the handle table */
-        mh_rd rd;
-        mh_rd_init(&rd, pl[0].data, pl[0].len);
-        uint16_t rop_size = mh_rd_u16(&rd);
-        if (n != 1 || rd.err || rop_size < 2 || rop_size > pl[0].len ||
-            (pl[0].len - rop_size) % 4 != 0) {
-            c->error_code = EC_RPC_FORMAT;
-            mh_build_execute(&c->body, c->error_code, NULL, 0, NULL, 0);
-            return;
-        }
-        if (rop_size != 2) {
-            c->error_code = EC_NOT_SUPPORTED;
-            mh_build_execute(&c->body, c->error_code, NULL, 0, NULL, 0);
-            return;
-        }
-        /* no ROPs: the response handle table is the request's */
-        mh_wr_u16(&payload, 2);
-        mh_wr_bytes(&payload, pl[0].data + 2, pl[0].len - 2);
+        mh_wr_init(&rops, c->pool, 16);
+        mh_rpcext_append(&rops, payload.buf, payload.len, 0, 0, 1);
+        mh_build_execute(&c->body, 0, rops.buf, (uint32_t)rops.len, NULL, 0);
+        return;
     }
-    mh_wr_init(&rops, c->pool, payload.len + 64);
-    mh_rpcext_append(&rops, payload.buf, payload.len,
-                     !(req->flags & MH_EXEC_NO_COMPRESSION),
-                     !(req->flags & MH_EXEC_NO_XOR_MAGIC), 1);
-    if (rops.len > req->max_rop_out) {
-        /* the EcDoRpcExt2 result: ErrorCode of a success body (2.2.4.2.2) */
-        c->error_code = EC_BUFFER_TOO_SMALL;
-        mh_build_execute(&c->body, c->error_code, NULL, 0, NULL, 0);
+    log_aux(c, &req->aux);
+    mh_ropctx cx;
+    memset(&cx, 0, sizeof(cx));
+    cx.pool = c->pool;
+    cx.ses = c->sess->state;
+    cx.be = c->svc->backend;
+    cx.user = c->in.user;
+    cx.cp = cx.ses->code_page;
+    cx.tick = execute_tick;
+    cx.tick_baton = c;
+    mh_exec_opts opts;
+    opts.flags = req->flags;
+    opts.max_rop_out = req->max_rop_out;
+    opts.chain_allowed = c->svc->chain_responses;
+    uint32_t ec = mh_rop_execute(&cx, req->rop_buffer, req->rop_buffer_size, &opts, &rops);
+    /* objects live in the session state: save it when the batch changed
+     * anything (handles, positions, instances) */
+    c->sess->state_dirty = 1;
+    c->error_code = ec;
+    if (ec != 0) {
+        mh_build_execute(&c->body, ec, NULL, 0, NULL, 0);
         return;
     }
     mh_build_execute(&c->body, 0, rops.buf, (uint32_t)rops.len, NULL, 0);

@@ -38,6 +38,7 @@ typedef struct mh_service {
     unsigned sessions_per_user;         /* MapiHttpSessionsPerUser */
     apr_off_t max_body;                 /* MapiHttpMaxRequestBody */
     const mh_be *backend;               /* MapiHttpBackend; NULL: none configured */
+    int chain_responses;                /* MapiHttpChainedResponses */
 } mh_service;
 
 /* What the HTTP layer hands in. */

@@ -84,6 +84,7 @@ static void fill_services(server_rec *main_s, mh_session_store *store)
                                                 : MH_DEFAULT_SESSIONS_PER_USER);
         svc->max_body = c->max_body != MH_UNSET ? c->max_body : MH_DEFAULT_MAX_BODY;
         svc->backend = c->backend;
+        svc->chain_responses = c->chain_responses != MH_UNSET ? (int)c->chain_responses : 1;
     }
 }
 

@@ -31,6 +31,7 @@ typedef struct mh_srv_conf {
     apr_int64_t wait_timeout_sec;     /* MapiHttpNotificationWaitTimeout */
     apr_int64_t sessions_per_user;    /* MapiHttpSessionsPerUser */
     apr_int64_t max_body;             /* MapiHttpMaxRequestBody */
+    apr_int64_t chain_responses;      /* MapiHttpChainedResponses (0/1) */
     mh_be *backend;                   /* MapiHttpBackend (NULL: inherit / none) */
     /* global only */
     const char *store_path;           /* MapiHttpSessionStore */

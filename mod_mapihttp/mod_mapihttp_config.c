@@ -35,6 +35,7 @@ void *mh_create_srv_conf(apr_pool_t *p, server_rec *s)
     c->wait_timeout_sec = MH_UNSET;
     c->sessions_per_user = MH_UNSET;
     c->max_body = MH_UNSET;
+    c->chain_responses = MH_UNSET;
     c->store_size_mb = MH_UNSET;
     c->auth_cache_sec = MH_UNSET;
     c->auth_cache_entries = MH_UNSET;
@@ -50,6 +51,7 @@ void *mh_merge_srv_conf(apr_pool_t *p, void *base_, void *add_)
     MERGE(wait_timeout_sec);
     MERGE(sessions_per_user);
     MERGE(max_body);
+    MERGE(chain_responses);
     c->backend = add->backend ? add->backend : base->backend;
     /* global only: always the main server's */
     c->store_path = base->store_path;
@@ -116,6 +118,13 @@ static const char *set_wait(cmd_parms *cmd, void *d, const char *arg)
 static const char *set_per_user(cmd_parms *cmd, void *d, const char *arg)
 {
     return parse_range(cmd, arg, 1, 10000, "contexts", &srv(cmd)->sessions_per_user);
+}
+
+static const char *set_chain(cmd_parms *cmd, void *d, int flag)
+{
+    (void)d;
+    srv(cmd)->chain_responses = flag ? 1 : 0;
+    return NULL;
 }
 
 static const char *set_max_body(cmd_parms *cmd, void *d, const char *arg)
@@ -258,6 +267,10 @@ const command_rec mh_directives[] = {
     AP_INIT_TAKE1("MapiHttpSessionsPerUser", set_per_user, NULL, RSRC_CONF,
                   "live session contexts per user before the least recently used "
                   "is destroyed (1-10000, default 32)"),
+    AP_INIT_FLAG("MapiHttpChainedResponses", set_chain, NULL, RSRC_CONF,
+                 "On to pack several ROP response buffers into one Execute response "
+                 "when the client allows it (MS-OXCRPC 3.1.4.2.1.2.2); Off if a "
+                 "client has trouble with them (default On)"),
     AP_INIT_TAKE1("MapiHttpMaxRequestBody", set_max_body, NULL, RSRC_CONF,
                   "largest request body in bytes (65536-67108864, default 1048576)"),
     AP_INIT_TAKE1("MapiHttpSessionStore", set_store, NULL, RSRC_CONF,

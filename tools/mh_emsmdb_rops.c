@@ -23,19 +23,10 @@ static int done(const mh_rd *rd)
 static mh_propval *rd_row(mh_rd *rd, const mh_proptag *cols, uint16_t n, uint32_t cp,
                           apr_pool_t *pool)
 {
-    mh_propval **ptrs = apr_pcalloc(pool, (n ? n : 1) * sizeof(*ptrs));
-    mh_propval *row = apr_pcalloc(pool, (n ? n : 1) * sizeof(*row));
-    if (mh_rd_proprow(rd, cols, n, cp, pool, ptrs) < 0) {
+    mh_propval *row = NULL;
+    if (mh_rd_proprow(rd, cols, n, cp, pool, &row) < 0 || !row) {
         rd->err = 1;
         return NULL;
-    }
-    for (uint16_t i = 0; i < n; i++) {
-        if (!ptrs[i]) { /* the contract says never; do not trust it blindly */
-            row[i].tag = MH_TAG_RETYPE(cols[i], PT_ERROR);
-            row[i].v.err = MAPI_E_NOT_FOUND;
-        } else {
-            row[i] = *ptrs[i];
-        }
     }
     return row;
 }

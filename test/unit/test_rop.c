@@ -1,0 +1,269 @@
+/*
+ * test_rop.c - the ROP engine (MS-OXCROPS 2.2.1, 3.2.5) and the logon
+ * family (MS-OXCSTOR) through the fixture: a real LMDB store, no httpd.
+ */
+#include "mh_test.h"
+#include "rop_fixture.h"
+#include "mh_entryid.h"
+
+#include <string.h>
+
+static mh_fixture F;
+
+static uint64_t get_u64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static void test_logon(void)
+{
+    uint32_t logon;
+    uint64_t fids[13];
+    CHECK_EQ_U(mh_fixture_logon(&F, &logon, fids), 0);
+    /* Exchange numbering: (LogonId << 24) | n, the logon first */
+    CHECK_EQ_U(logon, 0);
+    /* the 13 folders, replica id 1, in spec order: root first, Inbox 5th */
+    for (int i = 0; i < 13; i++) {
+        CHECK(fids[i] != 0);
+        CHECK_EQ_U(fids[i] & 0xFFFF, 1);
+    }
+    CHECK_EQ_U(mh_id_from_wire(fids[4], NULL), F.inbox);
+    /* a second logon on the same id replaces the first, and handle numbers
+     * are never reused */
+    uint32_t again;
+    CHECK_EQ_U(mh_fixture_logon(&F, &again, fids), 0);
+    CHECK_EQ_U(again, 1);
+}
+
+static void test_logon_errors(void)
+{
+    /* someone else's DN that does not exist: ecUnknownUser */
+    const char *dn = "/o=Nowhere/cn=Recipients/cn=nobody";
+    unsigned char req[128];
+    size_t k = 0, n = strlen(dn) + 1;
+    req[k++] = 0xFE; req[k++] = 1; req[k++] = 0; req[k++] = 0x01;
+    memset(req + k, 0, 8); k += 8;
+    mh_put_u16(req + k, (uint16_t)n); k += 2;
+    memcpy(req + k, dn, n); k += n;
+    uint32_t h[1] = {0xFFFFFFFF};
+    const unsigned char *r; size_t rl;
+    CHECK_EQ_U(mh_fixture_exec(&F, req, k, h, 1, &r, &rl), 0);
+    CHECK_EQ_U(rl, 6);
+    CHECK_EQ_U(r[0], 0xFE);
+    CHECK_EQ_U(mh_get_u32(r + 2), EC_UNKNOWN_USER);
+    CHECK_EQ_U(h[0], 0xFFFFFFFF); /* a failed ROP leaves its slot */
+    /* a public logon: no public folders here */
+    req[3] = 0x00;
+    mh_put_u16(req + 12, 0);
+    CHECK_EQ_U(mh_fixture_exec(&F, req, 14, h, 1, &r, &rl), 0);
+    CHECK_EQ_U(mh_get_u32(r + 2), MAPI_E_LOGON_FAILED);
+}
+
+/* A batch with a ROP this server does not implement in the middle: it
+ * gets its own error and the ROPs after it still run. */
+static void test_unimplemented_and_bad_index(void)
+{
+    uint32_t logon; uint64_t fids[13];
+    CHECK_EQ_U(mh_fixture_logon(&F, &logon, fids), 0);
+    unsigned char req[64];
+    size_t k = 0;
+    /* RopGetStoreState on index 0 */
+    req[k++] = 0x7B; req[k++] = 0; req[k++] = 0;
+    /* RopPublicFolderIsGhosted on index 5: outside the table */
+    req[k++] = 0x45; req[k++] = 0; req[k++] = 5;
+    mh_put_u32(req + k, 1); mh_put_u32(req + k + 4, 0); k += 8;
+    /* RopGetStoreState on index 1: an unused slot */
+    req[k++] = 0x7B; req[k++] = 0; req[k++] = 1;
+    /* RopGetStoreState again on index 0 */
+    req[k++] = 0x7B; req[k++] = 0; req[k++] = 0;
+    uint32_t h[2] = {logon, 0xFFFFFFFF};
+    const unsigned char *r; size_t rl;
+    CHECK_EQ_U(mh_fixture_exec(&F, req, k, h, 2, &r, &rl), 0);
+    /* 10 + 6 + 6 + 10 bytes */
+    CHECK_EQ_U(rl, 32);
+    CHECK_EQ_U(r[0], 0x7B);
+    CHECK_EQ_U(mh_get_u32(r + 2), 0);
+    CHECK_EQ_U(r[10], 0x45);
+    CHECK_EQ_U(r[11], 5);
+    CHECK_EQ_U(mh_get_u32(r + 12), EC_NULL_OBJECT);
+    CHECK_EQ_U(mh_get_u32(r + 18), EC_NULL_OBJECT);
+    CHECK_EQ_U(r[22], 0x7B);
+    CHECK_EQ_U(mh_get_u32(r + 24), 0);
+    CHECK_EQ_U(h[0], logon);
+    CHECK_EQ_U(h[1], 0xFFFFFFFF);
+}
+
+static void test_format_errors(void)
+{
+    uint32_t h[1] = {0};
+    const unsigned char *r; size_t rl;
+    /* a reserved RopId fails the whole call */
+    unsigned char bad[3] = {0x00, 0, 0};
+    CHECK_EQ_U(mh_fixture_exec(&F, bad, 3, h, 1, &r, &rl), EC_RPC_FORMAT);
+    /* truncated: RopLongTermIdFromId without its ID */
+    unsigned char trunc[5] = {0x43, 0, 0, 1, 2};
+    CHECK_EQ_U(mh_fixture_exec(&F, trunc, 5, h, 1, &r, &rl), EC_RPC_FORMAT);
+    /* nothing ran: a valid ROP before the truncated one left no trace */
+    uint32_t logon; uint64_t fids[13];
+    CHECK_EQ_U(mh_fixture_logon(&F, &logon, fids), 0);
+    unsigned char two[3 + 24 + 5];
+    size_t k = 0;
+    two[k++] = 0xFE; /* RopLogon that would release the current one... */
+    two[k++] = 0; two[k++] = 0; two[k++] = 1;
+    memset(two + k, 0, 10); k += 10; /* OpenFlags, StoreState, EssdnSize 0 */
+    two[k++] = 0x43; two[k++] = 0; two[k++] = 0; two[k++] = 1; /* truncated */
+    h[0] = logon;
+    CHECK_EQ_U(mh_fixture_exec(&F, two, k, h, 1, &r, &rl), EC_RPC_FORMAT);
+    CHECK(apr_hash_count(F.ses->objects) == 1);
+    CHECK(mh_obj_find(&(mh_ropctx){.ses = F.ses}, logon) != NULL);
+}
+
+static void test_ids_and_receive_folders(void)
+{
+    uint32_t logon; uint64_t fids[13];
+    CHECK_EQ_U(mh_fixture_logon(&F, &logon, fids), 0);
+    uint32_t h[1] = {logon};
+    const unsigned char *r; size_t rl;
+    /* LongTermIdFromId then back */
+    unsigned char req[64];
+    req[0] = 0x43; req[1] = 0; req[2] = 0;
+    for (int i = 0; i < 8; i++) req[3 + i] = (unsigned char)(fids[4] >> (8 * i));
+    CHECK_EQ_U(mh_fixture_exec(&F, req, 11, h, 1, &r, &rl), 0);
+    CHECK_EQ_U(rl, 6 + 24);
+    CHECK_EQ_U(mh_get_u32(r + 2), 0);
+    CHECK(memcmp(r + 6, F.mailbox.b, 16) == 0);
+    unsigned char ltid[24];
+    memcpy(ltid, r + 6, 24);
+    req[0] = 0x44;
+    memcpy(req + 3, ltid, 24);
+    CHECK_EQ_U(mh_fixture_exec(&F, req, 27, h, 1, &r, &rl), 0);
+    CHECK_EQ_U(mh_get_u32(r + 2), 0);
+    CHECK_EQ_U(get_u64(r + 6), fids[4]);
+    /* an unknown replica GUID */
+    ltid[0] ^= 0xFF;
+    memcpy(req + 3, ltid, 24);
+    CHECK_EQ_U(mh_fixture_exec(&F, req, 27, h, 1, &r, &rl), 0);
+    CHECK_EQ_U(mh_get_u32(r + 2), MAPI_E_NOT_FOUND);
+
+    /* GetReceiveFolder: IPM.Note.Custom falls back to the IPM entry,
+     * which provisioning points at the Inbox */
+    const char *cls = "IPM.Note.Custom";
+    size_t n = strlen(cls) + 1;
+    req[0] = 0x27;
+    memcpy(req + 3, cls, n);
+    CHECK_EQ_U(mh_fixture_exec(&F, req, 3 + n, h, 1, &r, &rl), 0);
+    CHECK_EQ_U(mh_get_u32(r + 2), 0);
+    CHECK_EQ_U(get_u64(r + 6), fids[4]);
+    CHECK(strcasecmp((const char *)r + 14, "IPM") == 0 || strcmp((const char *)r + 14, "") == 0);
+    /* SetReceiveFolder for IPM.Note.Custom to Sent Items, then ask again */
+    req[0] = 0x26;
+    for (int i = 0; i < 8; i++) req[3 + i] = (unsigned char)(fids[6] >> (8 * i));
+    memcpy(req + 11, cls, n);
+    CHECK_EQ_U(mh_fixture_exec(&F, req, 11 + n, h, 1, &r, &rl), 0);
+    CHECK_EQ_U(mh_get_u32(r + 2), 0);
+    req[0] = 0x27;
+    memcpy(req + 3, "IPM.NOTE.CUSTOM.X", 18);
+    CHECK_EQ_U(mh_fixture_exec(&F, req, 21, h, 1, &r, &rl), 0);
+    CHECK_EQ_U(get_u64(r + 6), fids[6]);
+    CHECK_STR((const char *)r + 14, "IPM.Note.Custom");
+    /* the default entry cannot be removed */
+    req[0] = 0x26;
+    memset(req + 3, 0, 8);
+    req[11] = 0;
+    CHECK_EQ_U(mh_fixture_exec(&F, req, 12, h, 1, &r, &rl), 0);
+    CHECK_EQ_U(mh_get_u32(r + 2), MAPI_E_CALL_FAILED);
+    /* the table lists the entries as standard rows */
+    req[0] = 0x68;
+    CHECK_EQ_U(mh_fixture_exec(&F, req, 3, h, 1, &r, &rl), 0);
+    CHECK_EQ_U(mh_get_u32(r + 2), 0);
+    CHECK(mh_get_u32(r + 6) >= 3);
+}
+
+static void test_release_and_state(void)
+{
+    uint32_t logon; uint64_t fids[13];
+    CHECK_EQ_U(mh_fixture_logon(&F, &logon, fids), 0);
+    CHECK_EQ_U(apr_hash_count(F.ses->objects), 1);
+    /* RopRelease has no response; releasing an unused slot is ignored */
+    unsigned char req[6] = {0x01, 0, 1, 0x01, 0, 0};
+    uint32_t h[2] = {logon, 0xFFFFFFFF};
+    const unsigned char *r; size_t rl;
+    CHECK_EQ_U(mh_fixture_exec(&F, req, 6, h, 2, &r, &rl), 0);
+    CHECK_EQ_U(rl, 0);
+    CHECK_EQ_U(apr_hash_count(F.ses->objects), 0);
+    /* the handle is dead now */
+    unsigned char st[3] = {0x7B, 0, 0};
+    CHECK_EQ_U(mh_fixture_exec(&F, st, 3, h, 1, &r, &rl), 0);
+    CHECK_EQ_U(mh_get_u32(r + 2), EC_NULL_OBJECT);
+}
+
+/* A response that cannot fit: RopBufferTooSmall with the rest of the
+ * requests, or the call's ecBufferTooSmall when not even that fits. */
+static void test_buffer_too_small(void)
+{
+    uint32_t logon; uint64_t fids[13];
+    CHECK_EQ_U(mh_fixture_logon(&F, &logon, fids), 0);
+    unsigned char req[3 * 200];
+    for (int i = 0; i < 200; i++) {
+        req[3 * i] = 0x7B; req[3 * i + 1] = 0; req[3 * i + 2] = 0;
+    }
+    uint32_t h[1] = {logon};
+    const unsigned char *r; size_t rl;
+    F.max_rop_out = 1024;
+    CHECK_EQ_U(mh_fixture_exec(&F, req, sizeof(req), h, 1, &r, &rl), 0);
+    /* some ran, then 0xFF with SizeNeeded and the rest of the requests */
+    size_t ran = 0;
+    while (ran * 10 < rl && r[ran * 10] == 0x7B)
+        ran++;
+    CHECK(ran > 0 && ran < 200);
+    CHECK_EQ_U(r[ran * 10], 0xFF);
+    CHECK_EQ_U(rl, ran * 10 + 3 + (200 - ran) * 3);
+    CHECK(memcmp(r + ran * 10 + 3, req + 3 * ran, (200 - ran) * 3) == 0);
+    F.max_rop_out = 16;
+    CHECK_EQ_U(mh_fixture_exec(&F, req, 3, h, 1, &r, &rl), EC_BUFFER_TOO_SMALL);
+    F.max_rop_out = 0x10008;
+}
+
+/* The store object's properties: entry IDs of the special folders. */
+static void test_store_props(void)
+{
+    uint32_t logon; uint64_t fids[13];
+    CHECK_EQ_U(mh_fixture_logon(&F, &logon, fids), 0);
+    apr_pool_t *p;
+    apr_pool_create(&p, NULL);
+    mh_ropctx cx = {.pool = p, .ses = F.ses, .be = F.be, .user = F.user, .cp = 1252};
+    mh_object *o = mh_obj_find(&cx, logon);
+    CHECK(o != NULL);
+    if (!o)
+        return;
+    mh_proptag tags[3] = {PR_IPM_SUBTREE_ENTRYID, MH_TAG(0x0FFF, PT_BINARY), PR_DISPLAY_NAME};
+    mh_proplist out;
+    CHECK_EQ_U(mh_objclass_of(MH_OT_LOGON)->props->get(&cx, o, tags, 3, UINT64_MAX, p, &out), 0);
+    CHECK_EQ_U(out.n, 3);
+    mh_eid eid;
+    CHECK_EQ_U(mh_eid_parse(out.v[0].v.bin.data, out.v[0].v.bin.len, &eid), 0);
+    CHECK_EQ_U(eid.folder, mh_id_from_wire(fids[3], NULL));
+    CHECK(out.v[1].v.bin.len > 60);
+    CHECK_STR(out.v[2].v.str, "Mailbox - alice");
+    apr_pool_destroy(p);
+}
+
+int main(void)
+{
+    MH_TEST_INIT();
+    if (mh_fixture_open(&F, "alice") != 0)
+        return 1;
+    RUN(test_logon);
+    RUN(test_logon_errors);
+    RUN(test_unimplemented_and_bad_index);
+    RUN(test_format_errors);
+    RUN(test_ids_and_receive_folders);
+    RUN(test_release_and_state);
+    RUN(test_buffer_too_small);
+    RUN(test_store_props);
+    mh_fixture_close(&F);
+    return MH_TEST_DONE();
+}
