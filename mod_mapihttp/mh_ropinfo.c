@@ -54,11 +54,6 @@ static int bad(mh_rd *rd)
     return -1;
 }
 
-static int ok(mh_rd *rd)
-{
-    return rd->err ? -1 : 0;
-}
-
 static int skip_n(mh_rd *rd, size_t n)
 {
     if (!mh_rd_need(rd, n))
