@@ -66,6 +66,35 @@ void mh_wr_typed_propval(mh_wr *wr, uint16_t type, const mh_propval *v, uint32_t
 /* The bytes mh_wr_propval would write (to decide what fits a buffer). */
 size_t mh_propval_wire_size(uint16_t type, const mh_propval *v, uint32_t cp);
 
+/*
+ * The same with the COUNT width of the context (MS-OXCDATA 2.11.1.1): 2 in
+ * ROP buffers (PtypBinary and PtypServerId byte counts 16 bits,
+ * PtypMultiple value counts 32 bits: what the functions above do) or 4 in
+ * extended rules (MS-OXORULE 2.2.4) and MAPI/HTTP address book bodies
+ * (MS-OXCMAPIHTTP 2.2.5), where every count is 32 bits.  The width also
+ * applies to the RuleAction counts of PT_ACTIONS values (MS-OXORULE 2.2.5).
+ *
+ * In memory: PT_SRESTRICTION values hold the restriction in a canonical
+ * encoding (4-byte counts, strings as PT_UNICODE), whatever context they
+ * were read in; writers re-encode it for theirs.  PT_ACTIONS values hold the
+ * RuleAction bytes as read (they are skipped, not parsed) and are written
+ * back as they are.  PT_NULL, PT_OBJECT and PT_UNSPECIFIED values keep
+ * their 4 bytes in v.i32.
+ */
+int mh_rd_propval_cw(mh_rd *rd, uint16_t type, int count_width, uint32_t cp, apr_pool_t *pool,
+                     mh_propval *v);
+int mh_rd_tagged_propval_cw(mh_rd *rd, int count_width, uint32_t cp, apr_pool_t *pool,
+                            mh_propval *v);
+int mh_rd_typed_propval_cw(mh_rd *rd, int count_width, uint32_t cp, apr_pool_t *pool,
+                           mh_propval *v);
+void mh_wr_propval_cw(mh_wr *wr, uint16_t type, const mh_propval *v, int count_width,
+                      uint32_t cp);
+void mh_wr_tagged_propval_cw(mh_wr *wr, mh_proptag wire_tag, const mh_propval *v,
+                             int count_width, uint32_t cp);
+void mh_wr_typed_propval_cw(mh_wr *wr, uint16_t type, const mh_propval *v, int count_width,
+                            uint32_t cp);
+size_t mh_propval_wire_size_cw(uint16_t type, const mh_propval *v, int count_width, uint32_t cp);
+
 /* PropertyTagArray with a u16 count (2.9.2 in ROPs).  At most `max` tags. */
 int mh_rd_tag_array(mh_rd *rd, uint32_t max, apr_pool_t *pool, mh_proptag **tags_r,
                     uint16_t *n_r);
@@ -101,7 +130,7 @@ int mh_rd_problems(mh_rd *rd, apr_pool_t *pool, mh_propproblem **p_r, uint16_t *
 
 /* ---------------------------------------------------- property names */
 
-/* PropertyName (2.6.1): GUID, Kind u8 (0 MNID_ID: LID u32; 1 MNID_STRING:
+/* PropertyName (2.6.1): Kind u8, GUID, then (0 MNID_ID) LID u32 or (1 MNID_STRING)
  * NameSize u8 bytes of UTF-16LE with its NUL; 0xFF: no name). */
 int mh_rd_propname(mh_rd *rd, apr_pool_t *pool, mh_propname *n);
 void mh_wr_propname(mh_wr *wr, const mh_propname *n);
@@ -167,8 +196,11 @@ struct mh_restriction {
 
 /*
  * Restriction (2.12).  `count_width` is 2 in ROP buffers and 4 in the
- * address book (the width of the And/Or/Comment counts).  Values keep
- * memory form (strings UTF-8).  Returns 0 or -1.
+ * address book and extended rules: the width of the And/Or counts and of
+ * the COUNTs inside property values (see mh_rd_propval_cw).  The Comment
+ * restriction's TaggedValuesCount is one byte in both (2.12.11.1).  Values
+ * keep memory form (strings UTF-8, tags and value tags of string type
+ * retyped to PT_UNICODE / PT_MV_UNICODE).  Returns 0 or -1.
  */
 int mh_rd_restriction(mh_rd *rd, int count_width, uint32_t cp, apr_pool_t *pool,
                       mh_restriction **r_r);
@@ -190,9 +222,41 @@ struct mh_res_source {
     void *baton;
 };
 
-/* 1 when the row matches, 0 when not (MS-OXCDATA 2.12 semantics; missing
- * properties never match a Property or Content restriction). */
+/*
+ * 1 when the row matches, 0 when not (MS-OXCDATA 2.12 semantics; missing
+ * properties never match a Property or Content restriction).  Details:
+ *  - PT_ERROR values from get() count as absent.
+ *  - Property: the value and the row's value must be of the same type
+ *    (string kinds are one); a multi-valued row value against a single
+ *    value matches when any of its values does.  Strings compare
+ *    case-insensitively (as mh_propval_cmp).  RELOP_RE and
+ *    RELOP_MEMBER_OF_DL never match.
+ *  - Content: strings and binaries, single or multi-valued (any value);
+ *    IGNORECASE folds Latin, Greek and Cyrillic letters, IGNORENONSPACE
+ *    drops combining marks and Latin-1 accents, LOOSE does both.
+ *  - Size: fixed-size types their size, strings UTF-16 bytes with the NUL,
+ *    binaries their length, multi-valued the sum of their values.
+ *  - Values not loaded (MH_PV_LARGE) satisfy Exist and Size only.
+ *  - Comment: its restriction, or TRUE without one (2.12.11).
+ *  - Count (2.12.12) limits how many rows its sub-restriction passes; one
+ *    row alone cannot know that, so here it is its sub-restriction.  Use
+ *    mh_restriction_eval_counted for the limit.
+ */
 int mh_restriction_eval(const mh_restriction *r, const mh_res_source *src);
+
+/*
+ * Evaluation over a sequence of rows (a table pass) with CountRestriction
+ * limits: each Count node lets at most `count` rows through (rows for which
+ * its sub-restriction holds), counted in `counts`, which the caller makes
+ * once per pass with mh_res_counts_create.
+ */
+typedef struct mh_res_counts {
+    uint32_t n;          /* Count nodes of the restriction, pre-order */
+    uint32_t *matched;   /* rows each has let through so far */
+} mh_res_counts;
+mh_res_counts *mh_res_counts_create(const mh_restriction *r, apr_pool_t *pool);
+int mh_restriction_eval_counted(const mh_restriction *r, const mh_res_source *src,
+                                mh_res_counts *counts);
 
 /* ------------------------------------------------------ comparisons */
 

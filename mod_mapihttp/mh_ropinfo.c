@@ -8,7 +8,9 @@
  * restrictions, property names, recipient rows, rule actions) are walked
  * by the small private helpers below, which validate structure but build
  * nothing: they never allocate, and every count is checked against the
- * bytes left before it drives a loop.
+ * bytes left before it drives a loop.  A structure behind a size field
+ * (RestrictionDataSize, PropertyValueSize, RecipientRowSize, ...) must
+ * fill exactly that size.
  *
  * The helpers in the "MS-OXCDATA walkers" section duplicate what
  * mh_oxcdata.c parses (property values 2.11, restrictions 2.12, property
@@ -308,20 +310,32 @@ static int skip_restriction(mh_rd *rd, int depth)
 }
 
 /*
- * RestrictionDataSize u16 and RestrictionData: a size of 0 means no
- * restriction.  The restriction must fit in its size; the size decides
- * where the next field starts.
+ * Walks a structure that a size field in front of it says fills exactly
+ * `size` bytes: anything left over, or a walk past them, is malformed.
  */
-static int skip_restriction_data(mh_rd *rd)
+static int skip_sized(mh_rd *rd, size_t size, int (*walk)(mh_rd *sub))
 {
-    uint16_t size = mh_rd_u16(rd);
     mh_rd sub;
-    if (rd->err || sub_reader(rd, size, &sub) < 0)
+    if (sub_reader(rd, size, &sub) < 0)
         return -1;
-    if (size && skip_restriction(&sub, 0) < 0)
+    if (walk(&sub) < 0 || sub.p != sub.end)
         return bad(rd);
     rd->p = sub.end;
     return 0;
+}
+
+static int walk_restriction(mh_rd *rd)
+{
+    return skip_restriction(rd, 0);
+}
+
+/* RestrictionDataSize u16 and RestrictionData (0 bytes: no restriction) */
+static int skip_restriction_data(mh_rd *rd)
+{
+    uint16_t size = mh_rd_u16(rd);
+    if (rd->err)
+        return -1;
+    return size ? skip_sized(rd, size, walk_restriction) : 0;
 }
 
 /* PropertyName (2.6.1): Kind u8, GUID, then LID u32 (Kind 0) or NameSize u8
@@ -646,7 +660,7 @@ static int skip_sized16(mh_rd *rd)
  * RopModifyRecipients (2.2.6.5.1): ColumnCount u16, RecipientColumns,
  * RowCount u16, RecipientRows: RowId u32, RecipientType u8,
  * RecipientRowSize u16, RecipientRow (2.2.6.5.1.1; absent when the size is
- * 0, which removes the recipient).  The row must fit in its size.
+ * 0, which removes the recipient).  The row must fill its size exactly.
  */
 static int skip_modify_recipients(mh_rd *rd)
 {
@@ -662,7 +676,7 @@ static int skip_modify_recipients(mh_rd *rd)
         mh_rd sub;
         if (rd->err || sub_reader(rd, size, &sub) < 0)
             return -1;
-        if (size && skip_recipient_row(&sub, cols, ncols) < 0)
+        if (size && (skip_recipient_row(&sub, cols, ncols) < 0 || sub.p != sub.end))
             return bad(rd);
         rd->p = sub.end;
     }
@@ -730,13 +744,7 @@ static int skip_get_props_specific(mh_rd *rd)
 static int skip_set_props(mh_rd *rd)
 {
     uint16_t size = mh_rd_u16(rd);
-    mh_rd sub;
-    if (rd->err || sub_reader(rd, size, &sub) < 0)
-        return -1;
-    if (skip_tagged_array(&sub) < 0)
-        return bad(rd);
-    rd->p = sub.end;
-    return 0;
+    return rd->err ? -1 : skip_sized(rd, size, skip_tagged_array);
 }
 
 /* RopDeleteProperties(NoReplicate) (2.2.8.8.1, 2.2.8.9.1): tag array */
@@ -865,18 +873,18 @@ static int skip_u8_values(mh_rd *rd)
 /* RopSynchronizationImportReadStateChanges (2.2.13.3.1):
  * MessageReadStateSize u16, MessageReadStates (MessageIdSize u16,
  * MessageId, MarkAsRead u8) filling exactly that size */
+static int walk_read_states(mh_rd *rd)
+{
+    while (rd->p < rd->end)
+        if (skip_bin16(rd) < 0 || skip_n(rd, 1) < 0)
+            return -1;
+    return 0;
+}
+
 static int skip_import_read_states(mh_rd *rd)
 {
     uint16_t size = mh_rd_u16(rd);
-    mh_rd sub;
-    if (rd->err || sub_reader(rd, size, &sub) < 0)
-        return -1;
-    while (sub.p < sub.end) {
-        if (skip_bin16(&sub) < 0 || skip_n(&sub, 1) < 0)
-            return bad(rd);
-    }
-    rd->p = sub.end;
-    return 0;
+    return rd->err ? -1 : skip_sized(rd, size, walk_read_states);
 }
 
 /* RopSynchronizationImportHierarchyChange (2.2.13.4.1):
@@ -910,17 +918,16 @@ static int skip_upload_state_continue(mh_rd *rd)
 /* RopSetLocalReplicaMidsetDeleted (2.2.13.12.1): DataSize u16 (of the
  * fields after it), LongTermIdRangeCount u32, LongTermIdRanges (48 bytes
  * each: MinLongTermId, MaxLongTermId) */
+static int walk_ltid_ranges(mh_rd *rd)
+{
+    uint32_t n = mh_rd_u32(rd);
+    return rd->err ? -1 : skip_n(rd, (size_t)n * 48);
+}
+
 static int skip_set_midset_deleted(mh_rd *rd)
 {
     uint16_t size = mh_rd_u16(rd);
-    mh_rd sub;
-    if (rd->err || sub_reader(rd, size, &sub) < 0)
-        return -1;
-    uint32_t n = mh_rd_u32(&sub);
-    if (sub.err || skip_n(&sub, (size_t)n * 48) < 0)
-        return bad(rd);
-    rd->p = sub.end;
-    return 0;
+    return rd->err ? -1 : skip_sized(rd, size, walk_ltid_ranges);
 }
 
 /* RopRegisterNotification (2.2.14.1.1): NotificationTypes u8, Reserved

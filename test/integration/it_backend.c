@@ -51,7 +51,10 @@ typedef struct connected {
 } connected;
 
 /* A Connect as user/password on `port` (TLS when tls). */
-static connected do_connect(int port, int tls, const char *user, const char *password)
+/* Connect as `user` with the UserDn of login `cn` (the legacy DN the
+ * admin tool gave the user when it was made; NULL: the user's own login). */
+static connected do_connect_dn(int port, int tls, const char *user, const char *password,
+                               const char *cn)
 {
     connected c = {0};
     c.response_code = -1;
@@ -60,8 +63,13 @@ static connected do_connect(int port, int tls, const char *user, const char *pas
                                 password);
     size_t n;
     const unsigned char *b = mh_mapi_connect_body(
-        pool, "/o=First Organization/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)"
-              "/cn=Recipients/cn=ada", 0, &n);
+        pool,
+        cn && !*cn ? ""
+                   : apr_pstrcat(pool,
+                                 "/o=First Organization/ou=Exchange Administrative Group "
+                                 "(FYDIBOHF23SPDLT)/cn=Recipients/cn=",
+                                 cn ? cn : user, NULL),
+        0, &n);
     mh_response *r = NULL;
     if (mh_mapi_call(m, pool, "Connect", b, n, &r) != APR_SUCCESS || !r) {
         printf("# Connect failed: %s\n", mh_client_error(m->conn));
@@ -146,6 +154,11 @@ static int count_in_log(const char *what)
 }
 
 
+static connected do_connect(int port, int tls, const char *user, const char *password)
+{
+    return do_connect_dn(port, tls, user, password, NULL);
+}
+
 static void test_lmdb_auth(void)
 {
     connected c = do_connect(H->port, 0, "ada", "secret-ada");
@@ -154,6 +167,14 @@ static void test_lmdb_auth(void)
     CHECK_EQ_U(c.error_code, 0);
     CHECK_STR(c.display, "Ada Lovelace"); /* from the directory, not the login */
     CHECK(c.has_context);
+    /* the UserDn must be the user's own legacy DN (MS-OXCRPC 3.1.4.1):
+     * another user's, or none, gets an error and no context */
+    connected other = do_connect_dn(H->port, 0, "ada", "secret-ada", "bob");
+    CHECK_EQ_U(other.error_code, EC_UNKNOWN_USER);
+    CHECK(!other.has_context);
+    other = do_connect_dn(H->port, 0, "ada", "secret-ada", "");
+    CHECK_EQ_U(other.error_code, 0x80070005u);
+    CHECK(!other.has_context);
     /* again and again: answered from the verified-credentials cache of
      * whichever process serves it (some process serves two of them) */
     for (int i = 0; i < 20; i++)
@@ -271,14 +292,16 @@ static void test_admin_commands(void)
     /* rename: the new login works at once, the old one no more */
     admin_ok("user add frank --name 'Frank Ocean' --email frank@example.com --password p-frank");
     admin_ok("user rename frank frank2");
-    CHECK_EQ_U(do_connect(H->port, 0, "frank2", "p-frank").http_status, 200);
+    /* the legacy DN stays what it was: a stable identity (MS-OXOABK) */
+    CHECK_EQ_U(do_connect_dn(H->port, 0, "frank2", "p-frank", "frank").error_code, 0);
+    CHECK_EQ_U(do_connect(H->port, 0, "frank2", "p-frank").error_code, EC_UNKNOWN_USER);
     CHECK_EQ_U(do_connect(H->port, 0, "frank", "p-frank").http_status, 401);
     /* set: name and aliases */
     admin_ok("user set frank2 --name 'Frank O.' --alias fo@example.com --alias f2@example.com");
     CHECK_EQ_U(mh_httpd_admin(H, "user show frank2", &out), 0);
     CHECK(out && strstr(out, "Frank O.") && strstr(out, "alias:        fo@example.com") &&
           strstr(out, "alias:        f2@example.com"));
-    CHECK_STR(do_connect(H->port, 0, "frank2", "p-frank").display, "Frank O.");
+    CHECK_STR(do_connect_dn(H->port, 0, "frank2", "p-frank", "frank").display, "Frank O.");
     CHECK(mh_httpd_admin(H, "user set frank2 --alias not-an-address", &out) != 0);
     /* a mailbox for a user made without one, and taken away again */
     CHECK_EQ_U(do_connect(H->port, 0, "carol", "secret-carol").error_code, EC_UNKNOWN_USER);

@@ -16,6 +16,7 @@
 #include "mh_rpcext.h"
 #include "mh_session.h"
 #include "mh_test.h"
+#include "mh_aux.h"
 #include "mh_unicode.h"
 #include "mh_wire.h"
 
@@ -480,8 +481,19 @@ static void test_connect_response(void)
     CHECK_EQ_U(mh_rd_u32(&rd), 10000); /* RetryDelay */
     CHECK_STR(mh_rd_asciiz(&rd, 1024, pool), "");
     CHECK_STR(mh_rd_utf16z(&rd, 1024, pool), MH_TEST_USER);
-    CHECK_EQ_U(mh_rd_u32(&rd), 0); /* AuxiliaryBufferSize */
+    /* the auxiliary blocks a client expects (MS-OXCRPC 3.1.4.1.2.1): no
+     * public folders, client control, the session for its logs */
+    uint32_t aux_len = mh_rd_u32(&rd);
+    const unsigned char *aux = mh_rd_bytes(&rd, aux_len);
     CHECK(!rd.err && mh_rd_left(&rd) == 0);
+    mh_aux_info info;
+    const char *why = NULL;
+    CHECK(aux_len > 8 && aux && mh_aux_parse(aux, aux_len, pool, &info, &why) == 0);
+    if (aux_len > 8 && aux) {
+        CHECK(info.has_exorginfo && info.org_flags == 0);
+        CHECK(info.has_client_control);
+        CHECK(info.has_server_session_info && strcmp(info.server_session_info, ctx) == 0);
+    }
 }
 
 static void test_connect_paths(void)
