@@ -295,6 +295,246 @@ static void test_store_requests(void)
     CHECK_ROP(b, "3e 00 01 02 02 3f 00 01 03 40");
 }
 
+
+/* ------------------------------------------ ROPs with MS-OXCDATA parts */
+
+static void test_set_props_example(void)
+{
+    /* MS-OXCPRPT 4.x (setting properties): PidTagSubjectPrefix "" and
+     * PidTagNormalizedSubject "Hello World" */
+    mh_propval v[2];
+    memset(v, 0, sizeof(v));
+    v[0].tag = PR_SUBJECT_PREFIX;
+    v[0].v.str = "";
+    v[1].tag = PR_NORMALIZED_SUBJECT;
+    v[1].v.str = "Hello World";
+    mh_rop_batch b;
+    mh_rop_batch_init(&b, pool);
+    mh_ropc_set_props(&b, 0, 0, v, 2, 1252);
+    CHECK_ROP(b, "0A 00 00 24 00 02 00 1F 00 3D 00 00 00 1F 00 1D 0E 48 00 65 00 6C 00 6C"
+                 "00 6F 00 20 00 57 00 6F 00 72 00 6C 00 64 00 00 00");
+}
+
+static void test_table_requests_oxcdata(void)
+{
+    mh_proptag cols[2] = {PR_DISPLAY_NAME, PR_CONTENT_COUNT};
+    mh_rop_batch b;
+    mh_rop_batch_init(&b, pool);
+    mh_ropc_set_columns(&b, 0, 2, 0, cols, 2);
+    mh_ropc_get_props_specific(&b, 0, 1, 0, 1, cols, 1);
+    CHECK_ROP(b, "12 00 02 00 02 00 1f 00 01 30 03 00 02 36"
+                 "07 00 01 00 00 01 00 01 00 1f 00 01 30");
+
+    mh_sort_order so = {PR_CONTENT_COUNT, MH_TABLE_SORT_DESCEND};
+    mh_sort_set ss = {1, 0, 0, &so};
+    mh_restriction r;
+    memset(&r, 0, sizeof(r));
+    r.type = MH_RES_EXIST;
+    r.u.exist.tag = PR_DISPLAY_NAME;
+    mh_rop_batch_init(&b, pool);
+    mh_ropc_sort_table(&b, 0, 2, 0, &ss);
+    mh_ropc_restrict(&b, 0, 2, 0, &r, 1252);
+    mh_ropc_restrict(&b, 0, 2, 0, NULL, 1252);
+    CHECK_ROP(b, "13 00 02 00 01 00 00 00 00 00 03 00 02 36 01"
+                 "14 00 02 00 05 00 08 1f 00 01 30"
+                 "14 00 02 00 00 00");
+
+    unsigned char bm_bytes[2] = {1, 2};
+    mh_bin bm = {2, bm_bytes};
+    mh_rop_batch_init(&b, pool);
+    mh_ropc_find_row(&b, 0, 2, 0, &r, MH_BOOKMARK_CUSTOM, &bm, 1252);
+    CHECK_ROP(b, "4f 00 02 00 05 00 08 1f 00 01 30 03 02 00 01 02");
+}
+
+static void test_rows_responses(void)
+{
+    mh_proptag cols[2] = {PR_DISPLAY_NAME, PR_CONTENT_COUNT};
+    unsigned char buf[128];
+    /* QueryRows: Origin END, 2 rows, a standard one and a flagged one whose
+     * count is an error */
+    mh_rd rd = reader("15 02 00 00 00 00 02 02 00"
+                      "00 41 00 00 00 05 00 00 00"
+                      "01 00 42 00 00 00 0a 0f 01 04 80"
+                      "07 01 00 00 00 00 00 43 00 00 00 07 00 00 00"
+                      "4f 02 00 00 00 00 00 01 00 44 00 00 00 01 00 00 00"
+                      "59 02 00 00 00 00 03 00 00 00 01 00 00 45 00 00 00 02 00 00 00",
+                      buf, sizeof(buf));
+    mh_ropc_rows_r qr;
+    REQUIRE(mh_ropc_query_rows_parse(&rd, cols, 2, 1252, pool, &qr) == 0);
+    CHECK_EQ_U(qr.origin, MH_BOOKMARK_END);
+    REQUIRE(qr.n_rows == 2);
+    CHECK_STR(qr.rows[0][0].v.str, "A");
+    CHECK_EQ_U(qr.rows[0][1].v.i32, 5);
+    CHECK_STR(qr.rows[1][0].v.str, "B");
+    CHECK_EQ_U(MH_TAG_TYPE(qr.rows[1][1].tag), PT_ERROR);
+    CHECK_EQ_U(qr.rows[1][1].v.err, MAPI_E_NOT_FOUND);
+    mh_ropc_props_r gp;
+    REQUIRE(mh_ropc_get_props_specific_parse(&rd, cols, 2, 1252, pool, &gp) == 0);
+    CHECK_STR(gp.vals[0].v.str, "C");
+    CHECK_EQ_U(gp.vals[1].v.i32, 7);
+    mh_ropc_find_row_r fr;
+    REQUIRE(mh_ropc_find_row_parse(&rd, cols, 2, 1252, pool, &fr) == 0);
+    CHECK_EQ_U(fr.has_row, 1);
+    CHECK_STR(fr.row[0].v.str, "D");
+    mh_ropc_expand_r er;
+    REQUIRE(mh_ropc_expand_row_parse(&rd, cols, 2, 1252, pool, &er) == 0);
+    CHECK_EQ_U(er.expanded_count, 3);
+    REQUIRE(er.n_rows == 1);
+    CHECK_STR(er.rows[0][0].v.str, "E");
+    CHECK_EQ_U(mh_rd_left(&rd), 0);
+    /* a row count the bytes cannot hold */
+    rd = reader("15 02 00 00 00 00 02 ff ff 00", buf, sizeof(buf));
+    CHECK(mh_ropc_query_rows_parse(&rd, cols, 2, 1252, pool, &qr) < 0);
+}
+
+static void test_recipients_round_trip(void)
+{
+    mh_proptag cols[2] = {MH_TAG(0x0FFE, PT_LONG), MH_TAG(0x39FE, PT_UNICODE)};
+    mh_propval vals[2];
+    memset(vals, 0, sizeof(vals));
+    vals[0].tag = cols[0];
+    vals[0].v.i32 = 6;
+    vals[1].tag = cols[1];
+    vals[1].v.str = "r@example.com";
+    mh_recipient rc;
+    memset(&rc, 0, sizeof(rc));
+    rc.flags = MH_RF_TYPE_SMTP;
+    rc.display_name = "R\xc3\xa9";
+    rc.email = "r@example.com";
+    rc.n_cols = 2;
+    rc.vals = vals;
+    mh_modify_recipient mr = {3, 2, &rc};
+    mh_modify_recipient del = {4, 1, NULL};
+    mh_modify_recipient rows[2] = {mr, del};
+    mh_rop_batch b;
+    mh_rop_batch_init(&b, pool);
+    mh_ropc_modify_recipients(&b, 0, 1, cols, 2, rows, 2, 1252);
+    mh_wr row;
+    mh_wr_init(&row, pool, 64);
+    mh_wr_recipient_row(&row, &rc, cols, 1252);
+    /* flags: SMTP | E | D | U; then UTF-16 email and display name, the
+     * column count and a standard row */
+    CHECK_EQ_U(mh_get_u16(row.buf), MH_RF_TYPE_SMTP | MH_RF_E | MH_RF_D | MH_RF_U);
+    /* the request: columns, 2 rows, each RowId, type, size, row */
+    mh_rd rd;
+    mh_rd_init(&rd, b.rops.buf, b.rops.len);
+    CHECK_EQ_U(mh_rd_u8(&rd), MH_ROPID_MODIFY_RECIPIENTS);
+    mh_rd_bytes(&rd, 2);
+    CHECK_EQ_U(mh_rd_u16(&rd), 2);
+    mh_rd_bytes(&rd, 8);
+    CHECK_EQ_U(mh_rd_u16(&rd), 2);
+    CHECK_EQ_U(mh_rd_u32(&rd), 3);
+    CHECK_EQ_U(mh_rd_u8(&rd), 2);
+    CHECK_EQ_U(mh_rd_u16(&rd), row.len);
+    const unsigned char *rb = mh_rd_bytes(&rd, row.len);
+    CHECK(rb && memcmp(rb, row.buf, row.len) == 0);
+    CHECK_EQ_U(mh_rd_u32(&rd), 4);
+    CHECK_EQ_U(mh_rd_u8(&rd), 1);
+    CHECK_EQ_U(mh_rd_u16(&rd), 0);
+    CHECK_EQ_U(mh_rd_left(&rd), 0);
+
+    /* the same row read back through RopReadRecipients (2.2.6.6.2) */
+    mh_wr resp;
+    mh_wr_init(&resp, pool, 128);
+    static const unsigned char hdr[6] = {0x0F, 1, 0, 0, 0, 0};
+    mh_wr_bytes(&resp, hdr, 6);
+    mh_wr_u8(&resp, 1);
+    mh_wr_u32(&resp, 3);
+    mh_wr_u8(&resp, 2);
+    mh_wr_u16(&resp, 0x0FFF);
+    mh_wr_u16(&resp, 0);
+    mh_wr_u16(&resp, (uint16_t)row.len);
+    mh_wr_bytes(&resp, row.buf, row.len);
+    mh_rd_init(&rd, resp.buf, resp.len);
+    mh_ropc_read_recipients_r rr;
+    REQUIRE(mh_ropc_read_recipients_parse(&rd, cols, 2, 1252, pool, &rr) == 0);
+    REQUIRE(rr.n_rows == 1);
+    CHECK_EQ_U(rr.rows[0].row_id, 3);
+    CHECK_EQ_U(rr.rows[0].recipient_type, 2);
+    CHECK_STR(rr.rows[0].display_name, "R\xc3\xa9");
+    CHECK_STR(rr.rows[0].email, "r@example.com");
+    CHECK_EQ_U(rr.rows[0].n_cols, 2);
+    CHECK_EQ_U(rr.rows[0].vals[0].v.i32, 6);
+    CHECK_STR(rr.rows[0].vals[1].v.str, "r@example.com");
+    /* a RecipientRowSize one byte short of the row is malformed */
+    resp.buf[6 + 1 + 4 + 1 + 2 + 2] = (unsigned char)(row.len - 1);
+    mh_rd_init(&rd, resp.buf, resp.len);
+    CHECK(mh_ropc_read_recipients_parse(&rd, cols, 2, 1252, pool, &rr) < 0);
+
+    /* RopOpenMessage: subject as TypedStrings, the columns, the row */
+    mh_wr_init(&resp, pool, 128);
+    static const unsigned char ohdr[6] = {0x03, 2, 0, 0, 0, 0};
+    mh_wr_bytes(&resp, ohdr, 6);
+    mh_wr_u8(&resp, 0);                 /* HasNamedProperties */
+    mh_wr_u8(&resp, 0x02);              /* SubjectPrefix: 8-bit */
+    mh_wr_asciiz(&resp, "RE: ");
+    mh_wr_u8(&resp, 0x04);              /* NormalizedSubject: UTF-16 */
+    mh_wr_utf16z(&resp, "Hi");
+    mh_wr_u16(&resp, 1);                /* RecipientCount */
+    mh_wr_u16(&resp, 2);                /* ColumnCount */
+    mh_wr_u32(&resp, cols[0]);
+    mh_wr_u32(&resp, cols[1]);
+    mh_wr_u8(&resp, 1);                 /* RowCount */
+    mh_wr_u8(&resp, 1);                 /* RecipientType */
+    mh_wr_u16(&resp, 0x0FFF);
+    mh_wr_u16(&resp, 0);
+    mh_wr_u16(&resp, (uint16_t)row.len);
+    mh_wr_bytes(&resp, row.buf, row.len);
+    mh_rd_init(&rd, resp.buf, resp.len);
+    mh_ropc_open_message_r om;
+    REQUIRE(mh_ropc_open_message_parse(&rd, 1252, pool, &om) == 0);
+    CHECK_STR(om.subject_prefix, "RE: ");
+    CHECK_STR(om.normalized_subject, "Hi");
+    CHECK_EQ_U(om.recipient_count, 1);
+    CHECK_EQ_U(om.n_cols, 2);
+    REQUIRE(om.n_rows == 1);
+    CHECK_STR(om.rows[0].email, "r@example.com");
+    CHECK_EQ_U(mh_rd_left(&rd), 0);
+}
+
+static void test_props_responses(void)
+{
+    unsigned char buf[160];
+    mh_rd rd = reader("08 01 00 00 00 00 02 00 03 00 02 36 05 00 00 00 1f 00 01 30 41 00 00 00"
+                      "09 01 00 00 00 00 01 00 03 00 02 36"
+                      "0a 01 00 00 00 00 01 00 00 00 1f 00 37 00 05 00 07 80"
+                      "0b 01 00 00 00 00 00 00"
+                      "56 01 80 03 04 00 02 00 00 80 00 00"
+                      /* PropertyName: Kind, GUID, LID (MS-OXCDATA 2.6.1) */
+                      "55 01 00 00 00 00 01 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00"
+                      "  20 85 00 00",
+                      buf, sizeof(buf));
+    mh_ropc_props_r all;
+    REQUIRE(mh_ropc_get_props_all_parse(&rd, 1252, pool, &all) == 0);
+    REQUIRE(all.n == 2);
+    CHECK_EQ_U(all.vals[0].tag, PR_CONTENT_COUNT);
+    CHECK_EQ_U(all.vals[0].v.i32, 5);
+    CHECK_STR(all.vals[1].v.str, "A");
+    mh_ropc_tags_r tl;
+    REQUIRE(mh_ropc_get_props_list_parse(&rd, pool, &tl) == 0);
+    REQUIRE(tl.n == 1);
+    CHECK_EQ_U(tl.tags[0], PR_CONTENT_COUNT);
+    mh_ropc_problems_r pp;
+    REQUIRE(mh_ropc_set_props_parse(&rd, pool, &pp) == 0);
+    REQUIRE(pp.n == 1);
+    CHECK_EQ_U(pp.problems[0].tag, PR_SUBJECT);
+    CHECK_EQ_U(pp.problems[0].err, MAPI_E_NO_ACCESS);
+    REQUIRE(mh_ropc_delete_props_parse(&rd, pool, &pp) == 0);
+    CHECK_EQ_U(pp.n, 0);
+    mh_ropc_ids_r ids;
+    REQUIRE(mh_ropc_get_ids_from_names_parse(&rd, pool, &ids) == 0);
+    CHECK_EQ_U(ids.h.rv, MAPI_W_ERRORS_RETURNED);
+    REQUIRE(ids.n == 2);
+    CHECK_EQ_U(ids.ids[0], 0x8000);
+    CHECK_EQ_U(ids.ids[1], 0);
+    mh_ropc_names_r nm;
+    REQUIRE(mh_ropc_get_names_from_ids_parse(&rd, pool, &nm) == 0);
+    REQUIRE(nm.n == 1);
+    CHECK_EQ_U(nm.names[0].kind, MH_MNID_ID);
+    CHECK_EQ_U(nm.names[0].lid, 0x8520);
+    CHECK_EQ_U(mh_rd_left(&rd), 0);
+}
+
 /* ------------------------------------------------------ responses */
 
 static void test_logon_response(void)
@@ -691,6 +931,11 @@ int main(void)
     RUN(test_connect_body);
     RUN(test_execute_body);
     RUN(test_execute_response_chained);
+    RUN(test_set_props_example);
+    RUN(test_table_requests_oxcdata);
+    RUN(test_rows_responses);
+    RUN(test_recipients_round_trip);
+    RUN(test_props_responses);
     RUN(test_names);
     RUN(test_batch_limits);
     return MH_TEST_DONE();
