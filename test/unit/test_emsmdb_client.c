@@ -9,6 +9,7 @@
 #include "mh_bodies.h"
 #include "mh_emsmdb.h"
 #include "mh_mapierr.h"
+#include "mh_ropinfo.h"
 #include "mh_rpcext.h"
 #include "mh_test.h"
 #include "mh_unicode.h"
@@ -535,6 +536,134 @@ static void test_props_responses(void)
     CHECK_EQ_U(mh_rd_left(&rd), 0);
 }
 
+
+/*
+ * Every builder's request is exactly what the server's RopId table
+ * (mh_ropinfo: the common fields, then the ROP's skipper) reads: no byte
+ * left over or missing, the RopIds in order.
+ */
+static void test_requests_match_server_table(void)
+{
+    mh_rop_batch b;
+    mh_rop_batch_init(&b, pool);
+    mh_proptag cols[2] = {PR_DISPLAY_NAME, PR_CONTENT_COUNT};
+    mh_propval v[1];
+    memset(v, 0, sizeof(v));
+    v[0].tag = PR_SUBJECT;
+    v[0].v.str = "s";
+    mh_restriction r;
+    memset(&r, 0, sizeof(r));
+    r.type = MH_RES_EXIST;
+    r.u.exist.tag = PR_SUBJECT;
+    mh_sort_order so = {PR_CONTENT_COUNT, 0};
+    mh_sort_set ss = {1, 0, 0, &so};
+    unsigned char bmb[3] = {1, 2, 3};
+    mh_bin bm = {3, bmb};
+    uint64_t mids[2] = {1, 2};
+    mh_long_term_id l;
+    memset(&l, 0, sizeof(l));
+    mh_propname pn;
+    memset(&pn, 0, sizeof(pn));
+    pn.kind = MH_MNID_STRING;
+    pn.name = "x";
+    uint16_t pid = 0x8000;
+    mh_propval rv[2];
+    memset(rv, 0, sizeof(rv));
+    rv[0].tag = cols[0];
+    rv[0].v.str = "n";
+    rv[1].tag = cols[1];
+    rv[1].v.i32 = 1;
+    mh_recipient rc;
+    memset(&rc, 0, sizeof(rc));
+    rc.flags = MH_RF_TYPE_SMTP;
+    rc.display_name = "n";
+    rc.email = "e@x";
+    rc.n_cols = 2;
+    rc.vals = rv;
+    mh_modify_recipient mr = {0, 1, &rc};
+    mh_modify_row mrow = {0x01, v, 1};
+
+    mh_ropc_logon(&b, 0, 0, MH_LOGON_PRIVATE, MH_LOGON_OPEN_DEFAULT, 0, "/o=x/cn=y");
+    mh_ropc_get_receive_folder(&b, 0, 0, "IPM.Note");
+    mh_ropc_long_term_id_from_id(&b, 0, 0, 1);
+    mh_ropc_id_from_long_term_id(&b, 0, 0, &l);
+    mh_ropc_open_folder(&b, 0, 0, 1, 1, 0);
+    mh_ropc_create_folder(&b, 0, 1, 2, 1, 1, 1, "f", "c");
+    mh_ropc_create_folder(&b, 0, 1, 2, 1, 0, 0, "f", "c");
+    mh_ropc_delete_folder(&b, 0, 1, 0x05, 2);
+    mh_ropc_delete_messages(&b, 0, 1, 0, 0, mids, 2);
+    mh_ropc_hard_delete_messages(&b, 0, 1, 0, 0, mids, 1);
+    mh_ropc_move_copy_messages(&b, 0, 1, 2, mids, 2, 0, 1);
+    mh_ropc_move_folder(&b, 0, 1, 2, 0, 1, 3, "m");
+    mh_ropc_copy_folder(&b, 0, 1, 2, 0, 1, 0, 3, "m");
+    mh_ropc_empty_folder(&b, 0, 1, 0, 0);
+    mh_ropc_get_hierarchy_table(&b, 0, 1, 3, MH_TABLE_DEPTH);
+    mh_ropc_get_contents_table(&b, 0, 1, 3, 0);
+    mh_ropc_set_columns(&b, 0, 3, 0, cols, 2);
+    mh_ropc_sort_table(&b, 0, 3, 0, &ss);
+    mh_ropc_restrict(&b, 0, 3, 0, &r, 1252);
+    mh_ropc_query_rows(&b, 0, 3, 0, 1, 10);
+    mh_ropc_query_position(&b, 0, 3);
+    mh_ropc_seek_row(&b, 0, 3, 0, 1, 1);
+    mh_ropc_create_bookmark(&b, 0, 3);
+    mh_ropc_seek_row_bookmark(&b, 0, 3, &bm, 1, 0);
+    mh_ropc_free_bookmark(&b, 0, 3, &bm);
+    mh_ropc_find_row(&b, 0, 3, 0, &r, 0, NULL, 1252);
+    mh_ropc_find_row(&b, 0, 3, 0, &r, 3, &bm, 1252);
+    mh_ropc_expand_row(&b, 0, 3, 5, 7);
+    mh_ropc_collapse_row(&b, 0, 3, 7);
+    mh_ropc_create_message(&b, 0, 1, 4, 0x0FFF, 1, 0);
+    mh_ropc_set_props(&b, 0, 4, v, 1, 1252);
+    mh_ropc_modify_recipients(&b, 0, 4, cols, 2, &mr, 1, 1252);
+    mh_ropc_save_changes_message(&b, 0, 1, 4, MH_SAVE_KEEP_OPEN_READ_WRITE);
+    mh_ropc_open_message(&b, 0, 1, 4, 0x0FFF, 1, 0, 2);
+    mh_ropc_read_recipients(&b, 0, 4, 0);
+    mh_ropc_set_message_read_flag(&b, 0, 1, 4, 0, NULL);
+    mh_ropc_set_read_flags(&b, 0, 1, 0, 0, mids, 2);
+    mh_ropc_get_attachment_table(&b, 0, 4, 5, 0);
+    mh_ropc_create_attachment(&b, 0, 4, 5);
+    mh_ropc_open_attachment(&b, 0, 4, 5, 0, 0);
+    mh_ropc_save_changes_attachment(&b, 0, 4, 5, 0);
+    mh_ropc_open_embedded_message(&b, 0, 5, 6, 0x0FFF, 0);
+    mh_ropc_get_props_specific(&b, 0, 4, 0, 1, cols, 2);
+    mh_ropc_get_props_all(&b, 0, 4, 0, 1);
+    mh_ropc_get_props_list(&b, 0, 4);
+    mh_ropc_delete_props(&b, 0, 4, cols, 2);
+    mh_ropc_get_ids_from_names(&b, 0, 0, MH_NAMES_CREATE, &pn, 1);
+    mh_ropc_get_names_from_ids(&b, 0, 0, &pid, 1);
+    mh_ropc_open_stream(&b, 0, 4, 6, PR_BODY, 0);
+    mh_ropc_read_stream(&b, 0, 6, 10, 0);
+    mh_ropc_read_stream(&b, 0, 6, 0xBABE, 100);
+    mh_ropc_write_stream(&b, 0, 6, "ab", 2);
+    mh_ropc_commit_stream(&b, 0, 6);
+    mh_ropc_get_stream_size(&b, 0, 6);
+    mh_ropc_set_stream_size(&b, 0, 6, 1);
+    mh_ropc_seek_stream(&b, 0, 6, 0, 1);
+    mh_ropc_get_permissions_table(&b, 0, 1, 7, 0);
+    mh_ropc_get_rules_table(&b, 0, 1, 7, 0);
+    mh_ropc_modify_permissions(&b, 0, 1, 0, &mrow, 1, 1252);
+    mh_ropc_modify_rules(&b, 0, 1, 0, &mrow, 1, 1252);
+    mh_ropc_release(&b, 0, 7);
+
+    mh_rd rd;
+    mh_rd_init(&rd, b.rops.buf, b.rops.len);
+    unsigned n = 0;
+    while (mh_rd_left(&rd) > 0) {
+        mh_ropheader h;
+        const unsigned char *at = rd.p;
+        if (mh_rd_ropheader(&rd, &h) < 0 || !h.info || h.info->skip(&rd) < 0) {
+            printf("# the server's table does not read request %u (RopId 0x%02X)\n", n, at[0]);
+            CHECK(0);
+            return;
+        }
+        if (n < sizeof(b.ids))
+            CHECK_EQ_U(h.id, b.ids[n]);
+        n++;
+    }
+    CHECK(!rd.err);
+    CHECK_EQ_U(n, b.n_rops);
+}
+
 /* ------------------------------------------------------ responses */
 
 static void test_logon_response(void)
@@ -936,6 +1065,7 @@ int main(void)
     RUN(test_rows_responses);
     RUN(test_recipients_round_trip);
     RUN(test_props_responses);
+    RUN(test_requests_match_server_table);
     RUN(test_names);
     RUN(test_batch_limits);
     return MH_TEST_DONE();
