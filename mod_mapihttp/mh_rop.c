@@ -16,6 +16,11 @@
 /* The object classes: each spec family adds its own here. */
 static const mh_objclass *const classes[MH_OT_COUNT] = {
     [MH_OT_LOGON] = &mh_logon_class,
+    [MH_OT_FOLDER] = &mh_folder_class,
+    [MH_OT_MESSAGE] = &mh_message_class,
+    [MH_OT_ATTACHMENT] = &mh_attachment_class,
+    [MH_OT_TABLE] = &mh_table_class,
+    [MH_OT_STREAM] = &mh_stream_class,
 };
 
 const mh_objclass *mh_objclass_of(mh_otype type)
@@ -53,6 +58,11 @@ static const mh_rop_entry core_rops[] = {
 static const mh_rop_entry *const families[] = {
     core_rops,
     mh_rops_oxcstor,
+    mh_rops_oxcfold,
+    mh_rops_oxcperm,
+    mh_rops_oxcmsg,
+    mh_rops_oxctabl,
+    mh_rops_oxcprpt,
 };
 
 mh_rop_fn *mh_rop_handler(uint8_t rop_id)
