@@ -293,6 +293,11 @@ static void rop_failed(probe *p, const char *step, uint8_t rop_id, uint32_t rv)
 /* A response that did not parse, or a RopBufferTooSmall in its place. */
 static void rop_malformed(probe *p, const char *step, uint8_t rop_id, const mh_rd *rd)
 {
+    if (rd->err) {
+        step_fail(p, step, "malformed or missing %s response (MS-OXCROPS 2.2; --verbose shows the bytes)",
+                  mh_ropc_name(rop_id, p->pool));
+        return;
+    }
     int next = mh_ropc_peek(rd);
     if (next == MH_ROPID_BUFFER_TOO_SMALL)
         step_fail(p, step, "the response buffer was too small for %s (RopBufferTooSmall)",
