@@ -1298,7 +1298,8 @@ static uint32_t wr_message_header(mh_ropctx *cx, mh_object *obj, mh_wr *out, siz
     wr_typed_string(out, prefix);
     wr_typed_string(out, norm);
     mh_wr_u16(out, (uint16_t)(m->inst->n_recipients > 0xFFFF ? 0xFFFF : m->inst->n_recipients));
-    /* ColumnCount and RecipientColumns */
+    /* ColumnCount and RecipientColumns (MS-OXCROPS 2.2.6.1.2): the count
+     * is the tag array's own */
     mh_wr_tag_array(out, m->cols, (uint16_t)m->n_cols);
     size_t count_at = out->len;
     mh_wr_u8(out, 0);

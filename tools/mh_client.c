@@ -129,6 +129,10 @@ static apr_status_t do_connect(mh_client *c)
             if (SSL_CTX_load_verify_locations(c->ctx, c->opts.tls_ca_file, NULL) != 1)
                 return set_err(c, APR_EGENERAL, "cannot load CA file %s",
                                c->opts.tls_ca_file);
+        } else if (c->opts.tls_verify_system) {
+            SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
+            if (SSL_CTX_set_default_verify_paths(c->ctx) != 1)
+                return set_err(c, APR_EGENERAL, "cannot load the system's CA certificates");
         } else {
             SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, NULL);
         }
@@ -137,15 +141,18 @@ static apr_status_t do_connect(mh_client *c)
     SSL_set_fd(c->ssl, c->fd);
     const char *sni = c->opts.tls_sni ? c->opts.tls_sni : c->opts.host;
     SSL_set_tlsext_host_name(c->ssl, sni);
-    if (c->opts.tls_ca_file)
+    if (c->opts.tls_ca_file || c->opts.tls_verify_system)
         SSL_set1_host(c->ssl, sni);
     if (SSL_connect(c->ssl) != 1) {
         unsigned long e = ERR_get_error();
         char buf[160];
         ERR_error_string_n(e, buf, sizeof(buf));
+        long vr = SSL_get_verify_result(c->ssl);
+        const char *why = vr != X509_V_OK ? X509_verify_cert_error_string(vr) : NULL;
         mh_client_disconnect(c);
-        return set_err(c, APR_EGENERAL, "TLS handshake with %s:%d failed: %s", c->opts.host,
-                       c->opts.port, buf);
+        return set_err(c, APR_EGENERAL, "TLS handshake with %s:%d failed: %s%s%s",
+                       c->opts.host, c->opts.port, buf, why ? "; certificate: " : "",
+                       why ? why : "");
     }
     return APR_SUCCESS;
 }
@@ -166,6 +173,11 @@ static apr_status_t write_all(mh_client *c, const void *data, size_t len)
         len -= (size_t)n;
     }
     return APR_SUCCESS;
+}
+
+apr_status_t mh_client_connect(mh_client *c)
+{
+    return c->fd < 0 ? do_connect(c) : APR_SUCCESS;
 }
 
 apr_status_t mh_client_send_raw(mh_client *c, const void *data, size_t len)

@@ -26,6 +26,8 @@ typedef struct mh_client_opts {
                                   verification, for self-signed test servers) */
     const char *tls_sni;       /* server name to send (default: host) */
     apr_interval_time_t timeout; /* per read/write (default 30 s) */
+    int tls_verify_system;     /* without tls_ca_file: verify against the
+                                  system's default CA store */
 } mh_client_opts;
 
 /* One meta-tag line of the inner response stream. */
@@ -55,6 +57,8 @@ typedef struct mh_response {
 } mh_response;
 
 mh_client *mh_client_create(apr_pool_t *pool, const mh_client_opts *opts);
+/* Opens the connection (TCP, and the TLS handshake) unless it is open. */
+apr_status_t mh_client_connect(mh_client *c);
 /* Closes the connection (the next request opens a new one). */
 void mh_client_disconnect(mh_client *c);
 /* The last error, for messages. */
