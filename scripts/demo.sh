@@ -148,6 +148,9 @@ mod_mapihttp demo server is running (pid $(cat "$run/httpd.pid")).
       -H 'Content-Type: application/mapi-http' --data-binary '' \\
       http://127.0.0.1:$http_port/mapi/emsmdb
 
+  Check it as Outlook would (Connect, Logon, the folder tree, a test message):
+    build/tools/mapihttp-probe --message http://127.0.0.1:$http_port/ $user '$pw'
+
   Store:     $store (LMDB: mailboxes and directory)
   Manage it: build/tools/mapihttp-admin --backend "lmdb path=$store" user list
              (user add, passwd, mailbox stats, check ...; see --help)
