@@ -547,8 +547,8 @@ static void test_recipient_rows(void)
         /* X500DN: AddressPrefixUsed, DisplayType, X500DN; D (8-bit); 0 columns */
         "11 00 05 00 2f 6f 00 41 00 00 00 00",
         /* PDL1: EntryId, SearchKey; E, D, I, T in UTF-16 (U); standard row of 2 */
-        "3e 06 02 00 aa bb 01 00 cc 61 00 00 00 62 00 00 00 63 00 00 00 64 00 00 00 "
-        "02 00 00 41 00 00 00 01 00 00 00",
+        ("3e 06 02 00 aa bb 01 00 cc 61 00 00 00 62 00 00 00 63 00 00 00 64 00 00 00 "
+         "02 00 00 41 00 00 00 01 00 00 00"),
         /* NoType with O: AddressType; flagged row of 3: value, none, typed error */
         "00 80 53 4d 54 50 00 03 00 01 00 41 00 00 00 01 03 00 0a 0f 01 04 80",
         /* SMTP, N and R flags; flagged row with error, standard typed value */
