@@ -471,7 +471,8 @@ static int run_one(mh_ropctx *cx, const rop_req *r, rop_input *in, out_payload *
     size_t room = payload_room(o, in->n_handles);
     if (!(r->h.info->flags & MH_ROPF_NO_RESPONSE) && room < MIN_ROP_ROOM + reserve)
         return 1;
-    rop.room = room - reserve - 6; /* RopId, index, ReturnValue */
+    /* RopId, index, ReturnValue; RopRelease has no response and no room */
+    rop.room = room >= reserve + 6 ? room - reserve - 6 : 0;
 
     mh_rd rd;
     mh_rd_init(&rd, r->fields, r->fields_len);
