@@ -298,20 +298,12 @@ static const char *list_str(const mh_proplist *l, mh_proptag tag)
     return v && !(v->flags & MH_PV_LARGE) ? v->v.str : NULL;
 }
 
-/* The address-book entry ID (MS-OXCDATA 2.2.5.2) of a legacy DN: who
- * created or last changed a message. */
+/* The address-book entry ID of a legacy DN: who created or last changed
+ * a message. */
 static mh_bin ab_entryid(apr_pool_t *pool, const char *dn)
 {
-    static const uint8_t ab_provider[16] = {0xDC, 0xA7, 0x40, 0xC8, 0xC0, 0x42, 0x10, 0x1A,
-                                            0xB4, 0xB9, 0x08, 0x00, 0x2B, 0x2F, 0xE1, 0x82};
-    mh_wr w;
-    mh_wr_init(&w, pool, 64);
-    mh_wr_u32(&w, 0);
-    mh_wr_bytes(&w, ab_provider, 16);
-    mh_wr_u32(&w, 1); /* Version */
-    mh_wr_u32(&w, 0); /* Type: a mail user */
-    mh_wr_asciiz(&w, dn ? dn : "");
-    mh_bin b = {(uint32_t)w.len, w.buf};
+    mh_bin b;
+    mh_ab_entryid(dn, MH_AB_DT_MAILUSER, pool, &b);
     return b;
 }
 

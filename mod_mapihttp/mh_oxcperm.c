@@ -30,10 +30,6 @@
 /* Every bit MS-OXCPERM 2.2.7 defines. */
 #define RIGHTS_KNOWN 0x00001FFBu
 
-/* The ProviderUID of address book entry IDs (MS-OXCDATA 2.2.5.2). */
-static const uint8_t ab_provider[16] = {0xDC, 0xA7, 0x40, 0xC8, 0xC0, 0x42, 0x10, 0x1A,
-                                        0xB4, 0xB9, 0x08, 0x00, 0x2B, 0x2F, 0xE1, 0x82};
-
 static uint32_t be_fail(mh_err e)
 {
     uint32_t ec = mh_err_to_mapi(e);
@@ -96,7 +92,7 @@ static uint32_t member_of_entryid(mh_betxn *t, const mh_bin *eid, apr_pool_t *po
         return 0;
     }
     if (eid->len < 28 + 2 || mh_get_u32(eid->data) != 0 ||
-        memcmp(eid->data + 4, ab_provider, 16) != 0 || mh_get_u32(eid->data + 20) != 1)
+        memcmp(eid->data + 4, mh_ab_provider_uid, 16) != 0 || mh_get_u32(eid->data + 20) != 1)
         return MAPI_E_INVALID_ENTRYID;
     const char *dn = (const char *)eid->data + 28;
     size_t max = eid->len - 28;

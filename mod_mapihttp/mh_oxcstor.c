@@ -20,8 +20,6 @@
 #define RESPONSE_OWNER_RIGHT 0x02
 #define RESPONSE_SEND_AS_RIGHT 0x04
 
-#define EC_WRONG_SERVER_RV 0x00000478u
-
 /* -------------------------------------------------- the logon class */
 
 static void logon_encode(mh_wr *wr, const void *data)
@@ -69,7 +67,7 @@ static const uint8_t PRIVATE_STORE_UID[16] = {0x1B, 0x55, 0xFA, 0x20, 0xAA, 0x66
                                               0x9B, 0xC8, 0x00, 0xAA, 0x00, 0x2F, 0xC4, 0x5A};
 #define WRAPPED_TYPE_PRIVATE 0x0C000000u
 /* MS-OXCDATA 2.2.5.2 Address Book EntryID */
-static const uint8_t AB_PROVIDER_UID[16] = {0xDC, 0xA7, 0x40, 0xC8, 0xC0, 0x42, 0x10, 0x1A,
+const uint8_t mh_ab_provider_uid[16] = {0xDC, 0xA7, 0x40, 0xC8, 0xC0, 0x42, 0x10, 0x1A,
                                             0xB4, 0xB9, 0x08, 0x00, 0x2B, 0x2F, 0xE1, 0x82};
 /* PR_MDB_PROVIDER of a private mailbox (MS-OXCSTOR 2.2.2.1.1.1) */
 static const uint8_t PRIVATE_MDB_PROVIDER[16] = {0x54, 0x94, 0xA1, 0xC0, 0x29, 0x7F, 0x10,
@@ -109,14 +107,15 @@ void mh_store_entryid(const mh_logon *lg, apr_pool_t *pool, mh_bin *out)
 }
 
 
-void mh_ab_entryid(const char *legacy_dn, apr_pool_t *pool, mh_bin *out)
+void mh_ab_entryid(const char *legacy_dn, uint32_t display_type, apr_pool_t *pool,
+                   mh_bin *out)
 {
     mh_wr wr;
     mh_wr_init(&wr, pool, 96);
     mh_wr_u32(&wr, 0);
-    mh_wr_bytes(&wr, AB_PROVIDER_UID, 16);
+    mh_wr_bytes(&wr, mh_ab_provider_uid, 16);
     mh_wr_u32(&wr, 1); /* Version */
-    mh_wr_u32(&wr, 0); /* Type: DT_MAILUSER */
+    mh_wr_u32(&wr, display_type);
     mh_wr_asciiz(&wr, legacy_dn ? legacy_dn : "");
     out->data = wr.buf;
     out->len = (uint32_t)wr.len;
@@ -183,7 +182,7 @@ static void store_computed(mh_ropctx *cx, const mh_logon *lg, const mh_mailbox_i
 {
     mh_bin eid, owner_eid;
     mh_store_entryid(lg, pool, &eid);
-    mh_ab_entryid(lg->owner_dn, pool, &owner_eid);
+    mh_ab_entryid(lg->owner_dn, MH_AB_DT_MAILUSER, pool, &owner_eid);
     mh_propval v;
 #define PUT(x)                                                                 \
     do {                                                                       \
@@ -428,7 +427,7 @@ static uint32_t rop_logon(mh_ropctx *cx, mh_rop *rop)
             return MAPI_E_LOGON_FAILED;
         mh_wr_u8(rop->body, (uint8_t)len);
         mh_wr_asciiz(rop->body, owner.server);
-        return EC_WRONG_SERVER_RV;
+        return EC_WRONG_SERVER;
     }
 
     mh_logon lg;

@@ -346,19 +346,12 @@ static uint32_t hierarchy_rows(tctx *c, mh_id fid, uint32_t depth, int deep, mh_
     return 0;
 }
 
-/* MS-OXCDATA 2.2.5.2 Address Book EntryID of a directory entry. */
+/* The Address Book EntryID of a directory entry. */
 static mh_bin ab_entryid(apr_pool_t *pool, const mh_dir_entry *e)
 {
-    static const uint8_t ab_provider[16] = {0xDC, 0xA7, 0x40, 0xC8, 0xC0, 0x42, 0x10, 0x1A,
-                                            0xB4, 0xB9, 0x08, 0x00, 0x2B, 0x2F, 0xE1, 0x82};
-    mh_wr wr;
-    mh_wr_init(&wr, pool, 64);
-    mh_wr_u32(&wr, 0);
-    mh_wr_bytes(&wr, ab_provider, 16);
-    mh_wr_u32(&wr, 1);                                   /* Version */
-    mh_wr_u32(&wr, e->type == MH_DIR_GROUP ? 1 : 0);     /* Type: mail user / DL */
-    mh_wr_asciiz(&wr, e->legacy_dn ? e->legacy_dn : "");
-    mh_bin b = {(uint32_t)wr.len, wr.buf};
+    mh_bin b;
+    mh_ab_entryid(e->legacy_dn, e->type == MH_DIR_GROUP ? MH_AB_DT_DISTLIST : MH_AB_DT_MAILUSER,
+                  pool, &b);
     return b;
 }
 

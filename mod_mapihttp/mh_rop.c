@@ -342,7 +342,6 @@ apr_status_t mh_emsmdb_decode(const void *buf, size_t len, apr_pool_t *pool, mh_
 /* A response of a ROP the engine answers itself: RopId, index, ReturnValue
  * and at most a few failure fields. */
 #define ROP_ID_BUFFER_TOO_SMALL 0xFF
-#define ROP_ID_RELEASE 0x01
 #define ROP_ID_QUERY_ROWS 0x15
 #define ROP_ID_READ_STREAM 0x2C
 #define ROP_ID_FT_GET_BUFFER 0x4E
@@ -565,15 +564,19 @@ uint32_t mh_rop_execute(mh_ropctx *cx, const unsigned char *rop_buffer, size_t l
     out_payload *outs = apr_palloc(cx->pool, (npl + MH_RPCEXT_MAX_BUFFERS) * sizeof(*outs));
     size_t nout = 0;
     size_t used = 0;
-    uint32_t result = 0;
     mh_rop last;
     const rop_req *last_req = NULL;
     rop_input *last_in = NULL;
 
     for (size_t i = 0; i < npl; i++) {
         rop_input *in = &ins[i];
-        if (used + MH_RPCEXT_HEADER_LEN + 2 + 4u * in->n_handles > total)
-            return nout ? result : EC_BUFFER_TOO_SMALL;
+        if (used + MH_RPCEXT_HEADER_LEN + 2 + 4u * in->n_handles > total) {
+            /* no room for the next input buffer's answer: what was run is
+             * answered; the client sends the rest again */
+            if (!nout)
+                return EC_BUFFER_TOO_SMALL;
+            break;
+        }
         size_t limit = total - used - MH_RPCEXT_HEADER_LEN;
         if (limit > MH_RPCEXT_MAX_PAYLOAD)
             limit = MH_RPCEXT_MAX_PAYLOAD;
@@ -648,5 +651,5 @@ uint32_t mh_rop_execute(mh_ropctx *cx, const unsigned char *rop_buffer, size_t l
         mh_rpcext_append(out, outs[i].w.buf, outs[i].w.len, compress, xor, i + 1 == nout);
     if (out->len > total)
         return EC_BUFFER_TOO_SMALL; /* compression never grows: cannot happen */
-    return result;
+    return 0;
 }

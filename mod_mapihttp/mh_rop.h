@@ -141,7 +141,12 @@ typedef struct mh_logon {
 /* Entry IDs of the store (MS-OXCDATA 2.2.4.3) and of an address book
  * object named by its legacy DN (2.2.5.2).  (mh_oxcstor.c) */
 void mh_store_entryid(const mh_logon *lg, apr_pool_t *pool, mh_bin *out);
-void mh_ab_entryid(const char *legacy_dn, apr_pool_t *pool, mh_bin *out);
+void mh_ab_entryid(const char *legacy_dn, uint32_t display_type, apr_pool_t *pool,
+                   mh_bin *out);
+/* The ProviderUID of address book entry IDs (MS-OXCDATA 2.2.5.2). */
+extern const uint8_t mh_ab_provider_uid[16];
+#define MH_AB_DT_MAILUSER 0x00000000u
+#define MH_AB_DT_DISTLIST 0x00000001u
 
 /* ---------------------------------------------------- session state */
 

@@ -34,7 +34,7 @@ static void mp_begin(req *q, uint8_t flags, uint16_t count)
 static void mp_add_dn(req *q, const char *dn, uint32_t rights)
 {
     mh_bin eid;
-    mh_ab_entryid(dn, F.batch_pool, &eid);
+    mh_ab_entryid(dn, MH_AB_DT_MAILUSER, F.batch_pool, &eid);
     r_u8(q, 0x01); r_u16(q, 2);
     r_u32(q, TAG_ENTRYID); r_u16(q, (uint16_t)eid.len); r_bytes(q, eid.data, eid.len);
     r_u32(q, TAG_MEMBER_RIGHTS); r_u32(q, rights);
