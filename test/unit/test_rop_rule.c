@@ -1,6 +1,7 @@
 /*
- * test_rop_rule.c - server-side rules (MS-OXORULE; MS-OXCROPS 2.2.11)
- * through the ROP fixture: the MS-OXORULE 4.2 example, rules added, modified, removed and
+ * test_rop_rule.c - server-side rules (MS-OXORULE; MS-OXCROPS 2.2.11) and
+ * the transport helpers (MS-OXOMSG; MS-OXCROPS 2.2.7) through the ROP
+ * fixture: the MS-OXORULE 4.2 example, rules added, modified, removed and
  * replaced, IDs, every action type written and read back byte for byte
  * (Unicode and 8-bit), bad conditions and actions, the rules table under
  * the table ROPs, rights of a second user, a backend without rules, and
@@ -1025,6 +1026,45 @@ static void test_codec_extended(void)
     CHECK(mh_rule_actions_canonical(&in, 1252, F.pool, &out, &why) != 0);
 }
 
+/* RopGetAddressTypes, RopGetTransportFolder, RopOptionsData (MS-OXOMSG) */
+static void test_transport(void)
+{
+    uint32_t h[2] = {as("alice"), NOH};
+    req q = {{0}, 0};
+    r_u8(&q, 0x49); r_u8(&q, 0); r_u8(&q, 0);
+    const unsigned char *r;
+    size_t rl;
+    CHECK_EQ_U(run(&F, &q, h, 2, &r, &rl), 0);
+    /* AddressTypeCount 2, AddressTypeSize 8, "EX", "SMTP" */
+    static const unsigned char types[] = {0x49, 0x00, 0, 0, 0, 0, 0x02, 0x00, 0x08, 0x00,
+                                          'E', 'X', 0, 'S', 'M', 'T', 'P', 0};
+    CHECK_MEM(r, rl, types, sizeof(types));
+    q.b[2] = 1; /* an empty slot */
+    CHECK_EQ_U(run(&F, &q, h, 2, NULL, NULL), EC_NULL_OBJECT);
+
+    q.n = 0;
+    r_u8(&q, 0x6D); r_u8(&q, 0); r_u8(&q, 0);
+    CHECK_EQ_U(run(&F, &q, h, 2, &r, &rl), 0);
+    REQUIRE(rl == 14);
+    CHECK_EQ_U(rd_u64le(r + 6), FIDS[5]); /* the Outbox */
+    CHECK_EQ_U(open_folder(&F, h, 2, 0, 1, FIDS[4]), 0);
+    q.b[2] = 1; /* a folder is no logon */
+    CHECK_EQ_U(run(&F, &q, h, 2, NULL, NULL), MAPI_E_NO_SUPPORT);
+
+    q.n = 0;
+    r_u8(&q, 0x6F); r_u8(&q, 0); r_u8(&q, 0); r_str(&q, "SMTP"); r_u8(&q, 1);
+    CHECK_EQ_U(run(&F, &q, h, 2, &r, &rl), 0);
+    /* Reserved 0x01, OptionsInfoSize 0, HelpFileSize 0 (no file, no name) */
+    static const unsigned char options[] = {0x6F, 0x00, 0, 0, 0, 0, 0x01, 0, 0, 0, 0};
+    CHECK_MEM(r, rl, options, sizeof(options));
+    q.n = 0;
+    r_u8(&q, 0x6F); r_u8(&q, 0); r_u8(&q, 0); r_str(&q, ""); r_u8(&q, 0);
+    CHECK_EQ_U(run(&F, &q, h, 2, NULL, NULL), MAPI_E_INVALID_PARAMETER);
+    q.n = 0;
+    r_u8(&q, 0x6F); r_u8(&q, 0); r_u8(&q, 0); r_str(&q, "X\x01"); r_u8(&q, 0);
+    CHECK_EQ_U(run(&F, &q, h, 2, NULL, NULL), MAPI_E_INVALID_PARAMETER);
+}
+
 int main(void)
 {
     MH_TEST_INIT();
@@ -1043,6 +1083,7 @@ int main(void)
     RUN(test_rights);
     RUN(test_no_backend_support);
     RUN(test_codec_extended);
+    RUN(test_transport);
     mh_fixture_close(&F);
     return MH_TEST_DONE();
 }
