@@ -4,6 +4,7 @@
  * See mh_autodiscover.h.
  */
 #include "mh_autodiscover.h"
+#include "mh_backend.h"
 #include "mh_legacydn.h"
 #include "mh_log.h"
 #include "mh_rop.h"

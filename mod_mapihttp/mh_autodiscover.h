@@ -27,7 +27,9 @@
 #include <apr_pools.h>
 #include <apr_time.h>
 
-#include "mh_backend.h"
+#include "mapihttp/ids.h"
+
+struct mh_be; /* mh_backend.h */
 
 /* Namespaces (MS-OXDSCLI 2.2.3, 2.2.4). */
 #define MH_AD_NS_REQUEST \
@@ -190,7 +192,7 @@ typedef struct mh_ad_out {
 } mh_ad_out;
 
 /* Answers one request.  `b` may be NULL (no backend configured). */
-void mh_ad_serve(const mh_ad_config *cfg, const mh_be *b, const mh_ad_in *in, apr_pool_t *pool,
-                 mh_ad_out *out);
+void mh_ad_serve(const mh_ad_config *cfg, const struct mh_be *b, const mh_ad_in *in,
+                 apr_pool_t *pool, mh_ad_out *out);
 
 #endif
