@@ -1074,6 +1074,7 @@ static void serve_pox(const mh_ad_config *cfg, const mh_be *b, const mh_ad_in *i
     }
     if (!in->user) {
         out->need_auth = 1;
+        out->status = 401;
         out->outcome = "unauthenticated";
         out->diag = "no authenticated user";
         return;
@@ -1284,6 +1285,7 @@ static void serve_json(const mh_ad_config *cfg, const mh_be *b, const mh_ad_in *
     }
     if (!in->user) {
         out->need_auth = 1;
+        out->status = 401;
         out->outcome = "unauthenticated";
         out->diag = "no authenticated user";
         return;

@@ -182,7 +182,8 @@ typedef struct mh_ad_out {
     size_t body_len;
     const char *location;     /* Location of a 302 */
     const char *allow;        /* Allow of a 405 */
-    int need_auth;            /* no authenticated user: the glue answers 401/403 */
+    int need_auth;            /* no authenticated user (status 401): the glue answers
+                                 401 with httpd's challenge, or 403 */
     /* for the log */
     const char *kind;         /* "Autodiscover", "AutodiscoverJson" */
     int error_code;           /* MH_AD_* of a POX answer, 0 otherwise */
