@@ -478,6 +478,38 @@ static void test_unauthenticated(void)
     CHECK(!strstr(body_text(r), ada.mailbox));
 }
 
+static int admin(const char *args, const char **out_r);
+static const char *field(const char *out, const char *name);
+
+/* mapihttp-admin gives new users the legacy DNs the server derives: its
+ * defaults are the module's, and it reads the directives from --conf. */
+static void test_admin_legacy_dn(void)
+{
+    CHECK_STR(ada.dn, mh_legacy_dn_make(pool, NULL, NULL, "ada"));
+    const char *out;
+    REQUIRE(admin("user add gina --no-mailbox --org Acme --legacy-dn-scheme "
+                  "'/o=%o/ou=Users/cn=%u'", NULL) == 0);
+    REQUIRE(admin("user show gina", &out) == 0);
+    CHECK_STR(field(out, "legacy DN:"), mh_legacy_dn_make(pool, "/o=%o/ou=Users/cn=%u", "Acme",
+                                                          "gina"));
+    CHECK_STR(field(out, "legacy DN:"), "/o=Acme/ou=Users/cn=gina");
+    const char *conf = apr_pstrcat(pool, H->root, "/admin.conf", NULL);
+    FILE *f = fopen(conf, "w");
+    REQUIRE(f);
+    fputs("MapiHttpOrganization \"Acme Corp\"\n"
+          "<VirtualHost *:443>\n  MapiHttpOrganization Other\n</VirtualHost>\n", f);
+    fclose(f);
+    REQUIRE(admin(apr_pstrcat(pool, "--conf ", conf, " user add hal --no-mailbox", NULL),
+                  NULL) == 0);
+    REQUIRE(admin("user show hal", &out) == 0);
+    CHECK_STR(field(out, "legacy DN:"), mh_legacy_dn_make(pool, NULL, "Acme Corp", "hal"));
+    /* what the module refuses, the tool refuses */
+    CHECK(mh_httpd_admin(H, "user add ivy --no-mailbox --org 'A/B'", &out) != 0);
+    CHECK(out && strstr(out, "organization 'A/B'"));
+    CHECK(mh_httpd_admin(H, "user add ivy --no-mailbox --legacy-dn-scheme /o=%o", &out) != 0);
+    CHECK(out && strstr(out, "%u"));
+}
+
 static void test_log(void)
 {
     const char *log = mh_httpd_read_file(H, H->error_log);
@@ -650,6 +682,7 @@ int main(int argc, char **argv)
     TEST(test_redirects);
     TEST(test_json);
     TEST(test_unauthenticated);
+    TEST(test_admin_legacy_dn);
     TEST(test_log);
     mh_httpd_destroy(H);
     return MH_TEST_DONE();
