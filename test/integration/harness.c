@@ -225,10 +225,11 @@ static const char *build_conf(mh_httpd *h)
         "Listen 127.0.0.1:%d\n"
         "%s\n"
         "<VirtualHost 127.0.0.1:%d>\n"
-        "%s"
+        "%s%s"
         "</VirtualHost>\n"
         "<VirtualHost 127.0.0.1:%d>\n"
         "  <Location /mapi>\n    MapiHttp On\n  </Location>\n"
+        "%s"
         "</VirtualHost>\n"
         "<VirtualHost 127.0.0.1:%d>\n"
         "  ServerName 127.0.0.1\n"
@@ -240,8 +241,9 @@ static const char *build_conf(mh_httpd *h)
         h->root, h->root, h->root, h->root, h->error_log, h->loglevel, h->access_log,
         user, h->mpm, moddir, h->mpm, mpm_conf, moddir, moddir, moddir, moddir, moddir,
         moddir, moddir, MH_BUILD_DIR, h->root, h->port, h->noauth_port, h->tls_port,
-        h->server_conf ? h->server_conf : "", h->port, mapi_location, h->noauth_port,
-        h->tls_port, h->root, h->root, tls_location);
+        h->server_conf ? h->server_conf : "", h->port, mapi_location,
+        h->vhost_conf ? h->vhost_conf : "", h->noauth_port,
+        h->noauth_vhost_conf ? h->noauth_vhost_conf : "", h->tls_port, h->root, h->root, tls_location);
 }
 
 static int port_open(int port)
