@@ -1,0 +1,1458 @@
+/*
+ * it_emsmdb.c - the mailbox endpoint end to end: a real httpd with the
+ * LMDB backend, and a client speaking MAPI/HTTP over the socket with the
+ * client library (tools/mh_emsmdb.h).  Every scenario reads back what it
+ * wrote and compares values, not just success codes:
+ *
+ *   - Connect and Logon, the folder hierarchy (GetHierarchyTable with and
+ *     without Depth, counts, the logon's folder IDs);
+ *   - a message with recipients (To, Cc, Bcc), values of every type and
+ *     their multi-valued forms, named properties of both kinds, an
+ *     attachment, an embedded message and a 1 MB body written through a
+ *     stream, saved, reopened and read back byte for byte (the body over
+ *     many Executes with chained responses);
+ *   - contents tables: sorted on several columns, restricted (content,
+ *     property, bitmask, and/or/not), categorized (expand, collapse), paged
+ *     (QueryRows, SeekRow, QueryPosition, bookmarks), each row compared
+ *     with what was written;
+ *   - moving, copying and deleting messages and folders, emptying;
+ *   - permissions: a second user logs on to the owner's mailbox and is let
+ *     in or refused as the owner grants, takes back, and sets Default;
+ *   - bad ROP input: a bad handle index, a wrong object type, a truncated
+ *     ROP; each gets the spec's error and the session goes on.
+ *
+ *   it_emsmdb --mpm event|prefork [--per-request-process]
+ *
+ * --per-request-process (prefork with MaxConnectionsPerChild 1) sends
+ * every request on a new connection, so a new process serves each one and
+ * the session state must carry everything between them; the access log is
+ * checked to show it did.
+ */
+#include "harness.h"
+#include "mh_test.h"
+
+#include "config.h"
+#include "mh_bodies.h"
+#include "mh_emsmdb.h"
+#include "mh_mapierr.h"
+#include "mh_props.h"
+
+#include <signal.h>
+#include <stdio.h>
+
+#include <apr_hash.h>
+#include <apr_strings.h>
+
+static apr_pool_t *pool;
+static apr_pool_t *root_pool;
+static mh_httpd *H;
+static int PER_REQUEST;     /* a new connection (so a new process) per request */
+static unsigned long N_REQUESTS;
+
+#define TEST(fn) MH_IT_TEST(fn, pool, root_pool)
+#define CP 1252
+#define FAIL_EC 0xDEADBEEFu /* a helper's "the call itself failed" */
+
+#define DN_PREFIX "/o=First Organization/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)" \
+                  "/cn=Recipients/cn="
+
+/* Properties the scenarios use (MS-OXPROPS) that mh_props.h does not name */
+#define PR_DEPTH MH_TAG(0x3005, PT_LONG)
+#define PR_ROW_TYPE MH_TAG(0x0FF5, PT_LONG)
+#define PR_FID MH_TAG(0x6748, PT_I8)
+#define PR_MID MH_TAG(0x674A, PT_I8)
+#define PR_OBJECT_TYPE MH_TAG(0x0FFE, PT_LONG)
+#define PR_DISPLAY_TYPE MH_TAG(0x3900, PT_LONG)
+#define PR_SMTP_ADDRESS MH_TAG(0x39FE, PT_UNICODE)
+#define PR_DISPLAY_TO_W MH_TAG(0x0E04, PT_UNICODE)
+#define PR_DISPLAY_CC_W MH_TAG(0x0E03, PT_UNICODE)
+#define PR_DISPLAY_BCC_W MH_TAG(0x0E02, PT_UNICODE)
+#define PR_ATTACH_LONG_FILENAME MH_TAG(0x3707, PT_UNICODE)
+#define PR_ENTRYID MH_TAG(0x0FFF, PT_BINARY)
+#define PR_MEMBER_ID MH_TAG(0x6671, PT_I8)
+#define PR_MEMBER_NAME MH_TAG(0x6672, PT_UNICODE)
+#define PR_MEMBER_RIGHTS MH_TAG(0x6673, PT_LONG)
+#define PR_MAILBOX_OWNER_NAME MH_TAG(0x661A, PT_UNICODE)
+
+/* PR_ROW_TYPE values (MS-OXCTABL 2.2.1.3.1) */
+#define ROW_LEAF 1
+#define ROW_EMPTY_CATEGORY 2
+#define ROW_EXPANDED_CATEGORY 3
+#define ROW_COLLAPSED_CATEGORY 4
+
+/* ------------------------------------------------------------ sessions */
+
+/* A Connect and a Logon. */
+typedef struct ems {
+    mh_client *conn;
+    mh_emsc *em;
+    const char *login;
+    uint32_t logon;                  /* the Logon object's handle */
+    mh_ropc_logon_r lr;              /* the Logon response (folder IDs ...) */
+} ems;
+
+static const char *dn_of(const char *login)
+{
+    return apr_pstrcat(pool, DN_PREFIX, login, NULL);
+}
+
+static void before_request(ems *s)
+{
+    N_REQUESTS++;
+    if (PER_REQUEST)
+        mh_client_disconnect(s->conn);
+}
+
+/*
+ * Connects as `login` and logs on to the mailbox of `owner` (NULL: the
+ * user's own).  Returns the session, or NULL with the reason printed;
+ * *logon_rv_r (may be NULL) gets the Logon's ReturnValue.
+ */
+static ems *ems_open(const char *login, const char *owner, uint32_t *logon_rv_r)
+{
+    ems *s = apr_pcalloc(pool, sizeof(*s));
+    s->login = login;
+    s->conn = mh_httpd_client(H, pool, H->port, 0);
+    s->em = mh_emsc_create(pool, s->conn, "/mapi/emsmdb/", login,
+                           apr_pstrcat(pool, "secret-", login, NULL));
+    s->em->mapi->client_app = "Outlook/16.0.17928.20114 it_emsmdb";
+    if (logon_rv_r)
+        *logon_rv_r = FAIL_EC;
+    before_request(s);
+    if (mh_emsc_connect(s->em, dn_of(login)) < 0) {
+        printf("# Connect as %s failed: %s\n", login, s->em->detail ? s->em->detail : "?");
+        return NULL;
+    }
+    mh_rop_batch b;
+    mh_rop_batch_init(&b, pool);
+    /* a delegate's logon leaves out HOME_LOGON, as Outlook does */
+    uint32_t open_flags = owner ? 0x01000000u : MH_LOGON_OPEN_DEFAULT;
+    mh_ropc_logon(&b, 0, 0, MH_LOGON_PRIVATE, open_flags, 0, dn_of(owner ? owner : login));
+    mh_exec_result res;
+    before_request(s);
+    if (mh_emsc_execute(s->em, pool, &b, &res) < 0) {
+        printf("# Logon Execute failed: %s\n", s->em->detail ? s->em->detail : "?");
+        return NULL;
+    }
+    mh_rd rd;
+    mh_exec_reader(&res, 0, &rd);
+    if (mh_ropc_logon_parse(&rd, pool, &s->lr) < 0) {
+        printf("# malformed Logon response\n");
+        return NULL;
+    }
+    if (logon_rv_r)
+        *logon_rv_r = s->lr.h.rv;
+    if (s->lr.h.rv) {
+        printf("# Logon as %s to %s: %s\n", login, owner ? owner : "own mailbox",
+               mh_mapi_err_name(s->lr.h.rv, pool));
+        return NULL;
+    }
+    s->logon = mh_exec_handle(&res, 0);
+    return s;
+}
+
+/* A batch with `h0` in slot 0 (MH_HANDLE_UNUSED for none). */
+static mh_rop_batch *batch(uint32_t h0)
+{
+    mh_rop_batch *b = apr_palloc(pool, sizeof(*b));
+    mh_rop_batch_init(b, pool);
+    if (h0 != MH_HANDLE_UNUSED)
+        mh_rop_batch_set_handle(b, 0, h0);
+    return b;
+}
+
+/* Runs a batch; a reader over the first output buffer.  0, or -1 with the
+ * reason printed. */
+static int run(ems *s, mh_rop_batch *b, mh_exec_result *res, mh_rd *rd)
+{
+    before_request(s);
+    if (mh_emsc_execute(s->em, pool, b, res) < 0) {
+        printf("# Execute failed: %s\n", s->em->detail ? s->em->detail : "?");
+        return -1;
+    }
+    mh_exec_reader(res, 0, rd);
+    return 0;
+}
+
+/* Releases handles (RopRelease has no response). */
+static void release(ems *s, uint32_t h1, uint32_t h2)
+{
+    mh_rop_batch *b = batch(h1);
+    mh_ropc_release(b, 0, 0);
+    if (h2 != MH_HANDLE_UNUSED) {
+        mh_rop_batch_set_handle(b, 1, h2);
+        mh_ropc_release(b, 0, 1);
+    }
+    mh_exec_result res;
+    mh_rd rd;
+    if (run(s, b, &res, &rd) == 0 && mh_rd_left(&rd) != 0)
+        printf("# RopRelease answered something\n");
+}
+
+/* The parse of one response: on a malformed one the calling test stops. */
+#define PARSE(expr) REQUIRE((expr) == 0)
+
+/* OpenFolder fid: its ReturnValue (FAIL_EC when the call failed), the
+ * folder's handle in *h_r. */
+static uint32_t open_folder(ems *s, uint64_t fid, uint32_t *h_r)
+{
+    *h_r = MH_HANDLE_UNUSED;
+    mh_rop_batch *b = batch(s->logon);
+    mh_ropc_open_folder(b, 0, 0, 1, fid, 0);
+    mh_exec_result res;
+    mh_rd rd;
+    mh_ropc_open_folder_r r;
+    if (run(s, b, &res, &rd) < 0 || mh_ropc_open_folder_parse(&rd, pool, &r) < 0)
+        return FAIL_EC;
+    if (r.h.rv == 0)
+        *h_r = mh_exec_handle(&res, 1);
+    return r.h.rv;
+}
+
+/* CreateFolder `name` (generic, Unicode) under `parent`: its ReturnValue,
+ * the new folder's ID in *fid_r. */
+static uint32_t create_folder(ems *s, uint64_t parent, const char *name, uint64_t *fid_r)
+{
+    *fid_r = 0;
+    mh_rop_batch *b = batch(s->logon);
+    mh_ropc_open_folder(b, 0, 0, 1, parent, 0);
+    mh_ropc_create_folder(b, 0, 1, 2, MH_FOLDER_GENERIC, 1, 0, name, "made by it_emsmdb");
+    mh_ropc_release(b, 0, 2);
+    mh_ropc_release(b, 0, 1);
+    mh_exec_result res;
+    mh_rd rd;
+    mh_ropc_open_folder_r of;
+    mh_ropc_create_folder_r cf;
+    if (run(s, b, &res, &rd) < 0 || mh_ropc_open_folder_parse(&rd, pool, &of) < 0)
+        return FAIL_EC;
+    if (of.h.rv)
+        return of.h.rv;
+    if (mh_ropc_create_folder_parse(&rd, pool, &cf) < 0)
+        return FAIL_EC;
+    *fid_r = cf.folder_id;
+    return cf.h.rv;
+}
+
+/* PR_CONTENT_COUNT and PR_FOLDER_CHILD_COUNT of a folder (-1: failed). */
+static void folder_counts(ems *s, uint64_t fid, long *contents_r, long *children_r)
+{
+    *contents_r = *children_r = -1;
+    static const mh_proptag tags[2] = {PR_CONTENT_COUNT, PR_FOLDER_CHILD_COUNT};
+    mh_rop_batch *b = batch(s->logon);
+    mh_ropc_open_folder(b, 0, 0, 1, fid, 0);
+    mh_ropc_get_props_specific(b, 0, 1, 0, 1, tags, 2);
+    mh_ropc_release(b, 0, 1);
+    mh_exec_result res;
+    mh_rd rd;
+    mh_ropc_open_folder_r of;
+    mh_ropc_props_r pr;
+    if (run(s, b, &res, &rd) < 0 || mh_ropc_open_folder_parse(&rd, pool, &of) < 0 ||
+        of.h.rv || mh_ropc_get_props_specific_parse(&rd, tags, 2, CP, pool, &pr) < 0 ||
+        pr.h.rv)
+        return;
+    if (MH_TAG_TYPE(pr.vals[0].tag) == PT_LONG)
+        *contents_r = pr.vals[0].v.i32;
+    if (MH_TAG_TYPE(pr.vals[1].tag) == PT_LONG)
+        *children_r = pr.vals[1].v.i32;
+}
+
+/*
+ * Reads a table from its current position to the end (QueryRows of up to
+ * `per_call` rows per Execute).  Returns the rows (an array of
+ * mh_propval *), or NULL when a call failed.
+ */
+static apr_array_header_t *rows_to_end(ems *s, uint32_t table, const mh_proptag *cols,
+                                       uint16_t n_cols, uint16_t per_call)
+{
+    apr_array_header_t *rows = apr_array_make(pool, 64, sizeof(mh_propval *));
+    for (int round = 0; round < 1000; round++) {
+        mh_rop_batch *b = batch(table);
+        mh_ropc_query_rows(b, 0, 0, MH_QUERY_ADVANCE, 1, per_call);
+        mh_exec_result res;
+        mh_rd rd;
+        mh_ropc_rows_r qr;
+        if (run(s, b, &res, &rd) < 0 ||
+            mh_ropc_query_rows_parse(&rd, cols, n_cols, CP, pool, &qr) < 0 || qr.h.rv) {
+            printf("# QueryRows failed\n");
+            return NULL;
+        }
+        if (qr.n_rows > per_call) {
+            printf("# QueryRows gave %u rows for %u asked\n", qr.n_rows, per_call);
+            return NULL;
+        }
+        for (uint16_t i = 0; i < qr.n_rows; i++)
+            APR_ARRAY_PUSH(rows, mh_propval *) = qr.rows[i];
+        if (qr.n_rows == 0 || qr.origin == MH_BOOKMARK_END)
+            return rows;
+    }
+    return NULL;
+}
+
+#define ROW(arr, i) APR_ARRAY_IDX((arr), (i), mh_propval *)
+
+static const char *str_of(const mh_propval *v)
+{
+    return v && MH_TAG_TYPE(v->tag) == PT_UNICODE ? v->v.str : NULL;
+}
+
+static long long long_of(const mh_propval *v)
+{
+    if (!v)
+        return -1;
+    switch (MH_TAG_TYPE(v->tag)) {
+    case PT_LONG: return v->v.i32;
+    case PT_I8: return v->v.i64;
+    case PT_BOOLEAN: return v->v.b;
+    default: return -1;
+    }
+}
+
+/*
+ * Opens a folder and its contents table (flags: MH_TABLE_*), sets the
+ * columns.  *folder_r and *table_r get the handles; returns the table's
+ * RowCount, or -1.
+ */
+static long open_contents(ems *s, uint64_t fid, uint8_t flags, const mh_proptag *cols,
+                          uint16_t n_cols, uint32_t *folder_r, uint32_t *table_r)
+{
+    mh_rop_batch *b = batch(s->logon);
+    mh_ropc_open_folder(b, 0, 0, 1, fid, 0);
+    mh_ropc_get_contents_table(b, 0, 1, 2, flags);
+    mh_ropc_set_columns(b, 0, 2, 0, cols, n_cols);
+    mh_exec_result res;
+    mh_rd rd;
+    mh_ropc_open_folder_r of;
+    mh_ropc_table_r t;
+    mh_ropc_status_r sc;
+    if (run(s, b, &res, &rd) < 0 || mh_ropc_open_folder_parse(&rd, pool, &of) < 0 ||
+        of.h.rv || mh_ropc_get_contents_table_parse(&rd, &t) < 0 || t.h.rv ||
+        mh_ropc_set_columns_parse(&rd, &sc) < 0 || sc.h.rv)
+        return -1;
+    *folder_r = mh_exec_handle(&res, 1);
+    *table_r = mh_exec_handle(&res, 2);
+    return (long)t.row_count;
+}
+
+/* The subjects of a folder's messages, sorted by name, joined with "|";
+ * NULL when a call failed. */
+static const char *subjects_in(ems *s, uint64_t fid)
+{
+    static const mh_proptag cols[1] = {PR_SUBJECT};
+    uint32_t fh, th;
+    long n = open_contents(s, fid, 0, cols, 1, &fh, &th);
+    if (n < 0)
+        return NULL;
+    mh_sort_order o = {PR_SUBJECT, MH_TABLE_SORT_ASCEND};
+    mh_sort_set ss = {1, 0, 0, &o};
+    mh_rop_batch *b = batch(th);
+    mh_ropc_sort_table(b, 0, 0, 0, &ss);
+    mh_exec_result res;
+    mh_rd rd;
+    mh_ropc_status_r st;
+    if (run(s, b, &res, &rd) < 0 || mh_ropc_sort_table_parse(&rd, &st) < 0 || st.h.rv)
+        return NULL;
+    apr_array_header_t *rows = rows_to_end(s, th, cols, 1, 100);
+    release(s, th, fh);
+    if (!rows || rows->nelts != n)
+        return NULL;
+    const char *all = "";
+    for (int i = 0; i < rows->nelts; i++)
+        all = apr_pstrcat(pool, all, i ? "|" : "", str_of(&ROW(rows, i)[0]) ? str_of(&ROW(rows, i)[0]) : "?", NULL);
+    return all;
+}
+
+/* ============================================================ scenarios */
+
+/* ------------------------------------------------------------ hierarchy */
+
+static const mh_proptag tree_cols[] = {PR_DISPLAY_NAME, PR_FID, PR_DEPTH, PR_FOLDER_CHILD_COUNT,
+                                       PR_CONTENT_COUNT, PR_SUBFOLDERS};
+#define N_TREE 6
+
+/* The hierarchy table of fid (with or without Depth): its rows, and the
+ * RowCount GetHierarchyTable announced in *count_r. */
+static apr_array_header_t *hierarchy(ems *s, uint64_t fid, int depth, long *count_r)
+{
+    *count_r = -1;
+    mh_rop_batch *b = batch(s->logon);
+    mh_ropc_open_folder(b, 0, 0, 1, fid, 0);
+    mh_ropc_get_hierarchy_table(b, 0, 1, 2, depth ? MH_TABLE_DEPTH : 0);
+    mh_ropc_set_columns(b, 0, 2, 0, tree_cols, N_TREE);
+    mh_exec_result res;
+    mh_rd rd;
+    mh_ropc_open_folder_r of;
+    mh_ropc_table_r t;
+    mh_ropc_status_r sc;
+    if (run(s, b, &res, &rd) < 0 || mh_ropc_open_folder_parse(&rd, pool, &of) < 0 ||
+        of.h.rv || mh_ropc_get_hierarchy_table_parse(&rd, &t) < 0 || t.h.rv ||
+        mh_ropc_set_columns_parse(&rd, &sc) < 0 || sc.h.rv)
+        return NULL;
+    uint32_t fh = mh_exec_handle(&res, 1), th = mh_exec_handle(&res, 2);
+    *count_r = (long)t.row_count;
+    apr_array_header_t *rows = rows_to_end(s, th, tree_cols, N_TREE, 7);
+    release(s, th, fh);
+    return rows;
+}
+
+static const mh_propval *row_named(apr_array_header_t *rows, const char *name)
+{
+    for (int i = 0; rows && i < rows->nelts; i++)
+        if (str_of(&ROW(rows, i)[0]) && strcmp(str_of(&ROW(rows, i)[0]), name) == 0)
+            return ROW(rows, i);
+    return NULL;
+}
+
+/*
+ * A Depth table in pre-order: each folder's PR_FOLDER_CHILD_COUNT is the
+ * number of rows one level deeper that follow it before the next row at
+ * its level or above.  Returns the number of rows that break it.
+ */
+static int preorder_breaks(apr_array_header_t *rows)
+{
+    int bad = 0;
+    for (int i = 0; i < rows->nelts; i++) {
+        long long d = long_of(&ROW(rows, i)[2]);
+        long long kids = 0;
+        for (int k = i + 1; k < rows->nelts; k++) {
+            long long dk = long_of(&ROW(rows, k)[2]);
+            if (dk <= d)
+                break;
+            if (dk == d + 1)
+                kids++;
+        }
+        if (kids != long_of(&ROW(rows, i)[3]) ||
+            long_of(&ROW(rows, i)[5]) != (kids > 0)) {
+            printf("# %s: %lld children in the table, PR_FOLDER_CHILD_COUNT %lld, "
+                   "PR_SUBFOLDERS %lld\n", str_of(&ROW(rows, i)[0]), kids,
+                   long_of(&ROW(rows, i)[3]), long_of(&ROW(rows, i)[5]));
+            bad++;
+        }
+    }
+    return bad;
+}
+
+static void test_hierarchy(void)
+{
+    uint32_t rv;
+    ems *s = ems_open("ada", NULL, &rv);
+    REQUIRE(s);
+    /* Connect: the directory's display name; Logon: 13 distinct folder
+     * IDs of replica 1 (MS-OXCSTOR 2.2.1.1.3) */
+    CHECK_STR(s->em->info.display_name, "Ada Lovelace");
+    CHECK_EQ_U(s->lr.logon_flags & MH_LOGON_PRIVATE, MH_LOGON_PRIVATE);
+    CHECK_EQ_U(s->lr.repl_id, 1);
+    for (int i = 0; i < MH_LF_COUNT; i++) {
+        CHECK(s->lr.folder_ids[i] != 0);
+        CHECK_EQ_U(s->lr.folder_ids[i] & 0xFFFF, 1);
+        for (int k = 0; k < i; k++)
+            CHECK(s->lr.folder_ids[i] != s->lr.folder_ids[k]);
+    }
+    /* the store object's owner name */
+    mh_proptag on = PR_MAILBOX_OWNER_NAME;
+    mh_rop_batch *b = batch(s->logon);
+    mh_ropc_get_props_specific(b, 0, 0, 0, 1, &on, 1);
+    mh_exec_result res;
+    mh_rd rd;
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    mh_ropc_props_r pr;
+    PARSE(mh_ropc_get_props_specific_parse(&rd, &on, 1, CP, pool, &pr));
+    CHECK_EQ_U(pr.h.rv, 0);
+    CHECK_STR(str_of(&pr.vals[0]), "Ada Lovelace");
+
+    /* the root: its children flat, then the whole tree with Depth */
+    const uint64_t *fids = s->lr.folder_ids;
+    long flat_n, deep_n, root_contents, root_children;
+    apr_array_header_t *flat = hierarchy(s, fids[MH_LF_ROOT], 0, &flat_n);
+    apr_array_header_t *deep = hierarchy(s, fids[MH_LF_ROOT], 1, &deep_n);
+    REQUIRE(flat && deep);
+    folder_counts(s, fids[MH_LF_ROOT], &root_contents, &root_children);
+    CHECK_EQ_U(flat->nelts, flat_n);
+    CHECK_EQ_U(deep->nelts, deep_n);
+    CHECK_EQ_U(flat_n, root_children);
+    CHECK(deep_n > flat_n && flat_n >= 2);
+    CHECK_EQ_U(preorder_breaks(deep), 0);
+    /* the flat table holds the depth-0 rows of the deep one, in order */
+    int k = 0;
+    for (int i = 0; i < deep->nelts; i++) {
+        if (long_of(&ROW(deep, i)[2]) != 0)
+            continue;
+        REQUIRE(k < flat->nelts);
+        CHECK_EQ_U(long_of(&ROW(flat, k)[1]), long_of(&ROW(deep, i)[1]));
+        CHECK_EQ_U(long_of(&ROW(flat, k)[2]), 0);
+        k++;
+    }
+    CHECK_EQ_U(k, flat->nelts);
+    /* every folder counted once: the root's children and theirs */
+    long long sum = root_children;
+    for (int i = 0; i < deep->nelts; i++)
+        sum += long_of(&ROW(deep, i)[3]);
+    CHECK_EQ_U(sum, deep_n);
+
+    /* the logon's folder IDs name these folders */
+    static const struct { int idx; const char *name; long long depth; } known[] = {
+        {MH_LF_IPM_SUBTREE, "Top of Information Store", 0}, {MH_LF_INBOX, "Inbox", 1},
+        {MH_LF_OUTBOX, "Outbox", 1}, {MH_LF_SENT_ITEMS, "Sent Items", 1},
+        {MH_LF_DELETED_ITEMS, "Deleted Items", 1}, {MH_LF_COMMON_VIEWS, "Common Views", 0},
+        {MH_LF_VIEWS, "Views", 0}, {MH_LF_SHORTCUTS, "Shortcuts", 0},
+    };
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+        const mh_propval *r = row_named(deep, known[i].name);
+        CHECK(r != NULL);
+        if (!r)
+            continue;
+        CHECK_EQ_U(long_of(&r[1]), fids[known[i].idx]);
+        CHECK_EQ_U(long_of(&r[2]), known[i].depth);
+    }
+
+    /* new folders appear at their depth, with the counts following */
+    uint64_t ipm = fids[MH_LF_IPM_SUBTREE];
+    long ipm_before;
+    apr_array_header_t *before = hierarchy(s, ipm, 1, &ipm_before);
+    REQUIRE(before);
+    uint64_t top, a, bb, deeper;
+    CHECK_EQ_U(create_folder(s, ipm, "it tree", &top), 0);
+    CHECK_EQ_U(create_folder(s, top, "a", &a), 0);
+    CHECK_EQ_U(create_folder(s, top, "b \xe2\x98\x83", &bb), 0);
+    CHECK_EQ_U(create_folder(s, a, "deeper", &deeper), 0);
+    long ipm_after;
+    apr_array_header_t *after = hierarchy(s, ipm, 1, &ipm_after);
+    REQUIRE(after);
+    CHECK_EQ_U(ipm_after, ipm_before + 4);
+    CHECK_EQ_U(after->nelts, ipm_after);
+    CHECK_EQ_U(preorder_breaks(after), 0);
+    const mh_propval *r = row_named(after, "it tree");
+    REQUIRE(r);
+    CHECK_EQ_U(long_of(&r[1]), top);
+    CHECK_EQ_U(long_of(&r[2]), 0);
+    CHECK_EQ_U(long_of(&r[3]), 2);
+    r = row_named(after, "b \xe2\x98\x83");
+    REQUIRE(r);
+    CHECK_EQ_U(long_of(&r[1]), bb);
+    CHECK_EQ_U(long_of(&r[2]), 1);
+    r = row_named(after, "deeper");
+    REQUIRE(r);
+    CHECK_EQ_U(long_of(&r[1]), deeper);
+    CHECK_EQ_U(long_of(&r[2]), 2);
+    CHECK_EQ_U(long_of(&r[3]), 0);
+    /* the subtree alone, without Depth: its two children */
+    long n;
+    apr_array_header_t *kids = hierarchy(s, top, 0, &n);
+    REQUIRE(kids);
+    CHECK_EQ_U(n, 2);
+    CHECK(row_named(kids, "a") && row_named(kids, "b \xe2\x98\x83"));
+    CHECK(!row_named(kids, "deeper"));
+    /* CreateFolder with OpenExisting finds the folder by name */
+    mh_rop_batch *c = batch(s->logon);
+    mh_ropc_open_folder(c, 0, 0, 1, top, 0);
+    mh_ropc_create_folder(c, 0, 1, 2, MH_FOLDER_GENERIC, 1, 1, "a", NULL);
+    mh_ropc_create_folder(c, 0, 1, 3, MH_FOLDER_GENERIC, 1, 0, "a", NULL);
+    mh_ropc_release(c, 0, 2);
+    mh_ropc_release(c, 0, 1);
+    REQUIRE(run(s, c, &res, &rd) == 0);
+    mh_ropc_open_folder_r of;
+    mh_ropc_create_folder_r cf;
+    PARSE(mh_ropc_open_folder_parse(&rd, pool, &of));
+    PARSE(mh_ropc_create_folder_parse(&rd, pool, &cf));
+    CHECK_EQ_U(cf.h.rv, 0);
+    CHECK_EQ_U(cf.is_existing, 1);
+    CHECK_EQ_U(cf.folder_id, a);
+    PARSE(mh_ropc_create_folder_parse(&rd, pool, &cf));
+    CHECK_EQ_U(cf.h.rv, MAPI_E_COLLISION);
+    /* and the tree goes again */
+    c = batch(s->logon);
+    mh_ropc_open_folder(c, 0, 0, 1, ipm, 0);
+    mh_ropc_delete_folder(c, 0, 1, MH_DEL_FOLDERS | MH_DEL_MESSAGES, top);
+    mh_ropc_release(c, 0, 1);
+    REQUIRE(run(s, c, &res, &rd) == 0);
+    PARSE(mh_ropc_open_folder_parse(&rd, pool, &of));
+    mh_ropc_partial_r df;
+    PARSE(mh_ropc_delete_folder_parse(&rd, &df));
+    CHECK_EQ_U(df.h.rv, 0);
+    CHECK_EQ_U(df.partial, 0);
+    after = hierarchy(s, ipm, 1, &ipm_after);
+    CHECK_EQ_U(ipm_after, ipm_before);
+    uint32_t gone;
+    CHECK_EQ_U(open_folder(s, deeper, &gone), MAPI_E_NOT_FOUND);
+}
+
+/* ------------------------------------------------------- one message */
+
+/* Values of every type (user-defined IDs, MS-OXPROPS 0x6000-0x65FF) */
+#define T_I16 MH_TAG(0x6101, PT_SHORT)
+#define T_I32 MH_TAG(0x6102, PT_LONG)
+#define T_I64 MH_TAG(0x6103, PT_I8)
+#define T_FLT MH_TAG(0x6104, PT_FLOAT)
+#define T_DBL MH_TAG(0x6105, PT_DOUBLE)
+#define T_CUR MH_TAG(0x6106, PT_CURRENCY)
+#define T_APT MH_TAG(0x6107, PT_APPTIME)
+#define T_BOOL MH_TAG(0x6108, PT_BOOLEAN)
+#define T_TIME MH_TAG(0x6109, PT_SYSTIME)
+#define T_STR8 MH_TAG(0x610A, PT_STRING8)
+#define T_UNI MH_TAG(0x610B, PT_UNICODE)
+#define T_BIN MH_TAG(0x610C, PT_BINARY)
+#define T_GUID MH_TAG(0x610D, PT_CLSID)
+#define T_MV16 MH_TAG(0x6111, PT_MV_SHORT)
+#define T_MV32 MH_TAG(0x6112, PT_MV_LONG)
+#define T_MV64 MH_TAG(0x6113, PT_MV_I8)
+#define T_MVFLT MH_TAG(0x6114, PT_MV_FLOAT)
+#define T_MVDBL MH_TAG(0x6115, PT_MV_DOUBLE)
+#define T_MVCUR MH_TAG(0x6116, PT_MV_CURRENCY)
+#define T_MVAPT MH_TAG(0x6117, PT_MV_APPTIME)
+#define T_MVTIME MH_TAG(0x6118, PT_MV_SYSTIME)
+#define T_MVSTR8 MH_TAG(0x6119, PT_MV_STRING8)
+#define T_MVUNI MH_TAG(0x611A, PT_MV_UNICODE)
+#define T_MVBIN MH_TAG(0x611B, PT_MV_BINARY)
+#define T_MVGUID MH_TAG(0x611C, PT_MV_CLSID)
+
+static size_t elem_size(uint16_t base)
+{
+    switch (base) {
+    case PT_SHORT: return 2;
+    case PT_LONG: case PT_FLOAT: return 4;
+    case PT_DOUBLE: case PT_APPTIME: case PT_CURRENCY: case PT_I8: case PT_SYSTIME: return 8;
+    case PT_CLSID: return 16;
+    default: return 0;
+    }
+}
+
+static int same_bin(const mh_bin *a, const mh_bin *b)
+{
+    return a->len == b->len && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
+}
+
+/* Values equal to the byte; `want` in the form a reader gets (8-bit
+ * strings as UTF-8 PT_UNICODE). */
+static int same_value(const mh_propval *got, const mh_propval *want)
+{
+    uint16_t t = MH_TAG_TYPE(want->tag);
+    if (t == PT_STRING8)
+        t = PT_UNICODE;
+    if (t == PT_MV_STRING8)
+        t = PT_MV_UNICODE;
+    if (MH_TAG_ID(got->tag) != MH_TAG_ID(want->tag) || MH_TAG_TYPE(got->tag) != t)
+        return 0;
+    switch (t) {
+    case PT_SHORT: return got->v.i16 == want->v.i16;
+    case PT_LONG: return got->v.i32 == want->v.i32;
+    case PT_FLOAT: return memcmp(&got->v.f32, &want->v.f32, 4) == 0;
+    case PT_DOUBLE: case PT_APPTIME: return memcmp(&got->v.f64, &want->v.f64, 8) == 0;
+    case PT_CURRENCY: case PT_I8: return got->v.i64 == want->v.i64;
+    case PT_BOOLEAN: return got->v.b == want->v.b;
+    case PT_SYSTIME: return got->v.ft == want->v.ft;
+    case PT_UNICODE: return strcmp(got->v.str, want->v.str) == 0;
+    case PT_CLSID: return memcmp(got->v.guid->b, want->v.guid->b, 16) == 0;
+    case PT_BINARY: return same_bin(&got->v.bin, &want->v.bin);
+    }
+    if (!(t & MV_FLAG) || got->v.mv.n != want->v.mv.n)
+        return 0;
+    uint16_t base = t & (uint16_t)~MV_FLAG;
+    uint32_t n = want->v.mv.n;
+    if (elem_size(base))
+        return n == 0 || memcmp(got->v.mv.v, want->v.mv.v, n * elem_size(base)) == 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (base == PT_UNICODE &&
+            strcmp(((const char *const *)got->v.mv.v)[i], ((const char *const *)want->v.mv.v)[i]))
+            return 0;
+        if (base == PT_BINARY &&
+            !same_bin(&((const mh_bin *)got->v.mv.v)[i], &((const mh_bin *)want->v.mv.v)[i]))
+            return 0;
+    }
+    return base == PT_UNICODE || base == PT_BINARY;
+}
+
+/* Checks that each value of `got` equals the one written, by position. */
+#define CHECK_VALUES(got, want, n)                                                   \
+    do {                                                                             \
+        for (uint16_t i_ = 0; i_ < (n); i_++) {                                      \
+            if (!same_value(&(got)[i_], &(want)[i_]))                                \
+                printf("# value %u (0x%08X) came back as 0x%08X, different\n", i_,   \
+                       (want)[i_].tag, (got)[i_].tag);                               \
+            CHECK(same_value(&(got)[i_], &(want)[i_]));                              \
+        }                                                                            \
+    } while (0)
+
+/* A deterministic byte pattern (xorshift). */
+static unsigned char *noise(size_t n, uint32_t seed)
+{
+    unsigned char *p = apr_palloc(pool, n ? n : 1);
+    uint32_t x = seed | 1;
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        p[i] = (unsigned char)x;
+    }
+    return p;
+}
+
+/* n bytes (even) of UTF-16LE text: BMP characters other than NUL and the
+ * surrogates, and now and then a character outside the BMP as a pair. */
+static unsigned char *utf16_text(size_t n, uint32_t seed)
+{
+    unsigned char *p = apr_palloc(pool, n);
+    uint32_t x = seed | 1;
+    size_t k = 0;
+    while (k < n) {
+        x = x * 1103515245u + 12345u;
+        uint32_t r = x >> 8;
+        if (r % 61 == 0 && k + 4 <= n) {
+            uint32_t c = 0x10000 + r % 0xFFFFF;
+            uint16_t hi = (uint16_t)(0xD800 + ((c - 0x10000) >> 10));
+            uint16_t lo = (uint16_t)(0xDC00 + ((c - 0x10000) & 0x3FF));
+            p[k++] = hi & 0xFF; p[k++] = hi >> 8; p[k++] = lo & 0xFF; p[k++] = lo >> 8;
+            continue;
+        }
+        uint16_t c = (uint16_t)(r % 3 ? 0x20 + r % 0x5F : 0x20 + r % (0xD7FF - 0x20));
+        p[k++] = c & 0xFF;
+        p[k++] = (unsigned char)(c >> 8);
+    }
+    return p;
+}
+
+/* Reads the stream in slot `stream` to its end with ReadStream of
+ * `count` bytes (0xBABE: as much as the server sends, with chained
+ * responses when the session asks for them).  Returns the bytes and the
+ * number of Executes in *execs_r and of chained payloads in *chained_r. */
+static const unsigned char *read_stream(ems *s, uint32_t stream, size_t size, uint16_t count,
+                                        int *execs_r, int *chained_r)
+{
+    unsigned char *all = apr_palloc(pool, size + 1);
+    size_t got = 0;
+    *execs_r = *chained_r = 0;
+    while (got < size && *execs_r < 1000) {
+        mh_rop_batch *b = batch(stream);
+        mh_ropc_read_stream(b, 0, 0, count, (uint32_t)(size - got));
+        mh_exec_result res;
+        mh_rd rd;
+        if (run(s, b, &res, &rd) < 0)
+            return NULL;
+        (*execs_r)++;
+        size_t before = got;
+        for (size_t o = 0; o < res.n_outs; o++) {
+            mh_rd ord;
+            mh_exec_reader(&res, o, &ord);
+            mh_ropc_read_stream_r r;
+            if (mh_ropc_read_stream_parse(&ord, &r) < 0 || r.h.rv) {
+                printf("# ReadStream failed (payload %zu): %s\n", o,
+                       mh_mapi_err_name(r.h.rv, pool));
+                return NULL;
+            }
+            if (r.size > size - got) {
+                printf("# ReadStream gave %u bytes with %zu left\n", r.size, size - got);
+                return NULL;
+            }
+            memcpy(all + got, r.data, r.size);
+            got += r.size;
+            if (o > 0)
+                (*chained_r)++;
+        }
+        if (got == before) {
+            printf("# ReadStream gave nothing at %zu of %zu\n", got, size);
+            return NULL;
+        }
+    }
+    return got == size ? all : NULL;
+}
+
+/* Writes data through the stream in slot `stream` in pieces (one
+ * WriteStream per Execute); 0 or -1. */
+static int write_stream(ems *s, uint32_t stream, const unsigned char *data, size_t len,
+                        size_t piece)
+{
+    for (size_t at = 0; at < len; at += piece) {
+        size_t n = len - at < piece ? len - at : piece;
+        mh_rop_batch *b = batch(stream);
+        mh_ropc_write_stream(b, 0, 0, data + at, (uint16_t)n);
+        mh_exec_result res;
+        mh_rd rd;
+        mh_ropc_written_r w;
+        if (run(s, b, &res, &rd) < 0 || mh_ropc_write_stream_parse(&rd, &w) < 0 || w.h.rv ||
+            w.written != n) {
+            printf("# WriteStream at %zu failed\n", at);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static const mh_guid PS_PUBLIC_STRINGS = {{0x29, 0x03, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00,
+                                           0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46}};
+static const mh_guid PSETID_COMMON = {{0x08, 0x20, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00,
+                                       0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46}};
+
+static const mh_proptag recip_cols[3] = {PR_OBJECT_TYPE, PR_DISPLAY_TYPE, PR_SMTP_ADDRESS};
+
+/* An SMTP recipient row with the three columns above. */
+static mh_recipient *smtp_recipient(const char *name, const char *email)
+{
+    mh_propval *v = apr_pcalloc(pool, 3 * sizeof(*v));
+    v[0] = mh_pv_long(PR_OBJECT_TYPE, 6);  /* MAPI_MAILUSER */
+    v[1] = mh_pv_long(PR_DISPLAY_TYPE, 0); /* DT_MAILUSER */
+    v[2] = mh_pv_str(PR_SMTP_ADDRESS, email);
+    mh_recipient *r = apr_pcalloc(pool, sizeof(*r));
+    r->flags = MH_RF_TYPE_SMTP;
+    r->display_name = name;
+    r->email = email;
+    r->n_cols = 3;
+    r->vals = v;
+    return r;
+}
+
+/* The column of `tag` among cols, or -1. */
+static int col_of(const mh_proptag *cols, uint16_t n, mh_proptag tag)
+{
+    for (uint16_t i = 0; i < n; i++)
+        if (cols[i] == tag)
+            return i;
+    return -1;
+}
+
+#define BODY_SIZE (1024 * 1024)
+#define ATTACH_SIZE 60000
+
+static const struct {
+    uint8_t type;
+    const char *name, *email;
+} RCPTS[3] = {
+    {1, "Grace Hopper", "grace@example.org"},
+    {2, "Alan M. Turing", "alan@example.org"},
+    {3, "\xc3\x89milie du Ch\xc3\xa2telet", "emilie@example.org"},
+};
+
+static void test_message_round_trip(void)
+{
+    ems *s = ems_open("ada", NULL, NULL);
+    REQUIRE(s);
+    uint64_t ipm = s->lr.folder_ids[MH_LF_IPM_SUBTREE];
+    mh_exec_result res;
+    mh_rd rd;
+
+    /* 1. a folder; named properties of both kinds, created */
+    mh_propname names[2];
+    memset(names, 0, sizeof(names));
+    names[0].guid = PSETID_COMMON;
+    names[0].kind = MH_MNID_ID;
+    names[0].lid = 0x85C7;
+    names[1].guid = PS_PUBLIC_STRINGS;
+    names[1].kind = MH_MNID_STRING;
+    names[1].name = "it-emsmdb F\xc3\xa4rbung";
+    mh_propname unknown = names[1];
+    unknown.name = "it-emsmdb never created";
+    mh_rop_batch *b = batch(s->logon);
+    mh_ropc_open_folder(b, 0, 0, 1, ipm, 0);
+    mh_ropc_create_folder(b, 0, 1, 2, MH_FOLDER_GENERIC, 1, 0, "Round trip", NULL);
+    mh_ropc_get_ids_from_names(b, 0, 0, MH_NAMES_CREATE, names, 2);
+    mh_ropc_get_ids_from_names(b, 0, 0, 0, names, 2);
+    mh_ropc_get_ids_from_names(b, 0, 0, 0, &unknown, 1);
+    mh_ropc_release(b, 0, 1);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    mh_ropc_open_folder_r of;
+    mh_ropc_create_folder_r cf;
+    mh_ropc_ids_r ids, ids2, ids3;
+    PARSE(mh_ropc_open_folder_parse(&rd, pool, &of));
+    PARSE(mh_ropc_create_folder_parse(&rd, pool, &cf));
+    REQUIRE(cf.h.rv == 0);
+    uint64_t fid = cf.folder_id;
+    uint32_t folder = mh_exec_handle(&res, 2);
+    PARSE(mh_ropc_get_ids_from_names_parse(&rd, pool, &ids));
+    REQUIRE(ids.h.rv == 0 && ids.n == 2);
+    CHECK(ids.ids[0] >= 0x8000 && ids.ids[1] >= 0x8000 && ids.ids[0] != ids.ids[1]);
+    PARSE(mh_ropc_get_ids_from_names_parse(&rd, pool, &ids2));
+    CHECK_EQ_U(ids2.h.rv, 0);
+    CHECK(ids2.n == 2 && ids2.ids[0] == ids.ids[0] && ids2.ids[1] == ids.ids[1]);
+    PARSE(mh_ropc_get_ids_from_names_parse(&rd, pool, &ids3));
+    CHECK_EQ_U(ids3.h.rv, MAPI_W_ERRORS_RETURNED);
+    CHECK(ids3.n == 1 && ids3.ids[0] == 0);
+    mh_proptag named_long = MH_TAG(ids.ids[0], PT_LONG);
+    mh_proptag named_str = MH_TAG(ids.ids[1], PT_UNICODE);
+
+    /* 2. the message: values of every type, recipients */
+    static const int16_t mv16[3] = {1, -2, 32767};
+    static const int32_t mv32[4] = {10, -20, 30, INT32_MIN};
+    static const int64_t mv64[3] = {1, -1, INT64_MAX};
+    static const float mvflt[2] = {0.5f, -0.25f};
+    static const double mvdbl[2] = {1e300, -1e-300};
+    static const int64_t mvcur[2] = {10000, -5};
+    static const double mvapt[2] = {1.5, 45000.25};
+    static const uint64_t mvtime[2] = {0x01D0000000000000ull, 0x01DA2B3C4D5E6F70ull};
+    static const char *mvstr8[3] = {"one", "two", "caf\xc3\xa9"};
+    static const char *mvuni[3] = {"\xce\xb1", "\xce\xb2 \xce\xb3", "\xf0\x9f\x98\x80 smile"};
+    static const mh_guid guid = {{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}};
+    static const mh_guid mvguid[2] = {{{0xA0}}, {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF}}};
+    const unsigned char *bin = noise(300, 7);
+    mh_bin mvbin[3] = {{3, (const uint8_t *)"\x01\x02\x03"}, {0, (const uint8_t *)""},
+                       {1, (const uint8_t *)"\xff"}};
+    mh_propval v[40];
+    uint16_t nv = 0;
+    memset(v, 0, sizeof(v));
+    v[nv++] = mh_pv_str(PR_SUBJECT, "Round trip \xe2\x98\x83");
+    v[nv++] = mh_pv_str(PR_MESSAGE_CLASS, "IPM.Note.it-emsmdb");
+    v[nv++] = mh_pv_long(PR_IMPORTANCE, 2);
+    v[nv++] = (mh_propval){.tag = T_I16, .v.i16 = -12345};
+    v[nv++] = mh_pv_long(T_I32, -2000000000);
+    v[nv++] = mh_pv_i8(T_I64, 0x0123456789ABCDEFll);
+    v[nv++] = (mh_propval){.tag = T_FLT, .v.f32 = 3.25f};
+    v[nv++] = (mh_propval){.tag = T_DBL, .v.f64 = -1.0 / 3.0};
+    v[nv++] = (mh_propval){.tag = T_CUR, .v.i64 = 123456789};
+    v[nv++] = (mh_propval){.tag = T_APT, .v.f64 = 45000.75};
+    v[nv++] = mh_pv_bool(T_BOOL, 1);
+    v[nv++] = mh_pv_time(T_TIME, 0x01DA2B3C4D5E6F70ull);
+    v[nv++] = (mh_propval){.tag = T_STR8, .v.str = "caf\xc3\xa9 cr\xc3\xa8me"};
+    v[nv++] = mh_pv_str(T_UNI, "\xce\xa9\xe2\x89\x88\xc3\xa7 \xe6\x97\xa5\xe6\x9c\xac "
+                               "\xf0\x9f\x93\xac");
+    v[nv++] = mh_pv_bin(T_BIN, bin, 300);
+    v[nv++] = (mh_propval){.tag = T_GUID, .v.guid = &guid};
+    v[nv++] = (mh_propval){.tag = T_MV16, .v.mv = {3, mv16}};
+    v[nv++] = (mh_propval){.tag = T_MV32, .v.mv = {4, mv32}};
+    v[nv++] = (mh_propval){.tag = T_MV64, .v.mv = {3, mv64}};
+    v[nv++] = (mh_propval){.tag = T_MVFLT, .v.mv = {2, mvflt}};
+    v[nv++] = (mh_propval){.tag = T_MVDBL, .v.mv = {2, mvdbl}};
+    v[nv++] = (mh_propval){.tag = T_MVCUR, .v.mv = {2, mvcur}};
+    v[nv++] = (mh_propval){.tag = T_MVAPT, .v.mv = {2, mvapt}};
+    v[nv++] = (mh_propval){.tag = T_MVTIME, .v.mv = {2, mvtime}};
+    v[nv++] = (mh_propval){.tag = T_MVSTR8, .v.mv = {3, mvstr8}};
+    v[nv++] = (mh_propval){.tag = T_MVUNI, .v.mv = {3, mvuni}};
+    v[nv++] = (mh_propval){.tag = T_MVBIN, .v.mv = {3, mvbin}};
+    v[nv++] = (mh_propval){.tag = T_MVGUID, .v.mv = {2, mvguid}};
+    v[nv++] = mh_pv_long(named_long, 0x5A5A5A5A);
+    v[nv++] = mh_pv_str(named_str, "named \xe2\x9c\x93");
+    mh_proptag tags[40];
+    for (uint16_t i = 0; i < nv; i++)
+        tags[i] = v[i].tag;
+
+    mh_modify_recipient mr[4] = {
+        {0, 1, smtp_recipient("Grace Hopper", "grace@example.org")},
+        {1, 2, smtp_recipient("Alan Turing", "alan@example.org")},
+        {2, 3, smtp_recipient(RCPTS[2].name, RCPTS[2].email)},
+        {3, 1, smtp_recipient("Temporary", "temp@example.org")},
+    };
+    /* then: row 1 rewritten, row 3 removed */
+    mh_modify_recipient mr2[2] = {
+        {1, 2, smtp_recipient(RCPTS[1].name, RCPTS[1].email)},
+        {3, 1, NULL},
+    };
+    b = batch(folder);
+    mh_ropc_create_message(b, 0, 0, 1, 0x0FFF, fid, 0);
+    mh_ropc_set_props(b, 0, 1, v, nv, CP);
+    mh_ropc_modify_recipients(b, 0, 1, recip_cols, 3, mr, 4, CP);
+    mh_ropc_modify_recipients(b, 0, 1, recip_cols, 3, mr2, 2, CP);
+    mh_ropc_read_recipients(b, 0, 1, 0);
+    mh_ropc_get_names_from_ids(b, 0, 1, ids.ids, 2);
+    mh_ropc_get_props_specific(b, 0, 1, 0, 1, tags, nv);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    mh_ropc_create_message_r cm;
+    PARSE(mh_ropc_create_message_parse(&rd, &cm));
+    REQUIRE(cm.h.rv == 0);
+    uint32_t msg = mh_exec_handle(&res, 1);
+    mh_ropc_problems_r sp;
+    PARSE(mh_ropc_set_props_parse(&rd, pool, &sp));
+    CHECK_EQ_U(sp.h.rv, 0);
+    CHECK_EQ_U(sp.n, 0);
+    for (uint16_t i = 0; i < sp.n; i++)
+        printf("# SetProperties refused 0x%08X: %s\n", sp.problems[i].tag,
+               mh_mapi_err_name(sp.problems[i].err, pool));
+    mh_ropc_hdr h;
+    PARSE(mh_ropc_simple_parse(&rd, MH_ROPID_MODIFY_RECIPIENTS, &h));
+    CHECK_EQ_U(h.rv, 0);
+    PARSE(mh_ropc_simple_parse(&rd, MH_ROPID_MODIFY_RECIPIENTS, &h));
+    CHECK_EQ_U(h.rv, 0);
+    mh_ropc_read_recipients_r rr;
+    PARSE(mh_ropc_read_recipients_parse(&rd, recip_cols, 3, CP, pool, &rr));
+    CHECK_EQ_U(rr.h.rv, 0);
+    CHECK_EQ_U(rr.n_rows, 3);
+    for (int i = 0; i < 3 && i < rr.n_rows; i++) {
+        CHECK_EQ_U(rr.rows[i].row_id, i);
+        CHECK_EQ_U(rr.rows[i].recipient_type, RCPTS[i].type);
+        CHECK_STR(rr.rows[i].display_name, RCPTS[i].name);
+        CHECK_STR(rr.rows[i].email, RCPTS[i].email);
+        CHECK_EQ_U(rr.rows[i].flags & MH_RF_TYPE_MASK, MH_RF_TYPE_SMTP);
+        REQUIRE(rr.rows[i].n_cols == 3);
+        CHECK_STR(str_of(&rr.rows[i].vals[2]), RCPTS[i].email);
+        CHECK_EQ_U(long_of(&rr.rows[i].vals[0]), 6);
+    }
+    mh_ropc_names_r nm;
+    PARSE(mh_ropc_get_names_from_ids_parse(&rd, pool, &nm));
+    CHECK_EQ_U(nm.h.rv, 0);
+    REQUIRE(nm.n == 2);
+    CHECK_EQ_U(nm.names[0].kind, MH_MNID_ID);
+    CHECK_MEM(nm.names[0].guid.b, 16, PSETID_COMMON.b, 16);
+    CHECK_EQ_U(nm.names[0].lid, 0x85C7);
+    CHECK_EQ_U(nm.names[1].kind, MH_MNID_STRING);
+    CHECK_MEM(nm.names[1].guid.b, 16, PS_PUBLIC_STRINGS.b, 16);
+    CHECK_STR(nm.names[1].name, names[1].name);
+    mh_ropc_props_r gp;
+    PARSE(mh_ropc_get_props_specific_parse(&rd, tags, nv, CP, pool, &gp));
+    CHECK_EQ_U(gp.h.rv, 0);
+    CHECK_VALUES(gp.vals, v, nv); /* the instance, before any save */
+
+    /* 3. an attachment whose data goes through a stream in two pieces */
+    const unsigned char *adata = noise(ATTACH_SIZE, 99);
+    mh_propval av[3] = {mh_pv_long(PR_ATTACH_METHOD, 1), /* ATTACH_BY_VALUE */
+                        mh_pv_str(PR_ATTACH_LONG_FILENAME, "noise \xe2\x84\x96 1.bin"),
+                        mh_pv_str(PR_DISPLAY_NAME, "noise")};
+    b = batch(msg);
+    mh_ropc_create_attachment(b, 0, 0, 1);
+    mh_ropc_set_props(b, 0, 1, av, 3, CP);
+    mh_ropc_open_stream(b, 0, 1, 2, PR_ATTACH_DATA_BIN, MH_STREAM_CREATE);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    mh_ropc_create_attachment_r ca;
+    PARSE(mh_ropc_create_attachment_parse(&rd, &ca));
+    REQUIRE(ca.h.rv == 0);
+    uint32_t attach_num0 = ca.attach_num;
+    PARSE(mh_ropc_set_props_parse(&rd, pool, &sp));
+    CHECK(sp.h.rv == 0 && sp.n == 0);
+    mh_ropc_stream_size_r os;
+    PARSE(mh_ropc_open_stream_parse(&rd, &os));
+    REQUIRE(os.h.rv == 0);
+    CHECK_EQ_U(os.size, 0);
+    uint32_t att = mh_exec_handle(&res, 1), stm = mh_exec_handle(&res, 2);
+    REQUIRE(write_stream(s, stm, adata, ATTACH_SIZE, 30000) == 0);
+    b = batch(stm);
+    mh_rop_batch_set_handle(b, 1, att);
+    mh_ropc_get_stream_size(b, 0, 0);
+    mh_ropc_commit_stream(b, 0, 0);
+    mh_ropc_release(b, 0, 0);
+    mh_ropc_save_changes_attachment(b, 0, 1, 1, 0);
+    mh_ropc_release(b, 0, 1);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    mh_ropc_stream_size_r ss;
+    PARSE(mh_ropc_get_stream_size_parse(&rd, &ss));
+    CHECK_EQ_U(ss.size, ATTACH_SIZE);
+    PARSE(mh_ropc_simple_parse(&rd, MH_ROPID_COMMIT_STREAM, &h));
+    CHECK_EQ_U(h.rv, 0);
+    PARSE(mh_ropc_simple_parse(&rd, MH_ROPID_SAVE_CHANGES_ATTACHMENT, &h));
+    CHECK_EQ_U(h.rv, 0);
+
+    /* 4. an embedded message with its own values and recipient */
+    mh_propval ev[4] = {mh_pv_str(PR_SUBJECT, "Inner \xc2\xbd"),
+                        mh_pv_str(PR_BODY, "The embedded message's body.\r\n"),
+                        mh_pv_long(T_I32, 4242),
+                        mh_pv_str(PR_MESSAGE_CLASS, "IPM.Note")};
+    mh_proptag etags[4] = {ev[0].tag, ev[1].tag, ev[2].tag, ev[3].tag};
+    mh_propval emv[2] = {mh_pv_long(PR_ATTACH_METHOD, 5), /* ATTACH_EMBEDDED_MSG */
+                         mh_pv_str(PR_DISPLAY_NAME, "Inner")};
+    mh_modify_recipient emr = {0, 1, smtp_recipient("Inner Reader", "inner@example.org")};
+    b = batch(msg);
+    mh_ropc_create_attachment(b, 0, 0, 1);
+    mh_ropc_set_props(b, 0, 1, emv, 2, CP);
+    mh_ropc_open_embedded_message(b, 0, 1, 2, 0x0FFF, 0x02 /* Create */);
+    mh_ropc_set_props(b, 0, 2, ev, 4, CP);
+    mh_ropc_modify_recipients(b, 0, 2, recip_cols, 3, &emr, 1, CP);
+    mh_ropc_save_changes_message(b, 0, 2, 2, 0);
+    mh_ropc_release(b, 0, 2);
+    mh_ropc_save_changes_attachment(b, 0, 1, 1, 0);
+    mh_ropc_release(b, 0, 1);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    PARSE(mh_ropc_create_attachment_parse(&rd, &ca));
+    REQUIRE(ca.h.rv == 0);
+    uint32_t attach_num1 = ca.attach_num;
+    CHECK(attach_num1 != attach_num0);
+    PARSE(mh_ropc_set_props_parse(&rd, pool, &sp));
+    CHECK(sp.h.rv == 0 && sp.n == 0);
+    mh_ropc_open_message_r om;
+    PARSE(mh_ropc_open_embedded_message_parse(&rd, CP, pool, &om));
+    REQUIRE(om.h.rv == 0);
+    PARSE(mh_ropc_set_props_parse(&rd, pool, &sp));
+    CHECK(sp.h.rv == 0 && sp.n == 0);
+    PARSE(mh_ropc_simple_parse(&rd, MH_ROPID_MODIFY_RECIPIENTS, &h));
+    CHECK_EQ_U(h.rv, 0);
+    mh_ropc_save_message_r sm;
+    PARSE(mh_ropc_save_changes_message_parse(&rd, &sm));
+    CHECK_EQ_U(sm.h.rv, 0);
+    PARSE(mh_ropc_simple_parse(&rd, MH_ROPID_SAVE_CHANGES_ATTACHMENT, &h));
+    CHECK_EQ_U(h.rv, 0);
+
+    /* 5. a 1 MB body through a stream, in odd-sized pieces */
+    const unsigned char *body = utf16_text(BODY_SIZE, 2024);
+    b = batch(msg);
+    mh_ropc_open_stream(b, 0, 0, 1, PR_BODY, MH_STREAM_CREATE);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    PARSE(mh_ropc_open_stream_parse(&rd, &os));
+    REQUIRE(os.h.rv == 0);
+    stm = mh_exec_handle(&res, 1);
+    REQUIRE(write_stream(s, stm, body, BODY_SIZE, 30001) == 0);
+    b = batch(stm);
+    mh_rop_batch_set_handle(b, 1, msg);
+    mh_ropc_get_stream_size(b, 0, 0);
+    mh_ropc_commit_stream(b, 0, 0);
+    mh_ropc_release(b, 0, 0);
+    mh_ropc_save_changes_message(b, 0, 1, 1, 0);
+    mh_ropc_release(b, 0, 1);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    PARSE(mh_ropc_get_stream_size_parse(&rd, &ss));
+    CHECK_EQ_U(ss.size, BODY_SIZE);
+    PARSE(mh_ropc_simple_parse(&rd, MH_ROPID_COMMIT_STREAM, &h));
+    CHECK_EQ_U(h.rv, 0);
+    PARSE(mh_ropc_save_changes_message_parse(&rd, &sm));
+    REQUIRE(sm.h.rv == 0);
+    uint64_t mid = sm.message_id;
+    CHECK(mid != 0);
+    long contents, children;
+    folder_counts(s, fid, &contents, &children);
+    CHECK_EQ_U(contents, 1);
+
+    /* 6. reopened: the values, recipients, attachment table */
+    static const mh_proptag att_cols[4] = {PR_ATTACH_NUM, PR_ATTACH_METHOD,
+                                           PR_ATTACH_LONG_FILENAME, PR_DISPLAY_NAME};
+    mh_proptag more[6] = {PR_BODY, PR_HASATTACH, PR_DISPLAY_TO_W, PR_DISPLAY_CC_W,
+                          PR_DISPLAY_BCC_W, PR_MID};
+    b = batch(folder);
+    mh_ropc_open_message(b, 0, 0, 1, 0x0FFF, fid, MH_OPEN_READ_ONLY, mid);
+    mh_ropc_get_props_specific(b, 0, 1, 0, 1, tags, nv);
+    mh_ropc_get_props_specific(b, 0, 1, 0, 1, more, 6);
+    mh_ropc_get_attachment_table(b, 0, 1, 2, 0);
+    mh_ropc_set_columns(b, 0, 2, 0, att_cols, 4);
+    mh_ropc_query_rows(b, 0, 2, MH_QUERY_ADVANCE, 1, 10);
+    mh_ropc_release(b, 0, 2);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    PARSE(mh_ropc_open_message_parse(&rd, CP, pool, &om));
+    REQUIRE(om.h.rv == 0);
+    msg = mh_exec_handle(&res, 1);
+    CHECK_STR(apr_pstrcat(pool, om.subject_prefix ? om.subject_prefix : "",
+                          om.normalized_subject ? om.normalized_subject : "", NULL),
+              "Round trip \xe2\x98\x83");
+    CHECK_EQ_U(om.recipient_count, 3);
+    CHECK_EQ_U(om.n_rows, 3);
+    int smtp_col = col_of(om.cols, om.n_cols, PR_SMTP_ADDRESS);
+    CHECK(smtp_col >= 0);
+    for (int i = 0; i < 3 && i < om.n_rows; i++) {
+        CHECK_EQ_U(om.rows[i].recipient_type, RCPTS[i].type);
+        CHECK_STR(om.rows[i].display_name, RCPTS[i].name);
+        CHECK_STR(om.rows[i].email, RCPTS[i].email);
+        if (smtp_col >= 0 && smtp_col < om.rows[i].n_cols)
+            CHECK_STR(str_of(&om.rows[i].vals[smtp_col]), RCPTS[i].email);
+    }
+    PARSE(mh_ropc_get_props_specific_parse(&rd, tags, nv, CP, pool, &gp));
+    CHECK_EQ_U(gp.h.rv, 0);
+    CHECK_VALUES(gp.vals, v, nv);
+    PARSE(mh_ropc_get_props_specific_parse(&rd, more, 6, CP, pool, &gp));
+    CHECK_EQ_U(gp.h.rv, 0);
+    /* the 1 MB body does not fit a GetPropertiesSpecific response: an error
+     * in its place (MS-OXCPRPT 3.2.5.1), read it as a stream */
+    CHECK_EQ_U(gp.vals[0].tag, MH_TAG(MH_TAG_ID(PR_BODY), PT_ERROR));
+    CHECK_EQ_U(gp.vals[0].v.err, MAPI_E_NOT_ENOUGH_MEMORY);
+    CHECK_EQ_U(long_of(&gp.vals[1]), 1);
+    const char *to = str_of(&gp.vals[2]);
+    CHECK(to && strstr(to, "Grace Hopper") && !strstr(to, "Temporary"));
+    CHECK_STR(str_of(&gp.vals[3]), RCPTS[1].name);
+    CHECK_STR(str_of(&gp.vals[4]), RCPTS[2].name);
+    CHECK_EQ_U(long_of(&gp.vals[5]), mid);
+    PARSE(mh_ropc_simple_parse(&rd, MH_ROPID_GET_ATTACHMENT_TABLE, &h));
+    CHECK_EQ_U(h.rv, 0);
+    mh_ropc_status_r st;
+    PARSE(mh_ropc_set_columns_parse(&rd, &st));
+    CHECK_EQ_U(st.h.rv, 0);
+    mh_ropc_rows_r qr;
+    PARSE(mh_ropc_query_rows_parse(&rd, att_cols, 4, CP, pool, &qr));
+    CHECK_EQ_U(qr.h.rv, 0);
+    REQUIRE(qr.n_rows == 2);
+    int a0 = long_of(&qr.rows[0][0]) == attach_num0 ? 0 : 1;
+    CHECK_EQ_U(long_of(&qr.rows[a0][0]), attach_num0);
+    CHECK_EQ_U(long_of(&qr.rows[a0][1]), 1);
+    CHECK_STR(str_of(&qr.rows[a0][2]), "noise \xe2\x84\x96 1.bin");
+    CHECK_EQ_U(long_of(&qr.rows[1 - a0][0]), attach_num1);
+    CHECK_EQ_U(long_of(&qr.rows[1 - a0][1]), 5);
+    CHECK_STR(str_of(&qr.rows[1 - a0][3]), "Inner");
+
+    /* 7. the body, read back over many Executes with chained responses
+     * (MS-OXCRPC 3.1.4.2.1.2.2), as Outlook reads: MaxRopOut 0x10008 */
+    b = batch(msg);
+    mh_ropc_open_stream(b, 0, 0, 1, PR_BODY, MH_STREAM_READ_ONLY);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    PARSE(mh_ropc_open_stream_parse(&rd, &os));
+    REQUIRE(os.h.rv == 0);
+    CHECK_EQ_U(os.size, BODY_SIZE);
+    stm = mh_exec_handle(&res, 1);
+    uint32_t flags = s->em->exec_flags;
+    s->em->exec_flags |= MH_EXEC_CHAIN;
+    int execs, chained;
+    const unsigned char *back = read_stream(s, stm, BODY_SIZE, 0xBABE, &execs, &chained);
+    s->em->exec_flags = flags;
+    REQUIRE(back);
+    CHECK_MEM(back, BODY_SIZE, body, BODY_SIZE);
+    CHECK(execs >= 10 && chained >= execs - 1);
+    printf("# the 1 MB body came back in %d Executes, %d chained payloads\n", execs, chained);
+    /* SeekStream to the middle and read a piece without chaining */
+    b = batch(stm);
+    mh_ropc_seek_stream(b, 0, 0, 0, 500001);
+    mh_ropc_read_stream(b, 0, 0, 1000, 0);
+    mh_ropc_release(b, 0, 0);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    mh_ropc_seek_stream_r sk;
+    PARSE(mh_ropc_seek_stream_parse(&rd, &sk));
+    CHECK_EQ_U(sk.new_position, 500001);
+    mh_ropc_read_stream_r rs;
+    PARSE(mh_ropc_read_stream_parse(&rd, &rs));
+    CHECK_EQ_U(rs.h.rv, 0);
+    CHECK_MEM(rs.data, rs.size, body + 500001, 1000);
+    CHECK_EQ_U(res.n_outs, 1);
+
+    /* 8. the attachment: its values and its data, 0x7000 bytes at a time */
+    static const mh_proptag aq[3] = {PR_ATTACH_METHOD, PR_ATTACH_LONG_FILENAME, PR_ATTACH_NUM};
+    b = batch(msg);
+    mh_ropc_open_attachment(b, 0, 0, 1, 0, attach_num0);
+    mh_ropc_get_props_specific(b, 0, 1, 0, 1, aq, 3);
+    mh_ropc_open_stream(b, 0, 1, 2, PR_ATTACH_DATA_BIN, MH_STREAM_READ_ONLY);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    PARSE(mh_ropc_simple_parse(&rd, MH_ROPID_OPEN_ATTACHMENT, &h));
+    REQUIRE(h.rv == 0);
+    PARSE(mh_ropc_get_props_specific_parse(&rd, aq, 3, CP, pool, &gp));
+    CHECK_EQ_U(long_of(&gp.vals[0]), 1);
+    CHECK_STR(str_of(&gp.vals[1]), "noise \xe2\x84\x96 1.bin");
+    CHECK_EQ_U(long_of(&gp.vals[2]), attach_num0);
+    PARSE(mh_ropc_open_stream_parse(&rd, &os));
+    REQUIRE(os.h.rv == 0);
+    CHECK_EQ_U(os.size, ATTACH_SIZE);
+    att = mh_exec_handle(&res, 1);
+    stm = mh_exec_handle(&res, 2);
+    back = read_stream(s, stm, ATTACH_SIZE, 0x7000, &execs, &chained);
+    REQUIRE(back);
+    CHECK_MEM(back, ATTACH_SIZE, adata, ATTACH_SIZE);
+    CHECK_EQ_U(execs, 3);
+    /* releasing the attachment releases its stream too */
+    release(s, att, MH_HANDLE_UNUSED);
+    b = batch(stm);
+    mh_ropc_get_stream_size(b, 0, 0);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    PARSE(mh_ropc_get_stream_size_parse(&rd, &ss));
+    CHECK_EQ_U(ss.h.rv, EC_NULL_OBJECT);
+
+    /* 9. the embedded message */
+    b = batch(msg);
+    mh_ropc_open_attachment(b, 0, 0, 1, 0, attach_num1);
+    mh_ropc_open_embedded_message(b, 0, 1, 2, 0x0FFF, MH_OPEN_READ_ONLY);
+    mh_ropc_get_props_specific(b, 0, 2, 0, 1, etags, 4);
+    mh_ropc_read_recipients(b, 0, 2, 0);
+    mh_ropc_release(b, 0, 2);
+    mh_ropc_release(b, 0, 1);
+    mh_ropc_release(b, 0, 0);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    PARSE(mh_ropc_simple_parse(&rd, MH_ROPID_OPEN_ATTACHMENT, &h));
+    REQUIRE(h.rv == 0);
+    PARSE(mh_ropc_open_embedded_message_parse(&rd, CP, pool, &om));
+    REQUIRE(om.h.rv == 0);
+    CHECK_STR(om.normalized_subject, "Inner \xc2\xbd");
+    CHECK_EQ_U(om.recipient_count, 1);
+    PARSE(mh_ropc_get_props_specific_parse(&rd, etags, 4, CP, pool, &gp));
+    CHECK_EQ_U(gp.h.rv, 0);
+    CHECK_VALUES(gp.vals, ev, 4);
+    PARSE(mh_ropc_read_recipients_parse(&rd, om.cols, om.n_cols, CP, pool, &rr));
+    CHECK_EQ_U(rr.h.rv, 0);
+    REQUIRE(rr.n_rows == 1);
+    CHECK_STR(rr.rows[0].display_name, "Inner Reader");
+    CHECK_STR(rr.rows[0].email, "inner@example.org");
+    CHECK_EQ_U(rr.rows[0].recipient_type, 1);
+    release(s, folder, MH_HANDLE_UNUSED);
+}
+
+/* ------------------------------------------------------------ bad input */
+
+static void test_bad_input(void)
+{
+    ems *s = ems_open("ada", NULL, NULL);
+    REQUIRE(s);
+    uint64_t inbox = s->lr.folder_ids[MH_LF_INBOX];
+    mh_proptag name = PR_DISPLAY_NAME;
+    mh_exec_result res;
+    mh_rd rd;
+    mh_ropc_props_r pr;
+    mh_ropc_hdr h;
+
+    /* 1. bad handle indexes: an unused slot (0xFFFFFFFF), a slot past the
+     * table, a slot a failed ROP left unused; each ROP gets ecNullObject
+     * (MS-OXCROPS 3.2.5.1) and the ROPs after it run */
+    mh_rop_batch *b = batch(s->logon);
+    mh_rop_batch_set_handle(b, 1, MH_HANDLE_UNUSED);
+    mh_ropc_get_props_specific(b, 0, 1, 0, 1, &name, 1);   /* unused slot */
+    mh_ropc_get_props_specific(b, 0, 9, 0, 1, &name, 1);   /* past the table */
+    mh_ropc_open_folder(b, 0, 0, 1, 0x0000FFFFFFFF0001ull, 0); /* no such folder */
+    mh_ropc_get_props_specific(b, 0, 1, 0, 1, &name, 1);   /* nothing opened */
+    mh_ropc_open_folder(b, 0, 0, 1, inbox, 0);
+    mh_ropc_get_props_specific(b, 0, 1, 0, 1, &name, 1);   /* this one works */
+    b->n_handles = 2;                                      /* slot 9 is past it */
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    CHECK_EQ_U(res.outs[0].n_handles, 2);
+    PARSE(mh_ropc_get_props_specific_parse(&rd, &name, 1, CP, pool, &pr));
+    CHECK_EQ_U(pr.h.rv, EC_NULL_OBJECT);
+    CHECK_EQ_U(pr.h.handle_idx, 1);
+    PARSE(mh_ropc_get_props_specific_parse(&rd, &name, 1, CP, pool, &pr));
+    CHECK_EQ_U(pr.h.rv, EC_NULL_OBJECT);
+    CHECK_EQ_U(pr.h.handle_idx, 9);
+    mh_ropc_open_folder_r of;
+    PARSE(mh_ropc_open_folder_parse(&rd, pool, &of));
+    CHECK_EQ_U(of.h.rv, MAPI_E_NOT_FOUND);
+    CHECK_EQ_U(of.h.handle_idx, 1); /* OutputHandleIndex */
+    PARSE(mh_ropc_get_props_specific_parse(&rd, &name, 1, CP, pool, &pr));
+    CHECK_EQ_U(pr.h.rv, EC_NULL_OBJECT);
+    PARSE(mh_ropc_open_folder_parse(&rd, pool, &of));
+    CHECK_EQ_U(of.h.rv, 0);
+    PARSE(mh_ropc_get_props_specific_parse(&rd, &name, 1, CP, pool, &pr));
+    CHECK_EQ_U(pr.h.rv, 0);
+    CHECK_STR(str_of(&pr.vals[0]), "Inbox");
+    CHECK_EQ_U(mh_rd_left(&rd), 0);
+    uint32_t folder = mh_exec_handle(&res, 1);
+    CHECK(folder != MH_HANDLE_UNUSED);
+
+    /* 2. a wrong object type: table ROPs on the logon and on a folder, a
+     * folder ROP on the logon; MAPI_E_NO_SUPPORT (ecNotSupported) */
+    b = batch(s->logon);
+    mh_rop_batch_set_handle(b, 1, folder);
+    mh_ropc_query_rows(b, 0, 0, MH_QUERY_ADVANCE, 1, 10);
+    mh_ropc_set_columns(b, 0, 1, 0, &name, 1);
+    mh_ropc_get_contents_table(b, 0, 0, 2, 0);
+    mh_ropc_get_props_specific(b, 0, 1, 0, 1, &name, 1);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    mh_ropc_rows_r qr;
+    PARSE(mh_ropc_query_rows_parse(&rd, &name, 1, CP, pool, &qr));
+    CHECK_EQ_U(qr.h.rv, MAPI_E_NO_SUPPORT);
+    mh_ropc_status_r st;
+    PARSE(mh_ropc_set_columns_parse(&rd, &st));
+    CHECK_EQ_U(st.h.rv, MAPI_E_NO_SUPPORT);
+    mh_ropc_table_r t;
+    PARSE(mh_ropc_get_contents_table_parse(&rd, &t));
+    CHECK_EQ_U(t.h.rv, MAPI_E_NO_SUPPORT);
+    CHECK_EQ_U(mh_exec_handle(&res, 2), MH_HANDLE_UNUSED);
+    PARSE(mh_ropc_get_props_specific_parse(&rd, &name, 1, CP, pool, &pr));
+    CHECK_EQ_U(pr.h.rv, 0);
+    CHECK_STR(str_of(&pr.vals[0]), "Inbox");
+
+    /* a released handle is no object any more */
+    release(s, folder, MH_HANDLE_UNUSED);
+    b = batch(folder);
+    mh_ropc_get_props_specific(b, 0, 0, 0, 1, &name, 1);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    PARSE(mh_ropc_get_props_specific_parse(&rd, &name, 1, CP, pool, &pr));
+    CHECK_EQ_U(pr.h.rv, EC_NULL_OBJECT);
+
+    /* 3. a truncated ROP after a CreateFolder: the whole call fails with
+     * ecRpcFormat (MS-OXCRPC 3.1.4.2) and nothing ran */
+    uint64_t ipm = s->lr.folder_ids[MH_LF_IPM_SUBTREE];
+    long before;
+    apr_array_header_t *rows = hierarchy(s, ipm, 0, &before);
+    REQUIRE(rows);
+    b = batch(s->logon);
+    mh_ropc_open_folder(b, 0, 0, 1, ipm, 0);
+    mh_ropc_create_folder(b, 0, 1, 2, MH_FOLDER_GENERIC, 1, 0, "never made", NULL);
+    mh_ropc_long_term_id_from_id(b, 0, 0, inbox);
+    b->rops.len -= 3; /* the ID cut short */
+    before_request(s);
+    CHECK(mh_emsc_execute(s->em, pool, b, &res) < 0);
+    CHECK_EQ_U(s->em->fail, MH_EMSC_ERROR_CODE);
+    CHECK_EQ_U(s->em->error_code, EC_RPC_FORMAT);
+    /* a reserved RopId (0x00) and a response-only one (RopBufferTooSmall) */
+    static const unsigned char reserved[][3] = {{0x00, 0, 0}, {0xFF, 0, 0}};
+    for (int i = 0; i < 2; i++) {
+        b = batch(s->logon);
+        mh_wr_bytes(&b->rops, reserved[i], 3);
+        before_request(s);
+        CHECK(mh_emsc_execute(s->em, pool, b, &res) < 0);
+        CHECK_EQ_U(s->em->error_code, EC_RPC_FORMAT);
+    }
+    /* the session goes on: the logon still answers, no folder was made */
+    long after;
+    rows = hierarchy(s, ipm, 0, &after);
+    REQUIRE(rows);
+    CHECK_EQ_U(after, before);
+    CHECK(!row_named(rows, "never made"));
+    b = batch(s->logon);
+    mh_ropc_long_term_id_from_id(b, 0, 0, inbox);
+    mh_ropc_get_props_specific(b, 0, 0, 0, 1, &name, 1);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    mh_ropc_ltid_r lt;
+    PARSE(mh_ropc_long_term_id_from_id_parse(&rd, &lt));
+    CHECK_EQ_U(lt.h.rv, 0);
+    CHECK_MEM(lt.ltid.guid.b, 16, s->lr.repl_guid.b, 16);
+    PARSE(mh_ropc_get_props_specific_parse(&rd, &name, 1, CP, pool, &pr));
+    CHECK_EQ_U(pr.h.rv, 0);
+    CHECK_STR(str_of(&pr.vals[0]), "Mailbox - Ada Lovelace");
+    (void)h;
+}
+
+/* ------------------------------------------------------------- logging */
+
+static void test_log_clean(void)
+{
+    CHECK_EQ_U(mh_httpd_check_log(H), 0);
+}
+
+/* Every request was served by its own process (--per-request-process). */
+static void test_one_process_per_request(void)
+{
+    usleep(200000);
+    const char *alog = mh_httpd_read_file(H, H->access_log);
+    apr_hash_t *pids = apr_hash_make(pool);
+    unsigned long lines = 0;
+    char *copy = apr_pstrdup(pool, alog), *state = NULL;
+    for (char *l = apr_strtok(copy, "\n", &state); l; l = apr_strtok(NULL, "\n", &state)) {
+        char *sp = strchr(l, ' ');
+        if (!sp)
+            continue;
+        *sp = 0;
+        if (apr_hash_get(pids, l, APR_HASH_KEY_STRING))
+            printf("# process %s served two requests\n", l);
+        apr_hash_set(pids, l, APR_HASH_KEY_STRING, "");
+        lines++;
+    }
+    CHECK_EQ_U(lines, N_REQUESTS);
+    CHECK_EQ_U(apr_hash_count(pids), lines);
+}
+
+/* ------------------------------------------------------------- main */
+
+static int make_store(mh_httpd *h)
+{
+    const char *steps[] = {
+        "init",
+        "user add ada --name 'Ada Lovelace' --email ada@example.com --password secret-ada",
+        "user add bob --name 'Bob Bobson' --email bob@example.com --password secret-bob",
+    };
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        const char *out = NULL;
+        if (mh_httpd_admin(h, steps[i], &out) != 0) {
+            printf("# mapihttp-admin %s failed:\n%s\n", steps[i], out ? out : "");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    MH_TEST_INIT();
+    signal(SIGPIPE, SIG_IGN);
+    apr_pool_create(&root_pool, NULL);
+    pool = root_pool;
+    const char *mpm = "event";
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--mpm") == 0 && i + 1 < argc)
+            mpm = argv[++i];
+        else if (strcmp(argv[i], "--per-request-process") == 0)
+            PER_REQUEST = 1;
+    }
+    H = mh_httpd_create(pool, mpm);
+    if (!H || make_store(H) != 0) {
+        printf("not ok - could not prepare the server\n");
+        return 1;
+    }
+    H->server_conf = mh_httpd_lmdb_conf(H);
+    H->auth_provider = "lmdb";
+    if (PER_REQUEST)
+        H->max_connections_per_child = 1;
+    if (mh_httpd_start(H) != 0) {
+        printf("not ok - httpd did not start\n");
+        mh_httpd_destroy(H);
+        return 1;
+    }
+    apr_time_t t0 = apr_time_now();
+    TEST(test_hierarchy);
+    TEST(test_message_round_trip);
+    TEST(test_bad_input);
+    TEST(test_log_clean);
+    if (PER_REQUEST)
+        TEST(test_one_process_per_request);
+    printf("# %lu requests in %.1f s (%s%s)\n", N_REQUESTS,
+           (double)(apr_time_now() - t0) / APR_USEC_PER_SEC, mpm,
+           PER_REQUEST ? ", a process per request" : "");
+    mh_httpd_destroy(H);
+    return MH_TEST_DONE();
+}
