@@ -49,7 +49,15 @@ static mh_httpd *H;
 static int PER_REQUEST;     /* a new connection (so a new process) per request */
 static unsigned long N_REQUESTS;
 
-#define TEST(fn) MH_IT_TEST(fn, pool, root_pool)
+/* A scenario, with the requests it made and the time it took. */
+#define TEST(fn)                                                                 \
+    do {                                                                         \
+        unsigned long n0_ = N_REQUESTS;                                          \
+        apr_time_t t0_ = apr_time_now();                                         \
+        MH_IT_TEST(fn, pool, root_pool);                                         \
+        printf("#   %lu requests, %.1f s\n", N_REQUESTS - n0_,                   \
+               (double)(apr_time_now() - t0_) / APR_USEC_PER_SEC);                \
+    } while (0)
 #define CP 1252
 #define FAIL_EC 0xDEADBEEFu /* a helper's "the call itself failed" */
 
@@ -60,6 +68,7 @@ static unsigned long N_REQUESTS;
 #define PR_DEPTH MH_TAG(0x3005, PT_LONG)
 #define PR_ROW_TYPE MH_TAG(0x0FF5, PT_LONG)
 #define PR_FID MH_TAG(0x6748, PT_I8)
+#define PR_INST_ID MH_TAG(0x674D, PT_I8)
 #define PR_MID MH_TAG(0x674A, PT_I8)
 #define PR_OBJECT_TYPE MH_TAG(0x0FFE, PT_LONG)
 #define PR_DISPLAY_TYPE MH_TAG(0x3900, PT_LONG)
@@ -333,32 +342,61 @@ static long open_contents(ems *s, uint64_t fid, uint8_t flags, const mh_proptag 
     return (long)t.row_count;
 }
 
-/* The subjects of a folder's messages, sorted by name, joined with "|";
- * NULL when a call failed. */
-static const char *subjects_in(ems *s, uint64_t fid)
+/*
+ * A whole table of a folder in one Execute: OpenFolder, the Get*Table ROP
+ * `rop` with `flags`, SetColumns, SortTable (when `sort`), QueryRows, and
+ * RopRelease of the folder (which releases the table too).  For tables
+ * that fit one response; NULL when anything failed or the rows did not
+ * all come.  *count_r (may be NULL) gets the table's RowCount.
+ */
+static apr_array_header_t *snapshot(ems *s, uint64_t fid, uint8_t rop, uint8_t flags,
+                                    const mh_proptag *cols, uint16_t n_cols,
+                                    const mh_sort_set *sort, long *count_r)
 {
-    static const mh_proptag cols[1] = {PR_SUBJECT};
-    uint32_t fh, th;
-    long n = open_contents(s, fid, 0, cols, 1, &fh, &th);
-    if (n < 0)
-        return NULL;
-    mh_sort_order o = {PR_SUBJECT, MH_TABLE_SORT_ASCEND};
-    mh_sort_set ss = {1, 0, 0, &o};
-    mh_rop_batch *b = batch(th);
-    mh_ropc_sort_table(b, 0, 0, 0, &ss);
+    if (count_r)
+        *count_r = -1;
+    mh_rop_batch *b = batch(s->logon);
+    mh_ropc_open_folder(b, 0, 0, 1, fid, 0);
+    mh_wr *w = mh_ropc_begin(b, rop, 0, 1);
+    mh_wr_u8(w, 2);
+    mh_wr_u8(w, flags);
+    mh_ropc_set_columns(b, 0, 2, 0, cols, n_cols);
+    if (sort)
+        mh_ropc_sort_table(b, 0, 2, 0, sort);
+    mh_ropc_query_rows(b, 0, 2, MH_QUERY_ADVANCE, 1, 1000);
+    mh_ropc_release(b, 0, 1);
     mh_exec_result res;
     mh_rd rd;
+    mh_ropc_open_folder_r of;
+    mh_ropc_table_r t;
+    mh_ropc_hdr h;
     mh_ropc_status_r st;
-    if (run(s, b, &res, &rd) < 0 || mh_ropc_sort_table_parse(&rd, &st) < 0 || st.h.rv)
+    mh_ropc_rows_r qr;
+    if (run(s, b, &res, &rd) < 0 || mh_ropc_open_folder_parse(&rd, pool, &of) < 0 || of.h.rv)
         return NULL;
-    apr_array_header_t *rows = rows_to_end(s, th, cols, 1, 100);
-    release(s, th, fh);
-    if (!rows || rows->nelts != n)
+    if (rop == MH_ROPID_GET_PERMISSIONS_TABLE) {
+        if (mh_ropc_simple_parse(&rd, rop, &h) < 0 || h.rv)
+            return NULL;
+        t.row_count = 0;
+    } else if (mh_ropc_rd_hdr(&rd, rop, &t.h) < 0 || t.h.rv) {
         return NULL;
-    const char *all = "";
-    for (int i = 0; i < rows->nelts; i++)
-        all = apr_pstrcat(pool, all, i ? "|" : "", str_of(&ROW(rows, i)[0]) ? str_of(&ROW(rows, i)[0]) : "?", NULL);
-    return all;
+    } else {
+        t.row_count = mh_rd_u32(&rd);
+    }
+    if (mh_ropc_set_columns_parse(&rd, &st) < 0 || st.h.rv ||
+        (sort && (mh_ropc_sort_table_parse(&rd, &st) < 0 || st.h.rv)) ||
+        mh_ropc_query_rows_parse(&rd, cols, n_cols, CP, pool, &qr) < 0 || qr.h.rv ||
+        qr.origin != MH_BOOKMARK_END) {
+        printf("# the table of 0x%016llx did not come in one response\n",
+               (unsigned long long)fid);
+        return NULL;
+    }
+    if (count_r)
+        *count_r = rop == MH_ROPID_GET_PERMISSIONS_TABLE ? qr.n_rows : (long)t.row_count;
+    apr_array_header_t *rows = apr_array_make(pool, qr.n_rows + 1, sizeof(mh_propval *));
+    for (uint16_t i = 0; i < qr.n_rows; i++)
+        APR_ARRAY_PUSH(rows, mh_propval *) = qr.rows[i];
+    return rows;
 }
 
 /* ============================================================ scenarios */
@@ -372,6 +410,13 @@ static const mh_proptag tree_cols[] = {PR_DISPLAY_NAME, PR_FID, PR_DEPTH, PR_FOL
 /* The hierarchy table of fid (with or without Depth): its rows, and the
  * RowCount GetHierarchyTable announced in *count_r. */
 static apr_array_header_t *hierarchy(ems *s, uint64_t fid, int depth, long *count_r)
+{
+    return snapshot(s, fid, MH_ROPID_GET_HIERARCHY_TABLE, depth ? MH_TABLE_DEPTH : 0,
+                    tree_cols, N_TREE, NULL, count_r);
+}
+
+/* The same, read 7 rows per Execute. */
+static apr_array_header_t *hierarchy_paged(ems *s, uint64_t fid, int depth, long *count_r)
 {
     *count_r = -1;
     mh_rop_batch *b = batch(s->logon);
@@ -463,7 +508,7 @@ static void test_hierarchy(void)
     const uint64_t *fids = s->lr.folder_ids;
     long flat_n, deep_n, root_contents, root_children;
     apr_array_header_t *flat = hierarchy(s, fids[MH_LF_ROOT], 0, &flat_n);
-    apr_array_header_t *deep = hierarchy(s, fids[MH_LF_ROOT], 1, &deep_n);
+    apr_array_header_t *deep = hierarchy_paged(s, fids[MH_LF_ROOT], 1, &deep_n);
     REQUIRE(flat && deep);
     folder_counts(s, fids[MH_LF_ROOT], &root_contents, &root_children);
     CHECK_EQ_U(flat->nelts, flat_n);
@@ -1245,6 +1290,1011 @@ static void test_message_round_trip(void)
     release(s, folder, MH_HANDLE_UNUSED);
 }
 
+/* ------------------------------------------------------- contents tables */
+
+#define NT 60
+#define T_BITS MH_TAG(0x6120, PT_LONG)
+#define HOUR 36000000000ull /* FILETIME units */
+#define BASE_TIME 0x01DA000000000000ull
+
+typedef struct tmsg {
+    uint64_t mid;
+    const char *subject;
+    uint64_t time;
+    int32_t importance, bits;
+} tmsg;
+
+static tmsg TM[NT];
+
+static void make_tmsg(int i, tmsg *m)
+{
+    m->subject = apr_psprintf(pool, "Item %02d %s", i,
+                              i % 5 == 0 ? "URGENT report" : i % 7 == 0 ? "semi-urgent" : "weekly");
+    m->time = BASE_TIME + (uint64_t)((i * 37) % NT) * HOUR;
+    m->importance = i % 7 == 0 ? 2 : i % 2;
+    m->bits = (i * 5) % 16;
+}
+
+/* Creates the messages in fid, up to 15 per Execute; their IDs in TM. */
+static int put_messages(ems *s, uint64_t fid, uint32_t folder)
+{
+    for (int at = 0; at < NT; at += 15) {
+        mh_rop_batch *b = batch(folder);
+        for (int i = at; i < at + 15 && i < NT; i++) {
+            mh_propval v[4] = {mh_pv_str(PR_SUBJECT, TM[i].subject),
+                               mh_pv_time(PR_MESSAGE_DELIVERY_TIME, TM[i].time),
+                               mh_pv_long(PR_IMPORTANCE, TM[i].importance),
+                               mh_pv_long(T_BITS, TM[i].bits)};
+            mh_ropc_create_message(b, 0, 0, 1, 0x0FFF, fid, 0);
+            mh_ropc_set_props(b, 0, 1, v, 4, CP);
+            mh_ropc_save_changes_message(b, 0, 1, 1, 0);
+            mh_ropc_release(b, 0, 1);
+        }
+        mh_exec_result res;
+        mh_rd rd;
+        if (run(s, b, &res, &rd) < 0)
+            return -1;
+        for (int i = at; i < at + 15 && i < NT; i++) {
+            mh_ropc_create_message_r cm;
+            mh_ropc_problems_r sp;
+            mh_ropc_save_message_r sm;
+            if (mh_ropc_create_message_parse(&rd, &cm) < 0 || cm.h.rv ||
+                mh_ropc_set_props_parse(&rd, pool, &sp) < 0 || sp.h.rv || sp.n ||
+                mh_ropc_save_changes_message_parse(&rd, &sm) < 0 || sm.h.rv) {
+                printf("# message %d was not made\n", i);
+                return -1;
+            }
+            TM[i].mid = sm.message_id;
+        }
+    }
+    return 0;
+}
+
+static const mh_proptag tcols[5] = {PR_MID, PR_SUBJECT, PR_MESSAGE_DELIVERY_TIME, PR_IMPORTANCE,
+                                    T_BITS};
+
+/* Checks a row against message i; 0 when it matches. */
+static int row_is(const mh_propval *row, int i)
+{
+    if (long_of(&row[0]) != (long long)TM[i].mid || !str_of(&row[1]) ||
+        strcmp(str_of(&row[1]), TM[i].subject) != 0 ||
+        MH_TAG_TYPE(row[2].tag) != PT_SYSTIME || row[2].v.ft != TM[i].time ||
+        long_of(&row[3]) != TM[i].importance || long_of(&row[4]) != TM[i].bits) {
+        printf("# row \"%s\" is not message %d \"%s\"\n", str_of(&row[1]) ? str_of(&row[1]) : "?",
+               i, TM[i].subject);
+        return -1;
+    }
+    return 0;
+}
+
+/* Rows [from, from + n) are the expected messages exp[from ...]. */
+static int rows_are(apr_array_header_t *rows, const int *exp, int n)
+{
+    if (!rows || rows->nelts != n) {
+        printf("# %d rows, %d expected\n", rows ? rows->nelts : -1, n);
+        return -1;
+    }
+    for (int k = 0; k < n; k++)
+        if (row_is(ROW(rows, k), exp[k]) != 0)
+            return -1;
+    return 0;
+}
+
+/* The order: importance descending, then delivery time ascending. */
+static int by_importance_time(const void *a, const void *b)
+{
+    const tmsg *x = &TM[*(const int *)a], *y = &TM[*(const int *)b];
+    if (x->importance != y->importance)
+        return x->importance > y->importance ? -1 : 1;
+    return x->time < y->time ? -1 : x->time > y->time;
+}
+
+/* What each test restriction keeps, evaluated here from what was written. */
+static int keeps(int which, int i)
+{
+    const tmsg *m = &TM[i];
+    switch (which) {
+    case 0: return strcasestr(m->subject, "urgent") != NULL;  /* content, substring */
+    case 1: return m->importance == 2;                        /* property = */
+    case 2: return m->time >= BASE_TIME + 30 * HOUR;          /* property >= */
+    case 3: return (m->bits & 0x4) != 0;                      /* bitmask != 0 */
+    case 4: return (m->importance == 0 || (m->bits & 0x1) == 0) &&
+                   strncmp(m->subject, "Item 1", 6) != 0;     /* and, or, not, prefix */
+    }
+    return 0;
+}
+
+static mh_restriction *test_restriction(int which)
+{
+    mh_restriction *r = apr_pcalloc(pool, 6 * sizeof(*r));
+    switch (which) {
+    case 0:
+        r->type = MH_RES_CONTENT;
+        r->u.content.fuzzy = MH_FL_SUBSTRING | MH_FL_IGNORECASE;
+        r->u.content.tag = PR_SUBJECT;
+        r->u.content.val = mh_pv_str(PR_SUBJECT, "urgent");
+        break;
+    case 1:
+        r->type = MH_RES_PROPERTY;
+        r->u.prop.relop = MH_RELOP_EQ;
+        r->u.prop.tag = PR_IMPORTANCE;
+        r->u.prop.val = mh_pv_long(PR_IMPORTANCE, 2);
+        break;
+    case 2:
+        r->type = MH_RES_PROPERTY;
+        r->u.prop.relop = MH_RELOP_GE;
+        r->u.prop.tag = PR_MESSAGE_DELIVERY_TIME;
+        r->u.prop.val = mh_pv_time(PR_MESSAGE_DELIVERY_TIME, BASE_TIME + 30 * HOUR);
+        break;
+    case 3:
+        r->type = MH_RES_BITMASK;
+        r->u.bitmask.relop = MH_BMR_NEZ;
+        r->u.bitmask.tag = T_BITS;
+        r->u.bitmask.mask = 0x4;
+        break;
+    case 4: {
+        /* AND(OR(importance = 0, bits & 1 = 0), NOT(subject starts "Item 1")) */
+        mh_restriction *or_ = &r[1], *not_ = &r[2];
+        r->type = MH_RES_AND;
+        r->u.andor.n = 2;
+        r->u.andor.sub = &r[1];
+        or_->type = MH_RES_OR;
+        or_->u.andor.n = 2;
+        or_->u.andor.sub = &r[3];
+        r[3].type = MH_RES_PROPERTY;
+        r[3].u.prop.relop = MH_RELOP_EQ;
+        r[3].u.prop.tag = PR_IMPORTANCE;
+        r[3].u.prop.val = mh_pv_long(PR_IMPORTANCE, 0);
+        r[4].type = MH_RES_BITMASK;
+        r[4].u.bitmask.relop = MH_BMR_EQZ;
+        r[4].u.bitmask.tag = T_BITS;
+        r[4].u.bitmask.mask = 0x1;
+        not_->type = MH_RES_NOT;
+        not_->u.not_.sub = &r[5];
+        r[5].type = MH_RES_CONTENT;
+        r[5].u.content.fuzzy = MH_FL_PREFIX;
+        r[5].u.content.tag = PR_SUBJECT;
+        r[5].u.content.val = mh_pv_str(PR_SUBJECT, "Item 1");
+        break;
+    }
+    }
+    return r;
+}
+
+/* QueryPosition: numerator and denominator (-1 when it failed). */
+static void position(ems *s, uint32_t table, long *num_r, long *den_r)
+{
+    *num_r = *den_r = -1;
+    mh_rop_batch *b = batch(table);
+    mh_ropc_query_position(b, 0, 0);
+    mh_exec_result res;
+    mh_rd rd;
+    mh_ropc_position_r p;
+    if (run(s, b, &res, &rd) < 0 || mh_ropc_query_position_parse(&rd, &p) < 0 || p.h.rv)
+        return;
+    *num_r = (long)p.numerator;
+    *den_r = (long)p.denominator;
+}
+
+/* SeekRow; the RowsSought (INT32_MIN when it failed), HasSoughtLess in
+ * *less_r. */
+static int32_t seek(ems *s, uint32_t table, uint8_t origin, int32_t n, int *less_r)
+{
+    mh_rop_batch *b = batch(table);
+    mh_ropc_seek_row(b, 0, 0, origin, n, 1);
+    mh_exec_result res;
+    mh_rd rd;
+    mh_ropc_seek_r r;
+    if (run(s, b, &res, &rd) < 0 || mh_ropc_seek_row_parse(&rd, &r) < 0 || r.h.rv)
+        return INT32_MIN;
+    if (less_r)
+        *less_r = r.has_sought_less;
+    return r.rows_sought;
+}
+
+static void test_contents_tables(void)
+{
+    ems *s = ems_open("ada", NULL, NULL);
+    REQUIRE(s);
+    for (int i = 0; i < NT; i++)
+        make_tmsg(i, &TM[i]);
+    uint64_t fid;
+    REQUIRE(create_folder(s, s->lr.folder_ids[MH_LF_IPM_SUBTREE], "Tables", &fid) == 0);
+    uint32_t folder, table;
+    REQUIRE(open_contents(s, fid, 0, tcols, 5, &folder, &table) == 0);
+    REQUIRE(put_messages(s, fid, folder) == 0);
+    release(s, table, folder);
+    long count = open_contents(s, fid, 0, tcols, 5, &folder, &table);
+    CHECK_EQ_U(count, NT);
+    mh_exec_result res;
+    mh_rd rd;
+    mh_ropc_status_r st;
+
+    /* 1. sorted on two columns, importance descending */
+    int order[NT];
+    for (int i = 0; i < NT; i++)
+        order[i] = i;
+    qsort(order, NT, sizeof(int), by_importance_time);
+    mh_sort_order so[2] = {{PR_IMPORTANCE, MH_TABLE_SORT_DESCEND},
+                           {PR_MESSAGE_DELIVERY_TIME, MH_TABLE_SORT_ASCEND}};
+    mh_sort_set ss = {2, 0, 0, so};
+    mh_rop_batch *b = batch(table);
+    mh_ropc_sort_table(b, 0, 0, 0, &ss);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    PARSE(mh_ropc_sort_table_parse(&rd, &st));
+    CHECK_EQ_U(st.h.rv, 0);
+    apr_array_header_t *rows = rows_to_end(s, table, tcols, 5, 1000);
+    CHECK_EQ_U(rows_are(rows, order, NT), 0);
+
+    /* 2. paged: 7 rows at a time, the position after each page */
+    CHECK_EQ_U(seek(s, table, MH_BOOKMARK_BEGINNING, 0, NULL), 0);
+    int seen = 0;
+    for (int page = 0; page < 20 && seen < NT; page++) {
+        mh_rop_batch *q = batch(table);
+        mh_ropc_query_rows(q, 0, 0, MH_QUERY_ADVANCE, 1, 7);
+        mh_ropc_query_position(q, 0, 0);
+        REQUIRE(run(s, q, &res, &rd) == 0);
+        mh_ropc_rows_r qr;
+        PARSE(mh_ropc_query_rows_parse(&rd, tcols, 5, CP, pool, &qr));
+        REQUIRE(qr.h.rv == 0 && qr.n_rows > 0 && qr.n_rows <= 7);
+        for (uint16_t k = 0; k < qr.n_rows; k++)
+            CHECK_EQ_U(row_is(qr.rows[k], order[seen + k]), 0);
+        seen += qr.n_rows;
+        CHECK_EQ_U(qr.origin, seen == NT ? MH_BOOKMARK_END : MH_BOOKMARK_CURRENT);
+        mh_ropc_position_r p;
+        PARSE(mh_ropc_query_position_parse(&rd, &p));
+        CHECK_EQ_U(p.numerator, seen);
+        CHECK_EQ_U(p.denominator, NT);
+    }
+    CHECK_EQ_U(seen, NT);
+    /* back 10 from the end, three rows without moving */
+    int less = -1;
+    CHECK_EQ_U(seek(s, table, MH_BOOKMARK_CURRENT, -10, &less), -10);
+    CHECK_EQ_U(less, 0);
+    b = batch(table);
+    mh_ropc_query_rows(b, 0, 0, MH_QUERY_NO_ADVANCE, 1, 3);
+    mh_ropc_query_position(b, 0, 0);
+    mh_ropc_create_bookmark(b, 0, 0);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    mh_ropc_rows_r qr;
+    PARSE(mh_ropc_query_rows_parse(&rd, tcols, 5, CP, pool, &qr));
+    REQUIRE(qr.h.rv == 0 && qr.n_rows == 3);
+    for (int k = 0; k < 3; k++)
+        CHECK_EQ_U(row_is(qr.rows[k], order[NT - 10 + k]), 0);
+    mh_ropc_position_r p;
+    PARSE(mh_ropc_query_position_parse(&rd, &p));
+    CHECK_EQ_U(p.numerator, NT - 10);
+    mh_ropc_bookmark_r bm;
+    PARSE(mh_ropc_create_bookmark_parse(&rd, pool, &bm));
+    REQUIRE(bm.h.rv == 0 && bm.bookmark.len > 0);
+    /* elsewhere, then back to the bookmark and two on */
+    CHECK_EQ_U(seek(s, table, MH_BOOKMARK_BEGINNING, 5, NULL), 5);
+    b = batch(table);
+    mh_ropc_query_rows(b, 0, 0, MH_QUERY_ADVANCE, 1, 1);
+    mh_ropc_seek_row_bookmark(b, 0, 0, &bm.bookmark, 2, 1);
+    mh_ropc_query_rows(b, 0, 0, MH_QUERY_ADVANCE, 1, 1);
+    mh_ropc_free_bookmark(b, 0, 0, &bm.bookmark);
+    mh_ropc_seek_row_bookmark(b, 0, 0, &bm.bookmark, 0, 0);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    PARSE(mh_ropc_query_rows_parse(&rd, tcols, 5, CP, pool, &qr));
+    REQUIRE(qr.h.rv == 0 && qr.n_rows == 1);
+    CHECK_EQ_U(row_is(qr.rows[0], order[5]), 0);
+    mh_ropc_seek_r sr;
+    PARSE(mh_ropc_seek_row_bookmark_parse(&rd, &sr));
+    CHECK_EQ_U(sr.h.rv, 0);
+    CHECK_EQ_U(sr.row_no_longer_visible, 0);
+    CHECK_EQ_U(sr.rows_sought, 2);
+    PARSE(mh_ropc_query_rows_parse(&rd, tcols, 5, CP, pool, &qr));
+    REQUIRE(qr.h.rv == 0 && qr.n_rows == 1);
+    CHECK_EQ_U(row_is(qr.rows[0], order[NT - 8]), 0);
+    mh_ropc_hdr h;
+    PARSE(mh_ropc_simple_parse(&rd, MH_ROPID_FREE_BOOKMARK, &h));
+    CHECK_EQ_U(h.rv, 0);
+    PARSE(mh_ropc_seek_row_bookmark_parse(&rd, &sr));
+    CHECK_EQ_U(sr.h.rv, MAPI_E_INVALID_BOOKMARK);
+    /* past the end: sought less; the last five from the end */
+    CHECK_EQ_U(seek(s, table, MH_BOOKMARK_BEGINNING, 100, &less), NT);
+    CHECK_EQ_U(less, 1);
+    CHECK_EQ_U(seek(s, table, MH_BOOKMARK_END, -5, NULL), -5);
+    rows = rows_to_end(s, table, tcols, 5, 10);
+    CHECK_EQ_U(rows_are(rows, order + NT - 5, 5), 0);
+    /* backwards from the end: the last four (in whatever order) */
+    b = batch(table);
+    mh_ropc_query_rows(b, 0, 0, MH_QUERY_ADVANCE, 0, 4);
+    mh_ropc_query_position(b, 0, 0);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    PARSE(mh_ropc_query_rows_parse(&rd, tcols, 5, CP, pool, &qr));
+    REQUIRE(qr.h.rv == 0 && qr.n_rows == 4);
+    int found = 0;
+    for (int k = 0; k < 4; k++)
+        for (int j = NT - 4; j < NT; j++)
+            if (long_of(&qr.rows[k][0]) == (long long)TM[order[j]].mid)
+                found += row_is(qr.rows[k], order[j]) == 0;
+    CHECK_EQ_U(found, 4);
+    PARSE(mh_ropc_query_position_parse(&rd, &p));
+    CHECK_EQ_U(p.numerator, NT - 4);
+    /* FindRow: a subject, from the beginning */
+    mh_restriction fr;
+    memset(&fr, 0, sizeof(fr));
+    fr.type = MH_RES_PROPERTY;
+    fr.u.prop.relop = MH_RELOP_EQ;
+    fr.u.prop.tag = PR_SUBJECT;
+    fr.u.prop.val = mh_pv_str(PR_SUBJECT, TM[33].subject);
+    b = batch(table);
+    mh_ropc_find_row(b, 0, 0, 0, &fr, MH_BOOKMARK_BEGINNING, NULL, CP);
+    mh_ropc_query_position(b, 0, 0);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    mh_ropc_find_row_r fw;
+    PARSE(mh_ropc_find_row_parse(&rd, tcols, 5, CP, pool, &fw));
+    CHECK_EQ_U(fw.h.rv, 0);
+    REQUIRE(fw.has_row);
+    CHECK_EQ_U(row_is(fw.row, 33), 0);
+    int at33 = 0;
+    while (order[at33] != 33)
+        at33++;
+    PARSE(mh_ropc_query_position_parse(&rd, &p));
+    CHECK_EQ_U(p.numerator, at33);
+
+    /* 3. restricted: each row set and order computed here */
+    for (int which = 0; which < 5; which++) {
+        int exp[NT], n = 0;
+        for (int k = 0; k < NT; k++)
+            if (keeps(which, order[k]))
+                exp[n++] = order[k];
+        CHECK(n > 0 && n < NT);
+        b = batch(table);
+        mh_ropc_restrict(b, 0, 0, 0, test_restriction(which), CP);
+        mh_ropc_seek_row(b, 0, 0, MH_BOOKMARK_BEGINNING, 0, 0);
+        REQUIRE(run(s, b, &res, &rd) == 0);
+        PARSE(mh_ropc_restrict_parse(&rd, &st));
+        CHECK_EQ_U(st.h.rv, 0);
+        rows = rows_to_end(s, table, tcols, 5, 1000);
+        if (rows_are(rows, exp, n) != 0)
+            printf("# restriction %d\n", which);
+        CHECK_EQ_U(rows_are(rows, exp, n), 0);
+        long num, den;
+        position(s, table, &num, &den);
+        CHECK_EQ_U(num, n);
+        CHECK_EQ_U(den, n);
+    }
+    /* no restriction: all rows again */
+    b = batch(table);
+    mh_ropc_restrict(b, 0, 0, 0, NULL, CP);
+    mh_ropc_seek_row(b, 0, 0, MH_BOOKMARK_BEGINNING, 0, 0);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    PARSE(mh_ropc_restrict_parse(&rd, &st));
+    CHECK_EQ_U(st.h.rv, 0);
+    CHECK_EQ_U(rows_are(rows_to_end(s, table, tcols, 5, 1000), order, NT), 0);
+
+    /* 4. categorized by importance (ascending), newest first inside */
+    static const mh_proptag ccols[6] = {PR_INST_ID, PR_ROW_TYPE, PR_DEPTH, PR_CONTENT_COUNT,
+                                        PR_IMPORTANCE, PR_MID};
+    int cat_n[3] = {0, 0, 0}, leaves[3][NT];
+    /* `order` has each importance's rows by time ascending: read backwards */
+    for (int imp = 0; imp < 3; imp++)
+        for (int k = NT - 1; k >= 0; k--)
+            if (TM[order[k]].importance == imp)
+                leaves[imp][cat_n[imp]++] = order[k];
+    mh_sort_order co[2] = {{PR_IMPORTANCE, MH_TABLE_SORT_ASCEND},
+                           {PR_MESSAGE_DELIVERY_TIME, MH_TABLE_SORT_DESCEND}};
+    mh_sort_set cs = {2, 1, 0, co};
+    b = batch(table);
+    mh_ropc_set_columns(b, 0, 0, 0, ccols, 6);
+    mh_ropc_sort_table(b, 0, 0, 0, &cs);
+    mh_ropc_query_rows(b, 0, 0, MH_QUERY_ADVANCE, 1, 100);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    PARSE(mh_ropc_set_columns_parse(&rd, &st));
+    PARSE(mh_ropc_sort_table_parse(&rd, &st));
+    CHECK_EQ_U(st.h.rv, 0);
+    PARSE(mh_ropc_query_rows_parse(&rd, ccols, 6, CP, pool, &qr));
+    REQUIRE(qr.h.rv == 0 && qr.n_rows == 3);
+    CHECK_EQ_U(qr.origin, MH_BOOKMARK_END);
+    uint64_t cat[3];
+    for (int k = 0; k < 3; k++) {
+        CHECK_EQ_U(long_of(&qr.rows[k][1]), ROW_COLLAPSED_CATEGORY);
+        CHECK_EQ_U(long_of(&qr.rows[k][2]), 0);
+        CHECK_EQ_U(long_of(&qr.rows[k][3]), cat_n[k]);
+        CHECK_EQ_U(long_of(&qr.rows[k][4]), k);
+        CHECK_EQ_U(MH_TAG_TYPE(qr.rows[k][5].tag), PT_ERROR); /* a header has no MID */
+        cat[k] = (uint64_t)qr.rows[k][0].v.i64;
+    }
+    /* ExpandRow of importance 1: five of its rows come back */
+    b = batch(table);
+    mh_ropc_expand_row(b, 0, 0, 5, cat[1]);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    mh_ropc_expand_r ex;
+    PARSE(mh_ropc_expand_row_parse(&rd, ccols, 6, CP, pool, &ex));
+    CHECK_EQ_U(ex.h.rv, 0);
+    CHECK_EQ_U(ex.expanded_count, cat_n[1]);
+    REQUIRE(ex.n_rows == 5);
+    for (int k = 0; k < 5; k++) {
+        CHECK_EQ_U(long_of(&ex.rows[k][1]), ROW_LEAF);
+        CHECK_EQ_U(long_of(&ex.rows[k][2]), 1);
+        CHECK_EQ_U(long_of(&ex.rows[k][5]), TM[leaves[1][k]].mid);
+    }
+    /* the whole table: header 0, header 1 expanded and its rows, header 2 */
+    CHECK_EQ_U(seek(s, table, MH_BOOKMARK_BEGINNING, 0, NULL), 0);
+    rows = rows_to_end(s, table, ccols, 6, 1000);
+    REQUIRE(rows && rows->nelts == 3 + cat_n[1]);
+    CHECK_EQ_U(long_of(&ROW(rows, 0)[1]), ROW_COLLAPSED_CATEGORY);
+    CHECK_EQ_U(long_of(&ROW(rows, 1)[1]), ROW_EXPANDED_CATEGORY);
+    for (int k = 0; k < cat_n[1]; k++)
+        CHECK_EQ_U(long_of(&ROW(rows, 2 + k)[5]), TM[leaves[1][k]].mid);
+    CHECK_EQ_U(long_of(&ROW(rows, 2 + cat_n[1])[4]), 2);
+    CHECK_EQ_U(long_of(&ROW(rows, 2 + cat_n[1])[1]), ROW_COLLAPSED_CATEGORY);
+    /* CollapseRow: three rows again */
+    b = batch(table);
+    mh_ropc_collapse_row(b, 0, 0, cat[1]);
+    mh_ropc_seek_row(b, 0, 0, MH_BOOKMARK_BEGINNING, 0, 0);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    mh_ropc_collapse_r co_r;
+    PARSE(mh_ropc_collapse_row_parse(&rd, &co_r));
+    CHECK_EQ_U(co_r.h.rv, 0);
+    CHECK_EQ_U(co_r.collapsed_count, cat_n[1]);
+    rows = rows_to_end(s, table, ccols, 6, 1000);
+    REQUIRE(rows);
+    CHECK_EQ_U(rows->nelts, 3);
+    /* everything expanded (ExpandedCount 1): each header, then its rows */
+    cs.expanded = 1;
+    b = batch(table);
+    mh_ropc_sort_table(b, 0, 0, 0, &cs);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    PARSE(mh_ropc_sort_table_parse(&rd, &st));
+    CHECK_EQ_U(st.h.rv, 0);
+    rows = rows_to_end(s, table, ccols, 6, 1000);
+    REQUIRE(rows && rows->nelts == 3 + NT);
+    int k = 0;
+    for (int imp = 0; imp < 3; imp++) {
+        CHECK_EQ_U(long_of(&ROW(rows, k)[1]), ROW_EXPANDED_CATEGORY);
+        CHECK_EQ_U(long_of(&ROW(rows, k)[4]), imp);
+        CHECK_EQ_U(long_of(&ROW(rows, k)[3]), cat_n[imp]);
+        k++;
+        for (int j = 0; j < cat_n[imp]; j++, k++) {
+            CHECK_EQ_U(long_of(&ROW(rows, k)[1]), ROW_LEAF);
+            CHECK_EQ_U(long_of(&ROW(rows, k)[5]), TM[leaves[imp][j]].mid);
+        }
+    }
+    release(s, table, folder);
+}
+
+/* ---------------------------------------------- move, copy, delete */
+
+/* Messages with these subjects in fid; their IDs in mids. */
+static int put_simple(ems *s, uint64_t fid, const char *const *subjects, int n, uint64_t *mids)
+{
+    uint32_t fh;
+    if (open_folder(s, fid, &fh) != 0)
+        return -1;
+    mh_rop_batch *b = batch(fh);
+    for (int i = 0; i < n; i++) {
+        mh_propval v = mh_pv_str(PR_SUBJECT, subjects[i]);
+        mh_ropc_create_message(b, 0, 0, 1, 0x0FFF, fid, 0);
+        mh_ropc_set_props(b, 0, 1, &v, 1, CP);
+        mh_ropc_save_changes_message(b, 0, 1, 1, 0);
+        mh_ropc_release(b, 0, 1);
+    }
+    mh_ropc_release(b, 0, 0);
+    mh_exec_result res;
+    mh_rd rd;
+    if (run(s, b, &res, &rd) < 0)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        mh_ropc_create_message_r cm;
+        mh_ropc_problems_r sp;
+        mh_ropc_save_message_r sm;
+        if (mh_ropc_create_message_parse(&rd, &cm) < 0 || cm.h.rv ||
+            mh_ropc_set_props_parse(&rd, pool, &sp) < 0 || sp.h.rv ||
+            mh_ropc_save_changes_message_parse(&rd, &sm) < 0 || sm.h.rv)
+            return -1;
+        mids[i] = sm.message_id;
+    }
+    return 0;
+}
+
+/* Runs one two-folder ROP (src in slot 0, dst in slot 1) built by `add`;
+ * the parsed PartialCompletion response. */
+typedef void add_fn(mh_rop_batch *b, void *baton);
+static int two_folders(ems *s, uint64_t src, uint64_t dst, add_fn *add, void *baton,
+                       int (*parse)(mh_rd *, mh_ropc_partial_r *), mh_ropc_partial_r *r)
+{
+    mh_rop_batch *b = batch(s->logon);
+    mh_ropc_open_folder(b, 0, 0, 1, src, 0);
+    mh_ropc_open_folder(b, 0, 0, 2, dst, 0);
+    add(b, baton);
+    mh_ropc_release(b, 0, 2);
+    mh_ropc_release(b, 0, 1);
+    mh_exec_result res;
+    mh_rd rd;
+    mh_ropc_open_folder_r of;
+    if (run(s, b, &res, &rd) < 0 || mh_ropc_open_folder_parse(&rd, pool, &of) < 0 ||
+        of.h.rv || mh_ropc_open_folder_parse(&rd, pool, &of) < 0 || of.h.rv)
+        return -1;
+    return parse(&rd, r);
+}
+
+typedef struct mc_args {
+    const uint64_t *mids;
+    uint16_t n;
+    int copy, recursive;
+    uint64_t fid;
+    const char *name;
+} mc_args;
+
+static void add_move_copy(mh_rop_batch *b, void *baton)
+{
+    mc_args *a = baton;
+    mh_ropc_move_copy_messages(b, 0, 1, 2, a->mids, a->n, 0, a->copy);
+}
+
+static void add_move_folder(mh_rop_batch *b, void *baton)
+{
+    mc_args *a = baton;
+    mh_ropc_move_folder(b, 0, 1, 2, 0, 1, a->fid, a->name);
+}
+
+static void add_copy_folder(mh_rop_batch *b, void *baton)
+{
+    mc_args *a = baton;
+    mh_ropc_copy_folder(b, 0, 1, 2, 0, a->recursive, 1, a->fid, a->name);
+}
+
+/* A folder's messages, PR_CONTENT_COUNT and PR_FOLDER_CHILD_COUNT, in one
+ * string: "subject|subject (contents/children)". */
+static const char *state_of(ems *s, uint64_t fid)
+{
+    static const mh_proptag tags[2] = {PR_CONTENT_COUNT, PR_FOLDER_CHILD_COUNT};
+    static const mh_proptag cols[1] = {PR_SUBJECT};
+    mh_sort_order o = {PR_SUBJECT, MH_TABLE_SORT_ASCEND};
+    mh_sort_set ss = {1, 0, 0, &o};
+    mh_rop_batch *b = batch(s->logon);
+    mh_ropc_open_folder(b, 0, 0, 1, fid, 0);
+    mh_ropc_get_props_specific(b, 0, 1, 0, 1, tags, 2);
+    mh_ropc_get_contents_table(b, 0, 1, 2, 0);
+    mh_ropc_set_columns(b, 0, 2, 0, cols, 1);
+    mh_ropc_sort_table(b, 0, 2, 0, &ss);
+    mh_ropc_query_rows(b, 0, 2, MH_QUERY_ADVANCE, 1, 1000);
+    mh_ropc_release(b, 0, 1);
+    mh_exec_result res;
+    mh_rd rd;
+    mh_ropc_open_folder_r of;
+    mh_ropc_props_r pr;
+    mh_ropc_table_r t;
+    mh_ropc_status_r st;
+    mh_ropc_rows_r qr;
+    if (run(s, b, &res, &rd) < 0 || mh_ropc_open_folder_parse(&rd, pool, &of) < 0)
+        return "(failed)";
+    if (of.h.rv)
+        return mh_mapi_err_name(of.h.rv, pool);
+    if (mh_ropc_get_props_specific_parse(&rd, tags, 2, CP, pool, &pr) < 0 || pr.h.rv ||
+        mh_ropc_get_contents_table_parse(&rd, &t) < 0 || t.h.rv ||
+        mh_ropc_set_columns_parse(&rd, &st) < 0 || mh_ropc_sort_table_parse(&rd, &st) < 0 ||
+        mh_ropc_query_rows_parse(&rd, cols, 1, CP, pool, &qr) < 0 || qr.h.rv ||
+        qr.n_rows != t.row_count)
+        return "(failed)";
+    const char *all = "";
+    for (uint16_t i = 0; i < qr.n_rows; i++)
+        all = apr_pstrcat(pool, all, i ? "|" : "",
+                          str_of(&qr.rows[i][0]) ? str_of(&qr.rows[i][0]) : "?", NULL);
+    return apr_psprintf(pool, "%s (%ld/%ld)", all, (long)long_of(&pr.vals[0]),
+                        (long)long_of(&pr.vals[1]));
+}
+
+/* The ID of the message with this subject in fid (0: none). */
+static uint64_t mid_of(ems *s, uint64_t fid, const char *subject)
+{
+    static const mh_proptag cols[2] = {PR_SUBJECT, PR_MID};
+    apr_array_header_t *rows = snapshot(s, fid, MH_ROPID_GET_CONTENTS_TABLE, 0, cols, 2, NULL,
+                                        NULL);
+    for (int i = 0; rows && i < rows->nelts; i++)
+        if (str_of(&ROW(rows, i)[0]) && strcmp(str_of(&ROW(rows, i)[0]), subject) == 0)
+            return (uint64_t)long_of(&ROW(rows, i)[1]);
+    return 0;
+}
+
+/* The folder's child named `name` (0: none), from its hierarchy table. */
+static uint64_t child(ems *s, uint64_t parent, const char *name)
+{
+    long n;
+    apr_array_header_t *rows = hierarchy(s, parent, 0, &n);
+    const mh_propval *r = row_named(rows, name);
+    return r ? (uint64_t)long_of(&r[1]) : 0;
+}
+
+static void test_move_copy_delete(void)
+{
+    ems *s = ems_open("ada", NULL, NULL);
+    REQUIRE(s);
+    uint64_t ipm = s->lr.folder_ids[MH_LF_IPM_SUBTREE];
+    long ipm_c0, ipm_k0;
+    folder_counts(s, ipm, &ipm_c0, &ipm_k0);
+    uint64_t src, dst, sub, deeper;
+    REQUIRE(create_folder(s, ipm, "Source", &src) == 0);
+    REQUIRE(create_folder(s, ipm, "Destination", &dst) == 0);
+    static const char *const subj[6] = {"m0", "m1", "m2", "m3", "m4", "m5"};
+    uint64_t mids[6];
+    REQUIRE(put_simple(s, src, subj, 6, mids) == 0);
+    CHECK_STR(state_of(s, src), "m0|m1|m2|m3|m4|m5 (6/0)");
+    CHECK_STR(state_of(s, dst), " (0/0)");
+
+    /* messages: move two, copy one, one that is not there */
+    mh_ropc_partial_r r;
+    mc_args a = {mids, 2, 0, 0, 0, NULL};
+    REQUIRE(two_folders(s, src, dst, add_move_copy, &a, mh_ropc_move_copy_messages_parse, &r) == 0);
+    CHECK_EQ_U(r.h.rv, 0);
+    CHECK_EQ_U(r.partial, 0);
+    CHECK_STR(state_of(s, src), "m2|m3|m4|m5 (4/0)");
+    CHECK_STR(state_of(s, dst), "m0|m1 (2/0)");
+    /* a moved message gets a new ID in its new folder, as in Exchange (the
+     * backend contract, message_move); the old one opens nowhere */
+    uint64_t m0 = mid_of(s, dst, "m0"), m1 = mid_of(s, dst, "m1");
+    CHECK(m0 && m0 != mids[0] && m1 && m1 != mids[1] && m0 != m1);
+    uint32_t fh;
+    REQUIRE(open_folder(s, dst, &fh) == 0);
+    mh_rop_batch *b = batch(fh);
+    mh_ropc_open_message(b, 0, 0, 1, 0x0FFF, dst, MH_OPEN_READ_ONLY, m0);
+    mh_ropc_open_message(b, 0, 0, 2, 0x0FFF, src, MH_OPEN_READ_ONLY, mids[0]);
+    mh_ropc_open_message(b, 0, 0, 2, 0x0FFF, dst, MH_OPEN_READ_ONLY, mids[0]);
+    mh_ropc_release(b, 0, 1);
+    mh_ropc_release(b, 0, 0);
+    mh_exec_result res;
+    mh_rd rd;
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    mh_ropc_open_message_r om;
+    PARSE(mh_ropc_open_message_parse(&rd, CP, pool, &om));
+    CHECK_EQ_U(om.h.rv, 0);
+    CHECK_STR(om.normalized_subject, "m0");
+    PARSE(mh_ropc_open_message_parse(&rd, CP, pool, &om));
+    CHECK_EQ_U(om.h.rv, MAPI_E_NOT_FOUND);
+    PARSE(mh_ropc_open_message_parse(&rd, CP, pool, &om));
+    CHECK_EQ_U(om.h.rv, MAPI_E_NOT_FOUND);
+    uint64_t copy_ids[2] = {mids[2], m0 /* in dst: not copied */};
+    a = (mc_args){copy_ids, 2, 1, 0, 0, NULL};
+    REQUIRE(two_folders(s, src, dst, add_move_copy, &a, mh_ropc_move_copy_messages_parse, &r) == 0);
+    CHECK_EQ_U(r.h.rv, 0);
+    CHECK_EQ_U(r.partial, 1);
+    CHECK_STR(state_of(s, src), "m2|m3|m4|m5 (4/0)");
+    CHECK_STR(state_of(s, dst), "m0|m1|m2 (3/0)");
+    CHECK(mid_of(s, dst, "m2") != mids[2]);
+    CHECK_EQ_U(mid_of(s, src, "m2"), mids[2]);
+
+    /* folders: a subtree with messages moved, then copied back */
+    static const char *const sub_subj[2] = {"s0", "s1"}, *const deep_subj[1] = {"d0"};
+    uint64_t smids[2], dmids[1];
+    REQUIRE(create_folder(s, src, "Sub", &sub) == 0);
+    REQUIRE(create_folder(s, sub, "Deeper", &deeper) == 0);
+    REQUIRE(put_simple(s, sub, sub_subj, 2, smids) == 0);
+    REQUIRE(put_simple(s, deeper, deep_subj, 1, dmids) == 0);
+    CHECK_STR(state_of(s, src), "m2|m3|m4|m5 (4/1)");
+    a = (mc_args){NULL, 0, 0, 0, sub, "Sub moved \xe2\x86\x92"};
+    REQUIRE(two_folders(s, src, dst, add_move_folder, &a, mh_ropc_move_folder_parse, &r) == 0);
+    CHECK_EQ_U(r.h.rv, 0);
+    CHECK_EQ_U(r.partial, 0);
+    CHECK_STR(state_of(s, src), "m2|m3|m4|m5 (4/0)");
+    CHECK_STR(state_of(s, dst), "m0|m1|m2 (3/1)");
+    /* the same folder (its ID), renamed, with its messages and subfolder */
+    CHECK_EQ_U(child(s, dst, "Sub moved \xe2\x86\x92"), sub);
+    CHECK_STR(state_of(s, sub), "s0|s1 (2/1)");
+    CHECK_EQ_U(child(s, sub, "Deeper"), deeper);
+    CHECK_STR(state_of(s, deeper), "d0 (1/0)");
+    /* moving a folder into its own subtree is refused */
+    a = (mc_args){NULL, 0, 0, 0, sub, "cycle"};
+    REQUIRE(two_folders(s, dst, deeper, add_move_folder, &a, mh_ropc_move_folder_parse, &r) == 0);
+    CHECK_EQ_U(r.h.rv, MAPI_E_FOLDER_CYCLE);
+    CHECK_EQ_U(child(s, dst, "Sub moved \xe2\x86\x92"), sub);
+    /* copied back: recursively, and without the subfolders */
+    a = (mc_args){NULL, 0, 0, 1, sub, "Sub copy"};
+    REQUIRE(two_folders(s, dst, src, add_copy_folder, &a, mh_ropc_copy_folder_parse, &r) == 0);
+    CHECK_EQ_U(r.h.rv, 0);
+    CHECK_EQ_U(r.partial, 0);
+    a = (mc_args){NULL, 0, 0, 0, sub, "Sub flat"};
+    REQUIRE(two_folders(s, dst, src, add_copy_folder, &a, mh_ropc_copy_folder_parse, &r) == 0);
+    CHECK_EQ_U(r.h.rv, 0);
+    CHECK_STR(state_of(s, src), "m2|m3|m4|m5 (4/2)");
+    CHECK_STR(state_of(s, dst), "m0|m1|m2 (3/1)");
+    uint64_t copy = child(s, src, "Sub copy"), flat = child(s, src, "Sub flat");
+    CHECK(copy && copy != sub && flat && flat != sub && flat != copy);
+    CHECK_STR(state_of(s, copy), "s0|s1 (2/1)");
+    CHECK_STR(state_of(s, child(s, copy, "Deeper")), "d0 (1/0)");
+    CHECK(child(s, copy, "Deeper") != deeper);
+    CHECK_STR(state_of(s, flat), "s0|s1 (2/0)");
+    CHECK_STR(state_of(s, sub), "s0|s1 (2/1)"); /* the original stays */
+    /* a name the destination has already: ecDuplicateName */
+    a = (mc_args){NULL, 0, 0, 1, sub, "Sub copy"};
+    REQUIRE(two_folders(s, dst, src, add_copy_folder, &a, mh_ropc_copy_folder_parse, &r) == 0);
+    CHECK_EQ_U(r.h.rv, MAPI_E_COLLISION);
+
+    /* deleting messages: soft, hard, one not in the folder */
+    uint64_t del[2] = {m0, mids[3] /* in src */};
+    REQUIRE(open_folder(s, dst, &fh) == 0);
+    b = batch(fh);
+    mh_ropc_delete_messages(b, 0, 0, 0, 0, del, 2);
+    mh_ropc_hard_delete_messages(b, 0, 0, 0, 0, &m1, 1);
+    mh_ropc_release(b, 0, 0);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    PARSE(mh_ropc_delete_messages_parse(&rd, &r));
+    CHECK_EQ_U(r.h.rv, 0);
+    CHECK_EQ_U(r.partial, 1); /* mids[3] is not in dst */
+    PARSE(mh_ropc_hard_delete_messages_parse(&rd, &r));
+    CHECK_EQ_U(r.h.rv, 0);
+    CHECK_EQ_U(r.partial, 0);
+    CHECK_STR(state_of(s, dst), "m2 (1/1)");
+    CHECK_STR(state_of(s, src), "m2|m3|m4|m5 (4/2)");
+
+    /* deleting folders: a full one stays without the flags, goes with them */
+    b = batch(s->logon);
+    mh_ropc_open_folder(b, 0, 0, 1, src, 0);
+    mh_ropc_delete_folder(b, 0, 1, 0, flat);
+    mh_ropc_delete_folder(b, 0, 1, MH_DEL_MESSAGES, copy); /* has a subfolder */
+    mh_ropc_delete_folder(b, 0, 1, MH_DEL_MESSAGES | MH_DEL_FOLDERS, flat);
+    mh_ropc_delete_folder(b, 0, 1, MH_DEL_MESSAGES, flat); /* gone now */
+    mh_ropc_release(b, 0, 1);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    mh_ropc_open_folder_r of;
+    PARSE(mh_ropc_open_folder_parse(&rd, pool, &of));
+    PARSE(mh_ropc_delete_folder_parse(&rd, &r));
+    CHECK_EQ_U(r.h.rv, 0);
+    CHECK_EQ_U(r.partial, 1);
+    PARSE(mh_ropc_delete_folder_parse(&rd, &r));
+    CHECK_EQ_U(r.h.rv, 0);
+    CHECK_EQ_U(r.partial, 1);
+    PARSE(mh_ropc_delete_folder_parse(&rd, &r));
+    CHECK_EQ_U(r.h.rv, 0);
+    CHECK_EQ_U(r.partial, 0);
+    PARSE(mh_ropc_delete_folder_parse(&rd, &r));
+    CHECK_EQ_U(r.h.rv, MAPI_E_NOT_FOUND);
+    CHECK_STR(state_of(s, src), "m2|m3|m4|m5 (4/1)");
+    CHECK_EQ_U(open_folder(s, flat, &fh), MAPI_E_NOT_FOUND);
+
+    /* EmptyFolder: messages and subfolders go, the folder stays */
+    b = batch(s->logon);
+    mh_ropc_open_folder(b, 0, 0, 1, src, 0);
+    mh_ropc_empty_folder(b, 0, 1, 0, 0);
+    mh_ropc_release(b, 0, 1);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    PARSE(mh_ropc_open_folder_parse(&rd, pool, &of));
+    mh_ropc_partial_r ef;
+    PARSE(mh_ropc_empty_folder_parse(&rd, &ef));
+    CHECK_EQ_U(ef.h.rv, 0);
+    CHECK_EQ_U(ef.partial, 0);
+    CHECK_STR(state_of(s, src), " (0/0)");
+    CHECK_EQ_U(open_folder(s, copy, &fh), MAPI_E_NOT_FOUND);
+    CHECK_STR(state_of(s, dst), "m2 (1/1)");
+    /* and both go: the mailbox is as it was */
+    b = batch(s->logon);
+    mh_ropc_open_folder(b, 0, 0, 1, ipm, 0);
+    mh_ropc_delete_folder(b, 0, 1, MH_DEL_MESSAGES | MH_DEL_FOLDERS | MH_DEL_HARD_DELETE, src);
+    mh_ropc_delete_folder(b, 0, 1, MH_DEL_MESSAGES | MH_DEL_FOLDERS, dst);
+    mh_ropc_release(b, 0, 1);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    PARSE(mh_ropc_open_folder_parse(&rd, pool, &of));
+    for (int i = 0; i < 2; i++) {
+        PARSE(mh_ropc_delete_folder_parse(&rd, &r));
+        CHECK_EQ_U(r.h.rv, 0);
+        CHECK_EQ_U(r.partial, 0);
+    }
+    long c, k;
+    folder_counts(s, ipm, &c, &k);
+    CHECK_EQ_U(c, ipm_c0);
+    CHECK_EQ_U(k, ipm_k0);
+    CHECK_EQ_U(open_folder(s, deeper, &fh), MAPI_E_NOT_FOUND);
+}
+
+/* ------------------------------------------------------- permissions */
+
+/* An address book entry ID of a mail user (MS-OXCDATA 2.2.5.2): Flags,
+ * the address book ProviderUID, Version 1, Type DT_MAILUSER, the DN. */
+static mh_bin ab_entryid(const char *dn)
+{
+    static const unsigned char uid[16] = {0xDC, 0xA7, 0x40, 0xC8, 0xC0, 0x42, 0x10, 0x1A,
+                                          0xB4, 0xB9, 0x08, 0x00, 0x2B, 0x2F, 0xE1, 0x82};
+    mh_wr w;
+    mh_wr_init(&w, pool, 64 + strlen(dn));
+    mh_wr_u32(&w, 0);
+    mh_wr_bytes(&w, uid, 16);
+    mh_wr_u32(&w, 1);
+    mh_wr_u32(&w, 0);
+    mh_wr_asciiz(&w, dn);
+    mh_bin b = {(uint32_t)w.len, w.buf};
+    return b;
+}
+
+#define ROW_ADD 0x01
+#define ROW_MODIFY 0x02
+#define ROW_REMOVE 0x04
+#define MEMBER_DEFAULT 0 /* PidTagMemberId of the Default row (MS-OXCPERM 2.2.5) */
+
+/* One ModifyPermissions change on a folder: its ReturnValue. */
+static uint32_t modify_permission(ems *s, uint64_t fid, uint8_t what, const char *dn,
+                                  int64_t member, uint32_t rights)
+{
+    mh_propval v[2];
+    uint16_t n = 0;
+    if (dn) {
+        mh_bin e = ab_entryid(dn);
+        v[n++] = mh_pv_bin(PR_ENTRYID, e.data, e.len);
+    } else {
+        v[n++] = mh_pv_i8(PR_MEMBER_ID, member);
+    }
+    if (what != ROW_REMOVE)
+        v[n++] = mh_pv_long(PR_MEMBER_RIGHTS, (int32_t)rights);
+    mh_modify_row row = {what, v, n};
+    mh_rop_batch *b = batch(s->logon);
+    mh_ropc_open_folder(b, 0, 0, 1, fid, 0);
+    mh_ropc_modify_permissions(b, 0, 1, 0, &row, 1, CP);
+    mh_ropc_release(b, 0, 1);
+    mh_exec_result res;
+    mh_rd rd;
+    mh_ropc_open_folder_r of;
+    mh_ropc_hdr h;
+    if (run(s, b, &res, &rd) < 0 || mh_ropc_open_folder_parse(&rd, pool, &of) < 0)
+        return FAIL_EC;
+    if (of.h.rv)
+        return of.h.rv;
+    if (mh_ropc_simple_parse(&rd, MH_ROPID_MODIFY_PERMISSIONS, &h) < 0)
+        return FAIL_EC;
+    return h.rv;
+}
+
+static const mh_proptag perm_cols[3] = {PR_MEMBER_ID, PR_MEMBER_NAME, PR_MEMBER_RIGHTS};
+
+/* The permissions table of a folder, "name=rights" per row sorted by
+ * name, joined with ","; the member ID of `who` in *member_r. */
+static const char *permissions(ems *s, uint64_t fid, const char *who, int64_t *member_r)
+{
+    apr_array_header_t *rows = snapshot(s, fid, MH_ROPID_GET_PERMISSIONS_TABLE, 0, perm_cols, 3,
+                                        NULL, NULL);
+    if (!rows)
+        return NULL;
+    const char **items = apr_palloc(pool, (rows->nelts + 1) * sizeof(char *));
+    for (int i = 0; i < rows->nelts; i++) {
+        const mh_propval *r = ROW(rows, i);
+        const char *name = str_of(&r[1]) ? str_of(&r[1]) : "?";
+        items[i] = apr_psprintf(pool, "%s=0x%" APR_UINT64_T_HEX_FMT, *name ? name : "(default)",
+                                (apr_uint64_t)long_of(&r[2]));
+        if (who && strcmp(name, who) == 0 && member_r)
+            *member_r = (int64_t)long_of(&r[0]);
+    }
+    for (int i = 1; i < rows->nelts; i++) /* insertion sort by text */
+        for (int k = i; k > 0 && strcmp(items[k - 1], items[k]) > 0; k--) {
+            const char *t = items[k];
+            items[k] = items[k - 1];
+            items[k - 1] = t;
+        }
+    const char *all = "";
+    for (int i = 0; i < rows->nelts; i++)
+        all = apr_pstrcat(pool, all, i ? "," : "", items[i], NULL);
+    return all;
+}
+
+/* What bob sees of the folder: OpenFolder's ReturnValue; on success the
+ * subject of its one message, read through OpenMessage, in *subject_r. */
+static uint32_t visitor_reads(ems *s, uint64_t fid, const char **subject_r)
+{
+    *subject_r = NULL;
+    uint32_t fh;
+    uint32_t rv = open_folder(s, fid, &fh);
+    if (rv)
+        return rv;
+    static const mh_proptag cols[2] = {PR_MID, PR_SUBJECT};
+    mh_rop_batch *b = batch(fh);
+    mh_ropc_get_contents_table(b, 0, 0, 1, 0);
+    mh_ropc_set_columns(b, 0, 1, 0, cols, 2);
+    mh_ropc_query_rows(b, 0, 1, MH_QUERY_ADVANCE, 1, 10);
+    mh_ropc_release(b, 0, 1);
+    mh_exec_result res;
+    mh_rd rd;
+    mh_ropc_table_r t;
+    mh_ropc_status_r st;
+    mh_ropc_rows_r qr;
+    if (run(s, b, &res, &rd) < 0 || mh_ropc_get_contents_table_parse(&rd, &t) < 0 || t.h.rv ||
+        mh_ropc_set_columns_parse(&rd, &st) < 0 ||
+        mh_ropc_query_rows_parse(&rd, cols, 2, CP, pool, &qr) < 0 || qr.h.rv ||
+        qr.n_rows != 1) {
+        release(s, fh, MH_HANDLE_UNUSED);
+        return FAIL_EC;
+    }
+    b = batch(fh);
+    mh_ropc_open_message(b, 0, 0, 1, 0x0FFF, fid, MH_OPEN_READ_ONLY,
+                         (uint64_t)long_of(&qr.rows[0][0]));
+    mh_ropc_release(b, 0, 1);
+    mh_ropc_release(b, 0, 0);
+    mh_ropc_open_message_r om;
+    if (run(s, b, &res, &rd) < 0 || mh_ropc_open_message_parse(&rd, CP, pool, &om) < 0)
+        return FAIL_EC;
+    if (om.h.rv)
+        return om.h.rv;
+    *subject_r = om.normalized_subject;
+    return 0;
+}
+
+static void test_permissions(void)
+{
+    ems *ada = ems_open("ada", NULL, NULL);
+    REQUIRE(ada);
+    uint64_t shared;
+    REQUIRE(create_folder(ada, ada->lr.folder_ids[MH_LF_IPM_SUBTREE], "Shared", &shared) == 0);
+    static const char *const subj[1] = {"for bob"};
+    uint64_t mid;
+    REQUIRE(put_simple(ada, shared, subj, 1, &mid) == 0);
+    const char *before = permissions(ada, shared, NULL, NULL);
+    REQUIRE(before);
+    CHECK(!strstr(before, "Bob Bobson"));
+
+    /* bob logs on to ada's mailbox: allowed, but no folder opens */
+    uint32_t rv;
+    ems *bob = ems_open("bob", "ada", &rv);
+    REQUIRE(bob);
+    CHECK_EQ_U(rv, 0);
+    CHECK_MEM(bob->lr.mailbox_guid.b, 16, ada->lr.mailbox_guid.b, 16);
+    CHECK_EQ_U(bob->lr.folder_ids[MH_LF_INBOX], ada->lr.folder_ids[MH_LF_INBOX]);
+    const char *seen;
+    CHECK_EQ_U(visitor_reads(bob, shared, &seen), MAPI_E_NO_ACCESS);
+    uint32_t fh;
+    CHECK_EQ_U(open_folder(bob, ada->lr.folder_ids[MH_LF_INBOX], &fh), MAPI_E_NO_ACCESS);
+
+    /* ada grants bob Read (and Visible, to open the folder) */
+    CHECK_EQ_U(modify_permission(ada, shared, ROW_ADD, dn_of("bob"), 0,
+                                 FRIGHTS_READ_ANY | FRIGHTS_VISIBLE), 0);
+    int64_t bob_id = -1;
+    const char *now = permissions(ada, shared, "Bob Bobson", &bob_id);
+    CHECK(now && strstr(now, "Bob Bobson=0x401"));
+    CHECK(bob_id > 0);
+    CHECK_EQ_U(visitor_reads(bob, shared, &seen), 0);
+    CHECK_STR(seen, "for bob");
+    /* reading is all: no new message, no deleting, no permission changes */
+    REQUIRE(open_folder(bob, shared, &fh) == 0);
+    mh_rop_batch *b = batch(fh);
+    mh_ropc_create_message(b, 0, 0, 1, 0x0FFF, shared, 0);
+    mh_ropc_delete_messages(b, 0, 0, 0, 0, &mid, 1);
+    mh_ropc_open_message(b, 0, 0, 1, 0x0FFF, shared, MH_OPEN_READ_WRITE, mid);
+    mh_ropc_release(b, 0, 0);
+    mh_exec_result res;
+    mh_rd rd;
+    REQUIRE(run(bob, b, &res, &rd) == 0);
+    mh_ropc_create_message_r cm;
+    PARSE(mh_ropc_create_message_parse(&rd, &cm));
+    CHECK_EQ_U(cm.h.rv, MAPI_E_NO_ACCESS);
+    mh_ropc_partial_r dm;
+    PARSE(mh_ropc_delete_messages_parse(&rd, &dm));
+    CHECK_EQ_U(dm.h.rv, MAPI_E_NO_ACCESS);
+    mh_ropc_open_message_r om;
+    PARSE(mh_ropc_open_message_parse(&rd, CP, pool, &om));
+    CHECK_EQ_U(om.h.rv, MAPI_E_NO_ACCESS);
+    CHECK_EQ_U(modify_permission(bob, shared, ROW_MODIFY, NULL, bob_id, 0x7FB), MAPI_E_NO_ACCESS);
+    long c, k;
+    folder_counts(ada, shared, &c, &k);
+    CHECK_EQ_U(c, 1);
+    CHECK(strstr(permissions(ada, shared, NULL, NULL), "Bob Bobson=0x401") != NULL);
+
+    /* taken back: refused again */
+    CHECK_EQ_U(modify_permission(ada, shared, ROW_REMOVE, NULL, bob_id, 0), 0);
+    CHECK_STR(permissions(ada, shared, NULL, NULL), before);
+    CHECK_EQ_U(visitor_reads(bob, shared, &seen), MAPI_E_NO_ACCESS);
+
+    /* Default rights let in everybody without a row of their own ... */
+    CHECK_EQ_U(modify_permission(ada, shared, ROW_MODIFY, NULL, MEMBER_DEFAULT,
+                                 FRIGHTS_READ_ANY | FRIGHTS_VISIBLE), 0);
+    CHECK(strstr(permissions(ada, shared, NULL, NULL), "=0x401") != NULL);
+    CHECK_EQ_U(visitor_reads(bob, shared, &seen), 0);
+    CHECK_STR(seen, "for bob");
+    /* ... but bob's own row, with no rights, comes first */
+    CHECK_EQ_U(modify_permission(ada, shared, ROW_ADD, dn_of("bob"), 0, 0), 0);
+    CHECK_EQ_U(visitor_reads(bob, shared, &seen), MAPI_E_NO_ACCESS);
+    bob_id = -1;
+    CHECK(strstr(permissions(ada, shared, "Bob Bobson", &bob_id), "Bob Bobson=0x0") != NULL);
+    CHECK_EQ_U(modify_permission(ada, shared, ROW_REMOVE, NULL, bob_id, 0), 0);
+    CHECK_EQ_U(visitor_reads(bob, shared, &seen), 0);
+    /* Default back to nothing */
+    CHECK_EQ_U(modify_permission(ada, shared, ROW_MODIFY, NULL, MEMBER_DEFAULT, 0), 0);
+    CHECK_EQ_U(visitor_reads(bob, shared, &seen), MAPI_E_NO_ACCESS);
+    CHECK_STR(permissions(ada, shared, NULL, NULL), before);
+    /* bob's own mailbox is his as ever */
+    ems *own = ems_open("bob", NULL, &rv);
+    REQUIRE(own);
+    CHECK(memcmp(own->lr.mailbox_guid.b, ada->lr.mailbox_guid.b, 16) != 0);
+    CHECK_EQ_U(open_folder(own, own->lr.folder_ids[MH_LF_INBOX], &fh), 0);
+}
+
 /* ------------------------------------------------------------ bad input */
 
 static void test_bad_input(void)
@@ -1446,6 +2496,9 @@ int main(int argc, char **argv)
     apr_time_t t0 = apr_time_now();
     TEST(test_hierarchy);
     TEST(test_message_round_trip);
+    TEST(test_contents_tables);
+    TEST(test_move_copy_delete);
+    TEST(test_permissions);
     TEST(test_bad_input);
     TEST(test_log_clean);
     if (PER_REQUEST)
