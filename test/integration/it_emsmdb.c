@@ -1145,6 +1145,8 @@ static void test_message_round_trip(void)
     mh_ropc_open_message(b, 0, 0, 1, 0x0FFF, fid, MH_OPEN_READ_ONLY, mid);
     mh_ropc_get_props_specific(b, 0, 1, 0, 1, tags, nv);
     mh_ropc_get_props_specific(b, 0, 1, 0, 1, more, 6);
+    mh_ropc_get_props_all(b, 0, 1, 0, 1);
+    mh_ropc_get_props_list(b, 0, 1);
     mh_ropc_get_attachment_table(b, 0, 1, 2, 0);
     mh_ropc_set_columns(b, 0, 2, 0, att_cols, 4);
     mh_ropc_query_rows(b, 0, 2, MH_QUERY_ADVANCE, 1, 10);
@@ -1156,6 +1158,7 @@ static void test_message_round_trip(void)
     CHECK_STR(apr_pstrcat(pool, om.subject_prefix ? om.subject_prefix : "",
                           om.normalized_subject ? om.normalized_subject : "", NULL),
               "Round trip \xe2\x98\x83");
+    CHECK_EQ_U(om.has_named_props, 1);
     CHECK_EQ_U(om.recipient_count, 3);
     CHECK_EQ_U(om.n_rows, 3);
     int smtp_col = col_of(om.cols, om.n_cols, PR_SMTP_ADDRESS);
@@ -1182,6 +1185,27 @@ static void test_message_round_trip(void)
     CHECK_STR(str_of(&gp.vals[3]), RCPTS[1].name);
     CHECK_STR(str_of(&gp.vals[4]), RCPTS[2].name);
     CHECK_EQ_U(long_of(&gp.vals[5]), mid);
+    /* GetPropertiesAll has every value written (strings as Unicode, as
+     * asked), GetPropertiesList every tag */
+    mh_ropc_props_r all;
+    PARSE(mh_ropc_get_props_all_parse(&rd, CP, pool, &all));
+    CHECK_EQ_U(all.h.rv, 0);
+    mh_ropc_tags_r list;
+    PARSE(mh_ropc_get_props_list_parse(&rd, pool, &list));
+    CHECK_EQ_U(list.h.rv, 0);
+    for (uint16_t i = 0; i < nv; i++) {
+        int in_all = 0, in_list = 0;
+        for (uint16_t k = 0; k < all.n; k++)
+            if (MH_TAG_ID(all.vals[k].tag) == MH_TAG_ID(v[i].tag))
+                in_all = same_value(&all.vals[k], &v[i]);
+        for (uint16_t k = 0; k < list.n; k++)
+            if (MH_TAG_ID(list.tags[k]) == MH_TAG_ID(v[i].tag))
+                in_list = 1;
+        if (!in_all || !in_list)
+            printf("# 0x%08X: GetPropertiesAll %s, GetPropertiesList %s\n", v[i].tag,
+                   in_all ? "same" : "missing or different", in_list ? "has it" : "has not");
+        CHECK(in_all && in_list);
+    }
     PARSE(mh_ropc_simple_parse(&rd, MH_ROPID_GET_ATTACHMENT_TABLE, &h));
     CHECK_EQ_U(h.rv, 0);
     mh_ropc_status_r st;
