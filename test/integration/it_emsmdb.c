@@ -923,7 +923,8 @@ static void test_message_round_trip(void)
     static const char *mvstr8[3] = {"one", "two", "caf\xc3\xa9"};
     static const char *mvuni[3] = {"\xce\xb1", "\xce\xb2 \xce\xb3", "\xf0\x9f\x98\x80 smile"};
     static const mh_guid guid = {{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}};
-    static const mh_guid mvguid[2] = {{{0xA0}}, {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF}}};
+    static const mh_guid mvguid[2] = {{{0xA0}},
+                                      {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF}}};
     const unsigned char *bin = noise(300, 7);
     mh_bin mvbin[3] = {{3, (const uint8_t *)"\x01\x02\x03"}, {0, (const uint8_t *)""},
                        {1, (const uint8_t *)"\xff"}};
@@ -1137,8 +1138,9 @@ static void test_message_round_trip(void)
     CHECK_EQ_U(contents, 1);
 
     /* 6. reopened: the values, recipients, attachment table */
-    static const mh_proptag att_cols[4] = {PR_ATTACH_NUM, PR_ATTACH_METHOD,
-                                           PR_ATTACH_LONG_FILENAME, PR_DISPLAY_NAME};
+    static const mh_proptag att_cols[5] = {PR_ATTACH_NUM, PR_ATTACH_METHOD,
+                                           PR_ATTACH_LONG_FILENAME, PR_DISPLAY_NAME,
+                                           PR_ATTACH_SIZE};
     mh_proptag more[6] = {PR_BODY, PR_HASATTACH, PR_DISPLAY_TO_W, PR_DISPLAY_CC_W,
                           PR_DISPLAY_BCC_W, PR_MID};
     b = batch(folder);
@@ -1148,7 +1150,7 @@ static void test_message_round_trip(void)
     mh_ropc_get_props_all(b, 0, 1, 0, 1);
     mh_ropc_get_props_list(b, 0, 1);
     mh_ropc_get_attachment_table(b, 0, 1, 2, 0);
-    mh_ropc_set_columns(b, 0, 2, 0, att_cols, 4);
+    mh_ropc_set_columns(b, 0, 2, 0, att_cols, 5);
     mh_ropc_query_rows(b, 0, 2, MH_QUERY_ADVANCE, 1, 10);
     mh_ropc_release(b, 0, 2);
     REQUIRE(run(s, b, &res, &rd) == 0);
@@ -1212,13 +1214,14 @@ static void test_message_round_trip(void)
     PARSE(mh_ropc_set_columns_parse(&rd, &st));
     CHECK_EQ_U(st.h.rv, 0);
     mh_ropc_rows_r qr;
-    PARSE(mh_ropc_query_rows_parse(&rd, att_cols, 4, CP, pool, &qr));
+    PARSE(mh_ropc_query_rows_parse(&rd, att_cols, 5, CP, pool, &qr));
     CHECK_EQ_U(qr.h.rv, 0);
     REQUIRE(qr.n_rows == 2);
     int a0 = long_of(&qr.rows[0][0]) == attach_num0 ? 0 : 1;
     CHECK_EQ_U(long_of(&qr.rows[a0][0]), attach_num0);
     CHECK_EQ_U(long_of(&qr.rows[a0][1]), 1);
     CHECK_STR(str_of(&qr.rows[a0][2]), "noise \xe2\x84\x96 1.bin");
+    CHECK(long_of(&qr.rows[a0][4]) >= ATTACH_SIZE); /* the data and a little more */
     CHECK_EQ_U(long_of(&qr.rows[1 - a0][0]), attach_num1);
     CHECK_EQ_U(long_of(&qr.rows[1 - a0][1]), 5);
     CHECK_STR(str_of(&qr.rows[1 - a0][3]), "Inner");
@@ -1318,6 +1321,8 @@ static void test_message_round_trip(void)
 
 #define NT 60
 #define T_BITS MH_TAG(0x6120, PT_LONG)
+#define T_PAD MH_TAG(0x6121, PT_BINARY)
+#define PAD_SIZE 600
 #define HOUR 36000000000ull /* FILETIME units */
 #define BASE_TIME 0x01DA000000000000ull
 
@@ -1326,6 +1331,7 @@ typedef struct tmsg {
     const char *subject;
     uint64_t time;
     int32_t importance, bits;
+    const unsigned char *pad; /* PAD_SIZE bytes: 60 rows need two payloads */
 } tmsg;
 
 static tmsg TM[NT];
@@ -1337,6 +1343,7 @@ static void make_tmsg(int i, tmsg *m)
     m->time = BASE_TIME + (uint64_t)((i * 37) % NT) * HOUR;
     m->importance = i % 7 == 0 ? 2 : i % 2;
     m->bits = (i * 5) % 16;
+    m->pad = noise(PAD_SIZE, (uint32_t)i + 1000);
 }
 
 /* Creates the messages in fid, up to 15 per Execute; their IDs in TM. */
@@ -1345,12 +1352,13 @@ static int put_messages(ems *s, uint64_t fid, uint32_t folder)
     for (int at = 0; at < NT; at += 15) {
         mh_rop_batch *b = batch(folder);
         for (int i = at; i < at + 15 && i < NT; i++) {
-            mh_propval v[4] = {mh_pv_str(PR_SUBJECT, TM[i].subject),
+            mh_propval v[5] = {mh_pv_str(PR_SUBJECT, TM[i].subject),
                                mh_pv_time(PR_MESSAGE_DELIVERY_TIME, TM[i].time),
                                mh_pv_long(PR_IMPORTANCE, TM[i].importance),
-                               mh_pv_long(T_BITS, TM[i].bits)};
+                               mh_pv_long(T_BITS, TM[i].bits),
+                               mh_pv_bin(T_PAD, TM[i].pad, PAD_SIZE)};
             mh_ropc_create_message(b, 0, 0, 1, 0x0FFF, fid, 0);
-            mh_ropc_set_props(b, 0, 1, v, 4, CP);
+            mh_ropc_set_props(b, 0, 1, v, 5, CP);
             mh_ropc_save_changes_message(b, 0, 1, 1, 0);
             mh_ropc_release(b, 0, 1);
         }
@@ -1549,6 +1557,57 @@ static void test_contents_tables(void)
     CHECK_EQ_U(st.h.rv, 0);
     apr_array_header_t *rows = rows_to_end(s, table, tcols, 5, 1000);
     CHECK_EQ_U(rows_are(rows, order, NT), 0);
+
+    /* chained QueryRows (MS-OXCRPC 3.1.4.2.1.2.2): with the padding the
+     * rows need more than one 32 KB payload.  With EnablePackedBuffers
+     * (MS-OXCTABL 2.2.2.5.1) the response carries the rest in further
+     * payloads, each a QueryRows response of its own; without it, the
+     * first payload's rows only. */
+    mh_proptag pcols[6] = {tcols[0], tcols[1], tcols[2], tcols[3], tcols[4], T_PAD};
+    for (int packed = 0; packed < 2; packed++) {
+        b = batch(table);
+        mh_ropc_set_columns(b, 0, 0, 0, pcols, 6);
+        mh_ropc_seek_row(b, 0, 0, MH_BOOKMARK_BEGINNING, 0, 0);
+        mh_ropc_query_rows(b, 0, 0, packed ? MH_QUERY_ENABLE_PACKED_BUFFERS : MH_QUERY_ADVANCE,
+                           1, 1000);
+        uint32_t flags = s->em->exec_flags, max_out = s->em->max_rop_out;
+        s->em->exec_flags |= MH_EXEC_CHAIN;
+        s->em->max_rop_out = 0x40000;
+        int ran = run(s, b, &res, &rd);
+        s->em->exec_flags = flags;
+        s->em->max_rop_out = max_out;
+        REQUIRE(ran == 0);
+        PARSE(mh_ropc_set_columns_parse(&rd, &st));
+        mh_ropc_seek_r sk;
+        PARSE(mh_ropc_seek_row_parse(&rd, &sk));
+        int got = 0;
+        for (size_t o = 0; o < res.n_outs; o++) {
+            mh_rd ord;
+            if (o)
+                mh_exec_reader(&res, o, &ord);
+            mh_ropc_rows_r qr;
+            PARSE(mh_ropc_query_rows_parse(o ? &ord : &rd, pcols, 6, CP, pool, &qr));
+            REQUIRE(qr.h.rv == 0 && got + qr.n_rows <= NT);
+            for (uint16_t k = 0; k < qr.n_rows; k++, got++) {
+                CHECK_EQ_U(row_is(qr.rows[k], order[got]), 0);
+                CHECK_MEM(qr.rows[k][5].v.bin.data, qr.rows[k][5].v.bin.len,
+                          TM[order[got]].pad, PAD_SIZE);
+            }
+            CHECK_EQ_U(qr.origin, got == NT ? MH_BOOKMARK_END : MH_BOOKMARK_CURRENT);
+        }
+        if (packed) {
+            CHECK_EQ_U(got, NT);
+            CHECK(res.n_outs >= 2);
+        } else {
+            CHECK(got > 0 && got < NT);
+            CHECK_EQ_U(res.n_outs, 1);
+        }
+    }
+    b = batch(table);
+    mh_ropc_set_columns(b, 0, 0, 0, tcols, 5);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    PARSE(mh_ropc_set_columns_parse(&rd, &st));
+    CHECK_EQ_U(st.h.rv, 0);
 
     /* 2. paged: 7 rows at a time, the position after each page */
     CHECK_EQ_U(seek(s, table, MH_BOOKMARK_BEGINNING, 0, NULL), 0);
@@ -2330,15 +2389,16 @@ static void test_bad_input(void)
     mh_exec_result res;
     mh_rd rd;
     mh_ropc_props_r pr;
-    mh_ropc_hdr h;
 
     /* 1. bad handle indexes: an unused slot (0xFFFFFFFF), a slot past the
-     * table, a slot a failed ROP left unused; each ROP gets ecNullObject
+     * table (as input and as output), a slot a failed ROP left unused; each
+     * ROP gets ecNullObject
      * (MS-OXCROPS 3.2.5.1) and the ROPs after it run */
     mh_rop_batch *b = batch(s->logon);
     mh_rop_batch_set_handle(b, 1, MH_HANDLE_UNUSED);
     mh_ropc_get_props_specific(b, 0, 1, 0, 1, &name, 1);   /* unused slot */
     mh_ropc_get_props_specific(b, 0, 9, 0, 1, &name, 1);   /* past the table */
+    mh_ropc_open_folder(b, 0, 0, 8, inbox, 0);             /* output past it */
     mh_ropc_open_folder(b, 0, 0, 1, 0x0000FFFFFFFF0001ull, 0); /* no such folder */
     mh_ropc_get_props_specific(b, 0, 1, 0, 1, &name, 1);   /* nothing opened */
     mh_ropc_open_folder(b, 0, 0, 1, inbox, 0);
@@ -2353,6 +2413,9 @@ static void test_bad_input(void)
     CHECK_EQ_U(pr.h.rv, EC_NULL_OBJECT);
     CHECK_EQ_U(pr.h.handle_idx, 9);
     mh_ropc_open_folder_r of;
+    PARSE(mh_ropc_open_folder_parse(&rd, pool, &of));
+    CHECK_EQ_U(of.h.rv, EC_NULL_OBJECT);
+    CHECK_EQ_U(of.h.handle_idx, 8);
     PARSE(mh_ropc_open_folder_parse(&rd, pool, &of));
     CHECK_EQ_U(of.h.rv, MAPI_E_NOT_FOUND);
     CHECK_EQ_U(of.h.handle_idx, 1); /* OutputHandleIndex */
@@ -2439,7 +2502,6 @@ static void test_bad_input(void)
     PARSE(mh_ropc_get_props_specific_parse(&rd, &name, 1, CP, pool, &pr));
     CHECK_EQ_U(pr.h.rv, 0);
     CHECK_STR(str_of(&pr.vals[0]), "Mailbox - Ada Lovelace");
-    (void)h;
 }
 
 /* ------------------------------------------------------------- logging */
