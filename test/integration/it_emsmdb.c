@@ -18,8 +18,9 @@
  *   - moving, copying and deleting messages and folders, emptying;
  *   - permissions: a second user logs on to the owner's mailbox and is let
  *     in or refused as the owner grants, takes back, and sets Default;
- *   - bad ROP input: a bad handle index, a wrong object type, a truncated
- *     ROP; each gets the spec's error and the session goes on.
+ *   - bad ROP input: a bad handle index, a wrong object type, a LogonId
+ *     with no logon, a truncated ROP; each gets the spec's error and the
+ *     session goes on.
  *
  *   it_emsmdb --mpm event|prefork [--per-request-process]
  *
@@ -2452,6 +2453,23 @@ static void test_bad_input(void)
     PARSE(mh_ropc_get_props_specific_parse(&rd, &name, 1, CP, pool, &pr));
     CHECK_EQ_U(pr.h.rv, 0);
     CHECK_STR(str_of(&pr.vals[0]), "Inbox");
+
+    /* a LogonId the session has no logon for: ecNullObject, nothing made
+     * (MS-OXCROPS 3.1.4.2: a logon ID names the logon of each ROP) */
+    b = batch(s->logon);
+    mh_rop_batch_set_handle(b, 1, MH_HANDLE_UNUSED);
+    mh_ropc_open_folder(b, 7, 0, 1, inbox, 0);
+    mh_ropc_create_message(b, 7, 0, 1, 0x0FFF, inbox, 0);
+    mh_ropc_get_props_specific(b, 0, 0, 0, 1, &name, 1);
+    REQUIRE(run(s, b, &res, &rd) == 0);
+    PARSE(mh_ropc_open_folder_parse(&rd, pool, &of));
+    CHECK_EQ_U(of.h.rv, EC_NULL_OBJECT);
+    mh_ropc_create_message_r cm;
+    PARSE(mh_ropc_create_message_parse(&rd, &cm));
+    CHECK_EQ_U(cm.h.rv, EC_NULL_OBJECT);
+    CHECK_EQ_U(mh_exec_handle(&res, 1), MH_HANDLE_UNUSED);
+    PARSE(mh_ropc_get_props_specific_parse(&rd, &name, 1, CP, pool, &pr));
+    CHECK_EQ_U(pr.h.rv, 0);
 
     /* a released handle is no object any more */
     release(s, folder, MH_HANDLE_UNUSED);
