@@ -165,7 +165,12 @@ static const char *build_conf(mh_httpd *h)
 {
     const char *moddir = MH_APXS_LIBEXECDIR;
     const char *mpm_conf;
-    if (strcmp(h->mpm, "prefork") == 0)
+    if (strcmp(h->mpm, "prefork") == 0 && h->max_connections_per_child == 1)
+        /* a process per connection: keep many ready, since prefork makes
+         * new ones only once a second (at most 32 at a time) */
+        mpm_conf = "StartServers 128\nMinSpareServers 128\nMaxSpareServers 160\n"
+                   "MaxRequestWorkers 160\nServerLimit 160\nMaxConnectionsPerChild 1\n";
+    else if (strcmp(h->mpm, "prefork") == 0)
         mpm_conf = apr_psprintf(h->pool,
                                 "StartServers 4\nMinSpareServers 4\nMaxSpareServers 8\n"
                                 "MaxRequestWorkers 64\nServerLimit 64\nMaxConnectionsPerChild %d\n",
