@@ -1533,6 +1533,55 @@ static void test_bad_values(void)
     CHECK(strstr(why, "Filter") != NULL);
 }
 
+/* Restriction values nested in a Filter (a PtypRestriction comparand
+ * holding the next level) parse in time linear in their depth: each level
+ * was once re-parsed by every level above it (2^depth). */
+static void test_nested_filter(void)
+{
+    enum { DEPTH = 40 };
+    mh_wr w;
+    mh_wr_init(&w, pool, 1024);
+    A_u32(&w, 0);
+    A_u8(&w, 0);
+    A_u8(&w, 0);
+    A_u32(&w, 0);
+    A_u8(&w, 0xFF);
+    for (int i = 0; i < DEPTH; i++) { /* Property(EQ, tag, tagged PtypRestriction value) */
+        A_u8(&w, MH_RES_PROPERTY);
+        A_u8(&w, MH_RELOP_EQ);
+        A_u32(&w, 0x660000FDu);
+        A_u32(&w, 0x660000FDu);
+    }
+    A_u8(&w, MH_RES_EXIST);
+    A_u32(&w, TAG_EMAIL);
+    A_u8(&w, 0);
+    A_u32(&w, 0);
+    A_u8(&w, 0);
+    A_u32(&w, 0);
+    mh_nspi_getmatches_req g;
+    const char *why = NULL;
+    REQUIRE(mh_nspi_parse_getmatches_req(w.buf, w.len, pool, &g, &why) == MH_BODY_OK);
+    REQUIRE(g.has_filter && g.filter->type == MH_RES_PROPERTY);
+    /* the value holds the 39 levels below it, canonical (4-byte counts) */
+    mh_rd rd;
+    mh_restriction *inner;
+    mh_rd_init(&rd, g.filter->u.prop.val.v.bin.data, g.filter->u.prop.val.v.bin.len);
+    REQUIRE(mh_rd_restriction(&rd, 4, 1252, pool, &inner) == 0);
+    int depth = 1;
+    while (inner->type == MH_RES_PROPERTY) {
+        mh_rd_init(&rd, inner->u.prop.val.v.bin.data, inner->u.prop.val.v.bin.len);
+        REQUIRE(mh_rd_restriction(&rd, 4, 1252, pool, &inner) == 0);
+        depth++;
+    }
+    CHECK_EQ_U(depth, DEPTH);
+    CHECK_EQ_U(inner->type, MH_RES_EXIST);
+    /* and it goes out again as it came */
+    mh_wr out;
+    mh_wr_init(&out, pool, 1024);
+    mh_nspi_build_getmatches_req(&out, &g);
+    CHECK_MEM(out.buf, out.len, w.buf, w.len);
+}
+
 static void test_bad_rows(void)
 {
     const char *why;
@@ -1669,6 +1718,7 @@ int main(void)
     RUN(test_has_bytes);
     RUN(test_limits);
     RUN(test_bad_values);
+    RUN(test_nested_filter);
     RUN(test_bad_rows);
     RUN(test_row_writer);
     RUN(test_dispatch);
