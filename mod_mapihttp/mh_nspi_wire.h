@@ -316,7 +316,7 @@ typedef struct mh_nspi_getmatches_req {
     mh_nspi_mids mids;       /* an Explicit Table to restrict */
     uint32_t interface_option_flags; /* reserved */
     int has_filter;
-    mh_restriction *filter;
+    mh_restriction *filter;  /* has_filter with NULL is written as the empty AND */
     int has_propname;
     mh_nspi_propname propname;
     uint32_t row_count;
