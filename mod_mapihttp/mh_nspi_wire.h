@@ -156,7 +156,9 @@ typedef struct mh_nspi_strings {
 
 /* BinaryArray_r (ModLinkAtt EntryIds): u32 count, then per entry ID a u32
  * byte count (at most 2,097,152) and the bytes, Ephemeral or Permanent
- * Entry IDs as sent (MS-OXNSPI 2.2.9.2-3; not decoded here). */
+ * Entry IDs as sent (MS-OXNSPI 2.2.9.2-3; not decoded here).  The spec's
+ * table shows no per-entry length; Microsoft's test suite client writes
+ * one and its MAPI inspector reads one, as gromox does now. */
 typedef struct mh_nspi_bins {
     uint32_t n;
     mh_bin *b;
@@ -184,10 +186,12 @@ typedef struct mh_nspi_propname {
  * Inside PtypMultipleString, PtypMultipleString8 and PtypMultipleBinary
  * values every element is led by its own presence byte (0xFF, or 0x00 for
  * a null element: NULL string, {0, NULL} binary).  The spec does not show
- * these bytes; Microsoft's MAPI inspector (from real traffic) reads them
- * for string arrays and gromox writes them for strings and binaries, and
- * Outlook works with it.  Restrictions (MS-OXCDATA 2.12, 4-byte counts)
- * are read and written as mh_oxcdata does, without presence bytes.
+ * these bytes; Microsoft's MAPI inspector reads them for string arrays
+ * ("real MapiHttp traffic"), gromox, which serves Outlook, writes them for
+ * strings and binaries.  To confirm with Outlook.  Restrictions
+ * (MS-OXCDATA 2.12, 4-byte counts) are read and written as mh_oxcdata
+ * does, without presence bytes (as the inspector; gromox expects them on
+ * Property and Content restriction values: also to confirm).
  *
  * Limits: binaries above 2,097,152 bytes and multi-valued values above
  * 100,000 values are MH_BODY_LIMIT.  PtypUnspecified is not a value type
@@ -197,7 +201,10 @@ typedef struct mh_nspi_propname {
  * the one the context asks for is written as its own type in tagged and
  * typed values, and as the error MAPI_E_NOT_FOUND in rows (the property of
  * that tag, id and type, does not exist).  MH_PV_LARGE values are written as
- * the error MAPI_E_NOT_ENOUGH_MEMORY.
+ * the error MAPI_E_NOT_ENOUGH_MEMORY, values of a type with no place here
+ * (PtypServerId, PtypRestriction, PtypRuleAction, unknown ones) as
+ * MAPI_E_NO_SUPPORT: in tagged values as a PtypErrorCode value of the
+ * tag's id, in rows as a flagged error.
  */
 mh_body_status mh_nspi_rd_propval(mh_rd *rd, uint16_t type, uint32_t cp, apr_pool_t *pool,
                                   mh_propval *v, const char **why_r);
@@ -239,8 +246,9 @@ void mh_nspi_wr_typed_propval(mh_wr *wr, uint16_t type, const mh_propval *v, uin
  * an error); the value's own tag type is written (retype a PT_UNICODE
  * value's tag to PT_STRING8 to send an 8-bit string).
  *
- * Read back: vals_r[i] is the value, a PT_ERROR value (flag 0xA) with the
- * column's id, or NULL (flag 0x1).
+ * Read back: row->vals[i] is the value, a PT_ERROR value (flag 0xA) with
+ * the column's id, or NULL (flag 0x1).  A HasValue FALSE value is a value
+ * (with its NULL pointer), also in a Flags 0x0 row.
  */
 typedef struct mh_nspi_row {
     const mh_propval **vals; /* one per column */

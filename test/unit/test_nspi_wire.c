@@ -1663,6 +1663,15 @@ static void test_row_writer(void)
     CHECK_STR(back.vals[0]->v.str, "\xd0\x96\xd1\x83\xd0\xba");
     CHECK_EQ_U(back.vals[0]->tag, TAG_DISPLAY_NAME);
 
+    /* a type with no place in the address book: the error, as PtypErrorCode */
+    static const unsigned char rb_bytes[] = {0x08, 0x1F, 0x00, 0x03, 0x30};
+    mh_propval resv = pv_bin(0x660000FDu, rb_bytes, sizeof rb_bytes);
+    mh_wr_init(&w, pool, 16);
+    mh_nspi_wr_tagged_propval(&w, resv.tag, &resv, 1252);
+    mh_wr_init(&want, pool, 16);
+    A_hex(&want, "0a 00 00 66  02 01 04 80");
+    CHECK_MEM(w.buf, w.len, want.buf, want.len);
+
     /* typed and bare values with nothing to send */
     mh_wr_init(&w, pool, 16);
     mh_nspi_wr_typed_propval(&w, PT_UNSPECIFIED, NULL, 1252);
