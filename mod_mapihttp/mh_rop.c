@@ -63,6 +63,8 @@ static const mh_rop_entry *const families[] = {
     mh_rops_oxcmsg,
     mh_rops_oxctabl,
     mh_rops_oxcprpt,
+    mh_rops_oxorule,
+    mh_rops_oxomsg,
 };
 
 mh_rop_fn *mh_rop_handler(uint8_t rop_id)
@@ -484,6 +486,13 @@ static int run_one(mh_ropctx *cx, const rop_req *r, rop_input *in, out_payload *
     mh_rop_fn *fn = mh_rop_handler(r->h.id);
     if ((r->h.info->flags & MH_ROPF_OUTPUT) && r->h.out_idx >= in->n_handles) {
         ec = EC_NULL_OBJECT; /* nowhere to put the new object */
+    } else if (fn && (r->h.info->flags & MH_ROPF_INPUT) &&
+               !(r->h.info->flags & MH_ROPF_NO_RESPONSE) && !mh_obj_logon(cx, r->h.logon_id)) {
+        /* every ROP but RopLogon runs on a logon session named by its
+         * LogonId (MS-OXCROPS 3.1.4.2); one the session does not have
+         * names no object: nothing runs (objects made under it would be
+         * orphans no later ROP could use) */
+        ec = EC_NULL_OBJECT;
     } else if (fn) {
         ec = fn(cx, &rop);
         if (ec == MH_ROP_TOO_SMALL)

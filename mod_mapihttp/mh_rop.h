@@ -283,7 +283,9 @@ typedef struct mh_folder {
 /*
  * The user's effective rights on a folder of a logon's mailbox
  * (MS-OXCPERM): everything for the owner, else the permission table's row
- * of the user, of a group of theirs, or Default.  (mh_oxcfold.c)
+ * of the user, of a group of theirs, or Default.  `cx` may be NULL: the
+ * answer depends on the logon and the store only (Autodiscover asks it
+ * outside any ROP).  (mh_oxcfold.c)
  */
 uint32_t mh_folder_rights(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t, mh_id fid,
                           uint32_t *rights_r);

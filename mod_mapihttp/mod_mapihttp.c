@@ -32,6 +32,7 @@
 
 
 #define MH_HANDLER "mapihttp"
+#define MH_AD_HANDLER "mapihttp-autodiscover"
 
 /* ------------------------------------------------------------ logging */
 
@@ -85,6 +86,13 @@ static void fill_services(server_rec *main_s, mh_session_store *store)
         svc->max_body = c->max_body != MH_UNSET ? c->max_body : MH_DEFAULT_MAX_BODY;
         svc->backend = c->backend;
         svc->chain_responses = c->chain_responses != MH_UNSET ? (int)c->chain_responses : 1;
+        mh_ad_config *ad = &c->ad;
+        ad->external_url = c->external_url;
+        ad->internal_url = c->internal_url;
+        ad->organization = c->organization;
+        ad->legacy_dn_scheme = c->legacy_dn_scheme;
+        ad->redirects = c->ad_redirects ? (const mh_ad_redirect *)c->ad_redirects->elts : NULL;
+        ad->n_redirects = c->ad_redirects ? c->ad_redirects->nelts : 0;
     }
 }
 
@@ -211,6 +219,7 @@ static void mh_child_init(apr_pool_t *pchild, server_rec *s)
     void *used = NULL;
     apr_pool_userdata_get(&used, MH_USED_KEY, s->process->pconf);
     mh_log_set_sink(log_sink, s, MH_LOG_DEBUG);
+    mh_ad_init(); /* libxml2, before the worker threads */
     open_backends(pchild, s);
     auth_cache_init(pchild, s);
     if (!used) {
@@ -318,12 +327,14 @@ static authn_status mapihttp_check_password(request_rec *r, const mh_backend *be
 
 /* ---------------------------------------------------------- the handler */
 
-/* Whether a request is ours: MapiHttp On here and a path under /mapi. */
+/* Whether a request is ours: MapiHttp On here and a path under /mapi, or
+ * an Autodiscover path. */
 static int is_mapi(request_rec *r)
 {
     mh_dir_conf *d = ap_get_module_config(r->per_dir_config, &mapihttp_module);
     return d->enabled == 1 && r->uri &&
-           (strncasecmp(r->uri, "/mapi/", 6) == 0 || strcasecmp(r->uri, "/mapi") == 0);
+           (strncasecmp(r->uri, "/mapi/", 6) == 0 || strcasecmp(r->uri, "/mapi") == 0 ||
+            mh_ad_endpoint_from_path(r->uri) != MH_AD_EP_NONE);
 }
 
 #define MH_NOT_A_FILE "mapihttp-not-a-file"
@@ -359,6 +370,8 @@ static int mh_fixups(request_rec *r)
         /* intermediate filters must not hold back PROCESSING/PENDING */
         apr_table_setn(r->subprocess_env, "no-gzip", "1");
         apr_table_setn(r->subprocess_env, "no-brotli", "1");
+    } else if (mh_ad_endpoint_from_path(r->uri) != MH_AD_EP_NONE) {
+        r->handler = MH_AD_HANDLER;
     }
     return DECLINED;
 }
@@ -567,8 +580,12 @@ static int send_failure(request_rec *r, mh_call *c)
     return OK;
 }
 
+static int mh_autodiscover_handler(request_rec *r);
+
 static int mh_handler(request_rec *r)
 {
+    if (r->handler && strcmp(r->handler, MH_AD_HANDLER) == 0)
+        return mh_autodiscover_handler(r);
     if (!r->handler || strcmp(r->handler, MH_HANDLER) != 0)
         return DECLINED;
 
@@ -646,6 +663,103 @@ static int mh_handler(request_rec *r)
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r,
                       MHLOGNO(00011) "client went away during %s", mh_call_type_name(c));
     log_request(r, c, start);
+    return OK;
+}
+
+/* ------------------------------------------------------ Autodiscover */
+
+static void ad_log(request_rec *r, const mh_ad_out *out, apr_time_t start, int status)
+{
+    const char *ms = apr_psprintf(r->pool, "%" APR_TIME_T_FMT,
+                                  apr_time_as_msec(apr_time_now() - start));
+    const char *outcome = out->error_code
+                              ? apr_psprintf(r->pool, "%s %d", out->outcome, out->error_code)
+                              : out->outcome ? out->outcome : "-";
+    apr_table_setn(r->notes, "mapihttp-request-type", out->kind ? out->kind : "-");
+    apr_table_setn(r->notes, "mapihttp-user", r->user ? r->user : "-");
+    apr_table_setn(r->notes, "mapihttp-autodiscover", outcome);
+    apr_table_setn(r->notes, "mapihttp-elapsed-ms", ms);
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                  MHLOGNO(01600) "%s user=%s address=%s outcome=%s status=%d elapsed=%sms%s%s",
+                  out->kind ? out->kind : "-", r->user ? r->user : "-",
+                  out->address ? out->address : "-", outcome, status, ms,
+                  out->diag ? " diagnostic=" : "", out->diag ? out->diag : "");
+}
+
+/*
+ * Autodiscover (mh_autodiscover.h): the core decides everything; this
+ * reads the body (at most MH_AD_MAX_REQUEST bytes) and sends the answer.
+ */
+static int mh_autodiscover_handler(request_rec *r)
+{
+    apr_time_t start = apr_time_now();
+    mh_srv_conf *sc = ap_get_module_config(r->server->module_config, &mapihttp_module);
+    mh_ad_in in;
+    memset(&in, 0, sizeof(in));
+    in.method = r->method;
+    in.path = r->uri;
+    in.query = r->args;
+    in.user = r->user;
+    in.self_url = ap_construct_url(r->pool, "", r);
+    in.server_name = r->server->server_hostname;
+    in.mapi_capability = apr_table_get(r->headers_in, "X-MapiHttpCapability");
+    in.now = r->request_time;
+    if (r->method_number == M_POST) {
+        const char *cl = apr_table_get(r->headers_in, "Content-Length");
+        apr_off_t announced = -1;
+        if (cl && apr_strtoff(&announced, cl, NULL, 10) != APR_SUCCESS)
+            announced = -1;
+        char *body = NULL;
+        apr_size_t len = 0;
+        int rc = announced > MH_AD_MAX_REQUEST ? HTTP_REQUEST_ENTITY_TOO_LARGE
+                                               : read_body(r, MH_AD_MAX_REQUEST, &body, &len);
+        if (rc == HTTP_REQUEST_ENTITY_TOO_LARGE) {
+            /* the rest is not read: the connection cannot be reused */
+            r->connection->keepalive = AP_CONN_CLOSE;
+            in.body_too_large = 1;
+        } else if (rc != OK) {
+            r->connection->keepalive = AP_CONN_CLOSE;
+            mh_ad_out bad = {.kind = "Autodiscover", .outcome = "unreadable body"};
+            ad_log(r, &bad, start, rc);
+            return rc;
+        }
+        in.body = body;
+        in.body_len = len;
+    }
+    mh_ad_out out;
+    mh_ad_serve(&sc->ad, sc->backend, &in, r->pool, &out);
+    int status = out.status;
+    if (out.need_auth) {
+        /* httpd let the request through without a user: the location has
+         * no authentication that requires one */
+        if (ap_auth_type(r)) {
+            ap_note_auth_failure(r);
+            status = HTTP_UNAUTHORIZED;
+        } else {
+            status = HTTP_FORBIDDEN;
+        }
+    }
+    ad_log(r, &out, start, status);
+    if (out.need_auth)
+        return status;
+    if (out.location)
+        apr_table_setn(r->headers_out, "Location", out.location);
+    if (out.allow) {
+        /* httpd's 405 page makes Allow from r->allowed_methods */
+        char *list = apr_pstrdup(r->pool, out.allow), *state = NULL;
+        ap_clear_method_list(r->allowed_methods);
+        for (char *m = apr_strtok(list, ", ", &state); m; m = apr_strtok(NULL, ", ", &state))
+            ap_method_list_add(r->allowed_methods, m);
+    }
+    if (!out.body)
+        return status; /* httpd writes the page (302, 404, 405, 413) */
+    /* per-user answers: no shared cache may keep them */
+    apr_table_setn(r->headers_out, "Cache-Control", "private, no-store");
+    ap_set_content_type(r, out.content_type);
+    ap_set_content_length(r, (apr_off_t)out.body_len);
+    r->status = status;
+    if (!r->header_only)
+        ap_rwrite(out.body, (int)out.body_len, r);
     return OK;
 }
 

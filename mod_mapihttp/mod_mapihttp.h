@@ -10,6 +10,7 @@
 #include <http_config.h>
 #include <apr_hash.h>
 
+#include "mh_autodiscover.h"
 #include "mh_backend.h"
 #include "mh_call.h"
 #include "mh_session.h"
@@ -33,6 +34,12 @@ typedef struct mh_srv_conf {
     apr_int64_t max_body;             /* MapiHttpMaxRequestBody */
     apr_int64_t chain_responses;      /* MapiHttpChainedResponses (0/1) */
     mh_be *backend;                   /* MapiHttpBackend (NULL: inherit / none) */
+    /* Autodiscover (NULL: inherit / the default) */
+    const char *external_url;         /* MapiHttpExternalUrl, normalised */
+    const char *internal_url;         /* MapiHttpInternalUrl, normalised */
+    const char *organization;         /* MapiHttpOrganization */
+    const char *legacy_dn_scheme;     /* MapiHttpLegacyDNScheme */
+    apr_array_header_t *ad_redirects; /* MapiHttpAutodiscoverRedirect (mh_ad_redirect) */
     /* global only */
     const char *store_path;           /* MapiHttpSessionStore */
     apr_int64_t store_size_mb;        /* MapiHttpSessionStoreSize */
@@ -41,6 +48,7 @@ typedef struct mh_srv_conf {
 
     /* derived in post_config / child_init */
     mh_service svc;
+    mh_ad_config ad;
 } mh_srv_conf;
 
 /* Defaults (documented in docs/admin.md and conf.d/mapihttp.conf). */

@@ -4,6 +4,7 @@
  * value and what is allowed.
  */
 #include "mod_mapihttp.h"
+#include "mh_legacydn.h"
 
 #include <ap_provider.h>
 #include <http_log.h>
@@ -53,6 +54,13 @@ void *mh_merge_srv_conf(apr_pool_t *p, void *base_, void *add_)
     MERGE(max_body);
     MERGE(chain_responses);
     c->backend = add->backend ? add->backend : base->backend;
+#define MERGE_PTR(f) c->f = add->f ? add->f : base->f
+    MERGE_PTR(external_url);
+    MERGE_PTR(internal_url);
+    MERGE_PTR(organization);
+    MERGE_PTR(legacy_dn_scheme);
+    MERGE_PTR(ad_redirects); /* a virtual host's own list replaces the server's */
+#undef MERGE_PTR
     /* global only: always the main server's */
     c->store_path = base->store_path;
     c->store_size_mb = base->store_size_mb;
@@ -170,6 +178,68 @@ static const char *set_auth_cache_entries(cmd_parms *cmd, void *d, const char *a
     return parse_range(cmd, arg, 0, 1000000, "entries", &srv(cmd)->auth_cache_entries);
 }
 
+/* ------------------------------------------------------ Autodiscover */
+
+static const char *set_base_url(cmd_parms *cmd, const char *arg, const char **slot)
+{
+    const char *norm = NULL;
+    const char *why = mh_ad_base_url_check(arg, cmd->pool, &norm);
+    if (why)
+        return apr_psprintf(cmd->pool, "%s: '%s' is not allowed: %s",
+                            cmd->directive->directive, arg, why);
+    *slot = norm;
+    return NULL;
+}
+
+static const char *set_external_url(cmd_parms *cmd, void *d, const char *arg)
+{
+    return set_base_url(cmd, arg, &srv(cmd)->external_url);
+}
+
+static const char *set_internal_url(cmd_parms *cmd, void *d, const char *arg)
+{
+    return set_base_url(cmd, arg, &srv(cmd)->internal_url);
+}
+
+static const char *set_organization(cmd_parms *cmd, void *d, const char *arg)
+{
+    const char *why = mh_organization_check(arg, cmd->pool);
+    if (why)
+        return apr_psprintf(cmd->pool, "MapiHttpOrganization: '%s' is not allowed: %s", arg,
+                            why);
+    srv(cmd)->organization = arg;
+    return NULL;
+}
+
+static const char *set_legacy_dn_scheme(cmd_parms *cmd, void *d, const char *arg)
+{
+    const char *why = mh_legacy_dn_scheme_check(arg, cmd->pool);
+    if (why)
+        return apr_psprintf(cmd->pool, "MapiHttpLegacyDNScheme: '%s' is not allowed: %s "
+                            "(default: %s)", arg, why, MH_DEFAULT_LEGACY_DN_SCHEME);
+    srv(cmd)->legacy_dn_scheme = arg;
+    return NULL;
+}
+
+static const char *set_ad_redirect(cmd_parms *cmd, void *d, const char *domain,
+                                   const char *target)
+{
+    mh_ad_redirect rd;
+    const char *why = mh_ad_redirect_check(domain, target, cmd->pool, &rd);
+    if (why)
+        return apr_psprintf(cmd->pool, "MapiHttpAutodiscoverRedirect %s %s: %s", domain,
+                            target, why);
+    mh_srv_conf *c = srv(cmd);
+    if (!c->ad_redirects)
+        c->ad_redirects = apr_array_make(cmd->pool, 4, sizeof(mh_ad_redirect));
+    for (int i = 0; i < c->ad_redirects->nelts; i++)
+        if (strcmp(APR_ARRAY_IDX(c->ad_redirects, i, mh_ad_redirect).domain, rd.domain) == 0)
+            return apr_psprintf(cmd->pool, "MapiHttpAutodiscoverRedirect: domain %s is "
+                                "redirected twice", rd.domain);
+    APR_ARRAY_PUSH(c->ad_redirects, mh_ad_redirect) = rd;
+    return NULL;
+}
+
 #define BACKENDS_KEY "mod_mapihttp.backends"
 
 apr_hash_t *mh_backend_instances(apr_pool_t *pconf)
@@ -256,7 +326,8 @@ static const char *set_backend(cmd_parms *cmd, void *d, const char *args)
 
 const command_rec mh_directives[] = {
     AP_INIT_FLAG("MapiHttp", set_enabled, NULL, RSRC_CONF | ACCESS_CONF,
-                 "On to serve MAPI over HTTP (/mapi/emsmdb, /mapi/nspi) here"),
+                 "On to serve MAPI over HTTP (/mapi/emsmdb, /mapi/nspi) and Autodiscover "
+                 "(/autodiscover/autodiscover.xml, .json) here"),
     AP_INIT_TAKE1("MapiHttpSessionIdleTimeout", set_idle, NULL, RSRC_CONF,
                   "seconds a session context lives without requests (10-86400, "
                   "default 900)"),
@@ -287,4 +358,20 @@ const command_rec mh_directives[] = {
                   "are remembered (0-86400, 0 turns the cache off, default 300)"),
     AP_INIT_TAKE1("MapiHttpAuthCacheEntries", set_auth_cache_entries, NULL, RSRC_CONF,
                   "verified credentials remembered per process (0-1000000, default 4096)"),
+    AP_INIT_TAKE1("MapiHttpExternalUrl", set_external_url, NULL, RSRC_CONF,
+                  "the base URL (https://host[:port]) Autodiscover hands out for the "
+                  "MAPI/HTTP endpoints (default: the server's own URL)"),
+    AP_INIT_TAKE1("MapiHttpInternalUrl", set_internal_url, NULL, RSRC_CONF,
+                  "the base URL for clients inside the network (default: "
+                  "MapiHttpExternalUrl)"),
+    AP_INIT_TAKE1("MapiHttpOrganization", set_organization, NULL, RSRC_CONF,
+                  "the organization name in legacy DNs and the Autodiscover DeploymentId "
+                  "(default: " MH_DEFAULT_ORGANIZATION ")"),
+    AP_INIT_TAKE1("MapiHttpLegacyDNScheme", set_legacy_dn_scheme, NULL, RSRC_CONF,
+                  "legacy DNs for directory entries without one: %o the organization, "
+                  "%u the name (default: " MH_DEFAULT_LEGACY_DN_SCHEME ")"),
+    AP_INIT_TAKE2("MapiHttpAutodiscoverRedirect", set_ad_redirect, NULL, RSRC_CONF,
+                  "DOMAIN TARGET: Autodiscover for unknown addresses of DOMAIN goes to "
+                  "TARGET, the https:// URL of another Autodiscover server or @DOMAIN2 "
+                  "(the same address in another domain)"),
     {NULL, {NULL}, NULL, 0, RAW_ARGS, NULL}};

@@ -107,7 +107,14 @@ location="<Location /mapi>
     AuthName \"mod_mapihttp demo\"
     AuthBasicProvider lmdb
     Require valid-user
-</Location>"
+</Location>
+<LocationMatch \"(?i)^/autodiscover/\">
+    MapiHttp On
+    AuthType Basic
+    AuthName \"mod_mapihttp demo\"
+    AuthBasicProvider lmdb
+    Require valid-user
+</LocationMatch>"
 cat >> "$conf" <<CONF
 <VirtualHost 127.0.0.1:$http_port>
 $location
@@ -147,6 +154,11 @@ mod_mapihttp demo server is running (pid $(cat "$run/httpd.pid")).
       -H 'X-ClientInfo: {00000000-0000-0000-0000-000000000002}:1' \\
       -H 'Content-Type: application/mapi-http' --data-binary '' \\
       http://127.0.0.1:$http_port/mapi/emsmdb
+
+  Autodiscover (the URLs Outlook builds its profile from):
+    curl -s -u '$user:$pw' -H 'Content-Type: text/xml' \\
+      --data '<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"><Request><EMailAddress>$user@example.com</EMailAddress><AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema></Request></Autodiscover>' \\
+      http://127.0.0.1:$http_port/autodiscover/autodiscover.xml
 
   Check it as Outlook would (Connect, Logon, the folder tree, a test message):
     build/tools/mapihttp-probe --message http://127.0.0.1:$http_port/ $user '$pw'

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 #include "mh_backend.h"
+#include "mh_legacydn.h"
 #include "mh_log.h"
 #include "mh_password.h"
 #include "mh_props.h"
@@ -27,15 +28,14 @@
 #include <apr_tables.h>
 
 #define DEFAULT_BACKEND "lmdb path=/var/lib/mapihttp/store"
-#define DEFAULT_ORG "First Organization"
-#define LEGACY_OU "/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
 
 static const char *progname = "mapihttp-admin";
 
 typedef struct opts {
     const char *backend;  /* "NAME key=value ..." */
     const char *module;
-    const char *org;
+    const char *org;      /* NULL: MH_DEFAULT_ORGANIZATION */
+    const char *legacy_dn_scheme; /* NULL: MH_DEFAULT_LEGACY_DN_SCHEME */
     const char *owner;    /* init: user[:group] */
     const char *name;     /* --name */
     const char *email;    /* --email */
@@ -66,8 +66,13 @@ static void usage(FILE *f)
 "Commands:\n"
 "  init                              create the store\n"
 "  user add LOGIN [--name NAME] [--email ADDR] [--alias ADDR]...\n"
-"           [--password PW | --password-stdin] [--no-mailbox] [--org ORG]\n"
-"                                    a user and, unless --no-mailbox, a mailbox\n"
+"           [--password PW | --password-stdin] [--no-mailbox] [--server HOST]\n"
+"           [--org ORG] [--legacy-dn-scheme SCHEME]\n"
+"                                    a user and, unless --no-mailbox, a mailbox;\n"
+"                                    the legacy DN follows the scheme and the\n"
+"                                    organization of the options, else of the\n"
+"                                    MapiHttpLegacyDNScheme and MapiHttpOrganization\n"
+"                                    lines of --conf FILE, else the server's defaults\n"
 "  user list                         every directory entry\n"
 "  user show LOGIN\n"
 "  user set LOGIN [--name NAME] [--email ADDR] [--alias ADDR]... [--disable|--enable]\n"
@@ -169,18 +174,10 @@ static void need_write(ctx *c)
             c->b->be->name);
 }
 
-/* The legacy DN of a new entry: /o=ORG/ou=.../cn=Recipients/cn=NAME. */
+/* The legacy DN of a new entry: the scheme the server uses (mh_legacydn.h). */
 static const char *legacy_dn(ctx *c, const char *name)
 {
-    char *cn = apr_pstrdup(c->pool, name);
-    for (char *p = cn; *p; p++) {
-        unsigned char ch = (unsigned char)*p;
-        if (!isalnum(ch) && ch != '.' && ch != '-' && ch != '_' && ch != '@')
-            *p = '_';
-        else
-            *p = (char)tolower(ch);
-    }
-    return apr_pstrcat(c->pool, "/o=", c->o->org, LEGACY_OU, cn, NULL);
+    return mh_legacy_dn_make(c->pool, c->o->legacy_dn_scheme, c->o->org, name);
 }
 
 static const char *read_password(ctx *c, int ask)
@@ -617,7 +614,6 @@ int main(int argc, char **argv)
     apr_pool_create(&pool, NULL);
     opts o;
     memset(&o, 0, sizeof(o));
-    o.org = DEFAULT_ORG;
     o.cost = MH_BCRYPT_COST;
     o.aliases = apr_array_make(pool, 4, sizeof(const char *));
     const char *conf = NULL;
@@ -633,6 +629,8 @@ int main(int argc, char **argv)
             conf = VALUE();
         else if (strcmp(a, "--org") == 0)
             o.org = VALUE();
+        else if (strcmp(a, "--legacy-dn-scheme") == 0)
+            o.legacy_dn_scheme = VALUE();
         else if (strcmp(a, "--owner") == 0)
             o.owner = VALUE();
         else if (strcmp(a, "--name") == 0)
@@ -689,6 +687,16 @@ int main(int argc, char **argv)
     }
     if (o.disable && o.enable)
         die("--disable and --enable together");
+    /* new users get the legacy DNs the server would derive */
+    if (conf && !o.org)
+        o.org = mh_tool_directive_from_conf(pool, conf, "MapiHttpOrganization");
+    if (conf && !o.legacy_dn_scheme)
+        o.legacy_dn_scheme = mh_tool_directive_from_conf(pool, conf, "MapiHttpLegacyDNScheme");
+    const char *bad;
+    if (o.org && (bad = mh_organization_check(o.org, pool)))
+        die("organization '%s': %s", o.org, bad);
+    if (o.legacy_dn_scheme && (bad = mh_legacy_dn_scheme_check(o.legacy_dn_scheme, pool)))
+        die("legacy DN scheme '%s': %s", o.legacy_dn_scheme, bad);
     if (!o.backend && conf) {
         const char *module = NULL, *why = NULL;
         o.backend = mh_tool_backend_from_conf(pool, conf, &module, &why);

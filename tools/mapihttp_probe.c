@@ -10,6 +10,7 @@
 #include "mh_bodies.h"
 #include "mh_client.h"
 #include "mh_emsmdb.h"
+#include "mh_legacydn.h"
 #include "mh_mapierr.h"
 #include "mh_unicode.h"
 
@@ -25,9 +26,6 @@
 #include <apr_time.h>
 
 static const char *progname = "mapihttp-probe";
-
-#define DN_PREFIX "/o=First Organization/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)" \
-                  "/cn=Recipients/cn="
 
 /* Properties the probe reads (MS-OXPROPS) */
 #define PR_DEPTH MH_TAG(0x3005, PT_LONG)
@@ -69,7 +67,8 @@ static void usage(FILE *f)
 "    as it is).\n"
 "\n"
 "OPTIONS\n"
-"    --user-dn DN      the user's legacy DN (default: \"" DN_PREFIX "USER\")\n"
+"    --user-dn DN      the user's legacy DN (default: the one mapihttp-admin\n"
+"                      gives USER with the default organization and scheme)\n"
 "    --mailbox-id ID   the MailboxId query value (default: USER when it holds\n"
 "                      an @, else none)\n"
 "    --insecure        accept any TLS certificate (self-signed test servers)\n"
@@ -897,18 +896,10 @@ static int parse_url(probe *p, const char *url, const char *mailbox_id)
     return 0;
 }
 
-/* The legacy DN mapihttp-admin gives a login (lower case, [a-z0-9.-_@]). */
+/* The legacy DN mapihttp-admin gives a login by default (mh_legacydn.h). */
 static const char *default_dn(apr_pool_t *pool, const char *user)
 {
-    char *cn = apr_pstrdup(pool, user);
-    for (char *c = cn; *c; c++) {
-        unsigned char ch = (unsigned char)*c;
-        if (!isalnum(ch) && ch != '.' && ch != '-' && ch != '_' && ch != '@')
-            *c = '_';
-        else
-            *c = (char)tolower(ch);
-    }
-    return apr_pstrcat(pool, DN_PREFIX, cn, NULL);
+    return mh_legacy_dn_make(pool, NULL, NULL, user);
 }
 
 int main(int argc, char **argv)

@@ -161,6 +161,31 @@ const char *mh_tool_backend_from_conf(apr_pool_t *pool, const char *path,
     return found;
 }
 
+const char *mh_tool_directive_from_conf(apr_pool_t *pool, const char *path, const char *name)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char line[4096];
+    const char *found = NULL;
+    int in_vhost = 0;
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\r\n")] = 0;
+        const char **w;
+        int n = mh_tool_split(pool, line, &w);
+        if (n == 0 || w[0][0] == '#')
+            continue;
+        if (strncasecmp(w[0], "<VirtualHost", 12) == 0)
+            in_vhost = 1;
+        else if (strcasecmp(w[0], "</VirtualHost>") == 0)
+            in_vhost = 0;
+        else if (!in_vhost && n >= 2 && strcasecmp(w[0], name) == 0)
+            found = w[1]; /* the last wins, as in httpd */
+    }
+    fclose(f);
+    return found;
+}
+
 int mh_tool_user_mailbox(const mh_be *b, const char *login, apr_pool_t *pool, mh_guid *mbx_r,
                          mh_id *inbox_r, const char **why_r)
 {

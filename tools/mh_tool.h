@@ -44,6 +44,16 @@ const char *mh_tool_backend_from_conf(apr_pool_t *pool, const char *path,
                                       const char **module_r, const char **why_r);
 
 /*
+ * The argument of the main server's last `name` line in an httpd
+ * configuration file (outside <VirtualHost>; Include is not followed; "..."
+ * quoting as httpd reads it), or NULL when there is none or the file cannot
+ * be read.  mapihttp-admin takes MapiHttpOrganization and
+ * MapiHttpLegacyDNScheme from it, so that new users get the DNs the server
+ * derives.
+ */
+const char *mh_tool_directive_from_conf(apr_pool_t *pool, const char *path, const char *name);
+
+/*
  * For tests and benchmarks on an empty store: a user `login` and its
  * provisioned mailbox; *mbx_r is the mailbox, *inbox_r its Inbox.  0 on
  * success; -1 with *why_r otherwise.

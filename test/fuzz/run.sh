@@ -9,7 +9,10 @@ src="$(cd "$(dirname "$0")" && pwd)"
 out="$build/fuzz-out"
 mkdir -p "$out"
 status=0
-for target in ${MH_FUZZ_TARGETS:-fuzz_headers fuzz_bodies fuzz_rpcext fuzz_store fuzz_aux fuzz_ropinfo fuzz_oxcdata fuzz_nspi}; do
+# Every target whose source is here (test/fuzz/fuzz_*.c); MH_FUZZ_TARGETS
+# names a subset.
+all_targets="$(cd "$src" && ls fuzz_*.c | sed 's/\.c$//')"
+for target in ${MH_FUZZ_TARGETS:-$all_targets}; do
     bin="$build/test/fuzz/$target"
     if [ ! -x "$bin" ]; then
         echo "no $bin: configure with --enable-fuzzing (clang)"; exit 1

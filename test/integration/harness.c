@@ -165,7 +165,12 @@ static const char *build_conf(mh_httpd *h)
 {
     const char *moddir = MH_APXS_LIBEXECDIR;
     const char *mpm_conf;
-    if (strcmp(h->mpm, "prefork") == 0)
+    if (strcmp(h->mpm, "prefork") == 0 && h->max_connections_per_child == 1)
+        /* a process per connection: keep many ready, since prefork makes
+         * new ones only once a second (at most 32 at a time) */
+        mpm_conf = "StartServers 128\nMinSpareServers 128\nMaxSpareServers 160\n"
+                   "MaxRequestWorkers 160\nServerLimit 160\nMaxConnectionsPerChild 1\n";
+    else if (strcmp(h->mpm, "prefork") == 0)
         mpm_conf = apr_psprintf(h->pool,
                                 "StartServers 4\nMinSpareServers 4\nMaxSpareServers 8\n"
                                 "MaxRequestWorkers 64\nServerLimit 64\nMaxConnectionsPerChild %d\n",
@@ -225,10 +230,11 @@ static const char *build_conf(mh_httpd *h)
         "Listen 127.0.0.1:%d\n"
         "%s\n"
         "<VirtualHost 127.0.0.1:%d>\n"
-        "%s"
+        "%s%s"
         "</VirtualHost>\n"
         "<VirtualHost 127.0.0.1:%d>\n"
         "  <Location /mapi>\n    MapiHttp On\n  </Location>\n"
+        "%s"
         "</VirtualHost>\n"
         "<VirtualHost 127.0.0.1:%d>\n"
         "  ServerName 127.0.0.1\n"
@@ -240,8 +246,9 @@ static const char *build_conf(mh_httpd *h)
         h->root, h->root, h->root, h->root, h->error_log, h->loglevel, h->access_log,
         user, h->mpm, moddir, h->mpm, mpm_conf, moddir, moddir, moddir, moddir, moddir,
         moddir, moddir, MH_BUILD_DIR, h->root, h->port, h->noauth_port, h->tls_port,
-        h->server_conf ? h->server_conf : "", h->port, mapi_location, h->noauth_port,
-        h->tls_port, h->root, h->root, tls_location);
+        h->server_conf ? h->server_conf : "", h->port, mapi_location,
+        h->vhost_conf ? h->vhost_conf : "", h->noauth_port,
+        h->noauth_vhost_conf ? h->noauth_vhost_conf : "", h->tls_port, h->root, h->root, tls_location);
 }
 
 static int port_open(int port)

@@ -96,6 +96,48 @@ static void test_unimplemented_and_bad_index(void)
     CHECK_EQ_U(h[1], 0xFFFFFFFF);
 }
 
+/* A ROP whose LogonId names none of the session's logons: ecNullObject,
+ * nothing made, and the ROPs after it still run. */
+static void test_unknown_logon_id(void)
+{
+    uint32_t logon; uint64_t fids[13];
+    CHECK_EQ_U(mh_fixture_logon(&F, &logon, fids), 0);
+    unsigned char req[64];
+    size_t k = 0;
+    /* RopOpenFolder, LogonId 7, on the logon (index 0) into index 1 */
+    req[k++] = 0x02; req[k++] = 7; req[k++] = 0; req[k++] = 1;
+    for (int b = 0; b < 8; b++)
+        req[k++] = (unsigned char)(fids[4] >> (8 * b));
+    req[k++] = 0;
+    /* RopCreateMessage, LogonId 7, into index 1 */
+    req[k++] = 0x06; req[k++] = 7; req[k++] = 0; req[k++] = 1;
+    mh_put_u16(req + k, 0x0FFF); k += 2;
+    for (int b = 0; b < 8; b++)
+        req[k++] = (unsigned char)(fids[4] >> (8 * b));
+    req[k++] = 0;
+    /* RopGetStoreState, LogonId 7, then LogonId 0 */
+    req[k++] = 0x7B; req[k++] = 7; req[k++] = 0;
+    req[k++] = 0x7B; req[k++] = 0; req[k++] = 0;
+    unsigned before = apr_hash_count(F.ses->objects);
+    uint32_t h[2] = {logon, 0xFFFFFFFF};
+    const unsigned char *r; size_t rl;
+    CHECK_EQ_U(mh_fixture_exec(&F, req, k, h, 2, &r, &rl), 0);
+    /* three failures of 6 bytes (OpenFolder's carries its output index),
+     * one success with its 4-byte StoreState */
+    REQUIRE(rl == 6 + 6 + 6 + 10);
+    CHECK_EQ_U(r[0], 0x02);
+    CHECK_EQ_U(r[1], 1);
+    CHECK_EQ_U(mh_get_u32(r + 2), EC_NULL_OBJECT);
+    CHECK_EQ_U(r[6], 0x06);
+    CHECK_EQ_U(mh_get_u32(r + 8), EC_NULL_OBJECT);
+    CHECK_EQ_U(r[12], 0x7B);
+    CHECK_EQ_U(mh_get_u32(r + 14), EC_NULL_OBJECT);
+    CHECK_EQ_U(r[18], 0x7B);
+    CHECK_EQ_U(mh_get_u32(r + 20), 0);
+    CHECK_EQ_U(h[1], 0xFFFFFFFF);
+    CHECK_EQ_U(apr_hash_count(F.ses->objects), before);
+}
+
 static void test_format_errors(void)
 {
     uint32_t h[1] = {0};
@@ -259,6 +301,7 @@ int main(void)
     RUN(test_logon);
     RUN(test_logon_errors);
     RUN(test_unimplemented_and_bad_index);
+    RUN(test_unknown_logon_id);
     RUN(test_format_errors);
     RUN(test_ids_and_receive_folders);
     RUN(test_release_and_state);
