@@ -1,5 +1,6 @@
 /*
- * mh_bodies.c - MS-OXCMAPIHTTP sections 2.2.4 and 2.2.5.1-2 bodies.
+ * mh_bodies.c - MS-OXCMAPIHTTP section 2.2.4 bodies and the auxiliary
+ * buffer tail every body ends with.
  */
 #include "mh_bodies.h"
 #include "mh_unicode.h"
@@ -32,6 +33,14 @@ static mh_body_status finish(mh_rd *rd, const mh_aux_in *aux, const char **why_r
         return MH_BODY_LIMIT;
     }
     return MH_BODY_OK;
+}
+
+mh_body_status mh_rd_aux_tail(mh_rd *rd, mh_aux_in *aux, const char **why_r)
+{
+    mh_body_status st = rd_aux(rd, aux, why_r);
+    if (st != MH_BODY_OK)
+        return st;
+    return finish(rd, aux, why_r);
 }
 
 mh_body_status mh_parse_connect(const void *body, size_t len, apr_pool_t *pool,
@@ -131,38 +140,16 @@ void mh_build_execute(mh_wr *wr, uint32_t error_code, const unsigned char *rop_b
     mh_wr_bytes(wr, aux, aux_len);
 }
 
-/* A body holding only the auxiliary buffer, after `reserved` ignored bytes;
- * an empty body is accepted too. */
-static mh_body_status parse_aux_only(const void *body, size_t len, size_t reserved,
-                                     mh_aux_in *aux, const char **why_r)
-{
-    mh_rd rd;
-    mh_body_status st;
-    aux->data = NULL;
-    aux->len = 0;
-    if (len == 0)
-        return MH_BODY_OK;
-    mh_rd_init(&rd, body, len);
-    if (reserved && !mh_rd_bytes(&rd, reserved)) {
-        *why_r = "body ends inside Reserved";
-        return MH_BODY_MALFORMED;
-    }
-    if ((st = rd_aux(&rd, aux, why_r)) != MH_BODY_OK)
-        return st;
-    return finish(&rd, aux, why_r);
-}
-
 mh_body_status mh_parse_disconnect(const void *body, size_t len, mh_aux_in *aux,
                                    const char **why_r)
 {
-    return parse_aux_only(body, len, 0, aux, why_r);
-}
-
-mh_body_status mh_parse_unbind(const void *body, size_t len, mh_aux_in *aux,
-                               const char **why_r)
-{
-    /* Reserved (4 bytes): the client sends 0, the server ignores it */
-    return parse_aux_only(body, len, 4, aux, why_r);
+    mh_rd rd;
+    aux->data = NULL;
+    aux->len = 0;
+    if (len == 0)
+        return MH_BODY_OK; /* no body at all (3.1.5.4) */
+    mh_rd_init(&rd, body, len);
+    return mh_rd_aux_tail(&rd, aux, why_r);
 }
 
 mh_body_status mh_parse_notification_wait(const void *body, size_t len,
@@ -200,64 +187,5 @@ void mh_build_status_error(mh_wr *wr, uint32_t error_code)
 void mh_build_failure(mh_wr *wr, uint32_t status_code)
 {
     mh_wr_u32(wr, status_code);
-    mh_wr_u32(wr, 0); /* AuxiliaryBufferSize */
-}
-
-void mh_rd_stat(mh_rd *rd, mh_stat *st)
-{
-    st->sort_type = mh_rd_u32(rd);
-    st->container_id = mh_rd_u32(rd);
-    st->current_rec = mh_rd_u32(rd);
-    st->delta = (int32_t)mh_rd_u32(rd);
-    st->num_pos = mh_rd_u32(rd);
-    st->total_recs = mh_rd_u32(rd);
-    st->code_page = mh_rd_u32(rd);
-    st->template_locale = mh_rd_u32(rd);
-    st->sort_locale = mh_rd_u32(rd);
-}
-
-void mh_wr_stat(mh_wr *wr, const mh_stat *st)
-{
-    mh_wr_u32(wr, st->sort_type);
-    mh_wr_u32(wr, st->container_id);
-    mh_wr_u32(wr, st->current_rec);
-    mh_wr_u32(wr, (uint32_t)st->delta);
-    mh_wr_u32(wr, st->num_pos);
-    mh_wr_u32(wr, st->total_recs);
-    mh_wr_u32(wr, st->code_page);
-    mh_wr_u32(wr, st->template_locale);
-    mh_wr_u32(wr, st->sort_locale);
-}
-
-mh_body_status mh_parse_bind(const void *body, size_t len, mh_bind_req *req,
-                             const char **why_r)
-{
-    mh_rd rd;
-    mh_body_status st;
-    mh_rd_init(&rd, body, len);
-    memset(req, 0, sizeof(*req));
-    req->flags = mh_rd_u32(&rd);
-    uint8_t has_state = mh_rd_u8(&rd);
-    req->has_state = has_state != 0;
-    if (req->has_state)
-        mh_rd_stat(&rd, &req->state);
-    if (rd.err) {
-        *why_r = "body ends inside Flags, HasState or State";
-        return MH_BODY_MALFORMED;
-    }
-    if (has_state > 1) {
-        *why_r = "HasState is neither 0 nor 1";
-        return MH_BODY_MALFORMED;
-    }
-    if ((st = rd_aux(&rd, &req->aux, why_r)) != MH_BODY_OK)
-        return st;
-    return finish(&rd, &req->aux, why_r);
-}
-
-void mh_build_bind(mh_wr *wr, uint32_t error_code, const unsigned char server_guid[16])
-{
-    mh_wr_u32(wr, 0); /* StatusCode */
-    mh_wr_u32(wr, error_code);
-    mh_wr_bytes(wr, server_guid, 16);
     mh_wr_u32(wr, 0); /* AuxiliaryBufferSize */
 }

@@ -1,9 +1,10 @@
 /*
- * mh_bodies.h - MS-OXCMAPIHTTP request and response bodies shared by the
- * request types handled at the transport level: section 2.2.4 (mailbox:
- * Connect, Execute, Disconnect, NotificationWait) and 2.2.5.1/2.2.5.2
- * (address book: Bind, Unbind).  The other NSPI bodies live with the NSPI
- * code.  Parsers are strict: every byte must be accounted for.
+ * mh_bodies.h - MS-OXCMAPIHTTP request and response bodies of the mailbox
+ * server endpoint, section 2.2.4 (Connect, Execute, Disconnect,
+ * NotificationWait), and what every body shares: the parse status, the
+ * auxiliary buffer tail, the failure body.  The address book bodies
+ * (2.2.5, Bind and Unbind included) are in mh_nspi_wire.h.  Parsers are
+ * strict: every byte must be accounted for.
  */
 #ifndef MH_BODIES_H
 #define MH_BODIES_H
@@ -36,6 +37,14 @@ typedef struct mh_aux_in {
     const unsigned char *data;
     uint32_t len;
 } mh_aux_in;
+
+/*
+ * The tail of every request and response body: AuxiliaryBufferSize (u32),
+ * AuxiliaryBuffer, and then the end of the body.  MH_BODY_MALFORMED when
+ * the size runs past the body or bytes follow it; MH_BODY_LIMIT when the
+ * buffer is longer than MH_AUX_MAX.  aux->data points into the body.
+ */
+mh_body_status mh_rd_aux_tail(mh_rd *rd, mh_aux_in *aux, const char **why_r);
 
 /* 2.2.4.1.1 Connect request body. */
 typedef struct mh_connect_req {
@@ -93,13 +102,10 @@ void mh_build_execute(mh_wr *wr, uint32_t error_code, const unsigned char *rop_b
                       uint32_t rop_buffer_len, const unsigned char *aux,
                       uint32_t aux_len);
 
-/* 2.2.4.3.1 Disconnect and 2.2.5.2.1 Unbind request bodies: the auxiliary
- * buffer (Unbind: after a Reserved field).  An empty body is accepted too:
- * section 3.1.5.4 speaks of no body at all. */
+/* 2.2.4.3.1 Disconnect request body: the auxiliary buffer.  An empty body
+ * is accepted too: section 3.1.5.4 speaks of no body at all. */
 mh_body_status mh_parse_disconnect(const void *body, size_t len, mh_aux_in *aux,
                                    const char **why_r);
-mh_body_status mh_parse_unbind(const void *body, size_t len, mh_aux_in *aux,
-                               const char **why_r);
 
 /* 2.2.4.4.1 NotificationWait request body. */
 mh_body_status mh_parse_notification_wait(const void *body, size_t len,
@@ -110,46 +116,11 @@ mh_body_status mh_parse_notification_wait(const void *body, size_t len,
 void mh_build_notification_wait(mh_wr *wr, uint32_t error_code,
                                 uint32_t event_pending);
 
-/* Success bodies holding only StatusCode 0, ErrorCode and an empty auxiliary
- * buffer: Disconnect (2.2.4.3.2) and Unbind (2.2.5.2.2). */
+/* A success body holding only StatusCode 0, ErrorCode and an empty
+ * auxiliary buffer: Disconnect (2.2.4.3.2). */
 void mh_build_status_error(mh_wr *wr, uint32_t error_code);
 
 /* Every failure response body: StatusCode (non-zero), empty aux buffer. */
 void mh_build_failure(mh_wr *wr, uint32_t status_code);
-
-/* MS-OXNSPI 2.2.8 STAT. */
-typedef struct mh_stat {
-    uint32_t sort_type;
-    uint32_t container_id;
-    uint32_t current_rec;
-    int32_t delta;
-    uint32_t num_pos;
-    uint32_t total_recs;
-    uint32_t code_page;
-    uint32_t template_locale;
-    uint32_t sort_locale;
-} mh_stat;
-
-#define MH_STAT_LEN 36
-void mh_rd_stat(mh_rd *rd, mh_stat *st);
-void mh_wr_stat(mh_wr *wr, const mh_stat *st);
-
-/* 2.2.5.1.1 Bind request body. */
-typedef struct mh_bind_req {
-    uint32_t flags;
-    int has_state;
-    mh_stat state;
-    mh_aux_in aux;
-} mh_bind_req;
-
-mh_body_status mh_parse_bind(const void *body, size_t len, mh_bind_req *req,
-                             const char **why_r);
-
-/* 2.2.5.1.2 Bind success response body. */
-void mh_build_bind(mh_wr *wr, uint32_t error_code, const unsigned char server_guid[16]);
-
-/* MS-OXNSPI return values used at this level (MS-OXNSPI 2.2.1.2). */
-#define MH_NSPI_SUCCESS 0x00000000u
-#define MH_NSPI_UNBIND_SUCCESS 0x00000001u
 
 #endif

@@ -5,6 +5,7 @@
 #include "mh_aux.h"
 #include "mh_bodies.h"
 #include "mh_log.h"
+#include "mh_nspi_wire.h"
 #include "mh_rop.h"
 #include "mh_rpcext.h"
 #include "mh_wire.h"
@@ -394,8 +395,8 @@ static int accept_create(mh_call *c, const void *body, apr_size_t len)
             state = s;
         }
     } else {
-        mh_bind_req req;
-        bst = mh_parse_bind(body, len, &req, &why);
+        mh_nspi_bind_req req;
+        bst = mh_nspi_parse_bind_req(body, len, c->pool, &req, &why);
         if (bst == MH_BODY_OK) {
             nspi_state *s = apr_pcalloc(c->pool, sizeof(*s));
             s->flags = req.flags;
@@ -459,7 +460,11 @@ static int accept_create(mh_call *c, const void *body, apr_size_t len)
         resp.aux_len = (uint32_t)aux.len;
         mh_build_connect(&c->body, &resp);
     } else {
-        mh_build_bind(&c->body, MH_NSPI_SUCCESS, mh_session_store_guid(c->svc->store));
+        mh_nspi_bind_resp resp;
+        memset(&resp, 0, sizeof resp);
+        resp.error_code = MH_NSPI_SUCCESS;
+        memcpy(resp.server_guid.b, mh_session_store_guid(c->svc->store), 16);
+        mh_nspi_build_bind_resp(&c->body, &resp);
     }
     return MH_RC_SUCCESS;
 }
@@ -491,8 +496,12 @@ int mh_call_accept(mh_call *c, const void *body, apr_size_t len)
         return MH_RC_SUCCESS;
 
     case CTX_DESTROY:
-        bst = c->type == MH_RT_DISCONNECT ? mh_parse_disconnect(body, len, &aux, &why)
-                                          : mh_parse_unbind(body, len, &aux, &why);
+        if (c->type == MH_RT_DISCONNECT) {
+            bst = mh_parse_disconnect(body, len, &aux, &why);
+        } else {
+            mh_nspi_unbind_req ureq;
+            bst = mh_nspi_parse_unbind_req(body, len, c->pool, &ureq, &why);
+        }
         if (bst == MH_BODY_MALFORMED)
             return body_status(c, bst, why);
         /* an oversized auxiliary buffer does not stop a disconnect */
@@ -503,10 +512,14 @@ int mh_call_accept(mh_call *c, const void *body, apr_size_t len)
          * dead ones, or their next use reads "missing cookie", not 10 */
         c->out_ctx = c->ctx_cookie;
         c->out_seq = c->have_seq ? c->seq_cookie : NULL;
-        if (c->type == MH_RT_DISCONNECT)
+        if (c->type == MH_RT_DISCONNECT) {
             mh_build_status_error(&c->body, 0);
-        else
-            mh_build_status_error(&c->body, MH_NSPI_UNBIND_SUCCESS);
+        } else {
+            mh_nspi_unbind_resp uresp;
+            memset(&uresp, 0, sizeof uresp);
+            uresp.error_code = MH_NSPI_UNBIND_SUCCESS;
+            mh_nspi_build_unbind_resp(&c->body, &uresp);
+        }
         return MH_RC_SUCCESS;
 
     case CTX_WAIT: {

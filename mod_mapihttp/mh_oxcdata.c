@@ -420,6 +420,11 @@ static int rd_rule_actions(mh_rd *rd, int cw, apr_pool_t *pool, mh_bin *b)
  * canonical encoding: 4-byte counts, strings as PT_UNICODE, so that it
  * does not depend on where it came from. */
 #define RES_CANON_CW 4
+/* The code page of that encoding as this file writes it (never a client's):
+ * restriction values nested in it are canonical already, made by the read
+ * that is canonicalising their parent, and are copied as they are.
+ * Re-parsing them at every level made nested values cost 2^depth. */
+#define RES_CANON_CP 0xFFFFFFFEu
 
 static int rd_restriction_value(mh_rd *rd, rctx *c, mh_bin *b)
 {
@@ -428,7 +433,7 @@ static int rd_restriction_value(mh_rd *rd, rctx *c, mh_bin *b)
         return -1;
     mh_wr w;
     mh_wr_init(&w, c->pool, 64);
-    restriction_write(&w, &r, RES_CANON_CW, MH_CP_UTF8);
+    restriction_write(&w, &r, RES_CANON_CW, RES_CANON_CP);
     b->len = (uint32_t)w.len;
     b->data = w.buf;
     return 0;
@@ -664,6 +669,10 @@ static void wr_restriction_value(mh_wr *wr, const mh_bin *b, int cw, uint32_t cp
 {
     mh_rd rd;
     mh_restriction *r;
+    if (cw == RES_CANON_CW && cp == RES_CANON_CP) {
+        mh_wr_bytes(wr, b->data, b->len);
+        return;
+    }
     mh_rd_init(&rd, b->data, b->len);
     if (mh_rd_restriction(&rd, RES_CANON_CW, MH_CP_UTF8, wr->pool, &r) == 0) {
         if (wf & MH_WR_STRING8)

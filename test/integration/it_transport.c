@@ -12,6 +12,7 @@
  */
 #include "harness.h"
 #include "mh_bodies.h"
+#include "mh_nspi_wire.h"
 #include "mh_client.h"
 #include "mh_rpcext.h"
 #include "mh_session.h"
