@@ -17,6 +17,7 @@
 #undef MH_FOLDER_SEARCH
 #include "mh_emsmdb.h"
 #include "mh_props.h"
+#include "mh_rpcext.h"
 
 #include <string.h>
 
@@ -59,7 +60,7 @@ static uint32_t run(const mh_rop_batch *b, mh_fixture_out **o, size_t *n)
     return mh_fixture_exec_bufs(&F, &in, 1, o, n);
 }
 
-static __attribute__((unused)) void get_store_state(mh_rop_batch *b, uint8_t idx)
+static void get_store_state(mh_rop_batch *b, uint8_t idx)
 {
     mh_wr *w = mh_ropc_begin(b, ROP_GET_STORE_STATE, 0, idx);
     (void)w;
@@ -68,6 +69,9 @@ static __attribute__((unused)) void get_store_state(mh_rop_batch *b, uint8_t idx
 /* A fresh logon on id 0 (which releases the last one and its objects). */
 static int relogon(void)
 {
+    F.max_rop_out = 0x10008;
+    F.exec_flags = 0;
+    F.chain = 1;
     return mh_fixture_logon(&F, &logon, fids) == 0 ? 0 : -1;
 }
 
@@ -489,6 +493,515 @@ static void test_chained_read_stream(void)
     F.max_rop_out = 0x10008;
 }
 
+/* ------------------------------------------------ several input buffers */
+
+/* Offsets of the requests of a RopsList (through mh_ropinfo's skippers);
+ * off[n] is the end.  Returns n. */
+static size_t req_offsets(const unsigned char *p, size_t len, size_t *off, size_t max)
+{
+    mh_rd rd;
+    mh_rd_init(&rd, p, len);
+    size_t n = 0;
+    while (mh_rd_left(&rd) > 0 && n < max) {
+        off[n++] = (size_t)(rd.p - p);
+        mh_ropheader h;
+        if (mh_rd_ropheader(&rd, &h) != 0 || h.info->skip(&rd) != 0)
+            return 0;
+    }
+    off[n] = (size_t)(rd.p - p);
+    return n;
+}
+
+/* Length of the response at p for the ROPs these tests send; 0 when
+ * unknown or malformed.  RopBufferTooSmall takes the rest. */
+static size_t resp_len(const unsigned char *p, size_t len)
+{
+    if (len < 1)
+        return 0;
+    if (p[0] == 0xFF)
+        return len >= 3 ? len : 0;
+    if (len < 6)
+        return 0;
+    uint32_t rv = mh_get_u32(p + 2);
+    size_t n = 0;
+    switch (p[0]) {
+    case 0x7B: n = rv ? 6 : 10; break;  /* GetStoreState */
+    case 0x02: n = rv ? 6 : 8; break;   /* OpenFolder (not ghosted) */
+    case 0x04: case 0x05: n = rv ? 6 : 10; break; /* Get*Table */
+    case 0x12: n = rv ? 6 : 7; break;   /* SetColumns */
+    case 0x18: n = rv ? 6 : 11; break;  /* SeekRow */
+    case 0x17: n = rv ? 6 : 14; break;  /* QueryPosition */
+    case 0x16: n = rv ? 6 : 7; break;   /* GetStatus */
+    case 0x06:                          /* CreateMessage: HasMessageId, [MessageId] */
+        n = rv ? 6 : len >= 7 && p[6] ? 15 : 7;
+        break;
+    case 0x15: {                        /* QueryRows */
+        mh_rd rd;
+        mh_rd_init(&rd, p, len);
+        mh_ropc_rows_r r;
+        if (mh_ropc_query_rows_parse(&rd, row_cols, 2, 1252, P, &r) != 0)
+            return 0;
+        n = (size_t)(rd.p - p);
+        break;
+    }
+    default:
+        return 0;
+    }
+    return n <= len ? n : 0;
+}
+
+/*
+ * Checks one output payload against its input: every response parses, in
+ * order, a RopBufferTooSmall (if any) is last and carries exactly the
+ * requests not answered (RopRelease has no response).  Returns how many
+ * requests were answered or released, or -1.
+ */
+static long check_payload(const mh_fixture_out *o, const unsigned char *rops, size_t len)
+{
+    size_t off[512];
+    size_t nreq = req_offsets(rops, len, off, 511);
+    if (len && !nreq)
+        return -1;
+    size_t at = 0, k = 0;
+    while (at < o->len) {
+        while (k < nreq && rops[off[k]] == 0x01)
+            k++; /* RopRelease: no response */
+        if (o->rops[at] == 0xFF) {
+            /* SizeNeeded, then the unrun requests, and nothing after */
+            if (o->len - at < 3 || k >= nreq)
+                return -1;
+            if (mh_get_u16(o->rops + at + 1) < 0x100)
+                return -1;
+            if (o->len - at - 3 != len - off[k] ||
+                memcmp(o->rops + at + 3, rops + off[k], len - off[k]) != 0)
+                return -1;
+            return (long)k;
+        }
+        size_t rl = resp_len(o->rops + at, o->len - at);
+        if (!rl || k >= nreq || o->rops[at] != rops[off[k]])
+            return -1;
+        at += rl;
+        k++;
+    }
+    while (k < nreq && rops[off[k]] == 0x01)
+        k++;
+    return k == nreq ? (long)k : -1;
+}
+
+static int same_state(const unsigned char *a, size_t al, const mh_fixture_mark *ma)
+{
+    const unsigned char *b;
+    size_t bl;
+    mh_fixture_state(&F, P, &b, &bl);
+    mh_fixture_mark mb;
+    if (mh_fixture_store_mark(&F, &mb) != 0)
+        return 0;
+    return al == bl && memcmp(a, b, al) == 0 && ma->last_id == mb.last_id &&
+           ma->messages == mb.messages && ma->folders == mb.folders && ma->bytes == mb.bytes;
+}
+
+/* Input buffers run in order, each answered in its own output payload with
+ * its own handle table; an object made by one buffer is there for the
+ * next (by its handle), one released by a buffer is gone for the next. */
+static void test_several_buffers(void)
+{
+    apr_pool_clear(P);
+    REQUIRE(relogon() == 0);
+    /* handles are (LogonId << 24) | n, n counting up per session (mh_rop.h):
+     * the folder buffer A opens gets the next n */
+    uint32_t folder = F.ses->next_n[0];
+    mh_rop_batch a, bb, c, d, e;
+    batch(&a);
+    mh_rop_batch_set_handle(&a, 0, logon);
+    mh_ropc_open_folder(&a, 0, 0, 1, fids[4], 0);
+    batch(&bb);
+    mh_rop_batch_set_handle(&bb, 0, logon);
+    for (int i = 0; i < 40; i++)
+        get_store_state(&bb, 0);
+    batch(&c);
+    mh_rop_batch_set_handle(&c, 0, folder);
+    mh_ropc_get_contents_table(&c, 0, 0, 1, 0);
+    batch(&d);
+    mh_rop_batch_set_handle(&d, 0, folder);
+    mh_ropc_release(&d, 0, 0);
+    batch(&e);
+    mh_rop_batch_set_handle(&e, 0, folder);
+    mh_ropc_get_contents_table(&e, 0, 0, 1, 0);
+    mh_fixture_in ins[5] = {in_of(&a), in_of(&bb), in_of(&c), in_of(&d), in_of(&e)};
+    /* every combination of compression and obfuscation on the way in */
+    ins[1].compress = 0; ins[1].obfuscate = 0;
+    ins[2].compress = 1; ins[2].obfuscate = 0;
+    ins[3].compress = 0; ins[3].obfuscate = 1;
+    mh_fixture_out *o;
+    size_t n;
+    REQUIRE(mh_fixture_exec_bufs(&F, ins, 5, &o, &n) == 0);
+    REQUIRE(n == 5);
+    for (size_t i = 0; i < 5; i++) {
+        CHECK_EQ_U(o[i].n, ins[i].n);
+        CHECK_EQ_U(check_payload(&o[i], ins[i].rops, ins[i].len),
+                   i == 1 ? 40 : 1);
+        CHECK_EQ_U((o[i].ext_flags & 0x4) != 0, i == 4);
+        CHECK_EQ_U(o[i].ext_flags & 0x2, 0x2); /* XorMagic out: the client did not refuse it */
+    }
+    /* the repetitive one comes back compressed */
+    CHECK_EQ_U(o[1].ext_flags & 0x1, 0x1);
+    /* A: the folder, at the predicted handle */
+    CHECK_EQ_U(mh_get_u32(o[0].rops + 2), 0);
+    CHECK_EQ_U(o[0].handles[0], logon);
+    CHECK_EQ_U(o[0].handles[1], folder);
+    /* C: a table of the folder A opened */
+    CHECK_EQ_U(o[2].rops[0], 0x05);
+    CHECK_EQ_U(mh_get_u32(o[2].rops + 2), 0);
+    CHECK(o[2].handles[1] != 0xFFFFFFFF);
+    /* D: released, no response; E: the folder is gone */
+    CHECK_EQ_U(o[3].len, 0);
+    CHECK_EQ_U(o[4].rops[0], 0x05);
+    CHECK_EQ_U(mh_get_u32(o[4].rops + 2), EC_NULL_OBJECT);
+    CHECK_EQ_U(o[4].handles[1], 0xFFFFFFFF);
+    /* releasing the folder released its table (opened from it) */
+    CHECK(mh_obj_find(&(mh_ropctx){.ses = F.ses}, o[2].handles[1]) == NULL);
+
+    /* a malformed later buffer fails the call before anything runs */
+    const unsigned char *snap;
+    size_t snap_len;
+    mh_fixture_mark mark;
+    mh_fixture_state(&F, P, &snap, &snap_len);
+    REQUIRE(mh_fixture_store_mark(&F, &mark) == 0);
+    mh_rop_batch bad;
+    batch(&bad);
+    mh_rop_batch_set_handle(&bad, 0, logon);
+    mh_ropc_long_term_id_from_id(&bad, 0, 0, fids[4]);
+    mh_fixture_in two[2] = {in_of(&a), in_of(&bad)};
+    two[1].len--; /* cut short */
+    CHECK_EQ_U(mh_fixture_exec_bufs(&F, two, 2, &o, &n), EC_RPC_FORMAT);
+    CHECK(same_state(snap, snap_len, &mark));
+    /* a later buffer whose handle table is not whole: the same */
+    unsigned char raw[64];
+    mh_wr w;
+    mh_wr_init(&w, P, 64);
+    {
+        mh_wr p1;
+        mh_wr_init(&p1, P, 64);
+        mh_wr_u16(&p1, (uint16_t)(a.rops.len + 2));
+        mh_wr_bytes(&p1, a.rops.buf, a.rops.len);
+        mh_wr_u32(&p1, logon);
+        mh_wr_u32(&p1, 0xFFFFFFFF);
+        mh_rpcext_append(&w, p1.buf, p1.len, 0, 0, 0);
+        size_t k = 0;
+        raw[k++] = 0x05; raw[k++] = 0x00;       /* RopSize 5: RopGetStoreState */
+        raw[k++] = 0x7B; raw[k++] = 0; raw[k++] = 0;
+        raw[k++] = 0x01; raw[k++] = 0x02;       /* a handle table of 2 bytes */
+        mh_rpcext_append(&w, raw, k, 0, 0, 1);
+    }
+    CHECK_EQ_U(mh_fixture_exec_raw(&F, w.buf, w.len, &o, &n), EC_RPC_FORMAT);
+    CHECK(same_state(snap, snap_len, &mark));
+    /* Last on the first of two extended buffers */
+    {
+        mh_wr p1, w2;
+        mh_wr_init(&p1, P, 64);
+        mh_wr_init(&w2, P, 64);
+        mh_wr_u16(&p1, (uint16_t)(a.rops.len + 2));
+        mh_wr_bytes(&p1, a.rops.buf, a.rops.len);
+        mh_wr_u32(&p1, logon);
+        mh_wr_u32(&p1, 0xFFFFFFFF);
+        mh_rpcext_append(&w2, p1.buf, p1.len, 0, 0, 1);
+        mh_rpcext_append(&w2, p1.buf, p1.len, 0, 0, 1);
+        CHECK_EQ_U(mh_fixture_exec_raw(&F, w2.buf, w2.len, &o, &n), EC_RPC_FORMAT);
+        CHECK(same_state(snap, snap_len, &mark));
+    }
+}
+
+/* ------------------------------------------------ MaxRopOut, too small */
+
+/*
+ * For MaxRopOut from far too small to the largest, one Execute of two
+ * input buffers and one of a chained QueryRows: the response never
+ * exceeds MaxRopOut; either the call fails with ecBufferTooSmall and
+ * nothing changed, or every payload parses, a RopBufferTooSmall is last
+ * in its payload with exactly the requests not run, no request after it
+ * ran, and every later input buffer is answered the same way.
+ */
+static void test_max_rop_out(void)
+{
+    static const uint32_t sizes[] = {8, 16, 100, 270, 300, 400, 600, 1024, 2048, 4096,
+                                     0x7FF0, 0x8008, 0x8010, 0x9000, 0x10008, 0x20000,
+                                     0x40000};
+    for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
+        apr_pool_clear(P);
+        F.max_rop_out = 0x10008;
+        F.exec_flags = 0;
+        REQUIRE(relogon() == 0);
+        for (int chained = 0; chained < 2; chained++) {
+            mh_rop_batch a, bb;
+            batch(&a);
+            mh_rop_batch_set_handle(&a, 0, logon);
+            for (int i = 0; i < 30; i++)
+                get_store_state(&a, 0);
+            mh_ropc_open_folder(&a, 0, 0, 1, fids[6], 0);
+            mh_ropc_get_contents_table(&a, 0, 1, 2, 0);
+            mh_ropc_set_columns(&a, 0, 2, 0, row_cols, 2);
+            mh_ropc_query_rows(&a, 0, 2, MH_QUERY_ENABLE_PACKED_BUFFERS, 1, NROWS);
+            batch(&bb);
+            mh_rop_batch_set_handle(&bb, 0, logon);
+            for (int i = 0; i < 20; i++)
+                get_store_state(&bb, 0);
+            mh_fixture_in ins[2] = {in_of(&a), in_of(&bb)};
+            size_t nin = chained ? 1 : 2;
+            F.exec_flags = chained ? MH_EXEC_CHAIN : 0;
+            F.max_rop_out = sizes[si];
+            const unsigned char *snap;
+            size_t snap_len;
+            mh_fixture_mark mark;
+            mh_fixture_state(&F, P, &snap, &snap_len);
+            REQUIRE(mh_fixture_store_mark(&F, &mark) == 0);
+            mh_fixture_out *o;
+            size_t n;
+            uint32_t ec = mh_fixture_exec_bufs(&F, ins, nin, &o, &n);
+            if (ec != 0) {
+                if (ec != EC_BUFFER_TOO_SMALL)
+                    printf("# MaxRopOut %u: 0x%x\n", (unsigned)sizes[si], (unsigned)ec);
+                CHECK_EQ_U(ec, EC_BUFFER_TOO_SMALL);
+                CHECK(same_state(snap, snap_len, &mark));
+                CHECK(sizes[si] < 0x1000); /* only when not even one ROP fits */
+                continue;
+            }
+            CHECK(F.out_bytes <= sizes[si]);
+            REQUIRE(n >= nin);
+            int stopped = 0;
+            for (size_t i = 0; i < nin; i++) {
+                long k = check_payload(&o[i], ins[i].rops, ins[i].len);
+                size_t off[64];
+                size_t nreq = req_offsets(ins[i].rops, ins[i].len, off, 63);
+                if (k < 0)
+                    printf("# MaxRopOut %u, input %zu: payload does not match\n",
+                           (unsigned)sizes[si], i);
+                CHECK(k >= 0);
+                if (stopped)
+                    CHECK_EQ_U(k, 0); /* nothing after a stop runs */
+                if (k >= 0 && (size_t)k < nreq)
+                    stopped = 1;
+            }
+            /* chained payloads follow only a complete last input */
+            if (n > nin)
+                CHECK(!stopped && chained);
+            for (size_t i = nin; i < n; i++) {
+                uint8_t origin;
+                mh_wr rows;
+                mh_wr_init(&rows, P, 1024);
+                CHECK(collect_rows(&o[i], 1, 0, &rows, &origin) > 0);
+            }
+            if (sizes[si] >= 0x10008)
+                CHECK(!stopped);
+        }
+    }
+    F.exec_flags = 0;
+    F.max_rop_out = 0x10008;
+}
+
+/* RopBufferTooSmall: the requests not run come back byte for byte; sent
+ * again (and again) they finish the job, none lost and none run twice. */
+static void test_buffer_too_small_resend(void)
+{
+    apr_pool_clear(P);
+    REQUIRE(relogon() == 0);
+    uint32_t h[3];
+    REQUIRE(open_rows_table(h) == 0);
+    /* 100 times: SeekRow +1 (counted), GetStoreState */
+    mh_rop_batch b;
+    batch(&b);
+    for (int i = 0; i < 3; i++)
+        mh_rop_batch_set_handle(&b, (uint8_t)i, h[i]);
+    mh_ropc_seek_row(&b, 0, 2, MH_BOOKMARK_BEGINNING, 0, 0);
+    for (int i = 0; i < 100; i++) {
+        mh_ropc_seek_row(&b, 0, 2, MH_BOOKMARK_CURRENT, 1, 1);
+        get_store_state(&b, 0);
+    }
+    const unsigned char *rest = b.rops.buf;
+    size_t rest_len = b.rops.len;
+    uint32_t hh[3] = {h[0], h[1], h[2]};
+    size_t answered = 0, rounds = 0;
+    /* room for the whole request list to come back, not for every answer */
+    F.max_rop_out = 1700;
+    while (rest_len && rounds < 100) {
+        mh_fixture_in in = {rest, rest_len, hh, 3, 1, 1};
+        mh_fixture_out *o;
+        size_t n;
+        REQUIRE(mh_fixture_exec_bufs(&F, &in, 1, &o, &n) == 0);
+        REQUIRE(n == 1);
+        long k = check_payload(&o[0], rest, rest_len);
+        REQUIRE(k > 0);
+        answered += (size_t)k;
+        rounds++;
+        /* the rest is what RopBufferTooSmall returned */
+        size_t off[512];
+        size_t nreq = req_offsets(rest, rest_len, off, 511);
+        if ((size_t)k == nreq)
+            break;
+        unsigned char *copy = apr_pmemdup(P, rest + off[k], rest_len - off[k]);
+        rest = copy;
+        rest_len -= off[k];
+    }
+    CHECK(rounds >= 3);
+    CHECK_EQ_U(answered, 201);
+    /* exactly 100 SeekRows ran */
+    batch(&b);
+    for (int i = 0; i < 3; i++)
+        mh_rop_batch_set_handle(&b, (uint8_t)i, h[i]);
+    mh_ropc_query_position(&b, 0, 2);
+    mh_fixture_out *o;
+    size_t n;
+    F.max_rop_out = 0x10008;
+    REQUIRE(run(&b, &o, &n) == 0);
+    mh_rd rd;
+    mh_rd_init(&rd, o[0].rops, o[0].len);
+    mh_ropc_position_r pos;
+    REQUIRE(mh_ropc_query_position_parse(&rd, &pos) == 0);
+    CHECK_EQ_U(pos.numerator, 100);
+}
+
+/* Not even one ROP fits: ecBufferTooSmall, nothing run (MS-OXCROPS
+ * 3.2.4.3) - also when an earlier input buffer would fit but a later one
+ * could not even be answered with RopBufferTooSmall. */
+static void test_nothing_fits(void)
+{
+    apr_pool_clear(P);
+    REQUIRE(relogon() == 0);
+    mh_rop_batch a, big;
+    batch(&a);
+    mh_rop_batch_set_handle(&a, 0, logon);
+    mh_ropc_open_folder(&a, 0, 0, 1, fids[4], 0);
+    mh_ropc_create_message(&a, 0, 1, 2, 1252, fids[4], 0);
+    batch(&big);
+    mh_rop_batch_set_handle(&big, 0, logon);
+    for (int i = 0; i < 700; i++)
+        get_store_state(&big, 0); /* 2100 request bytes */
+    const unsigned char *snap;
+    size_t snap_len;
+    mh_fixture_mark mark;
+    mh_fixture_state(&F, P, &snap, &snap_len);
+    REQUIRE(mh_fixture_store_mark(&F, &mark) == 0);
+    mh_fixture_out *o;
+    size_t n;
+    static const uint32_t tiny[] = {0, 8, 10, 16, 24, 30, 40, 64, 200};
+    for (size_t i = 0; i < sizeof(tiny) / sizeof(tiny[0]); i++) {
+        F.max_rop_out = tiny[i];
+        mh_fixture_in in = in_of(&a);
+        uint32_t ec = mh_fixture_exec_bufs(&F, &in, 1, &o, &n);
+        /* ecBufferTooSmall, or (room for it) RopBufferTooSmall with every
+         * request: a bigger buffer helps */
+        if (ec == 0) {
+            CHECK(tiny[i] >= 8 + 2 + 3 + a.rops.len + 4 * a.n_handles);
+            CHECK_EQ_U(n, 1);
+            CHECK_EQ_U(check_payload(&o[0], in.rops, in.len), 0);
+        } else {
+            CHECK(tiny[i] < 8 + 2 + 3 + a.rops.len + 4 * a.n_handles);
+            CHECK_EQ_U(ec, EC_BUFFER_TOO_SMALL);
+        }
+        CHECK(same_state(snap, snap_len, &mark));
+    }
+    F.max_rop_out = 1024;
+    mh_fixture_in two[2] = {in_of(&a), in_of(&big)};
+    CHECK_EQ_U(mh_fixture_exec_bufs(&F, two, 2, &o, &n), EC_BUFFER_TOO_SMALL);
+    CHECK(same_state(snap, snap_len, &mark));
+    /* with room for both answers: A runs, B gets RopBufferTooSmall */
+    F.max_rop_out = 3000;
+    REQUIRE(mh_fixture_exec_bufs(&F, two, 2, &o, &n) == 0);
+    REQUIRE(n == 2);
+    CHECK_EQ_U(check_payload(&o[0], two[0].rops, two[0].len), 2);
+    long k = check_payload(&o[1], two[1].rops, two[1].len);
+    CHECK(k >= 0 && k < 700);
+    F.max_rop_out = 0x10008;
+}
+
+/* ------------------------------------------------------------ release */
+
+/*
+ * RopRelease at every position of a batch of GetStoreState(0),
+ * OpenFolder(0 -> 1), GetContentsTable(1 -> 2), QueryPosition(2),
+ * releasing each slot in turn (the logon, the folder, the table, an
+ * unused slot, an index past the table): the ROPs before it are
+ * untouched, the ROPs after it that need a released object (or one
+ * opened from it) get ecNullObject, and RopRelease has no response.
+ */
+static void test_release_positions(void)
+{
+    enum { NOPS = 4 };
+    static const uint8_t slots[] = {0, 1, 2, 3, 200};
+    for (size_t si = 0; si < sizeof(slots) / sizeof(slots[0]); si++) {
+        for (int pos = 0; pos <= NOPS; pos++) {
+            apr_pool_clear(P);
+            REQUIRE(relogon() == 0);
+            mh_rop_batch b;
+            batch(&b);
+            mh_rop_batch_set_handle(&b, 0, logon);
+            mh_rop_batch_set_handle(&b, 3, 0xFFFFFFFF);
+            /* the model: which slots hold live objects (parent of each) */
+            int alive[4] = {1, 0, 0, 0};
+            int expect[NOPS];
+            int ne = 0;
+            for (int op = 0; op <= NOPS; op++) {
+                if (op == pos) {
+                    mh_ropc_release(&b, 0, slots[si]);
+                    uint8_t s = slots[si];
+                    /* a released object takes what was opened from it */
+                    if (s == 0)
+                        alive[0] = alive[1] = alive[2] = 0;
+                    else if (s == 1)
+                        alive[1] = alive[2] = 0;
+                    else if (s == 2)
+                        alive[2] = 0;
+                }
+                if (op == NOPS)
+                    break;
+                switch (op) {
+                case 0:
+                    get_store_state(&b, 0);
+                    expect[ne++] = alive[0];
+                    break;
+                case 1:
+                    mh_ropc_open_folder(&b, 0, 0, 1, fids[4], 0);
+                    expect[ne++] = alive[0];
+                    if (alive[0])
+                        alive[1] = 1;
+                    break;
+                case 2:
+                    mh_ropc_get_contents_table(&b, 0, 1, 2, 0);
+                    expect[ne++] = alive[1];
+                    if (alive[1])
+                        alive[2] = 1;
+                    break;
+                case 3:
+                    mh_ropc_query_position(&b, 0, 2);
+                    expect[ne++] = alive[2];
+                    break;
+                }
+            }
+            mh_fixture_out *o;
+            size_t n;
+            REQUIRE(run(&b, &o, &n) == 0);
+            REQUIRE(n == 1);
+            CHECK_EQ_U(check_payload(&o[0], b.rops.buf, b.rops.len), NOPS + 1);
+            size_t at = 0;
+            for (int i = 0; i < NOPS; i++) {
+                size_t rl = resp_len(o[0].rops + at, o[0].len - at);
+                REQUIRE(rl > 0);
+                uint32_t rv = mh_get_u32(o[0].rops + at + 2);
+                if ((rv == 0) != expect[i])
+                    printf("# release slot %u at %d: ROP %d rv 0x%x\n", slots[si], pos, i,
+                           (unsigned)rv);
+                CHECK_EQ_U(rv, expect[i] ? 0 : EC_NULL_OBJECT);
+                at += rl;
+            }
+            CHECK_EQ_U(at, o[0].len);
+            /* what the session holds is what the model says */
+            unsigned live = 0;
+            for (int i = 0; i < 3; i++)
+                live += alive[i] ? 1 : 0;
+            CHECK_EQ_U(apr_hash_count(F.ses->objects), live);
+        }
+    }
+}
+
 int main(void)
 {
     MH_TEST_INIT();
@@ -502,6 +1015,11 @@ int main(void)
     RUN(test_chained_query_rows);
     RUN(test_chaining_off);
     RUN(test_chained_read_stream);
+    RUN(test_several_buffers);
+    RUN(test_max_rop_out);
+    RUN(test_buffer_too_small_resend);
+    RUN(test_nothing_fits);
+    RUN(test_release_positions);
     mh_fixture_close(&F);
     return MH_TEST_DONE();
 }
