@@ -496,18 +496,30 @@ static int run_one(mh_ropctx *cx, const rop_req *r, rop_input *in, out_payload *
         ec = fn(cx, &rop);
         if (ec == MH_ROP_TOO_SMALL)
             return 1;
-        if (ec != MH_ROP_NO_RESPONSE && !rd.err && rd.p != rd.end) {
-            /* the skipper and the handler disagree on the layout: a bug */
-            mh_log(MH_LOG_ERR, MHLOGNO(00501) "%s: the handler read %zu of %zu request bytes",
-                   r->h.info->name, (size_t)(rd.p - r->fields), r->fields_len);
-        }
+        /* A success (or warning) must come from the whole request, read
+         * as the skipper read it.  A failure may stop reading anywhere,
+         * and may come from a reader the handler's stricter parser
+         * (mh_oxcdata) refused: a value the skipper's structure allows
+         * but the ROP does not (an unknown sort Order, a name without
+         * its NUL).  Only the first is a bug. */
+        int ok = ec == 0 || (ec & 0xFFFF0000u) == 0x00040000u;
         int bad = 0;
-        if (rd.err) {
+        if (ec == MH_ROP_NO_RESPONSE) {
+            ok = 0; /* RopRelease reads nothing of note */
+        } else if (ok && rd.err) {
             mh_log(MH_LOG_ERR, MHLOGNO(00502) "%s: the handler found the request "
                    "malformed after the skipper accepted it", r->h.info->name);
             bad = 1;
             ec = MAPI_E_INVALID_PARAMETER;
-        } else if (ec != MH_ROP_NO_RESPONSE && body.len > rop.room) {
+        } else if (ok && rd.p != rd.end) {
+            /* the skipper and the handler disagree on the layout */
+            mh_log(MH_LOG_ERR, MHLOGNO(00501) "%s: the handler read %zu of %zu request bytes",
+                   r->h.info->name, (size_t)(rd.p - r->fields), r->fields_len);
+        } else if (!ok && rd.err) {
+            mh_log(MH_LOG_DEBUG, MHLOGNO(01103) "%s: refused a request its skipper "
+                   "accepted: 0x%08x", r->h.info->name, (unsigned)ec);
+        }
+        if (ec != MH_ROP_NO_RESPONSE && !bad && body.len > rop.room) {
             /* a handler must fit rop.room (or answer MH_ROP_TOO_SMALL):
              * sending more would break RopSize or MaxRopOut */
             mh_log(MH_LOG_ERR, MHLOGNO(01101) "%s: the handler wrote %zu response bytes "

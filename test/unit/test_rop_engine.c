@@ -18,6 +18,7 @@
 #include "mh_emsmdb.h"
 #include "mh_props.h"
 #include "mh_rpcext.h"
+#include "mh_log.h"
 
 #include <string.h>
 
@@ -39,6 +40,18 @@ static unsigned char *big_data;
 static const mh_proptag row_cols[2] = {PR_SUBJECT, PIDTAG_MID};
 
 #define ROP_GET_STORE_STATE 0x7B
+
+/* Errors the core logs: each is a bug (a handler and its skipper that
+ * disagree, a handler past its room), never the client's fault. */
+static unsigned log_errors;
+static void log_sink(void *baton, int level, const char *msg)
+{
+    (void)baton;
+    if (level <= MH_LOG_ERR) {
+        log_errors++;
+        printf("# logged: %s\n", msg);
+    }
+}
 
 /* ------------------------------------------------------------ helpers */
 
@@ -1002,12 +1015,546 @@ static void test_release_positions(void)
     }
 }
 
+/* ---------------------------------------------------------- bad input */
+
+/* The objects the bad-input cases run against, one per slot. */
+enum {
+    S_LOGON = 0, S_FOLDER, S_MESSAGE, S_ATTACH, S_TABLE, S_STREAM,
+    S_FREE,     /* 0xFFFFFFFF: outputs go here */
+    S_STALE,    /* a handle released before */
+    S_UNKNOWN,  /* a handle never issued */
+    S_COUNT
+};
+#define S_PAST 200 /* an index past the table */
+static const uint8_t slot_type[6] = {MH_OT_LOGON, MH_OT_FOLDER, MH_OT_MESSAGE,
+                                     MH_OT_ATTACHMENT, MH_OT_TABLE, MH_OT_STREAM};
+static uint32_t objs[S_COUNT];
+
+/* Makes them; 0 on success. */
+static int setup_objects(void)
+{
+    if (relogon() != 0)
+        return -1;
+    mh_rop_batch b;
+    batch(&b);
+    mh_rop_batch_set_handle(&b, S_LOGON, logon);
+    mh_ropc_open_folder(&b, 0, S_LOGON, S_FOLDER, fids[4], 0);
+    mh_ropc_create_message(&b, 0, S_FOLDER, S_MESSAGE, 1252, fids[4], 0);
+    mh_ropc_create_attachment(&b, 0, S_MESSAGE, S_ATTACH);
+    mh_ropc_get_contents_table(&b, 0, S_FOLDER, S_TABLE, 0);
+    mh_ropc_open_stream(&b, 0, S_MESSAGE, S_STREAM, MH_TAG(0x1000, PT_UNICODE),
+                        MH_STREAM_CREATE);
+    mh_ropc_open_folder(&b, 0, S_LOGON, S_STALE, fids[4], 0);
+    mh_ropc_release(&b, 0, S_STALE);
+    mh_rop_batch_set_handle(&b, S_UNKNOWN, 0x00ABCDEF);
+    mh_fixture_out *o;
+    size_t n;
+    if (run(&b, &o, &n) != 0 || n != 1 || o[0].n != S_COUNT)
+        return -1;
+    memcpy(objs, o[0].handles, sizeof(objs));
+    for (int i = 0; i <= S_STALE; i++)
+        if ((i == S_FREE) != (objs[i] == 0xFFFFFFFF))
+            return -1;
+    if (mh_obj_find(&(mh_ropctx){.ses = F.ses}, objs[S_STALE]) != NULL)
+        return -1;
+    return 0;
+}
+
+#define T(x) MH_OTM(MH_OT_##x)
+/* The objects each implemented ROP works on, from its spec's request
+ * description (InputHandleIndex); 0 for RopRelease and RopProgress,
+ * which take any. */
+static uint32_t accepted(uint8_t id)
+{
+    switch (id) {
+    /* MS-OXCSTOR: the logon */
+    case 0x27: case 0x26: case 0x68: case 0x7B: case 0x43: case 0x44: case 0x60:
+    case 0x61: case 0x63: case 0x42: case 0x45:
+        return T(LOGON);
+    /* MS-OXCFOLD */
+    case 0x02:
+        return T(LOGON) | T(FOLDER);
+    case 0x1C: case 0x1D: case 0x30: case 0x31: case 0x33: case 0x35: case 0x36:
+    case 0x58: case 0x92: case 0x1E: case 0x91: case 0x04: case 0x05:
+        return T(FOLDER);
+    /* MS-OXCMSG */
+    case 0x03: case 0x06:
+        return T(LOGON) | T(FOLDER);
+    case 0x0C: case 0x0D: case 0x0E: case 0x0F: case 0x10: case 0x11: case 0x21:
+    case 0x22: case 0x23: case 0x24: case 0x52:
+        return T(MESSAGE);
+    case 0x1F: case 0x20: case 0x66:
+        return T(FOLDER);
+    case 0x25: case 0x46:
+        return T(ATTACHMENT);
+    /* MS-OXCPRPT: properties, streams */
+    case 0x07: case 0x08: case 0x09: case 0x0A: case 0x79: case 0x0B: case 0x7A:
+    case 0x5F: case 0x56: case 0x55:
+        return T(LOGON) | T(FOLDER) | T(MESSAGE) | T(ATTACHMENT);
+    case 0x67: case 0x39: case 0x2B:
+        return T(FOLDER) | T(MESSAGE) | T(ATTACHMENT);
+    case 0x2C: case 0x2D: case 0xA3: case 0x5D: case 0x5E: case 0x2F: case 0x2E:
+    case 0x3A: case 0x5B: case 0x5C: case 0x90: case 0x3B:
+        return T(STREAM);
+    /* MS-OXCPERM */
+    case 0x40: case 0x3E:
+        return T(FOLDER);
+    /* MS-OXCTABL */
+    case 0x12: case 0x13: case 0x14: case 0x15: case 0x38: case 0x16: case 0x17:
+    case 0x18: case 0x19: case 0x1A: case 0x1B: case 0x37: case 0x4F: case 0x89:
+    case 0x81: case 0x59: case 0x5A: case 0x6B: case 0x6C:
+        return T(TABLE);
+    default:
+        return 0;
+    }
+}
+#undef T
+
+/* The first slot holding an object of an accepted type. */
+static uint8_t good_slot(uint32_t types)
+{
+    for (uint8_t i = 0; i < 6; i++)
+        if (types & MH_OTM(slot_type[i]))
+            return i;
+    return S_LOGON;
+}
+
+/* A sample with its handle indexes set (-1: keep); *h_r its header. */
+static size_t sample_with(const char *hex, unsigned char *buf, size_t cap, int in, int dest,
+                          int out, mh_ropheader *h_r)
+{
+    size_t len = mh_test_unhex(hex, buf, cap);
+    mh_rd rd;
+    mh_rd_init(&rd, buf, len);
+    if (mh_rd_ropheader(&rd, h_r) != 0)
+        return 0;
+    size_t pos = 2;
+    uint8_t fl = h_r->info->flags;
+    if (fl & MH_ROPF_RESPONSE_INDEX)
+        pos++;
+    if (fl & MH_ROPF_INPUT) {
+        if (in >= 0)
+            buf[pos] = (uint8_t)in;
+        pos++;
+    }
+    if (fl & MH_ROPF_DEST) {
+        if (dest >= 0)
+            buf[pos] = (uint8_t)dest;
+        pos++;
+    }
+    if ((fl & MH_ROPF_OUTPUT) && out >= 0)
+        buf[pos] = (uint8_t)out;
+    mh_rd_init(&rd, buf, len);
+    mh_rd_ropheader(&rd, h_r);
+    return len;
+}
+
+/* Runs [request, RopGetStoreState(0)] against the objects.  Checks the
+ * second response is the store state, and the request's response is
+ * exactly `want` (when given).  Returns the request's ReturnValue, or
+ * 0xDEADBEEF when the batch failed. */
+static uint32_t run_then_state(const unsigned char *req, size_t len, const mh_wr *want,
+                               const char *what)
+{
+    mh_wr w;
+    mh_wr_init(&w, P, len + 3);
+    mh_wr_bytes(&w, req, len);
+    mh_wr_u8(&w, ROP_GET_STORE_STATE);
+    mh_wr_u8(&w, 0);
+    mh_wr_u8(&w, S_LOGON);
+    uint32_t h[S_COUNT];
+    memcpy(h, objs, sizeof(h));
+    mh_fixture_in in = {w.buf, w.len, h, S_COUNT, 1, 1};
+    mh_fixture_out *o;
+    size_t n;
+    uint32_t ec = mh_fixture_exec_bufs(&F, &in, 1, &o, &n);
+    if (ec != 0 || n != 1) {
+        printf("# %s: Execute 0x%x\n", what, (unsigned)ec);
+        CHECK(0);
+        return 0xDEADBEEF;
+    }
+    size_t rl = o[0].len;
+    int ok = rl >= 10 + (want ? want->len : 6) && o[0].rops[rl - 10] == ROP_GET_STORE_STATE &&
+             mh_get_u32(o[0].rops + rl - 8) == 0;
+    if (want && ok)
+        ok = rl - 10 == want->len && memcmp(o[0].rops, want->buf, want->len) == 0;
+    if (!ok) {
+        printf("# %s: unexpected response\n", what);
+        if (want)
+            mh_test_hexdump("want", want->buf, want->len);
+        mh_test_hexdump("got", o[0].rops, o[0].len);
+        CHECK(0);
+        return 0xDEADBEEF;
+    }
+    CHECK(1);
+    if (log_errors) {
+        printf("# %s: errors logged\n", what);
+        CHECK(0);
+        log_errors = 0;
+    }
+    return rl >= 16 ? mh_get_u32(o[0].rops + 2) : 0;
+}
+
+/* The next Execute works: RopGetStoreState on the logon. */
+static void check_next_execute(const char *what)
+{
+    mh_rop_batch b;
+    batch(&b);
+    mh_rop_batch_set_handle(&b, 0, logon);
+    get_store_state(&b, 0);
+    mh_fixture_out *o;
+    size_t n;
+    uint32_t ec = run(&b, &o, &n);
+    int ok = ec == 0 && n == 1 && o[0].len == 10 && mh_get_u32(o[0].rops + 2) == 0;
+    if (!ok)
+        printf("# %s: the next Execute failed\n", what);
+    CHECK(ok);
+}
+
+static void want_failure(mh_wr *w, const mh_ropheader *h, uint8_t idx, uint32_t ec, uint8_t dest)
+{
+    mh_wr_init(w, P, 32);
+    mh_rop_write_failure(w, h->id, idx, ec, dest);
+}
+
+/* (a) An input handle index past the table, a slot holding 0xFFFFFFFF, a
+ * released handle, a handle never issued: ecNullObject in the ROP's
+ * failure layout (MS-OXCROPS 3.2.5.1); output and destination indexes the
+ * same (ecNullObject, ecDstNullObject with DestHandleIndex). */
+static void test_bad_handle_index(void)
+{
+    int seen[256] = {0};
+    unsigned cases = 0;
+    for (size_t si = 0; si < MH_ROP_SAMPLE_COUNT; si++) {
+        apr_pool_clear(P);
+        unsigned char buf[512];
+        mh_ropheader h;
+        REQUIRE(sample_with(mh_rop_samples[si], buf, sizeof(buf), -1, -1, -1, &h) > 0);
+        if (seen[h.id]++ || !mh_rop_handler(h.id))
+            continue;
+        REQUIRE(setup_objects() == 0);
+        uint32_t types = accepted(h.id);
+        uint8_t good = good_slot(types);
+        char what[96];
+        mh_wr want;
+        if (h.info->flags & MH_ROPF_INPUT) {
+            static const uint8_t bad[] = {S_PAST, S_FREE, S_STALE, S_UNKNOWN};
+            for (size_t b = 0; b < sizeof(bad); b++) {
+                size_t len = sample_with(mh_rop_samples[si], buf, sizeof(buf), bad[b], good,
+                                         S_FREE, &h);
+                snprintf(what, sizeof(what), "%s, input index %u", h.info->name, bad[b]);
+                if (h.info->flags & MH_ROPF_NO_RESPONSE) {
+                    mh_wr_init(&want, P, 1); /* RopRelease: nothing */
+                } else {
+                    want_failure(&want, &h, h.resp_idx, EC_NULL_OBJECT, h.dest_idx);
+                }
+                run_then_state(buf, len, &want, what);
+                cases++;
+            }
+        }
+        if (h.info->flags & MH_ROPF_OUTPUT) {
+            size_t len = sample_with(mh_rop_samples[si], buf, sizeof(buf), good, good, S_PAST,
+                                     &h);
+            snprintf(what, sizeof(what), "%s, output index %u", h.info->name, S_PAST);
+            want_failure(&want, &h, h.resp_idx, EC_NULL_OBJECT, h.dest_idx);
+            run_then_state(buf, len, &want, what);
+            cases++;
+        }
+        if (h.info->flags & MH_ROPF_DEST) {
+            static const uint8_t bad[] = {S_PAST, S_FREE, S_STALE};
+            for (size_t b = 0; b < sizeof(bad); b++) {
+                size_t len = sample_with(mh_rop_samples[si], buf, sizeof(buf), good, bad[b],
+                                         S_FREE, &h);
+                snprintf(what, sizeof(what), "%s, destination index %u", h.info->name,
+                         bad[b]);
+                want_failure(&want, &h, h.resp_idx, EC_DST_NULL_OBJECT, bad[b]);
+                run_then_state(buf, len, &want, what);
+                cases++;
+            }
+        }
+        check_next_execute(h.info->name);
+    }
+    CHECK(cases > 150);
+}
+
+/* (b) An object of a type the ROP does not work on: ecNotSupported
+ * (0x80040102) in its failure layout, nothing done. */
+static void test_wrong_object(void)
+{
+    int seen[256] = {0};
+    unsigned cases = 0;
+    for (size_t si = 0; si < MH_ROP_SAMPLE_COUNT; si++) {
+        apr_pool_clear(P);
+        unsigned char buf[512];
+        mh_ropheader h;
+        REQUIRE(sample_with(mh_rop_samples[si], buf, sizeof(buf), -1, -1, -1, &h) > 0);
+        if (seen[h.id]++ || !mh_rop_handler(h.id) || !(h.info->flags & MH_ROPF_INPUT))
+            continue;
+        uint32_t types = accepted(h.id);
+        if (!types)
+            continue; /* RopRelease, RopProgress: any object */
+        REQUIRE(setup_objects() == 0);
+        uint8_t good = good_slot(types);
+        for (uint8_t t = 0; t < 6; t++) {
+            if (types & MH_OTM(slot_type[t]))
+                continue;
+            size_t len = sample_with(mh_rop_samples[si], buf, sizeof(buf), t, good, S_FREE,
+                                     &h);
+            char what[96];
+            snprintf(what, sizeof(what), "%s on a %s", h.info->name,
+                     mh_otype_name(slot_type[t]));
+            mh_wr want;
+            want_failure(&want, &h, h.resp_idx, MAPI_E_NO_SUPPORT, h.dest_idx);
+            const unsigned char *snap;
+            size_t snap_len;
+            mh_fixture_mark mark;
+            mh_fixture_state(&F, P, &snap, &snap_len);
+            REQUIRE(mh_fixture_store_mark(&F, &mark) == 0);
+            run_then_state(buf, len, &want, what);
+            if (!same_state(snap, snap_len, &mark)) {
+                printf("# %s changed something\n", what);
+                CHECK(0);
+                REQUIRE(setup_objects() == 0);
+            }
+            cases++;
+        }
+        /* a destination of the wrong type: the same, with the source right */
+        for (uint8_t t = 0; t < 6 && (h.info->flags & MH_ROPF_DEST); t++) {
+            if (types & MH_OTM(slot_type[t]))
+                continue;
+            size_t len = sample_with(mh_rop_samples[si], buf, sizeof(buf), good, t, S_FREE,
+                                     &h);
+            char what[96];
+            snprintf(what, sizeof(what), "%s to a %s", h.info->name,
+                     mh_otype_name(slot_type[t]));
+            mh_wr want;
+            want_failure(&want, &h, h.resp_idx, MAPI_E_NO_SUPPORT, h.dest_idx);
+            run_then_state(buf, len, &want, what);
+            cases++;
+        }
+        check_next_execute(h.info->name);
+    }
+    CHECK(cases > 300);
+}
+
+/* (c) Every request cut short at every byte, after a ROP that would
+ * change the session: the Execute fails with ecRpcFormat and nothing
+ * changed; the next Execute works. */
+static void test_truncated(void)
+{
+    REQUIRE(setup_objects() == 0);
+    unsigned cases = 0;
+    for (size_t si = 0; si < MH_ROP_SAMPLE_COUNT; si++) {
+        apr_pool_clear(P);
+        unsigned char buf[512];
+        mh_ropheader h;
+        size_t len = sample_with(mh_rop_samples[si], buf, sizeof(buf), -1, -1, -1, &h);
+        REQUIRE(len > 0);
+        uint8_t good = good_slot(accepted(h.id));
+        len = sample_with(mh_rop_samples[si], buf, sizeof(buf), good, good, S_FREE, &h);
+        const unsigned char *snap;
+        size_t snap_len;
+        mh_fixture_mark mark;
+        mh_fixture_state(&F, P, &snap, &snap_len);
+        REQUIRE(mh_fixture_store_mark(&F, &mark) == 0);
+        for (size_t cut = 1; cut < len; cut++) {
+            mh_wr w;
+            mh_wr_init(&w, P, len + 16);
+            /* RopOpenFolder into the free slot: a new object if it ran */
+            mh_wr_bytes(&w, "\x02\x00\x01", 3);
+            mh_wr_u8(&w, S_FREE);
+            mh_wr_u64(&w, fids[4]);
+            mh_wr_u8(&w, 0);
+            mh_wr_bytes(&w, buf, cut);
+            uint32_t hh[S_COUNT];
+            memcpy(hh, objs, sizeof(hh));
+            mh_fixture_in in = {w.buf, w.len, hh, S_COUNT, 1, 1};
+            mh_fixture_out *o;
+            size_t n;
+            uint32_t ec = mh_fixture_exec_bufs(&F, &in, 1, &o, &n);
+            if (ec != EC_RPC_FORMAT)
+                printf("# %s cut at %zu: 0x%x\n", h.info->name, cut, (unsigned)ec);
+            CHECK_EQ_U(ec, EC_RPC_FORMAT);
+            cases++;
+        }
+        CHECK(same_state(snap, snap_len, &mark));
+        check_next_execute(h.info->name);
+    }
+    CHECK(cases > 1000);
+
+    /* the same for the RopBuffer around them: every cut of the extended
+     * buffer, the RopSize, the handle table */
+    apr_pool_clear(P);
+    mh_rop_batch b;
+    batch(&b);
+    mh_rop_batch_set_handle(&b, 0, logon);
+    mh_ropc_open_folder(&b, 0, 0, 1, fids[4], 0);
+    for (int i = 0; i < 20; i++)
+        get_store_state(&b, 0);
+    size_t plen;
+    const unsigned char *payload = mh_rop_batch_buffer(&b, &plen);
+    const unsigned char *snap;
+    size_t snap_len;
+    mh_fixture_mark mark;
+    mh_fixture_state(&F, P, &snap, &snap_len);
+    REQUIRE(mh_fixture_store_mark(&F, &mark) == 0);
+    for (int form = 0; form < 4; form++) {
+        mh_wr w;
+        mh_wr_init(&w, P, plen + 16);
+        mh_rpcext_append(&w, payload, plen, form & 1, form & 2, 1);
+        unsigned char *copy = apr_pmemdup(P, w.buf, w.len);
+        for (size_t cut = 0; cut < w.len; cut++) {
+            mh_fixture_out *o;
+            size_t n;
+            CHECK_EQ_U(mh_fixture_exec_raw(&F, copy, cut, &o, &n), EC_RPC_FORMAT);
+        }
+    }
+    /* RopSize past the payload, below 2, a handle table not whole */
+    static const uint16_t sizes[] = {0, 1, 0xFFFF};
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]) + 1; i++) {
+        unsigned char *p = apr_pmemdup(P, payload, plen);
+        size_t pl = plen;
+        if (i < sizeof(sizes) / sizeof(sizes[0]))
+            mh_put_u16(p, sizes[i]);
+        else
+            pl -= 1;
+        mh_wr w;
+        mh_wr_init(&w, P, plen + 16);
+        mh_rpcext_append(&w, p, pl, 0, 0, 1);
+        mh_fixture_out *o;
+        size_t n;
+        CHECK_EQ_U(mh_fixture_exec_raw(&F, w.buf, w.len, &o, &n), EC_RPC_FORMAT);
+    }
+    CHECK(same_state(snap, snap_len, &mark));
+    check_next_execute("RopBuffer cuts");
+}
+
+/*
+ * (d) Oversized counts and sizes: each 2- and 4-byte field of every
+ * implemented request's body set to its largest value (and 0x8000 /
+ * 0x80000000).  Either the Execute fails with ecRpcFormat and nothing
+ * changed (the count runs past the bytes), or the ROP answers with its own
+ * response - its RopId and index, and on failure its failure layout - and
+ * the ROP after it still runs; the next Execute works.
+ */
+static void test_oversized(void)
+{
+    unsigned formats = 0, answered = 0;
+    for (size_t si = 0; si < MH_ROP_SAMPLE_COUNT; si++) {
+        apr_pool_clear(P);
+        unsigned char orig[512];
+        mh_ropheader h;
+        size_t len = sample_with(mh_rop_samples[si], orig, sizeof(orig), -1, -1, -1, &h);
+        REQUIRE(len > 0);
+        if (!mh_rop_handler(h.id) || h.id == 0x01)
+            continue;
+        uint8_t good = good_slot(accepted(h.id));
+        len = sample_with(mh_rop_samples[si], orig, sizeof(orig), good, good, S_FREE, &h);
+        /* the body starts after the header */
+        mh_rd rd;
+        mh_rd_init(&rd, orig, len);
+        mh_ropheader hh;
+        REQUIRE(mh_rd_ropheader(&rd, &hh) == 0);
+        size_t body = (size_t)(rd.p - orig);
+        REQUIRE(setup_objects() == 0);
+        static const uint32_t big16[] = {0xFFFF, 0x8000};
+        static const uint32_t big32[] = {0xFFFFFFFF, 0x80000000};
+        for (size_t off = body; off < len; off++) {
+            for (int width = 2; width <= 4; width += 2) {
+                if (off + (size_t)width > len)
+                    continue;
+                for (int v = 0; v < 2; v++) {
+                    unsigned char buf[512];
+                    memcpy(buf, orig, len);
+                    if (width == 2)
+                        mh_put_u16(buf + off, (uint16_t)big16[v]);
+                    else
+                        mh_put_u32(buf + off, big32[v]);
+                    if (memcmp(buf, orig, len) == 0)
+                        continue;
+                    char what[96];
+                    snprintf(what, sizeof(what), "%s, %d bytes at %zu = 0x%x", h.info->name,
+                             width, off, (unsigned)(width == 2 ? big16[v] : big32[v]));
+                    mh_wr w;
+                    mh_wr_init(&w, P, len + 3);
+                    mh_wr_bytes(&w, buf, len);
+                    mh_wr_bytes(&w, "\x7B\x00\x00", 3);
+                    uint32_t hs[S_COUNT];
+                    memcpy(hs, objs, sizeof(hs));
+                    const unsigned char *snap;
+                    size_t snap_len;
+                    mh_fixture_mark mark;
+                    mh_fixture_state(&F, P, &snap, &snap_len);
+                    REQUIRE(mh_fixture_store_mark(&F, &mark) == 0);
+                    mh_fixture_in in = {w.buf, w.len, hs, S_COUNT, 1, 1};
+                    mh_fixture_out *o;
+                    size_t n;
+                    uint32_t ec = mh_fixture_exec_bufs(&F, &in, 1, &o, &n);
+                    if (ec == EC_RPC_FORMAT) {
+                        formats++;
+                        if (!same_state(snap, snap_len, &mark)) {
+                            printf("# %s: ecRpcFormat after a change\n", what);
+                            CHECK(0);
+                        }
+                        continue;
+                    }
+                    answered++;
+                    /* does the batch still read as [this ROP][GetStoreState]?
+                     * A count or size that now takes in the next ROP's
+                     * bytes makes it read otherwise; then only the
+                     * first response is checked */
+                    size_t offs[8];
+                    int strict = req_offsets(w.buf, w.len, offs, 7) == 2 && offs[1] == len;
+                    int ok = ec == 0 && n == 1 && o[0].len >= 6;
+                    const unsigned char *r = ok ? o[0].rops : NULL;
+                    size_t rl = ok ? o[0].len : 0;
+                    ok = ok && r[0] == (h.id == 0x1F ? 0x20 : h.id) && r[1] == h.resp_idx;
+                    /* the store state follows (a new logon on id 0 takes
+                     * the old one's objects with it: ecNullObject then) */
+                    if (ok && strict)
+                        ok = rl >= 16 && ((r[rl - 10] == ROP_GET_STORE_STATE &&
+                                           mh_get_u32(r + rl - 8) == 0) ||
+                                          (h.id == 0xFE && r[rl - 6] == ROP_GET_STORE_STATE &&
+                                           mh_get_u32(r + rl - 4) == EC_NULL_OBJECT));
+                    uint32_t rv = ok ? mh_get_u32(r + 2) : 0;
+                    /* a failure (not a warning, 0x0004xxxx) has the ROP's
+                     * failure layout */
+                    if (ok && strict && rv != 0 && (rv & 0xFFFF0000u) != 0x00040000u &&
+                        h.id != 0xFE) {
+                        mh_wr fw;
+                        want_failure(&fw, &h, h.resp_idx, rv, h.dest_idx);
+                        ok = rl - 10 == fw.len;
+                    }
+                    if (!ok) {
+                        printf("# %s: Execute 0x%x, unexpected response\n", what,
+                               (unsigned)ec);
+                        if (ec == 0 && n)
+                            mh_test_hexdump("got", o[0].rops, o[0].len);
+                        CHECK(0);
+                    }
+                    if (log_errors) {
+                        printf("# %s: errors logged\n", what);
+                        CHECK(0);
+                        log_errors = 0;
+                    }
+                    /* the objects may be gone now (a save, a logon): anew */
+                    REQUIRE(setup_objects() == 0);
+                }
+            }
+        }
+        check_next_execute(h.info->name);
+    }
+    printf("# oversized: %u refused as ecRpcFormat, %u answered\n", formats, answered);
+    CHECK(formats > 100 && answered > 100);
+}
+
 int main(void)
 {
     MH_TEST_INIT();
     if (mh_fixture_open(&F, "engine") != 0)
         return 1;
     apr_pool_create(&P, F.pool);
+    mh_log_set_sink(log_sink, NULL, MH_LOG_WARNING);
     if (relogon() != 0 || fill_store() != 0) {
         printf("# setup failed\n");
         return 1;
@@ -1020,6 +1567,10 @@ int main(void)
     RUN(test_buffer_too_small_resend);
     RUN(test_nothing_fits);
     RUN(test_release_positions);
+    RUN(test_bad_handle_index);
+    RUN(test_wrong_object);
+    RUN(test_truncated);
+    RUN(test_oversized);
     mh_fixture_close(&F);
     return MH_TEST_DONE();
 }
