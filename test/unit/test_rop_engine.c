@@ -1548,6 +1548,58 @@ static void test_oversized(void)
     CHECK(formats > 100 && answered > 100);
 }
 
+/* ------------------------------------------- found by fuzz_execute */
+
+/* A stream opened with Create and committed (and read) in the same batch
+ * without a byte written: its data was a NULL pointer then, copied and
+ * offset from (undefined behaviour, seen by UBSan).  The value becomes
+ * empty. */
+static void test_empty_stream_commit(void)
+{
+    apr_pool_clear(P);
+    REQUIRE(relogon() == 0);
+    mh_rop_batch b;
+    batch(&b);
+    mh_rop_batch_set_handle(&b, 0, logon);
+    mh_ropc_open_folder(&b, 0, 0, 1, fids[4], 0);
+    mh_ropc_create_message(&b, 0, 1, 2, 1252, fids[4], 0);
+    const mh_proptag body = MH_TAG(0x1000, PT_UNICODE);
+    mh_ropc_open_stream(&b, 0, 2, 3, body, MH_STREAM_CREATE);
+    mh_ropc_read_stream(&b, 0, 3, 0x100, 0);
+    mh_ropc_commit_stream(&b, 0, 3);
+    mh_ropc_get_stream_size(&b, 0, 3);
+    mh_ropc_get_props_specific(&b, 0, 2, 0, 1, &body, 1);
+    mh_fixture_out *o;
+    size_t n;
+    REQUIRE(run(&b, &o, &n) == 0);
+    mh_rd rd;
+    mh_rd_init(&rd, o[0].rops, o[0].len);
+    mh_ropc_open_folder_r of;
+    mh_ropc_create_message_r cm;
+    mh_ropc_stream_size_r os, gs;
+    mh_ropc_read_stream_r rs;
+    mh_ropc_hdr ch;
+    mh_ropc_props_r pr;
+    REQUIRE(mh_ropc_open_folder_parse(&rd, P, &of) == 0 && of.h.rv == 0);
+    REQUIRE(mh_ropc_create_message_parse(&rd, &cm) == 0 && cm.h.rv == 0);
+    REQUIRE(mh_ropc_open_stream_parse(&rd, &os) == 0);
+    CHECK_EQ_U(os.h.rv, 0);
+    CHECK_EQ_U(os.size, 0);
+    REQUIRE(mh_ropc_read_stream_parse(&rd, &rs) == 0);
+    CHECK_EQ_U(rs.h.rv, 0);
+    CHECK_EQ_U(rs.size, 0);
+    REQUIRE(mh_ropc_simple_parse(&rd, 0x5D, &ch) == 0);
+    CHECK_EQ_U(ch.rv, 0);
+    REQUIRE(mh_ropc_get_stream_size_parse(&rd, &gs) == 0);
+    CHECK_EQ_U(gs.h.rv, 0);
+    CHECK_EQ_U(gs.size, 0);
+    REQUIRE(mh_ropc_get_props_specific_parse(&rd, &body, 1, 1252, P, &pr) == 0);
+    CHECK_EQ_U(pr.h.rv, 0);
+    CHECK_EQ_U(pr.vals[0].tag, body);
+    CHECK_STR(pr.vals[0].v.str, "");
+    CHECK_EQ_U(mh_rd_left(&rd), 0);
+}
+
 int main(void)
 {
     MH_TEST_INIT();
@@ -1571,6 +1623,7 @@ int main(void)
     RUN(test_wrong_object);
     RUN(test_truncated);
     RUN(test_oversized);
+    RUN(test_empty_stream_commit);
     mh_fixture_close(&F);
     return MH_TEST_DONE();
 }
