@@ -23,6 +23,7 @@
 #include <apr_strings.h>
 
 #include "mh_mapierr.h"
+#include "mh_ruleaction.h"
 #include "mh_unicode.h"
 
 #define MV_INSTANCE 0x2000
@@ -659,12 +660,14 @@ static void wr_bin(mh_wr *wr, int cw, const mh_bin *b)
 /* Rewrites a canonical restriction value for the wire.  Bytes that do not
  * parse (a store's damage) go out as an empty AndRestriction, so the
  * buffer stays parseable. */
-static void wr_restriction_value(mh_wr *wr, const mh_bin *b, int cw, uint32_t cp)
+static void wr_restriction_value(mh_wr *wr, const mh_bin *b, int cw, uint32_t cp, unsigned wf)
 {
     mh_rd rd;
     mh_restriction *r;
     mh_rd_init(&rd, b->data, b->len);
     if (mh_rd_restriction(&rd, RES_CANON_CW, MH_CP_UTF8, wr->pool, &r) == 0) {
+        if (wf & MH_WR_STRING8)
+            mh_restriction_retype(r, PT_STRING8);
         restriction_write(wr, r, cw, cp);
         return;
     }
@@ -672,7 +675,27 @@ static void wr_restriction_value(mh_wr *wr, const mh_bin *b, int cw, uint32_t cp
     wr_count(wr, cw, 0);
 }
 
-static void propval_write(mh_wr *wr, uint16_t type, const mh_propval *v, int cw, uint32_t cp)
+/* A RuleAction value as the wire wants it: as stored (the canonical ROP
+ * form), or with its strings made 8-bit.  Bytes that do not parse (a
+ * value that never went through the codec) go out as they are. */
+static void wr_rule_actions_value(mh_wr *wr, const mh_bin *b, uint32_t cp, unsigned wf)
+{
+    if (wf & MH_WR_STRING8) {
+        mh_rd rd;
+        mh_rule_actions *acts;
+        const char *why;
+        mh_rd_init(&rd, b->data, b->len);
+        if (mh_rd_rule_actions(&rd, 0, cp, wr->pool, &acts, &why) == 0 && rd.p == rd.end) {
+            mh_rule_actions_retype(acts, PT_STRING8);
+            mh_wr_rule_actions(wr, acts, cp);
+            return;
+        }
+    }
+    mh_wr_bytes(wr, b->data, b->len);
+}
+
+static void propval_write_wf(mh_wr *wr, uint16_t type, const mh_propval *v, int cw, uint32_t cp,
+                             unsigned wf)
 {
     type = write_type(type, v);
     switch (type) {
@@ -703,8 +726,8 @@ static void propval_write(mh_wr *wr, uint16_t type, const mh_propval *v, int cw,
     }
     case PT_STRING8: case PT_UNICODE: wr_str(wr, type, v->v.str, cp); return;
     case PT_BINARY: case PT_SVREID: wr_bin(wr, cw, &v->v.bin); return;
-    case PT_SRESTRICTION: wr_restriction_value(wr, &v->v.bin, cw, cp); return;
-    case PT_ACTIONS: mh_wr_bytes(wr, v->v.bin.data, v->v.bin.len); return;
+    case PT_SRESTRICTION: wr_restriction_value(wr, &v->v.bin, cw, cp, wf); return;
+    case PT_ACTIONS: wr_rule_actions_value(wr, &v->v.bin, cp, wf); return;
     default:
         break;
     }
@@ -744,6 +767,11 @@ static void propval_write(mh_wr *wr, uint16_t type, const mh_propval *v, int cw,
         case PT_BINARY: wr_bin(wr, cw, &((const mh_bin *)v->v.mv.v)[i]); break;
         }
     }
+}
+
+static void propval_write(mh_wr *wr, uint16_t type, const mh_propval *v, int cw, uint32_t cp)
+{
+    propval_write_wf(wr, type, v, cw, cp, 0);
 }
 
 void mh_wr_propval_cw(mh_wr *wr, uint16_t type, const mh_propval *v, int count_width, uint32_t cp)
@@ -871,8 +899,22 @@ static uint16_t own_type(const mh_propval *v)
     return t;
 }
 
-void mh_wr_proprow(mh_wr *wr, const mh_proptag *cols, uint32_t n, const mh_propval *const *vals,
-                   uint32_t cp)
+/* The type of a value in a column of type PT_UNSPECIFIED: its own, with
+ * strings 8-bit when the table is (MH_WR_STRING8). */
+static uint16_t unspec_type(const mh_propval *v, unsigned wf)
+{
+    uint16_t t = own_type(v);
+    if (wf & MH_WR_STRING8) {
+        if (t == PT_UNICODE)
+            return PT_STRING8;
+        if (t == PT_MV_UNICODE)
+            return PT_MV_STRING8;
+    }
+    return t;
+}
+
+void mh_wr_proprow_ex(mh_wr *wr, const mh_proptag *cols, uint32_t n,
+                      const mh_propval *const *vals, uint32_t cp, unsigned wf)
 {
     int flagged = 0;
     for (uint32_t i = 0; i < n && !flagged; i++)
@@ -881,23 +923,19 @@ void mh_wr_proprow(mh_wr *wr, const mh_proptag *cols, uint32_t n, const mh_propv
     for (uint32_t i = 0; i < n; i++) {
         uint16_t t = col_type(cols[i]);
         const mh_propval *v = vals[i];
-        if (!flagged) {
-            if (t == PT_UNSPECIFIED)
-                mh_wr_typed_propval(wr, own_type(v), v, cp);
-            else
-                mh_wr_propval(wr, t, v, cp);
-            continue;
-        }
-        if (!needs_flag(cols[i], v)) {
+        if (!flagged || !needs_flag(cols[i], v)) {
             if (t == PT_UNSPECIFIED) {
-                /* FlaggedPropertyValueWithType (2.11.6): type, flag, value */
-                uint16_t wt = write_type(own_type(v), v);
+                /* TypedPropertyValue, or FlaggedPropertyValueWithType
+                 * (2.11.6): type, flag, value */
+                uint16_t wt = write_type(unspec_type(v, wf), v);
                 mh_wr_u16(wr, wt);
-                mh_wr_u8(wr, 0x00);
-                mh_wr_propval(wr, wt, v, cp);
+                if (flagged)
+                    mh_wr_u8(wr, 0x00);
+                propval_write_wf(wr, wt, v, 2, cp, wf);
             } else {
-                mh_wr_u8(wr, 0x00);
-                mh_wr_propval(wr, t, v, cp);
+                if (flagged)
+                    mh_wr_u8(wr, 0x00);
+                propval_write_wf(wr, write_type(t, v), v, 2, cp, wf);
             }
             continue;
         }
@@ -908,6 +946,12 @@ void mh_wr_proprow(mh_wr *wr, const mh_proptag *cols, uint32_t n, const mh_propv
         mh_wr_u8(wr, 0x0A);
         mh_wr_u32(wr, err);
     }
+}
+
+void mh_wr_proprow(mh_wr *wr, const mh_proptag *cols, uint32_t n, const mh_propval *const *vals,
+                   uint32_t cp)
+{
+    mh_wr_proprow_ex(wr, cols, n, vals, cp, 0);
 }
 
 int mh_rd_proprow(mh_rd *rd, const mh_proptag *cols, uint32_t n, uint32_t cp, apr_pool_t *pool,
@@ -1302,6 +1346,56 @@ static void restriction_write(mh_wr *wr, const mh_restriction *r, int cw, uint32
 void mh_wr_restriction(mh_wr *wr, const mh_restriction *r, int count_width, uint32_t cp)
 {
     restriction_write(wr, r, count_width == 4 ? 4 : 2, cp);
+}
+
+static void retype_str_tag(mh_proptag *tag, uint16_t type)
+{
+    uint16_t ty = MH_TAG_TYPE(*tag);
+    if (ty == PT_UNICODE || ty == PT_STRING8)
+        *tag = MH_TAG_RETYPE(*tag, type);
+    else if (ty == PT_MV_UNICODE || ty == PT_MV_STRING8)
+        *tag = MH_TAG_RETYPE(*tag, (uint16_t)(type | MV_FLAG));
+}
+
+static void retype_restriction(mh_restriction *r, uint16_t type, int depth)
+{
+    if (!r || depth > MH_RES_MAX_DEPTH)
+        return;
+    switch (r->type) {
+    case MH_RES_AND: case MH_RES_OR:
+        for (uint32_t i = 0; i < r->u.andor.n; i++)
+            retype_restriction(&r->u.andor.sub[i], type, depth + 1);
+        break;
+    case MH_RES_NOT: retype_restriction(r->u.not_.sub, type, depth + 1); break;
+    case MH_RES_CONTENT:
+        retype_str_tag(&r->u.content.tag, type);
+        retype_str_tag(&r->u.content.val.tag, type);
+        break;
+    case MH_RES_PROPERTY:
+        retype_str_tag(&r->u.prop.tag, type);
+        retype_str_tag(&r->u.prop.val.tag, type);
+        break;
+    case MH_RES_COMPAREPROPS:
+        retype_str_tag(&r->u.compare.tag1, type);
+        retype_str_tag(&r->u.compare.tag2, type);
+        break;
+    case MH_RES_BITMASK: retype_str_tag(&r->u.bitmask.tag, type); break;
+    case MH_RES_SIZE: retype_str_tag(&r->u.size.tag, type); break;
+    case MH_RES_EXIST: retype_str_tag(&r->u.exist.tag, type); break;
+    case MH_RES_SUBRESTRICTION: retype_restriction(r->u.subres.sub, type, depth + 1); break;
+    case MH_RES_COMMENT:
+        for (uint8_t i = 0; i < r->u.comment.n; i++)
+            retype_str_tag(&r->u.comment.vals[i].tag, type);
+        retype_restriction(r->u.comment.sub, type, depth + 1);
+        break;
+    case MH_RES_COUNT: retype_restriction(r->u.count.sub, type, depth + 1); break;
+    default: break;
+    }
+}
+
+void mh_restriction_retype(mh_restriction *r, uint16_t type)
+{
+    retype_restriction(r, (uint16_t)(type & ~MV_FLAG), 0);
 }
 
 /* ============================================================ comparison */

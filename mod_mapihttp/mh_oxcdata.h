@@ -77,8 +77,9 @@ size_t mh_propval_wire_size(uint16_t type, const mh_propval *v, uint32_t cp);
  * In memory: PT_SRESTRICTION values hold the restriction in a canonical
  * encoding (4-byte counts, strings as PT_UNICODE), whatever context they
  * were read in; writers re-encode it for theirs.  PT_ACTIONS values hold the
- * RuleAction bytes as read (they are skipped, not parsed) and are written
- * back as they are.  PT_NULL, PT_OBJECT and PT_UNSPECIFIED values keep
+ * RuleAction bytes as read (their framing is checked, not their content:
+ * mh_ruleaction.h parses them, and the rules family stores the canonical
+ * form, strings as PtypString) and are written back as they are.  PT_NULL, PT_OBJECT and PT_UNSPECIFIED values keep
  * their 4 bytes in v.i32.
  */
 int mh_rd_propval_cw(mh_rd *rd, uint16_t type, int count_width, uint32_t cp, apr_pool_t *pool,
@@ -113,6 +114,17 @@ void mh_wr_tag_array(mh_wr *wr, const mh_proptag *tags, uint16_t n);
  */
 void mh_wr_proprow(mh_wr *wr, const mh_proptag *cols, uint32_t n, const mh_propval *const *vals,
                    uint32_t cp);
+/*
+ * The same for a table whose strings are 8-bit where the client left the
+ * type open (MH_WR_STRING8, e.g. a rules table without its Unicode flag,
+ * MS-OXORULE 2.2.2.1): values of PT_UNSPECIFIED columns, and the strings
+ * inside restriction (PidTagRuleCondition) and rule action values, go out
+ * as PtypString8 in code page cp.  Columns of a string type are written
+ * as the client asked, whatever the flag.
+ */
+#define MH_WR_STRING8 0x1
+void mh_wr_proprow_ex(mh_wr *wr, const mh_proptag *cols, uint32_t n,
+                      const mh_propval *const *vals, uint32_t cp, unsigned flags);
 /* The reverse, for clients: vals_r[i] is a value, a PT_ERROR value, or
  * NULL never (errors come as PT_ERROR values with the column's id). */
 int mh_rd_proprow(mh_rd *rd, const mh_proptag *cols, uint32_t n, uint32_t cp,
@@ -205,6 +217,9 @@ struct mh_restriction {
 int mh_rd_restriction(mh_rd *rd, int count_width, uint32_t cp, apr_pool_t *pool,
                       mh_restriction **r_r);
 void mh_wr_restriction(mh_wr *wr, const mh_restriction *r, int count_width, uint32_t cp);
+/* Retypes the string tags of a restriction (its property tags and value
+ * tags, single and multi-valued) to `type`: PT_STRING8 or PT_UNICODE. */
+void mh_restriction_retype(mh_restriction *r, uint16_t type);
 
 /*
  * What a restriction is evaluated against: a row's values, and for

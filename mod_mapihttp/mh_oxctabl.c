@@ -30,6 +30,7 @@
 #define TF_DEPTH 0x04
 #define TF_SOFT_DELETES 0x20
 #define TF_INCLUDE_FREEBUSY 0x02 /* permission tables */
+#define TF_RULES_UNICODE 0x40    /* rules tables (MS-OXORULE 2.2.2.1) */
 
 /* TableStatus (MS-OXCTABL 2.2.2.1.3) */
 #define TBLSTAT_COMPLETE 0x00
@@ -677,7 +678,11 @@ static uint32_t write_row(tctx *c, uint32_t idx, mh_wr *wr)
         if (c->err)
             return c->err;
     }
-    mh_wr_proprow(wr, wcols, t->n_cols, vals, c->cx->cp);
+    /* a rules table without its Unicode flag gives 8-bit strings where the
+     * client left the type open: inside PidTagRuleCondition and
+     * PidTagRuleActions, and in PT_UNSPECIFIED columns (MS-OXORULE 2.2.2.1) */
+    unsigned wf = t->kind == MH_TBL_RULES && !(t->flags & TF_RULES_UNICODE) ? MH_WR_STRING8 : 0;
+    mh_wr_proprow_ex(wr, wcols, t->n_cols, vals, c->cx->cp, wf);
     return 0;
 }
 

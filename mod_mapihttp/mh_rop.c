@@ -63,6 +63,8 @@ static const mh_rop_entry *const families[] = {
     mh_rops_oxcmsg,
     mh_rops_oxctabl,
     mh_rops_oxcprpt,
+    mh_rops_oxorule,
+    mh_rops_oxomsg,
 };
 
 mh_rop_fn *mh_rop_handler(uint8_t rop_id)

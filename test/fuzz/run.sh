@@ -9,7 +9,7 @@ src="$(cd "$(dirname "$0")" && pwd)"
 out="$build/fuzz-out"
 mkdir -p "$out"
 status=0
-for target in ${MH_FUZZ_TARGETS:-fuzz_headers fuzz_bodies fuzz_rpcext fuzz_store fuzz_aux fuzz_ropinfo fuzz_oxcdata fuzz_execute}; do
+for target in ${MH_FUZZ_TARGETS:-fuzz_headers fuzz_bodies fuzz_rpcext fuzz_store fuzz_aux fuzz_ropinfo fuzz_oxcdata fuzz_ruleaction fuzz_execute}; do
     bin="$build/test/fuzz/$target"
     if [ ! -x "$bin" ]; then
         echo "no $bin: configure with --enable-fuzzing (clang)"; exit 1

@@ -1062,8 +1062,8 @@ static int setup_objects(void)
 
 #define T(x) MH_OTM(MH_OT_##x)
 /* The objects each implemented ROP works on, from its spec's request
- * description (InputHandleIndex); 0 for RopRelease and RopProgress,
- * which take any. */
+ * description (InputHandleIndex); 0 for the ROPs that take any
+ * (RopRelease, RopProgress, RopGetAddressTypes, RopOptionsData). */
 static uint32_t accepted(uint8_t id)
 {
     switch (id) {
@@ -1096,9 +1096,13 @@ static uint32_t accepted(uint8_t id)
     case 0x2C: case 0x2D: case 0xA3: case 0x5D: case 0x5E: case 0x2F: case 0x2E:
     case 0x3A: case 0x5B: case 0x5C: case 0x90: case 0x3B:
         return T(STREAM);
-    /* MS-OXCPERM */
-    case 0x40: case 0x3E:
+    /* MS-OXCPERM, MS-OXORULE */
+    case 0x40: case 0x3E: case 0x41: case 0x3F:
         return T(FOLDER);
+    /* MS-OXOMSG: RopGetTransportFolder on the logon; RopGetAddressTypes
+     * and RopOptionsData take any object (the server ignores it) */
+    case 0x6D:
+        return T(LOGON);
     /* MS-OXCTABL */
     case 0x12: case 0x13: case 0x14: case 0x15: case 0x38: case 0x16: case 0x17:
     case 0x18: case 0x19: case 0x1A: case 0x1B: case 0x37: case 0x4F: case 0x89:
