@@ -73,10 +73,10 @@ static uint32_t run(const mh_rop_batch *b, mh_fixture_out **o, size_t *n)
     return mh_fixture_exec_bufs(&F, &in, 1, o, n);
 }
 
+/* RopGetStoreState (MS-OXCROPS 2.2.3.5): the header is the request. */
 static void get_store_state(mh_rop_batch *b, uint8_t idx)
 {
-    mh_wr *w = mh_ropc_begin(b, ROP_GET_STORE_STATE, 0, idx);
-    (void)w;
+    mh_ropc_begin(b, ROP_GET_STORE_STATE, 0, idx);
 }
 
 /* A fresh logon on id 0 (which releases the last one and its objects). */
