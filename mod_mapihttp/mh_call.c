@@ -720,6 +720,13 @@ static void run_execute(mh_call *c)
     mh_execute_req *req = &c->execute;
     mh_wr rops;
     if (req->empty || req->rop_buffer_size == 0) {
+        /* the answer is an extended buffer with RopSize 2: a MaxRopOut
+         * too small for it gets ecBufferTooSmall, as from the engine */
+        if (!req->empty && req->max_rop_out < MH_RPCEXT_HEADER_LEN + 2) {
+            c->error_code = EC_BUFFER_TOO_SMALL;
+            mh_build_execute(&c->body, EC_BUFFER_TOO_SMALL, NULL, 0, NULL, 0);
+            return;
+        }
         mh_wr payload;
         mh_wr_init(&payload, c->pool, 8);
         mh_wr_u16(&payload, 2); /* RopSize: no ROP responses, no handles */

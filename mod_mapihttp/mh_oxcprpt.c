@@ -1297,6 +1297,8 @@ static uint32_t rop_open_stream(mh_ropctx *cx, mh_rop *rop)
     if (!obj)
         return MAPI_E_NOT_ENOUGH_MEMORY;
     mh_stream *st = apr_pcalloc(obj->pool, sizeof *st);
+    /* never NULL, even empty: its bytes are copied and offset from */
+    st->data = apr_palloc(obj->pool, 1);
     st->tag = tag;
     st->mode = mode == MH_STM_BESTACCESS ? MH_STM_READWRITE : mode;
     if (v && stream_fill(cx, obj, st, v) < 0) {

@@ -419,14 +419,14 @@ static uint32_t rop_logon(mh_ropctx *cx, mh_rop *rop)
     if (owner.type != MH_DIR_USER || !owner.has_mailbox || owner.disabled)
         return EC_UNKNOWN_USER; /* 3.2.5.1.1: disabled SHOULD be ecUnknownUser */
     if (owner.server && *owner.server) {
-        /* the mailbox lives on another server: ecWrongServer with its
-         * name (MS-OXCSTOR 2.2.1.1.2) */
-        mh_wr_u8(rop->body, logon_flags);
-        size_t len = strlen(owner.server) + 1;
-        if (len > 255)
+        /* the mailbox lives on another server: ecWrongServer with its name
+         * and the request's LogonFlags (MS-OXCROPS 2.2.3.1.4) */
+        if (mh_rop_logon_redirect_body(rop->body, logon_flags, owner.server) != 0) {
+            mh_log(MH_LOG_ERR, MHLOGNO(01100) "RopLogon: the server name of %s's "
+                   "mailbox is longer than a redirect can carry (254)", owner.login
+                   ? owner.login : "a mailbox owner");
             return MAPI_E_LOGON_FAILED;
-        mh_wr_u8(rop->body, (uint8_t)len);
-        mh_wr_asciiz(rop->body, owner.server);
+        }
         return EC_WRONG_SERVER;
     }
 

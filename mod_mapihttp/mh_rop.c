@@ -366,7 +366,8 @@ typedef struct rop_input {
     size_t n;
     uint32_t *handles;
     uint32_t n_handles;
-    const unsigned char *rops_end; /* end of RopsList */
+    const unsigned char *rops_start; /* RopsList */
+    const unsigned char *rops_end;
 } rop_input;
 
 /* Parses RopSize, every request (through the skippers) and the handle
@@ -416,6 +417,7 @@ static int parse_input(apr_pool_t *pool, const unsigned char *p, size_t len, rop
         }
         in->reqs[in->n++] = r;
     }
+    in->rops_start = p + 2;
     in->rops_end = p + rop_size;
     in->n_handles = (uint32_t)((len - rop_size) / 4);
     in->handles = apr_palloc(pool, (in->n_handles ? in->n_handles : 1) * sizeof(uint32_t));
@@ -454,6 +456,12 @@ static size_t payload_room(const out_payload *o, uint32_t n_handles)
 /*
  * Runs one request.  Writes its response (or nothing: RopRelease) to
  * o->w.  Returns 0, or 1 when it did not fit (nothing done).
+ *
+ * A request starts only when the payload still has room for a
+ * RopBufferTooSmall that returns it and every request after it, so that
+ * whatever it does, the client can always be told which requests did not
+ * run.  `reserve` is that room for the requests after this one (0 when it
+ * is the last): the ROP's response may not eat into it.
  */
 static int run_one(mh_ropctx *cx, const rop_req *r, rop_input *in, out_payload *o,
                    size_t reserve, mh_rop *last_rop)
@@ -467,9 +475,9 @@ static int run_one(mh_ropctx *cx, const rop_req *r, rop_input *in, out_payload *
     rop.dest_idx = r->h.dest_idx;
     rop.out_handle = MH_HANDLE_NONE;
 
-    /* `reserve`: what a RopBufferTooSmall for the requests after this one
-     * would need, so that one can always follow */
     size_t room = payload_room(o, in->n_handles);
+    if (room < TOO_SMALL_FIXED + r->len + (reserve ? reserve - TOO_SMALL_FIXED : 0))
+        return 1;
     if (!(r->h.info->flags & MH_ROPF_NO_RESPONSE) && room < MIN_ROP_ROOM + reserve)
         return 1;
     /* RopId, index, ReturnValue; RopRelease has no response and no room */
@@ -497,21 +505,44 @@ static int run_one(mh_ropctx *cx, const rop_req *r, rop_input *in, out_payload *
         ec = fn(cx, &rop);
         if (ec == MH_ROP_TOO_SMALL)
             return 1;
-        if (ec != MH_ROP_NO_RESPONSE && !rd.err && rd.p != rd.end) {
-            /* the skipper and the handler disagree on the layout: a bug */
-            mh_log(MH_LOG_ERR, MHLOGNO(00501) "%s: the handler read %zu of %zu request bytes",
-                   r->h.info->name, (size_t)(rd.p - r->fields), r->fields_len);
-        }
-        if (rd.err) {
+        /* A success (or warning) must come from the whole request, read
+         * as the skipper read it.  A failure may stop reading anywhere,
+         * and may come from a reader the handler's stricter parser
+         * (mh_oxcdata) refused: a value the skipper's structure allows
+         * but the ROP does not (an unknown sort Order, a name without
+         * its NUL).  Only the first is a bug. */
+        int ok = ec == 0 || (ec & 0xFFFF0000u) == 0x00040000u;
+        int bad = 0;
+        if (ec == MH_ROP_NO_RESPONSE) {
+            ok = 0; /* RopRelease reads nothing of note */
+        } else if (ok && rd.err) {
             mh_log(MH_LOG_ERR, MHLOGNO(00502) "%s: the handler found the request "
                    "malformed after the skipper accepted it", r->h.info->name);
+            bad = 1;
+            ec = MAPI_E_INVALID_PARAMETER;
+        } else if (ok && rd.p != rd.end) {
+            /* the skipper and the handler disagree on the layout */
+            mh_log(MH_LOG_ERR, MHLOGNO(00501) "%s: the handler read %zu of %zu request bytes",
+                   r->h.info->name, (size_t)(rd.p - r->fields), r->fields_len);
+        } else if (!ok && rd.err) {
+            mh_log(MH_LOG_DEBUG, MHLOGNO(01103) "%s: refused a request its skipper "
+                   "accepted: 0x%08x", r->h.info->name, (unsigned)ec);
+        }
+        if (ec != MH_ROP_NO_RESPONSE && !bad && body.len > rop.room) {
+            /* a handler must fit rop.room (or answer MH_ROP_TOO_SMALL):
+             * sending more would break RopSize or MaxRopOut */
+            mh_log(MH_LOG_ERR, MHLOGNO(01101) "%s: the handler wrote %zu response bytes "
+                   "where %zu were left", r->h.info->name, body.len, rop.room);
+            bad = 1;
+            ec = MAPI_E_CALL_FAILED;
+        }
+        if (bad) {
             if (rop.out_handle != MH_HANDLE_NONE) {
                 mh_object *created = mh_obj_find(cx, rop.out_handle);
                 if (created)
                     mh_obj_release(cx, created);
             }
             body.len = 0;
-            ec = MAPI_E_INVALID_PARAMETER;
         }
     } else {
         ec = MAPI_E_NO_SUPPORT;
@@ -546,6 +577,24 @@ static int chainable(uint8_t id)
     return id == ROP_ID_QUERY_ROWS || id == ROP_ID_READ_STREAM || id == ROP_ID_FT_GET_BUFFER;
 }
 
+/* The smallest answer an input buffer can get: its payload with a
+ * RopBufferTooSmall returning every request (none when it has none). */
+static size_t min_answer(const rop_input *in)
+{
+    size_t rops = (size_t)(in->rops_end - in->rops_start);
+    return MH_RPCEXT_HEADER_LEN + 2 + (in->n ? TOO_SMALL_FIXED + rops : 0) +
+           4u * in->n_handles;
+}
+
+/* The payload of an input buffer none of whose requests ran. */
+static void answer_unrun(out_payload *o, apr_pool_t *pool, const rop_input *in)
+{
+    payload_start(o, pool, MH_RPCEXT_MAX_PAYLOAD);
+    if (in->n)
+        write_too_small(o, &in->reqs[0], in->rops_end);
+    payload_finish(o, in->handles, in->n_handles);
+}
+
 uint32_t mh_rop_execute(mh_ropctx *cx, const unsigned char *rop_buffer, size_t len,
                         const mh_exec_opts *opts, mh_wr *out)
 {
@@ -568,30 +617,48 @@ uint32_t mh_rop_execute(mh_ropctx *cx, const unsigned char *rop_buffer, size_t l
     int compress = !(opts->flags & MH_EXEC_NO_COMPRESSION);
     int xor = !(opts->flags & MH_EXEC_NO_XOR_MAGIC);
     size_t total = opts->max_rop_out;
-    /* each output payload: an 8-byte header and at most 32 KB */
+
+    /*
+     * Every input buffer gets an answer (MS-OXCRPC 3.1.4.2.1.1): while one
+     * runs, the room the later ones need at least (min_answer) is kept
+     * back, so that when a buffer stops with RopBufferTooSmall each later
+     * one can still return its requests the same way (none of them runs:
+     * the client sends them again, in order).  When not even that fits
+     * the call fails with ecBufferTooSmall before anything ran
+     * (MS-OXCROPS 3.2.4.3).
+     */
+    size_t *later = apr_palloc(cx->pool, (npl + 1) * sizeof(*later));
+    later[npl] = 0;
+    for (size_t i = npl; i-- > 0;) {
+        size_t m = min_answer(&ins[i]);
+        if (i > 0 && m - MH_RPCEXT_HEADER_LEN > MH_RPCEXT_MAX_PAYLOAD)
+            return EC_BUFFER_TOO_SMALL;
+        later[i] = later[i + 1] + (i > 0 ? m : 0);
+    }
+    if (MH_RPCEXT_HEADER_LEN + 2 + 4u * ins[0].n_handles + later[1] > total)
+        return EC_BUFFER_TOO_SMALL;
+
     mh_wr_init(out, cx->pool, 1024);
     out_payload *outs = apr_palloc(cx->pool, (npl + MH_RPCEXT_MAX_BUFFERS) * sizeof(*outs));
     size_t nout = 0;
     size_t used = 0;
     mh_rop last;
     const rop_req *last_req = NULL;
-    rop_input *last_in = NULL;
+    int stopped = 0;
 
     for (size_t i = 0; i < npl; i++) {
         rop_input *in = &ins[i];
-        if (used + MH_RPCEXT_HEADER_LEN + 2 + 4u * in->n_handles > total) {
-            /* no room for the next input buffer's answer: what was run is
-             * answered; the client sends the rest again */
-            if (!nout)
-                return EC_BUFFER_TOO_SMALL;
-            break;
+        out_payload *o = &outs[nout++];
+        if (stopped) {
+            answer_unrun(o, cx->pool, in);
+            used += MH_RPCEXT_HEADER_LEN + o->w.len;
+            continue;
         }
-        size_t limit = total - used - MH_RPCEXT_HEADER_LEN;
+        /* the room reserved above makes this at least min_answer */
+        size_t limit = total - later[i + 1] - used - MH_RPCEXT_HEADER_LEN;
         if (limit > MH_RPCEXT_MAX_PAYLOAD)
             limit = MH_RPCEXT_MAX_PAYLOAD;
-        out_payload *o = &outs[nout++];
         payload_start(o, cx->pool, limit);
-        int stopped = 0;
         for (size_t k = 0; k < in->n; k++) {
             const rop_req *r = &in->reqs[k];
             if (cx->tick)
@@ -600,29 +667,26 @@ uint32_t mh_rop_execute(mh_ropctx *cx, const unsigned char *rop_buffer, size_t l
             size_t reserve = after ? TOO_SMALL_FIXED + after : 0;
             if (run_one(cx, r, in, o, reserve, &last) != 0) {
                 /* the client resends the rest with a bigger buffer
-                 * (MS-OXCROPS 3.2.4.3); if not even that fits, the call
-                 * fails with ecBufferTooSmall */
+                 * (MS-OXCROPS 3.2.4.3); that always fits but for the
+                 * first request of the first buffer (nothing ran yet) */
                 size_t need = TOO_SMALL_FIXED + (size_t)(in->rops_end - r->start);
                 if (need > payload_room(o, in->n_handles))
                     return EC_BUFFER_TOO_SMALL;
                 write_too_small(o, r, in->rops_end);
                 stopped = 1;
+                last_req = NULL;
                 break;
             }
             last_req = r;
-            last_in = in;
         }
         payload_finish(o, in->handles, in->n_handles);
         used += MH_RPCEXT_HEADER_LEN + o->w.len;
-        if (stopped) {
-            last_req = NULL;
-            break; /* the rest of the input waits for the client's retry */
-        }
     }
 
     /* Chained responses (MS-OXCRPC 3.1.4.2.1.2.2): the last ROP of the
      * request is asked again for the rest, one payload each. */
-    if (opts->chain_allowed && (opts->flags & MH_EXEC_CHAIN) && last_req && last_in &&
+    rop_input *last_in = &ins[npl - 1];
+    if (opts->chain_allowed && (opts->flags & MH_EXEC_CHAIN) && !stopped && last_in->n &&
         last_req == &last_in->reqs[last_in->n - 1] && chainable(last_req->h.id)) {
         size_t min_room = last_req->h.id == ROP_ID_QUERY_ROWS ? CHAIN_MIN_ROOM_ROWS
                                                                : CHAIN_MIN_ROOM_STREAM;
@@ -658,7 +722,12 @@ uint32_t mh_rop_execute(mh_ropctx *cx, const unsigned char *rop_buffer, size_t l
 
     for (size_t i = 0; i < nout; i++)
         mh_rpcext_append(out, outs[i].w.buf, outs[i].w.len, compress, xor, i + 1 == nout);
-    if (out->len > total)
-        return EC_BUFFER_TOO_SMALL; /* compression never grows: cannot happen */
+    if (out->len > total) {
+        /* compression never grows a payload and every one kept to its
+         * limit: a bug if seen */
+        mh_log(MH_LOG_ERR, MHLOGNO(01102) "Execute: %zu response bytes for MaxRopOut %zu",
+               out->len, total);
+        return EC_BUFFER_TOO_SMALL;
+    }
     return 0;
 }

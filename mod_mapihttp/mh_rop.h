@@ -335,9 +335,14 @@ typedef struct mh_exec_opts {
 
 /*
  * Runs the ROP input buffers of one Execute (the RopBuffer, one or more
- * extended buffers) and builds the RopBuffer of the response into `out`.
- * Returns the EcDoRpcExt2 result for ErrorCode: 0, EC_RPC_FORMAT (the
- * buffer cannot be parsed: nothing was run), EC_BUFFER_TOO_SMALL.
+ * extended buffers, in order, each answered in its own output payload)
+ * and builds the RopBuffer of the response into `out`, never more than
+ * opts->max_rop_out bytes.  Returns the EcDoRpcExt2 result for ErrorCode:
+ * 0; EC_RPC_FORMAT (the buffer cannot be parsed: nothing was run);
+ * EC_BUFFER_TOO_SMALL (not even a RopBufferTooSmall returning the
+ * requests fits: nothing was run).  Requests that do not fit come back in
+ * a RopBufferTooSmall at the end of their payload; input buffers after
+ * that one come back whole the same way, none of their requests run.
  */
 uint32_t mh_rop_execute(mh_ropctx *cx, const unsigned char *rop_buffer, size_t len,
                         const mh_exec_opts *opts, mh_wr *out);

@@ -1196,19 +1196,16 @@ int mh_rd_ropheader(mh_rd *rd, mh_ropheader *h)
 
 /* --------------------------------------------------- failure responses */
 
-void mh_rop_write_logon_redirect(mh_wr *wr, uint8_t out_idx, uint8_t logon_flags,
-                                 const char *server)
+int mh_rop_logon_redirect_body(mh_wr *wr, uint8_t logon_flags, const char *server)
 {
     size_t len = server ? strlen(server) : 0;
     if (len > 254) /* ServerNameSize is a u8 that counts the NUL */
-        len = 254;
-    mh_wr_u8(wr, 0xFE);
-    mh_wr_u8(wr, out_idx);
-    mh_wr_u32(wr, EC_WRONG_SERVER);
+        return -1;
     mh_wr_u8(wr, logon_flags);
     mh_wr_u8(wr, (uint8_t)(len + 1));
     mh_wr_bytes(wr, server ? server : "", len);
     mh_wr_u8(wr, 0);
+    return 0;
 }
 
 int mh_rop_write_failure(mh_wr *wr, uint8_t rop_id, uint8_t handle_idx, uint32_t ec,
@@ -1217,16 +1214,17 @@ int mh_rop_write_failure(mh_wr *wr, uint8_t rop_id, uint8_t handle_idx, uint32_t
     const mh_ropinfo *info = mh_ropinfo_get(rop_id);
     if (!info || info->failure == MH_ROPFAIL_NONE)
         return -1;
-    if (info->failure == MH_ROPFAIL_LOGON && ec == EC_WRONG_SERVER) {
-        mh_rop_write_logon_redirect(wr, handle_idx, 0, "");
-        return 0;
-    }
     /* MS-OXCROPS 2.2.6.9.2: RopGetMessageStatus answers with RopId 0x20,
      * the id of RopSetMessageStatus, whose response it shares. */
     mh_wr_u8(wr, rop_id == 0x1F ? 0x20 : rop_id);
     mh_wr_u8(wr, handle_idx);
     mh_wr_u32(wr, ec);
     switch (info->failure) {
+    case MH_ROPFAIL_LOGON:
+        /* 2.2.3.1.4: ecWrongServer always carries the redirect fields */
+        if (ec == EC_WRONG_SERVER)
+            mh_rop_logon_redirect_body(wr, 0, "");
+        break;
     case MH_ROPFAIL_PARTIAL:
         mh_wr_u8(wr, 0); /* PartialCompletion: the whole ROP failed */
         break;
@@ -1280,7 +1278,7 @@ int mh_rop_write_failure(mh_wr *wr, uint8_t rop_id, uint8_t handle_idx, uint32_t
             mh_wr_u16(wr, 0); /* TransferBufferSize */
         }
         break;
-    default: /* PLAIN, LOGON without redirect */
+    default: /* PLAIN */
         break;
     }
     return 0;

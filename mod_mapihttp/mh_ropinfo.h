@@ -87,18 +87,24 @@ const mh_ropinfo *mh_ropinfo_get(uint8_t rop_id);
  * ReturnValue = ec, followed by whatever fields that ROP's failure response
  * carries (MH_ROPFAIL_*).  `dest_idx` is the request's DestHandleIndex for
  * ROPs that have one (else ignored).  ec must not be 0.  RopLogon with
- * ecWrongServer gets an empty server name here; use
- * mh_rop_write_logon_redirect to name the server.  Returns 0; -1 if the
- * ROP has no response (RopRelease, response-only and unknown ids).
+ * ecWrongServer gets the redirect layout with LogonFlags 0 and an empty
+ * server name here (its handler names the server with
+ * mh_rop_logon_redirect_body).  Returns 0; -1 if the ROP has no response
+ * (RopRelease, response-only and unknown ids).
  */
 int mh_rop_write_failure(mh_wr *wr, uint8_t rop_id, uint8_t handle_idx, uint32_t ec,
                          uint8_t dest_idx);
 
-/* RopLogon's redirect response (MS-OXCROPS 2.2.3.1.4): ReturnValue
- * ecWrongServer, LogonFlags, ServerNameSize (with the NUL), ServerName.
- * server is ASCII, at most 254 characters (longer is cut). */
-void mh_rop_write_logon_redirect(mh_wr *wr, uint8_t out_idx, uint8_t logon_flags,
-                                 const char *server);
+/*
+ * The fields of RopLogon's redirect response after its ReturnValue
+ * ecWrongServer (MS-OXCROPS 2.2.3.1.4): LogonFlags, ServerNameSize (a u8
+ * that counts the NUL), ServerName.  The one writer of that layout: the
+ * RopLogon handler writes it as its response body, mh_rop_write_failure
+ * after the common header.  `server` is ASCII; NULL is "".  Returns 0, or
+ * -1 with nothing written when it is longer than 254 characters (a cut
+ * name would send the client to the wrong server).
+ */
+int mh_rop_logon_redirect_body(mh_wr *wr, uint8_t logon_flags, const char *server);
 
 /* Reads the common request header per the table: logon id, input index,
  * output index (0xFF... leave absent ones 0). */

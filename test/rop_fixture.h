@@ -43,6 +43,7 @@ typedef struct mh_fixture {
     int chain;               /* chained responses allowed (default 1) */
     apr_pool_t *batch_pool;  /* the last batch's responses; cleared per batch */
     size_t state_bytes;      /* size of the encoded state after the last batch */
+    size_t out_bytes;        /* RopBuffer size of the last response (headers included) */
 } mh_fixture;
 
 /* A store with user `login` and its provisioned mailbox; the session runs
@@ -59,11 +60,60 @@ void mh_fixture_close(mh_fixture *f);
  * Runs one ROP input buffer: `rops` (len bytes of requests) with the
  * handle table `handles` (n slots, updated with the response's table).
  * Returns the EcDoRpcExt2 result; on 0, resp_r and resp_len_r get the ROP
- * responses of the first output payload (batch_pool memory) and, when
- * chained payloads are ignored.
+ * responses of the first output payload (batch_pool memory); chained
+ * payloads, if any, are ignored (mh_fixture_exec_bufs sees them).
  */
 uint32_t mh_fixture_exec(mh_fixture *f, const void *rops, size_t len, uint32_t *handles,
                          uint32_t n, const unsigned char **resp_r, size_t *resp_len_r);
+
+/* One ROP input buffer of an Execute (MS-OXCRPC 3.1.4.2.1.1.1): the
+ * requests, the handle table, and how its extended buffer goes. */
+typedef struct mh_fixture_in {
+    const void *rops;
+    size_t len;
+    const uint32_t *handles;
+    uint32_t n;
+    int compress, obfuscate;  /* LZ77 (when smaller), XorMagic */
+} mh_fixture_in;
+
+/* One output payload of the response (an extended buffer). */
+typedef struct mh_fixture_out {
+    const unsigned char *rops; /* the RopsList */
+    size_t len;
+    const uint32_t *handles;   /* its handle table */
+    uint32_t n;
+    uint16_t ext_flags;        /* RPC_HEADER_EXT Flags as received */
+} mh_fixture_out;
+
+/*
+ * Runs several ROP input buffers in one Execute, each in its own extended
+ * buffer (Last on the final one).  On 0, *outs_r gets every output payload
+ * in order (chained ones included; batch_pool memory), each checked: the
+ * headers parse, RopSize fits, the handle table is whole.
+ */
+uint32_t mh_fixture_exec_bufs(mh_fixture *f, const mh_fixture_in *ins, size_t n_in,
+                              mh_fixture_out **outs_r, size_t *n_out_r);
+
+/* The same for a RopBuffer given as raw bytes (extended buffers and all):
+ * for malformed input. */
+uint32_t mh_fixture_exec_raw(mh_fixture *f, const void *rop_buffer, size_t len,
+                             mh_fixture_out **outs_r, size_t *n_out_r);
+
+/*
+ * The session's objects in a canonical form (sorted by handle, each with
+ * its class's encoding), to compare before and after a batch that must
+ * change nothing.
+ */
+void mh_fixture_state(mh_fixture *f, apr_pool_t *pool, const unsigned char **buf_r,
+                      size_t *len_r);
+
+/* What the store has handed out and holds: changes when anything is written. */
+typedef struct mh_fixture_mark {
+    mh_id last_id;
+    uint32_t messages, folders;
+    uint64_t bytes;
+} mh_fixture_mark;
+int mh_fixture_store_mark(mh_fixture *f, mh_fixture_mark *m);
 
 /* RopLogon to the user's own mailbox (logon id 0, private): the logon
  * handle and the 13 folder IDs in wire form.  Returns the ROP's

@@ -62,6 +62,57 @@ static void test_logon_errors(void)
     CHECK_EQ_U(mh_get_u32(r + 2), MAPI_E_LOGON_FAILED);
 }
 
+/* A mailbox held by another server: RopLogon answers ecWrongServer with
+ * the redirect layout of MS-OXCROPS 2.2.3.1.4 (the request's LogonFlags,
+ * ServerNameSize with the NUL, the server name), leaves its output slot
+ * alone, and the next ROP of the batch runs. */
+static void test_logon_redirect(void)
+{
+    mh_guid mb;
+    uint32_t id;
+    REQUIRE(mh_fixture_add_user(&F, "moved", &mb, &id) == 0);
+    const char *server = "mbx7.example.org";
+    mh_betxn *t;
+    mh_error e = {MH_OK, NULL};
+    mh_dir_entry ent;
+    REQUIRE(mh_be_begin(F.be, NULL, MH_TXN_WRITE, F.pool, &t, &e) == MH_OK);
+    REQUIRE(mh_be_dir_get(t, id, &ent, &e) == MH_OK);
+    ent.server = server;
+    uint32_t same;
+    REQUIRE(mh_be_dir_put(t, &ent, NULL, &same, &e) == MH_OK);
+    CHECK_EQ_U(same, id);
+    REQUIRE(mh_be_commit(t, &e) == MH_OK);
+
+    uint32_t logon; uint64_t fids[13];
+    CHECK_EQ_U(mh_fixture_logon(&F, &logon, fids), 0);
+    unsigned char req[256];
+    size_t k = 0, n = strlen(ent.legacy_dn) + 1;
+    req[k++] = 0xFE; req[k++] = 3; req[k++] = 1; /* LogonId 3, OutputHandleIndex 1 */
+    req[k++] = 0x05; /* LogonFlags: Private | Undercover */
+    mh_put_u32(req + k, 0x01000000); k += 4;
+    mh_put_u32(req + k, 0); k += 4;
+    mh_put_u16(req + k, (uint16_t)n); k += 2;
+    memcpy(req + k, ent.legacy_dn, n); k += n;
+    req[k++] = 0x7B; req[k++] = 0; req[k++] = 0; /* RopGetStoreState on the logon */
+    uint32_t h[2] = {logon, 0xFFFFFFFF};
+    const unsigned char *r; size_t rl;
+    REQUIRE(mh_fixture_exec(&F, req, k, h, 2, &r, &rl) == 0);
+    unsigned char want[64];
+    size_t wl = 0;
+    want[wl++] = 0xFE;
+    want[wl++] = 1;                   /* OutputHandleIndex */
+    mh_put_u32(want + wl, 0x478); wl += 4; /* ecWrongServer */
+    want[wl++] = 0x05;                /* LogonFlags as sent */
+    want[wl++] = (unsigned char)(strlen(server) + 1);
+    memcpy(want + wl, server, strlen(server) + 1); wl += strlen(server) + 1;
+    REQUIRE(rl == wl + 10);
+    CHECK_MEM(r, wl, want, wl);
+    CHECK_EQ_U(r[wl], 0x7B);
+    CHECK_EQ_U(mh_get_u32(r + wl + 2), 0);
+    CHECK_EQ_U(h[1], 0xFFFFFFFF);     /* no logon object was made */
+    CHECK(mh_obj_logon(&(mh_ropctx){.ses = F.ses, .pool = F.pool}, 3) == NULL);
+}
+
 /* A batch with a ROP this server does not implement in the middle: it
  * gets its own error and the ROPs after it still run. */
 static void test_unimplemented_and_bad_index(void)
@@ -300,6 +351,7 @@ int main(void)
         return 1;
     RUN(test_logon);
     RUN(test_logon_errors);
+    RUN(test_logon_redirect);
     RUN(test_unimplemented_and_bad_index);
     RUN(test_unknown_logon_id);
     RUN(test_format_errors);

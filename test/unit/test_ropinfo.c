@@ -6,6 +6,7 @@
 
 #include "mh_mapierr.h"
 #include "mh_test.h"
+#include "rop_samples.h"
 
 /* MS-OXCROPS 2.2.2 reserved ids, as listed in the digest (section E) */
 static int is_reserved(unsigned id)
@@ -63,115 +64,6 @@ static void test_table(void)
 
 /* ------------------------------------------------ minimal requests */
 
-/*
- * A minimal valid request for every request-capable ROP (more than one
- * for ROPs with optional fields), header included.  Handle indexes:
- * input 01, dest 02, output 03, response 04.
- */
-#define Z8 "00 00 00 00 00 00 00 00 "
-#define Z16 Z8 Z8
-#define Z24 Z16 Z8
-static const char *const requests[] = {
-    "01 00 01",                                              /* RopRelease */
-    "02 00 01 03 " Z8 "00",                                  /* RopOpenFolder */
-    "03 00 01 03 ff 0f " Z8 "01 " Z8,                        /* RopOpenMessage */
-    "04 00 01 03 00", "05 00 01 03 40",
-    "06 00 01 03 ff 0f " Z8 "00",                            /* RopCreateMessage */
-    "07 00 01 00 00 00 00 01 00 1f 00 37 00",                /* RopGetPropertiesSpecific */
-    "08 00 01 00 00 01 00", "09 00 01",
-    "0a 00 01 0a 00 01 00 03 00 07 0e 01 00 00 00",          /* RopSetProperties */
-    "0b 00 01 01 00 1f 00 37 00",
-    "0c 00 04 01 0a",                                        /* RopSaveChangesMessage */
-    "0d 00 01 00 00 00 00",
-    /* RopModifyRecipients: one column (PR_DISPLAY_NAME_W), one row:
-     * SMTP|D|U, DisplayName "A", one column value "B" */
-    "0e 00 01 01 00 1f 00 01 30 01 00 00 00 00 00 01 0d 00 "
-    "13 02 41 00 00 00 01 00 00 42 00 00 00",
-    /* a row of size 0 removes a recipient */
-    "0e 00 01 00 00 01 00 05 00 00 00 01 00 00",
-    "0f 00 01 00 00 00 00 00 00", "10 00 01 00 00",
-    "11 00 04 01 01",                                        /* RopSetMessageReadFlag */
-    "12 00 01 00 01 00 1f 00 37 00",
-    "13 00 01 00 01 00 00 00 00 00 40 00 06 0e 01",          /* RopSortTable */
-    "13 00 01 00 02 00 01 00 01 00 1f 00 1d 0e 00 40 00 06 0e 01",
-    "14 00 01 00 0e 00 04 04 03 00 1a 00 03 00 1a 00 07 00 00 00", /* RopRestrict */
-    "14 00 01 00 00 00",                                     /* no restriction */
-    "15 00 00 00 01 32 00",                                  /* MS-OXCTABL 4.5.3.1 */
-    "16 00 01", "17 00 01", "18 00 01 00 05 00 00 00 01",
-    "19 00 01 02 00 aa bb 00 00 00 00 00",                   /* RopSeekRowBookmark */
-    "1a 00 01 01 00 00 00 02 00 00 00", "1b 00 01",
-    "1c 00 01 03 01 00 00 00 46 00 00",                      /* RopCreateFolder, 8-bit */
-    "1c 00 01 03 01 01 00 00 46 00 00 00 00 00",             /* RopCreateFolder, UTF-16 */
-    "1d 00 01 00 " Z8,
-    "1e 00 01 00 00 01 00 " Z8,                              /* RopDeleteMessages */
-    "1f 00 01 " Z8, "20 00 01 " Z16,
-    "21 00 01 03 00", "22 00 01 03 00 00 00 00 00", "23 00 01 03", "24 00 01 00 00 00 00",
-    "25 00 04 01 0a",
-    "26 00 01 " Z8 "49 50 4d 00", "27 00 01 49 50 4d 00",
-    "29 00 01 03 04 00 00 " Z16,                             /* RopRegisterNotification */
-    "29 00 01 03 04 00 01",
-    "2b 00 01 03 02 01 09 10 00",
-    "2c 00 01 00 10", "2c 00 01 be ba 00 00 01 00",          /* RopReadStream */
-    "2d 00 01 02 00 61 62", "2e 00 01 00 " Z8, "2f 00 01 " Z8,
-    "30 00 01 05 00 08 03 00 1a 00 01 00 " Z8 "00 00 00 00", /* RopSetSearchCriteria */
-    "31 00 01 00 01 01", "32 00 01 00",
-    "33 00 01 02 01 00 " Z8 "00 01",                         /* RopMoveCopyMessages */
-    "34 00 01 " Z16,
-    /* MS-OXCFOLD 4.5.1: RopMoveFolder */
-    "35 00 01 02 01 01 01 00 00 00 0e 8e df 36 46 00 6f 00 6c 00 64 00 65 00 72 00 31 00 00 00",
-    "36 00 01 02 00 01 00 " Z8 "46 00",                      /* RopCopyFolder */
-    "37 00 01", "38 00 01",
-    "39 00 01 02 00 00 00 01 00 1f 00 37 00",                /* RopCopyTo */
-    "3a 00 01 02 " Z8, "3b 00 01 03", "3e 00 01 03 00", "3f 00 01 03 00",
-    "40 00 01 00 01 00 01 01 00 03 00 73 66 00 00 00 00",    /* RopModifyPermissions */
-    "41 00 01 00 01 00 01 01 00 03 00 76 66 0a 00 00 00",    /* RopModifyRules */
-    "42 00 01 " Z8, "43 00 01 " Z8, "44 00 01 " Z24, "45 00 01 " Z8,
-    "46 00 01 03 ff 0f 00", "47 00 01", "48 00 01 " Z8 "01", "49 00 01", "4a 00 01",
-    "4b 00 01 03 01 00 " Z8 "00 00",
-    "4c 00 01 03 00 00",
-    "4d 00 01 03 00 00 00 00 00 01 00 00",
-    "4e 00 01 00 10", "4e 00 01 be ba 00 80",                /* RopFastTransferSourceGetBuffer */
-    "4f 00 01 00 00 00 00 00 00",                            /* RopFindRow */
-    "4f 00 01 00 05 00 08 03 00 1a 00 01 02 00 aa bb",
-    "50 00 01 00",
-    "51 00 01 " Z16 "49 50 4d 00 00 00 00 00",               /* RopTransportNewMail */
-    "52 00 01", "53 00 01 03 01 00", "54 00 01 01 00 ff",
-    "55 00 01 01 00 01 80",
-    /* RopGetPropertyIdsFromNames: MNID_ID, MNID_STRING "A" */
-    "56 00 01 02 02 00 00 " Z16 "01 80 00 00 01 " Z16 "04 41 00 00 00",
-    "57 00 01 01 00 aa 02 00 bb cc",
-    "58 00 01 00 00", "59 00 01 10 00 " Z8, "5a 00 01 " Z8,
-    "5b 00 01 " Z16 "00 00 00 00", "5c 00 01 " Z16 "00 00 00 00",
-    "5d 00 01", "5e 00 01",
-    "5f 00 01 00 00", "5f 00 01 00 01 " Z16,                 /* RopQueryNamedProperties */
-    "60 00 01 " Z16, "61 00 01 " Z24, "63 00 01 " Z24 "00 00 00 00 00 00 10",
-    "64 00 01 " Z24 "01 00 00 00 00 01 00 aa " Z16,          /* RopWritePerUserInformation */
-    "64 00 01 " Z24 "01 10 00 00 00 00 00",
-    "66 00 01 00 00 01 00 " Z8,                              /* RopSetReadFlags */
-    "67 00 01 02 00 00 00 00",                               /* RopCopyProperties */
-    "68 00 01", "69 00 01 03 00 00 00 00 00",
-    "6b 00 01 " Z8 "00 00 00 00", "6c 00 01 00 00", "6d 00 01",
-    "6f 00 01 53 4d 54 50 00 01",                            /* RopOptionsData */
-    "70 00 01 03 01 00 00 00 00 00 00 00 00 00 00 00",       /* RopSynchronizationConfigure */
-    "70 00 01 03 01 00 00 00 05 00 08 03 00 1a 00 00 00 00 00 01 00 1f 00 37 00",
-    "72 00 01 03 00 00 00",
-    "73 00 01 00 00 00 00",
-    "74 00 01 00 01 00 02 11 00 00 01 00 00 00 01 00 aa",    /* RopSynchronizationImportDeletes */
-    "75 00 01 " Z8, "76 00 01 02 00 00 00 aa bb", "77 00 01",
-    "78 00 01 01 00 00 00 aa 01 00 00 00 aa 01 00 00 00 aa 01 00 00 00 aa 01 00 00 00 aa",
-    "79 00 01 0a 00 01 00 03 00 07 0e 01 00 00 00",
-    "7a 00 01 01 00 1f 00 37 00", "7b 00 01",
-    "7e 00 01 03 01", "7f 00 01 00 00 00 00",
-    "80 00 01 04 00 01 00 aa 01",                            /* RopSynchronizationImportReadStateChanges */
-    "81 00 01", "82 00 01 03", "86 00 01 00 00 00 00 00 00",
-    "89 00 01 01 00 aa", "90 00 01 01 00 aa",
-    "91 00 01 00 00 01 00 " Z8, "92 00 01 00 00",
-    "93 00 01 34 00 01 00 00 00 " Z24 Z24,                   /* RopSetLocalReplicaMidsetDeleted */
-    "9d 00 01 01 00 aa", "a3 00 01 01 00 aa",
-    "fe 00 03 01 00 00 00 00 00 00 00 00 02 00 61 00",       /* RopLogon */
-    "fe 00 03 01 00 00 00 00 00 00 00 00 00 00",
-};
-
 /* Reads one ROP (header and body); 0 when it ends exactly at the buffer's end. */
 static int parse_one(const unsigned char *buf, size_t len, mh_ropheader *h)
 {
@@ -209,12 +101,12 @@ static void test_requests(void)
     int covered[256] = { 0 };
     unsigned char all[8192];
     size_t all_len = 0;
-    for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
+    for (size_t i = 0; i < MH_ROP_SAMPLE_COUNT; i++) {
         unsigned char buf[512];
-        size_t len = mh_test_unhex(requests[i], buf, sizeof(buf));
+        size_t len = mh_test_unhex(mh_rop_samples[i], buf, sizeof(buf));
         REQUIRE(len > 0 && all_len + len <= sizeof(all));
         covered[buf[0]] = 1;
-        check_request(requests[i]);
+        check_request(mh_rop_samples[i]);
         memcpy(all + all_len, buf, len);
         all_len += len;
     }
@@ -237,7 +129,7 @@ static void test_requests(void)
             break;
         n++;
     }
-    CHECK_EQ_U(n, sizeof(requests) / sizeof(requests[0]));
+    CHECK_EQ_U(n, MH_ROP_SAMPLE_COUNT);
     CHECK(rd.p == rd.end && !rd.err);
 }
 
@@ -694,20 +586,60 @@ static void test_failures(void)
         CHECK_EQ_U(wr.buf[1], 9);
         CHECK_EQ_U(mh_get_u32(wr.buf + 2), nf);
     }
-    /* the redirect with a server name; an over-long name is cut to fit ServerNameSize */
+    apr_pool_destroy(pool);
+}
+
+/*
+ * RopLogon's redirect response, MS-OXCROPS 2.2.3.1.4: RopId 0xFE,
+ * OutputHandleIndex, ReturnValue 0x00000478 (ecWrongServer), LogonFlags,
+ * ServerNameSize (u8, the NUL counted), ServerName (ASCII, NUL-ended).
+ */
+static void test_logon_redirect(void)
+{
+    apr_pool_t *pool;
+    apr_pool_create(&pool, NULL);
+    mh_wr wr;
+    unsigned char exp[300];
+    size_t n;
+
+    /* the body a handler writes after ReturnValue */
     mh_wr_init(&wr, pool, 16);
-    mh_rop_write_logon_redirect(&wr, 2, 0x01, "srv");
-    unsigned char exp[32];
-    size_t n = mh_test_unhex("fe 02 78 04 00 00 01 04 73 72 76 00", exp, sizeof(exp));
+    CHECK(mh_rop_logon_redirect_body(&wr, 0x01, "srv") == 0);
+    n = mh_test_unhex("01 04 73 72 76 00", exp, sizeof(exp));
     CHECK_MEM(wr.buf, wr.len, exp, n);
-    char longname[400];
-    memset(longname, 'x', sizeof(longname) - 1);
-    longname[sizeof(longname) - 1] = 0;
+    /* LogonFlags travel unchanged (Private | Undercover | Ghosted) */
     mh_wr_init(&wr, pool, 16);
-    mh_rop_write_logon_redirect(&wr, 2, 0, longname);
-    CHECK_EQ_U(wr.len, 8 + 255);
-    CHECK_EQ_U(wr.buf[7], 255);
+    CHECK(mh_rop_logon_redirect_body(&wr, 0x07, NULL) == 0);
+    n = mh_test_unhex("07 01 00", exp, sizeof(exp));
+    CHECK_MEM(wr.buf, wr.len, exp, n);
+
+    /* the longest name ServerNameSize can count: 254 characters + NUL */
+    char name[400];
+    memset(name, 'x', sizeof(name) - 1);
+    name[254] = 0;
+    mh_wr_init(&wr, pool, 16);
+    CHECK(mh_rop_logon_redirect_body(&wr, 0x01, name) == 0);
+    CHECK_EQ_U(wr.len, 2 + 255);
+    CHECK_EQ_U(wr.buf[1], 255);
     CHECK_EQ_U(wr.buf[wr.len - 1], 0);
+    /* one more is refused, with nothing written: never a cut name */
+    name[254] = 'x';
+    name[255] = 0;
+    mh_wr_init(&wr, pool, 16);
+    mh_wr_u8(&wr, 0xAA);
+    CHECK(mh_rop_logon_redirect_body(&wr, 0x01, name) == -1);
+    CHECK_EQ_U(wr.len, 1);
+
+    /* the failure writer uses the same layout for ecWrongServer (an
+     * empty name), and the plain one for other codes */
+    mh_wr_init(&wr, pool, 16);
+    CHECK(mh_rop_write_failure(&wr, 0xFE, 5, EC_WRONG_SERVER, 0) == 0);
+    n = mh_test_unhex("fe 05 78 04 00 00 00 01 00", exp, sizeof(exp));
+    CHECK_MEM(wr.buf, wr.len, exp, n);
+    mh_wr_init(&wr, pool, 16);
+    CHECK(mh_rop_write_failure(&wr, 0xFE, 5, EC_UNKNOWN_USER, 0) == 0);
+    n = mh_test_unhex("fe 05 eb 03 00 00", exp, sizeof(exp));
+    CHECK_MEM(wr.buf, wr.len, exp, n);
     apr_pool_destroy(pool);
 }
 
@@ -723,5 +655,6 @@ int main(void)
     RUN(test_recipient_rows);
     RUN(test_other_structures);
     RUN(test_failures);
+    RUN(test_logon_redirect);
     return MH_TEST_DONE();
 }

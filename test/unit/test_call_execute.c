@@ -1,0 +1,181 @@
+/*
+ * test_call_execute.c - Execute through mh_call in-process (exec_driver):
+ * the request body (MS-OXCMAPIHTTP 2.2.4.2.1), the session store between
+ * calls (objects and handles survive from one Execute to the next, through
+ * the state codec), the response body (2.2.4.2.2) and MaxRopOut for every
+ * form of an empty ROP input.  The cases the Execute fuzz target found
+ * are here too.
+ */
+#include "mh_test.h"
+#include "exec_driver.h"
+#include "mh_bodies.h"
+#include "mh_mapierr.h"
+#include "mh_rop.h"
+#include "mh_rpcext.h"
+
+#include <string.h>
+
+static mh_xdriver D;
+static apr_pool_t *P;
+
+/* Runs an Execute body; 0 and the parsed result, or -1. */
+static int execute(const void *body, size_t len, mh_xd_result *r)
+{
+    const unsigned char *resp;
+    size_t rlen;
+    if (mh_xd_call(&D, P, "Execute", body, len, &resp, &rlen) != 0)
+        return -1;
+    return mh_xd_parse_execute(resp, rlen, r);
+}
+
+/* The RopsList and handle table of a response's only payload. */
+static int only_payload(const mh_xd_result *r, const unsigned char **rops, size_t *len,
+                        const unsigned char **handles, size_t *n)
+{
+    mh_rpcext_payload *pl;
+    size_t npl;
+    const char *why;
+    if (mh_rpcext_parse(r->rop_buffer, r->rop_buffer_len, 0, P, &pl, &npl, &why) != 0 ||
+        npl != 1)
+        return -1;
+    uint16_t rs = mh_get_u16(pl[0].data);
+    if (rs < 2 || rs > pl[0].len || (pl[0].len - rs) % 4)
+        return -1;
+    *rops = pl[0].data + 2;
+    *len = rs - 2u;
+    *handles = pl[0].data + rs;
+    *n = (pl[0].len - rs) / 4;
+    return 0;
+}
+
+/* An Execute body whose RopBufferSize is 0 (no extended buffer at all). */
+static const unsigned char *no_rop_buffer(uint32_t max_rop_out, size_t *len_r)
+{
+    mh_wr w;
+    mh_wr_init(&w, P, 16);
+    mh_wr_u32(&w, 0);           /* Flags */
+    mh_wr_u32(&w, 0);           /* RopBufferSize */
+    mh_wr_u32(&w, max_rop_out); /* MaxRopOut */
+    mh_wr_u32(&w, 0);           /* AuxiliaryBufferSize */
+    *len_r = w.len;
+    return w.buf;
+}
+
+/* An empty ROP input answers with an empty ROP output (RPC_HEADER_EXT and
+ * RopSize 2: 10 bytes) - never more than MaxRopOut: below that,
+ * ecBufferTooSmall and no RopBuffer, as for any other input.  (Found by
+ * fuzz_execute: RopBufferSize 0 with MaxRopOut 0 answered 10 bytes.) */
+static void test_empty_inputs(void)
+{
+    apr_pool_clear(P);
+    REQUIRE(mh_xd_connect(&D) == 0);
+    mh_xd_result r;
+    /* an empty body (2.2.4.4.2): the largest MaxRopOut is implied */
+    REQUIRE(execute(NULL, 0, &r) == 0);
+    CHECK_EQ_U(r.status_code, 0);
+    CHECK_EQ_U(r.error_code, 0);
+    CHECK_EQ_U(r.rop_buffer_len, 10);
+    static const uint32_t outs[] = {0, 1, 8, 9, 10, 11, 0x10008};
+    for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++) {
+        size_t n;
+        const unsigned char *b = no_rop_buffer(outs[i], &n);
+        REQUIRE(execute(b, n, &r) == 0);
+        CHECK_EQ_U(r.status_code, 0);
+        CHECK(r.rop_buffer_len <= outs[i]);
+        if (outs[i] < 10) {
+            CHECK_EQ_U(r.error_code, EC_BUFFER_TOO_SMALL);
+            CHECK_EQ_U(r.rop_buffer_len, 0);
+        } else {
+            CHECK_EQ_U(r.error_code, 0);
+            CHECK_EQ_U(r.rop_buffer_len, 10);
+        }
+        /* an extended buffer with RopSize 2: the engine's answer is the same */
+        static const unsigned char empty[1] = {0};
+        b = mh_xd_execute_body(P, 0, empty, 0, NULL, 0, 0, 0, outs[i], &n);
+        REQUIRE(execute(b, n, &r) == 0);
+        CHECK(r.rop_buffer_len <= outs[i]);
+        CHECK_EQ_U(r.error_code, outs[i] < 10 ? EC_BUFFER_TOO_SMALL : 0);
+    }
+    CHECK_EQ_U(mh_xd_disconnect(&D), 0);
+}
+
+/* A logon in one Execute, its folders in the next: the objects live in
+ * the session store between calls; a Disconnect ends them, and a new
+ * session starts counting handles again. */
+static void test_objects_across_calls(void)
+{
+    apr_pool_clear(P);
+    REQUIRE(mh_xd_connect(&D) == 0);
+    mh_wr w;
+    mh_wr_init(&w, P, 64);
+    /* RopLogon, private, own mailbox (empty Essdn) -> slot 0 */
+    mh_wr_bytes(&w, "\xFE\x00\x00\x01\x0C\x04\x00\x01\x00\x00\x00\x00\x00\x00", 14);
+    uint32_t h[2] = {MH_HANDLE_NONE, MH_HANDLE_NONE};
+    size_t n;
+    const unsigned char *b = mh_xd_execute_body(P, 0, w.buf, w.len, h, 1, 1, 1, 0x10008, &n);
+    mh_xd_result r;
+    REQUIRE(execute(b, n, &r) == 0);
+    CHECK_EQ_U(r.error_code, 0);
+    const unsigned char *rops, *handles;
+    size_t rl, nh;
+    REQUIRE(only_payload(&r, &rops, &rl, &handles, &nh) == 0);
+    REQUIRE(rl > 6 && rops[0] == 0xFE && mh_get_u32(rops + 2) == 0);
+    REQUIRE(nh == 1);
+    uint32_t logon = mh_get_u32(handles);
+    CHECK_EQ_U(logon, 0); /* (LogonId << 24) | 0: the session's first object */
+
+    /* the next Execute: OpenFolder(Inbox) on it, GetStoreState */
+    mh_wr_init(&w, P, 64);
+    mh_wr_bytes(&w, "\x02\x00\x00\x01", 4);
+    mh_wr_u64(&w, D.special[4]);
+    mh_wr_u8(&w, 0);
+    mh_wr_bytes(&w, "\x7B\x00\x00", 3);
+    h[0] = logon;
+    b = mh_xd_execute_body(P, MH_EXEC_NO_COMPRESSION | MH_EXEC_NO_XOR_MAGIC, w.buf, w.len, h,
+                           2, 0, 0, 0x10008, &n);
+    REQUIRE(execute(b, n, &r) == 0);
+    CHECK_EQ_U(r.error_code, 0);
+    REQUIRE(only_payload(&r, &rops, &rl, &handles, &nh) == 0);
+    CHECK_EQ_U(mh_get_u16(r.rop_buffer + 2), MH_RPCEXT_LAST); /* as asked: plain */
+    REQUIRE(rl == 8 + 10 && nh == 2);
+    CHECK_EQ_U(rops[0], 0x02);
+    CHECK_EQ_U(mh_get_u32(rops + 2), 0);
+    CHECK_EQ_U(rops[8], 0x7B);
+    CHECK_EQ_U(mh_get_u32(rops + 10), 0);
+    CHECK_EQ_U(mh_get_u32(handles), logon);
+    CHECK_EQ_U(mh_get_u32(handles + 4), 1);
+
+    /* a ROP buffer that cannot be parsed: ecRpcFormat, and the session
+     * goes on with its objects */
+    unsigned char *bad = apr_pmemdup(P, b, n);
+    mh_put_u16(bad + 8, 7); /* RPC_HEADER_EXT Version 7 */
+    REQUIRE(execute(bad, n, &r) == 0);
+    CHECK_EQ_U(r.error_code, EC_RPC_FORMAT);
+    CHECK_EQ_U(r.rop_buffer_len, 0);
+    REQUIRE(execute(b, n, &r) == 0);
+    CHECK_EQ_U(r.error_code, 0);
+    REQUIRE(only_payload(&r, &rops, &rl, &handles, &nh) == 0);
+    CHECK_EQ_U(mh_get_u32(rops + 2), 0);
+    CHECK_EQ_U(mh_get_u32(handles + 4), 2); /* the next handle number */
+
+    /* after Disconnect and a new Connect, the old handle means nothing */
+    CHECK_EQ_U(mh_xd_disconnect(&D), 0);
+    REQUIRE(mh_xd_connect(&D) == 0);
+    REQUIRE(execute(b, n, &r) == 0);
+    CHECK_EQ_U(r.error_code, 0);
+    REQUIRE(only_payload(&r, &rops, &rl, &handles, &nh) == 0);
+    CHECK_EQ_U(mh_get_u32(rops + 2), EC_NULL_OBJECT);
+    CHECK_EQ_U(mh_xd_disconnect(&D), 0);
+}
+
+int main(void)
+{
+    MH_TEST_INIT();
+    if (mh_xd_open(&D, "calls") != 0)
+        return 1;
+    apr_pool_create(&P, D.pool);
+    RUN(test_empty_inputs);
+    RUN(test_objects_across_calls);
+    mh_xd_close(&D);
+    return MH_TEST_DONE();
+}
