@@ -3,25 +3,12 @@
  */
 #include "mh_backend.h"
 #include "mh_log.h"
+#include "mh_mapierr.h"
 
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include <apr_strings.h>
-
-/* MAPI error codes (MS-OXCDATA 2.4). */
-#define MAPI_E_CALL_FAILED 0x80004005u
-#define MAPI_E_NO_SUPPORT 0x80040102u
-#define MAPI_E_OBJECT_CHANGED 0x80040109u
-#define MAPI_E_BUSY 0x8004010Bu
-#define MAPI_E_NOT_FOUND 0x8004010Fu
-#define MAPI_E_NETWORK_ERROR 0x80040115u
-#define MAPI_E_CORRUPT_DATA 0x8004011Bu
-#define MAPI_E_TOO_BIG 0x80040305u
-#define MAPI_E_COLLISION 0x80040604u
-#define MAPI_E_NO_ACCESS 0x80070005u
-#define MAPI_E_INVALID_PARAMETER 0x80070057u
-#define EC_QUOTA_EXCEEDED 0x000004D9u
 
 uint32_t mh_err_to_mapi(mh_err e)
 {

@@ -33,7 +33,6 @@
 #define MAPI_E_BAD_COLUMN 0x80040118u        /* InvalidColumn */
 #define MAPI_E_COMPUTED 0x8004011Au          /* ComputedValue: read-only, computed */
 #define MAPI_E_CORRUPT_DATA 0x8004011Bu
-#define MAPI_E_COMPUTED 0x8004011Au      /* a computed property cannot be set */
 #define MAPI_E_NETWORK_ERROR 0x80040115u
 #define MAPI_E_DISK_ERROR 0x80040116u
 #define MAPI_E_UNKNOWN_CPID 0x8004011Eu      /* InvalidCodepage */

@@ -1436,9 +1436,6 @@ static uint32_t rop_get_contents_table(mh_ropctx *cx, mh_rop *rop)
 
 /* ---------------------------------------------------- search criteria */
 
-#define EC_NOT_SEARCH_FOLDER 0x00000461u            /* ecNotSearchFolder */
-#define EC_SEARCH_FOLDER_SCOPE_VIOLATION 0x00000490u /* ecSearchFolderScopeViolation */
-
 /* Retypes the string tags of a restriction (memory form: PT_UNICODE) to
  * `type` (PT_STRING8 for a client that asked for 8-bit strings). */
 static void retype_tag(mh_proptag *tag, uint16_t type)

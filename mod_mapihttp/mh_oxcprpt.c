@@ -27,12 +27,6 @@
 #include "mh_rop.h"
 #include "mh_unicode.h"
 
-/* Not (yet) in mh_mapierr.h: MS-OXCDATA 2.4.2 "Computed": a property the
- * server computes and the client cannot set or delete. */
-#ifndef MAPI_E_COMPUTED
-#define MAPI_E_COMPUTED 0x8004011Au
-#endif
-
 /* The objects the property ROPs work on (MS-OXCPRPT 2.2.2 and on). */
 #define MH_PROP_OBJS                                                                   \
     (MH_OTM(MH_OT_LOGON) | MH_OTM(MH_OT_FOLDER) | MH_OTM(MH_OT_MESSAGE) |              \

@@ -25,10 +25,6 @@
 #include "mapihttp/props.h"
 #include "mh_mapierr.h"
 
-#ifndef EC_SERVER_BUSY
-#define EC_SERVER_BUSY 0x00000480u /* ecServerBusy (MS-OXCDATA 2.4.2) */
-#endif
-
 /* Nesting limit for restrictions (also reached through PtypRestriction
  * values inside them); deeper input is treated as malformed. */
 #define MAX_DEPTH 64
