@@ -916,9 +916,10 @@ static int attobj_decode(mh_rd *rd, apr_pool_t *pool, void **data_r)
     return rd->err ? -1 : 0;
 }
 
-const mh_objclass mh_message_class = {"message", msgobj_encode, msgobj_decode, &msg_propops};
-const mh_objclass mh_attachment_class = {"attachment", attobj_encode, attobj_decode,
-                                         &att_propops};
+const mh_objclass mh_message_class = {
+    .name = "message", .encode = msgobj_encode, .decode = msgobj_decode, .props = &msg_propops};
+const mh_objclass mh_attachment_class = {
+    .name = "attachment", .encode = attobj_encode, .decode = attobj_decode, .props = &att_propops};
 
 /* ------------------------------------------------------ recipient rows */
 

@@ -16,6 +16,17 @@
  * itself plus 18 bytes.  RopCommitStream converts the data back to a value
  * and hands it to the parent object's propops->set (for a message that is
  * its instance, saved by RopSaveChangesMessage).
+ *
+ * Releasing a stream commits what was written and not yet committed:
+ * MS-OXCPRPT 3.2.5.13 says a Folder's value "is persisted when the
+ * RopCommitStream ROP is issued on the Stream object or the Stream object
+ * is closed with a RopRelease ROP", and for Message and Attachment objects
+ * the value persists with RopSaveChangesMessage (after
+ * RopSaveChangesAttachment), so a stream released before the save has to
+ * have put its data into the instance.  The class's release hook does it
+ * (mh_objclass.release); it runs before the parent goes, so releasing the
+ * parent of an open stream commits the stream into it first (a folder's
+ * value is stored; a message's instance is dropped with the message).
  */
 #include <string.h>
 
@@ -1099,11 +1110,14 @@ static int stream_decode(mh_rd *rd, apr_pool_t *pool, void **data_r)
     return 0;
 }
 
+static void stream_release(mh_ropctx *cx, mh_object *obj);
+
 const mh_objclass mh_stream_class = {
     .name = "stream",
     .encode = stream_encode,
     .decode = stream_decode,
     .props = NULL,
+    .release = stream_release,
 };
 
 /* Makes room for `need` bytes (need <= MH_STREAM_MAX), zero-filling. */
@@ -1207,6 +1221,20 @@ static uint32_t stream_commit(mh_ropctx *cx, mh_object *obj, mh_stream *st)
     st->dirty = 0;
     cx->changed = 1;
     return 0;
+}
+
+/* Releasing a stream commits it (see the top of this file).  RopRelease
+ * has no response: a commit that fails is logged and the data dropped. */
+static void stream_release(mh_ropctx *cx, mh_object *obj)
+{
+    mh_stream *st = obj->data;
+    if (!st || st->mode == MH_STM_READONLY || !st->dirty)
+        return;
+    uint32_t rc = stream_commit(cx, obj, st);
+    if (rc)
+        mh_log(MH_LOG_INFO, MHLOGNO(01200) "stream on %08X released: its uncommitted "
+               "data could not be committed (0x%08X) and is dropped", (unsigned)st->tag,
+               (unsigned)rc);
 }
 
 /* Writes at the seek pointer (MS-OXCPRPT 3.2.5.15). */

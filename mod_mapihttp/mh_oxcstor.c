@@ -353,7 +353,8 @@ static uint32_t store_read(mh_ropctx *cx, mh_object *obj, mh_proptag tag, uint64
 
 static const mh_propops store_props = {store_get, store_set, store_del, store_read};
 
-const mh_objclass mh_logon_class = {"logon", logon_encode, logon_decode, &store_props};
+const mh_objclass mh_logon_class = {
+    .name = "logon", .encode = logon_encode, .decode = logon_decode, .props = &store_props};
 
 /* ------------------------------------------------------- RopLogon */
 

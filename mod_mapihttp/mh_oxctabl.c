@@ -168,7 +168,8 @@ static int tbl_decode(mh_rd *rd, apr_pool_t *pool, void **data_r)
     return 0;
 }
 
-const mh_objclass mh_table_class = {"table", tbl_encode, tbl_decode, NULL};
+const mh_objclass mh_table_class = {
+    .name = "table", .encode = tbl_encode, .decode = tbl_decode, .props = NULL};
 
 /* The table state changes live in the object's pool (the session's). */
 static apr_pool_t *opool(mh_object *obj)

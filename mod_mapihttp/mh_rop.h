@@ -109,6 +109,18 @@ typedef struct mh_objclass {
     void (*encode)(mh_wr *wr, const void *data);
     int (*decode)(mh_rd *rd, apr_pool_t *pool, void **data_r);
     const mh_propops *props; /* NULL: no properties */
+    /*
+     * Optional: what releasing an object of the class does besides freeing
+     * it.  mh_obj_release calls it once per object, objects opened from it
+     * first (so the object's parent is still there), before the handle
+     * goes and its pool is destroyed: on RopRelease, on the release of a
+     * parent, when a RopLogon replaces a logon, and when a handler fails
+     * after creating the object (obj->data may then be NULL).  Not called
+     * when a whole session ends (Disconnect, expiry): MAPI gives that no
+     * meaning.  RopRelease has no response, so the hook reports nothing;
+     * it may use the backend through cx and logs what goes wrong.
+     */
+    void (*release)(mh_ropctx *cx, mh_object *obj);
 } mh_objclass;
 
 /* The classes, defined by the file of each spec family. */
@@ -253,7 +265,8 @@ mh_object *mh_obj_logon(mh_ropctx *cx, uint8_t logon_id);
  */
 mh_object *mh_obj_create(mh_ropctx *cx, mh_rop *rop, mh_otype type, uint8_t logon_id,
                          uint32_t parent);
-/* Releases an object and every object opened from it. */
+/* Releases an object and every object opened from it (children first,
+ * each through its class's release hook). */
 void mh_obj_release(mh_ropctx *cx, mh_object *obj);
 
 /* The logon data of an object's logon (NULL if it went away). */
