@@ -797,3 +797,39 @@ mh_err mh_be_check(mh_betxn *t, int repair, void (*report)(void *, const char *)
     *problems_r = n;
     return MH_OK;
 }
+
+/* ---------------------------------------------------------- per-user data */
+
+mh_err mh_be_peruser_get(mh_betxn *t, const uint8_t folder[MH_LTID_LEN], mh_peruser *row_r,
+                         mh_error *err)
+{
+    ENTER(t, peruser_get);
+    mh_peruser row;
+    memset(&row, 0, sizeof(row));
+    row.data.len = UINT32_MAX; /* a backend must set it */
+    RUN(t, peruser_get,
+        row.data.len != UINT32_MAX && (row.data.len == 0 || row.data.data) &&
+            memcmp(row.folder, folder, MH_LTID_LEN) == 0,
+        t->txn, folder, t->pool, &row);
+    *row_r = row;
+    return MH_OK;
+}
+
+mh_err mh_be_peruser_list(mh_betxn *t, mh_peruser **rows_r, uint32_t *n_r, mh_error *err)
+{
+    ENTER(t, peruser_list);
+    mh_peruser *rows = NULL;
+    uint32_t n = UINT32_MAX;
+    RUN(t, peruser_list, n != UINT32_MAX && (n == 0 || rows), t->txn, t->pool, &rows, &n);
+    *rows_r = rows;
+    *n_r = n;
+    return MH_OK;
+}
+
+mh_err mh_be_peruser_set(mh_betxn *t, const mh_peruser *row, mh_error *err)
+{
+    ENTER(t, peruser_set);
+    if (!t->write)
+        return mh_fail(err, t->pool, MH_E_INVALID, "peruser_set in a read-only transaction");
+    CALL(t, peruser_set, 1, t->txn, row);
+}

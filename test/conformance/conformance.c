@@ -1119,6 +1119,96 @@ static void test_permissions_rules_receive(void)
     mh_be_abort(t);
 }
 
+/* ------------------------------------------------------- per-user data */
+
+static void test_peruser(void)
+{
+    mh_error e;
+    if (!MH_SLOT(BE, peruser_get) || !MH_SLOT(BE, peruser_list) || !MH_SLOT(BE, peruser_set)) {
+        printf("# per-user data slots absent: skipped\n");
+        return;
+    }
+    mh_peruser a, b;
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    for (int i = 0; i < MH_LTID_LEN; i++) {
+        a.folder[i] = (uint8_t)(0x10 + i);
+        b.folder[i] = (uint8_t)(0x10 + i);
+    }
+    b.folder[MH_LTID_LEN - 1] ^= 0xff; /* differs in the last byte only */
+    a.replguid = guid_of(7);
+    b.replguid = guid_of(8);
+    static const uint8_t da[] = {0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+    uint8_t *big = apr_pcalloc(pool, 70000);
+    for (int i = 0; i < 70000; i++)
+        big[i] = (uint8_t)(i * 13);
+    a.data = (mh_bin){sizeof(da), da};
+    b.data = (mh_bin){70000, big};
+    a.modified = b.modified = apr_time_from_sec(1700000000);
+    mh_betxn *t = begin(&MBX, 0);
+    REQUIRE(t);
+    mh_peruser got;
+    CHECK_EQ_U(mh_be_peruser_get(t, a.folder, &got, &e), MH_E_NOT_FOUND);
+    CHECK(mh_be_peruser_set(t, &a, &e) != MH_OK); /* a read transaction */
+    mh_be_abort(t);
+    t = begin(&MBX, 1);
+    REQUIRE(t);
+    OK(mh_be_peruser_set(t, &a, &e));
+    OK(mh_be_peruser_set(t, &b, &e));
+    MUST(commit(t));
+    /* another mailbox sees none of it */
+    mh_guid other = guid_of(3);
+    t = begin(&other, 1);
+    REQUIRE(t);
+    MUST(mh_be_mailbox_create(t, uid_cyd, &e));
+    mh_peruser *rows;
+    uint32_t n = 99;
+    OK(mh_be_peruser_list(t, &rows, &n, &e));
+    CHECK_EQ_U(n, 0);
+    CHECK_EQ_U(mh_be_peruser_get(t, a.folder, &got, &e), MH_E_NOT_FOUND);
+    mh_be_abort(t);
+    t = begin(&MBX, 0);
+    REQUIRE(t);
+    MUST(mh_be_peruser_get(t, a.folder, &got, &e));
+    CHECK(memcmp(got.folder, a.folder, MH_LTID_LEN) == 0);
+    CHECK(memcmp(got.replguid.b, a.replguid.b, 16) == 0);
+    CHECK(got.data.len == sizeof(da) && memcmp(got.data.data, da, sizeof(da)) == 0);
+    CHECK(got.modified == a.modified);
+    MUST(mh_be_peruser_get(t, b.folder, &got, &e));
+    CHECK(memcmp(got.replguid.b, b.replguid.b, 16) == 0);
+    CHECK(got.data.len == 70000 && memcmp(got.data.data, big, 70000) == 0);
+    MUST(mh_be_peruser_list(t, &rows, &n, &e));
+    CHECK_EQ_U(n, 2);
+    int seen = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (memcmp(rows[i].folder, a.folder, MH_LTID_LEN) == 0 &&
+            memcmp(rows[i].replguid.b, a.replguid.b, 16) == 0)
+            seen |= 1;
+        if (memcmp(rows[i].folder, b.folder, MH_LTID_LEN) == 0 &&
+            memcmp(rows[i].replguid.b, b.replguid.b, 16) == 0)
+            seen |= 2;
+    }
+    CHECK_EQ_U(seen, 3);
+    mh_be_abort(t);
+    /* a row is replaced whole, empty data included */
+    t = begin(&MBX, 1);
+    REQUIRE(t);
+    b.replguid = guid_of(9);
+    b.data = (mh_bin){0, NULL};
+    b.modified = apr_time_from_sec(1700000100);
+    OK(mh_be_peruser_set(t, &b, &e));
+    MUST(commit(t));
+    t = begin(&MBX, 0);
+    REQUIRE(t);
+    MUST(mh_be_peruser_get(t, b.folder, &got, &e));
+    CHECK(memcmp(got.replguid.b, b.replguid.b, 16) == 0);
+    CHECK_EQ_U(got.data.len, 0);
+    CHECK(got.modified == b.modified);
+    MUST(mh_be_peruser_list(t, &rows, &n, &e));
+    CHECK_EQ_U(n, 2);
+    mh_be_abort(t);
+}
+
 /* --------------------------------------------------------- transactions */
 
 static void test_transactions(void)
@@ -1534,6 +1624,7 @@ int main(int argc, char **argv)
     TEST(test_ids_and_changes);
     TEST(test_named_properties);
     TEST(test_permissions_rules_receive);
+    TEST(test_peruser);
     TEST(test_transactions);
     TEST(test_concurrency_processes);
     TEST(test_names_not_confused);
