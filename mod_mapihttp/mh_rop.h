@@ -148,6 +148,7 @@ typedef struct mh_logon {
     const char *owner_dn;         /* the owner's legacy DN */
     const char *owner_name;       /* the owner's display name */
     mh_guid per_user;             /* RopGetPerUserGuid / Logon PerUserGuid */
+    struct mh_peruser_write *pu_write; /* RopWritePerUserInformation under way (oxcstor) */
 } mh_logon;
 
 /* Entry IDs of the store (MS-OXCDATA 2.2.4.3) and of an address book
