@@ -714,6 +714,35 @@ static void test_messages(void)
     ck = mh_proplist_find(&r3->props, PR_CHANGE_KEY);
     CHECK(ck && ck->v.bin.len == MH_XID_LEN && memcmp(ck->v.bin.data, foreign, MH_XID_LEN) == 0);
     OK(mh_be_message_delete(t, id3, &e));
+    /* a tree saved back as it was read keeps its long values, those of
+     * recipients (matched by PR_ROWID) and attachments too */
+    mh_message *m4 = mh_message_copy(root, m);
+    mh_propval rbig = mh_pv_bin(MH_TAG(0x6F01, PT_BINARY), pattern(20000, 3), 20000);
+    mh_proplist_set(root, &m4->recipients[1], &rbig);
+    mh_id id4, cn4;
+    MUST(mh_be_message_save(t, INBOX, 0, 0, m4, NULL, &id4, &cn4, &e));
+    mh_message *r4;
+    MUST(mh_be_message_read(t, id4, 1000, &r4, &e));
+    const mh_propval *lr = r4->n_recipients == 2 ? mh_proplist_find(&r4->recipients[1], rbig.tag)
+                                                 : NULL;
+    CHECK(lr && (lr->flags & MH_PV_LARGE));
+    /* the recipients in the other order: the row IDs tell which is which */
+    mh_proplist rsw = r4->recipients[0];
+    r4->recipients[0] = r4->recipients[1];
+    r4->recipients[1] = rsw;
+    OK(mh_be_message_save(t, 0, id4, 0, r4, NULL, &id4, &cn4, &e));
+    mh_message *r5;
+    MUST(mh_be_message_read(t, id4, UINT64_MAX, &r5, &e));
+    const mh_proplist *bob = NULL;
+    for (uint32_t i = 0; i < r5->n_recipients; i++)
+        if (mh_proplist_find(&r5->recipients[i], rbig.tag))
+            bob = &r5->recipients[i];
+    lr = bob ? mh_proplist_find(bob, rbig.tag) : NULL;
+    CHECK(lr && lr->v.bin.len == 20000 && memcmp(lr->v.bin.data, pattern(20000, 3), 20000) == 0);
+    att = r5->n_attachments ? mh_proplist_find(&r5->attachments[0].props, PR_ATTACH_DATA_BIN)
+                            : NULL;
+    CHECK(att && att->v.bin.len == 300 * 1024 && memcmp(att->v.bin.data, want, 300 * 1024) == 0);
+    OK(mh_be_message_delete(t, id4, &e));
     MUST(commit(t));
 }
 
