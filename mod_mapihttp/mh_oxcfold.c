@@ -15,6 +15,7 @@
 
 #include <string.h>
 #include <apr_strings.h>
+#include <apr_tables.h>
 #include <apr_time.h>
 
 /* ---------------------------------------------------------------- ids */
@@ -856,6 +857,182 @@ static uint32_t copy_tree(mh_ropctx *cx, mh_betxn *t, mh_id fid, mh_id parent, c
         if ((ec = copy_tree(cx, t, kids[i], nfid, NULL, 1, depth + 1)) != 0)
             return ec;
     return 0;
+}
+
+/* ------------------------------------------------- RopCopyTo on folders */
+
+/* Every message of a folder (normal, or with `fai` associated), listed
+ * before any is touched: a copy into the folder itself must not see its
+ * own copies, a move changes what a cursor points into. */
+static uint32_t list_messages(mh_ropctx *cx, mh_betxn *t, mh_id fid, int fai, mh_id **ids_r,
+                              uint32_t *n_r)
+{
+    apr_array_header_t *all = apr_array_make(cx->pool, 64, sizeof(mh_id));
+    mh_id ids[LIST_BATCH];
+    mh_cursor from;
+    from.len = 0;
+    mh_error err;
+    for (;;) {
+        mh_cursor next;
+        uint32_t n;
+        mh_err e = mh_be_contents_list(t, fid, fai ? MH_LIST_FAI : 0, NULL, &from, LIST_BATCH,
+                                       ids, &n, &next, &err);
+        if (e != MH_OK)
+            return be_fail(e);
+        for (uint32_t i = 0; i < n; i++)
+            *(mh_id *)apr_array_push(all) = ids[i];
+        if (next.len == 0 || n == 0)
+            break;
+        from = next;
+    }
+    *ids_r = (mh_id *)all->elts;
+    *n_r = (uint32_t)all->nelts;
+    return 0;
+}
+
+static int excluded(const mh_proptag *excl, uint16_t nexcl, mh_proptag tag)
+{
+    for (uint16_t k = 0; k < nexcl; k++)
+        if (MH_TAG_ID(excl[k]) == MH_TAG_ID(tag))
+            return 1;
+    return 0;
+}
+
+uint32_t mh_folder_copy_to(mh_ropctx *cx, mh_object *src, mh_object *dst,
+                           const mh_proptag *excl, uint16_t nexcl, unsigned subs,
+                           uint8_t flags)
+{
+    if (src->type != MH_OT_FOLDER || dst->type != MH_OT_FOLDER)
+        return MAPI_E_NO_SUPPORT;
+    mh_folder *sf = src->data, *df = dst->data;
+    mh_logon *lg = mh_obj_logon_data(cx, src), *dlg = mh_obj_logon_data(cx, dst);
+    if (!lg || !dlg)
+        return EC_NULL_OBJECT;
+    if (memcmp(lg->mailbox.b, dlg->mailbox.b, 16) != 0)
+        return MAPI_E_NO_SUPPORT; /* between mailboxes: not yet (one transaction each) */
+    int move = (flags & MH_COPY_MOVE) != 0;
+    unsigned msgs = subs & (MH_SUB_CONTENTS | MH_SUB_FAI);
+    /* the destination's values are the owner's to change (as SetProperties);
+     * sub-objects need the rights their own ROPs need (MoveCopyMessages,
+     * CopyFolder, MoveFolder) */
+    if (!(df->rights & FRIGHTS_OWNER) ||
+        ((subs & MH_SUB_SUBFOLDERS) && !(df->rights & FRIGHTS_CREATE_SUBFOLDER)) ||
+        (msgs && (!(df->rights & FRIGHTS_CREATE) || !(sf->rights & FRIGHTS_READ_ANY))) ||
+        (msgs && move && !(sf->rights & FRIGHTS_DELETE_ANY)))
+        return MAPI_E_NO_ACCESS;
+    mh_betxn *t;
+    uint32_t ec = mh_rop_txn(cx, lg, MH_TXN_WRITE, &t);
+    if (ec)
+        return ec;
+    mh_error err;
+    mh_err e;
+    int within = 0;
+    if ((subs & MH_SUB_SUBFOLDERS) && (ec = is_within(t, df->fid, sf->fid, &within)) != 0)
+        goto fail;
+    if (within) {
+        ec = MAPI_E_FOLDER_CYCLE; /* MS-OXCPRPT 3.2.5.8 */
+        goto fail;
+    }
+    if (msgs) {
+        mh_folder_info dfi;
+        if ((e = mh_be_folder_info(t, df->fid, &dfi, &err)) != MH_OK) {
+            ec = be_fail(e);
+            goto fail;
+        }
+        if (dfi.flags & MH_FOLDER_SEARCH) {
+            ec = MAPI_E_NO_SUPPORT; /* search folders hold links, not messages */
+            goto fail;
+        }
+    }
+
+    /* the values */
+    mh_objref sref = folder_ref(sf->fid), dref = folder_ref(df->fid);
+    mh_proplist all, have = {0, NULL};
+    if ((e = mh_be_props_get(t, &sref, NULL, 0, UINT64_MAX, &all, &err)) != MH_OK ||
+        ((flags & MH_COPY_NOOVERWRITE) &&
+         (e = mh_be_props_get(t, &dref, NULL, 0, 0, &have, &err)) != MH_OK)) {
+        ec = be_fail(e);
+        goto fail;
+    }
+    mh_proplist set = {0, apr_palloc(cx->pool, (all.n + 1) * sizeof(mh_propval))};
+    for (uint32_t i = 0; i < all.n; i++) {
+        mh_proptag tag = all.v[i].tag;
+        if (is_tracked(tag) || is_hidden(tag) || is_computed(tag) ||
+            !mh_type_storable(MH_TAG_TYPE(tag)) || excluded(excl, nexcl, tag))
+            continue;
+        int present = 0;
+        for (uint32_t k = 0; k < have.n && !present; k++)
+            present = MH_TAG_ID(have.v[k].tag) == MH_TAG_ID(tag);
+        if (!present)
+            set.v[set.n++] = all.v[i];
+    }
+    if (set.n) {
+        mh_propval mod =
+            mh_pv_time(PR_LAST_MODIFICATION_TIME, mh_filetime_from_apr(apr_time_now()));
+        mh_proplist_set(cx->pool, &set, &mod);
+        mh_id cn;
+        /* MH_E_EXISTS: a sibling of the destination has the name */
+        if ((e = mh_be_props_set(t, &dref, &set, NULL, 0, NULL, &cn, &err)) != MH_OK) {
+            ec = be_fail(e);
+            goto fail;
+        }
+    }
+
+    /* the subfolders, with everything below them; a name the destination
+     * has already is CollidingNames (MS-OXCPRPT 3.2.5.8) */
+    if (subs & MH_SUB_SUBFOLDERS) {
+        mh_id *kids;
+        uint32_t n_kids;
+        if ((e = mh_be_folder_children(t, sf->fid, &kids, &n_kids, &err)) != MH_OK) {
+            ec = be_fail(e);
+            goto fail;
+        }
+        for (uint32_t i = 0; i < n_kids; i++) {
+            if (move) {
+                uint32_t rights;
+                if (special_role(t, kids[i], NULL)) {
+                    ec = MAPI_E_NO_ACCESS; /* special folders stay where they are */
+                    goto fail;
+                }
+                if ((ec = mh_folder_rights(cx, lg, t, kids[i], &rights)) != 0)
+                    goto fail;
+                if (!(rights & FRIGHTS_OWNER)) {
+                    ec = MAPI_E_NO_ACCESS;
+                    goto fail;
+                }
+                e = mh_be_folder_move(t, kids[i], df->fid, NULL, &err);
+                if (e != MH_OK) {
+                    ec = be_fail(e);
+                    goto fail;
+                }
+            } else if ((ec = copy_tree(cx, t, kids[i], df->fid, NULL, 1, 1)) != 0) {
+                goto fail;
+            }
+        }
+    }
+
+    /* the messages */
+    for (int fai = 0; fai < 2; fai++) {
+        if (!(msgs & (fai ? MH_SUB_FAI : MH_SUB_CONTENTS)) || (move && sf->fid == df->fid))
+            continue;
+        mh_id *ids;
+        uint32_t n;
+        if ((ec = list_messages(cx, t, sf->fid, fai, &ids, &n)) != 0)
+            goto fail;
+        for (uint32_t i = 0; i < n; i++) {
+            mh_id nid;
+            if ((e = mh_be_message_move(t, ids[i], df->fid, !move, NULL, &nid, &err)) != MH_OK) {
+                ec = be_fail(e);
+                goto fail;
+            }
+            if (i % LIST_BATCH == LIST_BATCH - 1)
+                tick(cx);
+        }
+    }
+    return mh_rop_commit(cx, t);
+fail:
+    mh_be_abort(t);
+    return ec;
 }
 
 /* ---------------------------------------------------------- the ROPs */

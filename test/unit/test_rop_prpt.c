@@ -759,15 +759,31 @@ static void test_folder_stream(void)
     CHECK_EQ_U(run(w, h, 4, &r), 0);
     CHECK_EQ_U(r.rv, EC_DST_NULL_OBJECT);
     CHECK_EQ_U(mh_rd_u32(&r.body), 0x21);
-    /* folder to folder: the Outbox gets T_BIN, Move takes it away here;
-     * a missing tag is NotFound at its index */
+    /* folder to folder: a folder's values are not moved (NotSupported,
+     * MS-OXCPRPT 3.2.5.7), and nothing is copied either */
     CHECK_EQ_U(open_folder(h, 4, 3, fids[5]), 0);
+    mh_proptag ct[2] = {T_I8, T_BIN};
     w = rq();
     hdr(w, 0x67, 1);
     mh_wr_u8(w, 3);
     mh_wr_u8(w, 0);
     mh_wr_u8(w, 0x01);
-    mh_proptag ct[2] = {T_I8, T_BIN};
+    mh_wr_tag_array(w, ct, 2);
+    CHECK_EQ_U(run(w, h, 4, &r), 0);
+    CHECK_EQ_U(r.rv, MAPI_E_NO_SUPPORT);
+    h[0] = h[3];
+    gv = NULL;
+    CHECK_EQ_U(get_props(h, 4, &col, 1, 0, 1, &gv), 0);
+    if (gv)
+        CHECK_EQ_U(gv[0].tag, MH_TAG(0x7008, PT_ERROR));
+    h[0] = logon_h;
+    /* copied: the Outbox gets T_BIN and the Inbox keeps it; a missing tag
+     * is NotFound at its index */
+    w = rq();
+    hdr(w, 0x67, 1);
+    mh_wr_u8(w, 3);
+    mh_wr_u8(w, 0);
+    mh_wr_u8(w, 0);
     mh_wr_tag_array(w, ct, 2);
     CHECK_EQ_U(run(w, h, 4, &r), 0);
     CHECK_EQ_U(r.rv, 0);
@@ -776,13 +792,15 @@ static void test_folder_stream(void)
     CHECK(mh_rd_problems(&r.body, P, &pp, &npp) == 0 && npp == 1 && pp[0].index == 0 &&
           pp[0].err == MAPI_E_NOT_FOUND);
     h[0] = h[3];
+    gv = NULL;
     CHECK_EQ_U(get_props(h, 4, &col, 1, 0, 1, &gv), 0);
     if (gv)
         CHECK_MEM(gv[0].v.bin.data, gv[0].v.bin.len, "hello\0\0o\0!!", 11);
     h[0] = h[1];
+    gv = NULL;
     CHECK_EQ_U(get_props(h, 4, &col, 1, 0, 1, &gv), 0);
     if (gv)
-        CHECK_EQ_U(gv[0].tag, MH_TAG(0x7008, PT_ERROR));
+        CHECK_MEM(gv[0].v.bin.data, gv[0].v.bin.len, "hello\0\0o\0!!", 11);
     h[0] = logon_h;
     /* bad CopyFlags */
     w = rq();
