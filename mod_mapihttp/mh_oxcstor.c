@@ -884,7 +884,8 @@ static uint32_t rop_read_per_user_information(mh_ropctx *cx, mh_rop *rop)
         return MH_ROP_TOO_SMALL;
     mh_wr_u8(rop->body, offset + size == row.data.len ? 1 : 0); /* HasFinished */
     mh_wr_u16(rop->body, (uint16_t)size);
-    mh_wr_bytes(rop->body, row.data.data + offset, size);
+    if (size)
+        mh_wr_bytes(rop->body, row.data.data + offset, size);
     return 0;
 }
 
