@@ -35,23 +35,6 @@
 #define ROP_HARD_DELETE_MESSAGES 0x91
 #define ROP_HARD_DELETE_MESSAGES_AND_SUBFOLDERS 0x92
 
-/* Properties a folder computes (MS-OXPROPS; MS-OXCFOLD 2.2.2.2). */
-#define TAG_ENTRYID MH_TAG(0x0FFF, PT_BINARY)
-#define TAG_RECORD_KEY MH_TAG(0x0FF9, PT_BINARY)
-#define TAG_OBJECT_TYPE MH_TAG(0x0FFE, PT_LONG)
-#define TAG_ACCESS MH_TAG(0x0FF4, PT_LONG)
-#define TAG_ACCESS_LEVEL MH_TAG(0x0FF7, PT_LONG)
-#define TAG_STORE_RECORD_KEY MH_TAG(0x0FFA, PT_BINARY)
-#define TAG_STORE_ENTRYID MH_TAG(0x0FFB, PT_BINARY)
-#define TAG_PARENT_ENTRYID MH_TAG(0x0E09, PT_BINARY)
-#define TAG_MESSAGE_SIZE_EXTENDED MH_TAG(0x0E08, PT_I8)
-#define TAG_RIGHTS MH_TAG(0x6639, PT_LONG)
-#define TAG_HAS_RULES MH_TAG(0x663A, PT_BOOLEAN)
-#define TAG_FID MH_TAG(0x6748, PT_I8)
-#define TAG_PARENT_FID MH_TAG(0x6749, PT_I8)
-#define TAG_LOCAL_COMMIT_TIME_MAX MH_TAG(0x670A, PT_SYSTIME)
-#define TAG_DELETED_COUNT_TOTAL MH_TAG(0x670B, PT_LONG)
-
 /*
  * Where RopSetSearchCriteria keeps a search folder's criteria: stored
  * folder values in the provider-defined range, never shown to clients.
@@ -342,12 +325,12 @@ static void out_add(outlist *o, const mh_propval *v)
 
 /* The computed tags, in the order GetPropertiesAll lists them. */
 static const mh_proptag computed_tags[] = {
-    TAG_ENTRYID, TAG_RECORD_KEY, TAG_OBJECT_TYPE, TAG_FID, TAG_PARENT_FID,
-    TAG_PARENT_ENTRYID, PR_PARENT_SOURCE_KEY, PR_CONTENT_COUNT, PR_CONTENT_UNREAD,
+    PR_ENTRYID, PR_RECORD_KEY, PR_OBJECT_TYPE, PR_FID, PR_PARENT_FID,
+    PR_PARENT_ENTRYID, PR_PARENT_SOURCE_KEY, PR_CONTENT_COUNT, PR_CONTENT_UNREAD,
     PR_ASSOC_CONTENT_COUNT, PR_FOLDER_CHILD_COUNT, PR_SUBFOLDERS, PR_MESSAGE_SIZE,
-    TAG_MESSAGE_SIZE_EXTENDED, TAG_DELETED_COUNT_TOTAL, TAG_ACCESS, TAG_RIGHTS,
-    TAG_ACCESS_LEVEL, PR_FOLDER_TYPE, TAG_STORE_ENTRYID, TAG_STORE_RECORD_KEY,
-    TAG_LOCAL_COMMIT_TIME_MAX, TAG_HAS_RULES, PR_CHANGE_NUMBER, PR_ATTR_HIDDEN,
+    PR_MESSAGE_SIZE_EXTENDED, PR_DELETED_COUNT_TOTAL, PR_ACCESS, PR_RIGHTS,
+    PR_ACCESS_LEVEL, PR_FOLDER_TYPE, PR_STORE_ENTRYID, PR_STORE_RECORD_KEY,
+    PR_LOCAL_COMMIT_TIME_MAX, PR_HAS_RULES, PR_CHANGE_NUMBER, PR_ATTR_HIDDEN,
 };
 #define N_COMPUTED (sizeof(computed_tags) / sizeof(computed_tags[0]))
 
@@ -386,28 +369,28 @@ uint32_t mh_folder_props(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t, mh_id f
         memset(&v, 0, sizeof(v));
         v.tag = tag;
         mh_id parent = fi.parent ? fi.parent : fid; /* the root is its own parent */
-        if ((tag == TAG_ACCESS || tag == TAG_RIGHTS || tag == TAG_ACCESS_LEVEL) && !have_rights) {
+        if ((tag == PR_ACCESS || tag == PR_RIGHTS || tag == PR_ACCESS_LEVEL) && !have_rights) {
             uint32_t ec = mh_folder_rights(cx, lg, t, fid, &rights);
             if (ec)
                 return ec;
             have_rights = 1;
         }
         switch (tag) {
-        case TAG_ENTRYID:
-        case TAG_RECORD_KEY:
+        case PR_ENTRYID:
+        case PR_RECORD_KEY:
             /* the record key of a folder is its entry ID (MAPI PidTagRecordKey) */
             v.v.bin = folder_eid(lg, fid, pool);
             break;
-        case TAG_OBJECT_TYPE:
+        case PR_OBJECT_TYPE:
             v.v.i32 = MAPI_FOLDER;
             break;
-        case TAG_FID:
+        case PR_FID:
             v.v.i64 = (int64_t)mh_id_to_wire(fid, MH_REPLID_LOCAL);
             break;
-        case TAG_PARENT_FID:
+        case PR_PARENT_FID:
             v.v.i64 = fi.parent ? (int64_t)mh_id_to_wire(fi.parent, MH_REPLID_LOCAL) : 0;
             break;
-        case TAG_PARENT_ENTRYID:
+        case PR_PARENT_ENTRYID:
             v.v.bin = folder_eid(lg, parent, pool);
             break;
         case PR_PARENT_SOURCE_KEY:
@@ -445,35 +428,35 @@ uint32_t mh_folder_props(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t, mh_id f
         case PR_MESSAGE_SIZE:
             v.v.i32 = fi.message_bytes > INT32_MAX ? INT32_MAX : (int32_t)fi.message_bytes;
             break;
-        case TAG_MESSAGE_SIZE_EXTENDED:
+        case PR_MESSAGE_SIZE_EXTENDED:
             v.v.i64 = (int64_t)fi.message_bytes;
             break;
-        case TAG_DELETED_COUNT_TOTAL:
+        case PR_DELETED_COUNT_TOTAL:
             v.v.i32 = 0; /* no soft-deleted items are kept */
             break;
-        case TAG_ACCESS:
+        case PR_ACCESS:
             v.v.i32 = (int32_t)access_of(rights);
             break;
-        case TAG_RIGHTS:
+        case PR_RIGHTS:
             v.v.i32 = (int32_t)rights;
             break;
-        case TAG_ACCESS_LEVEL:
+        case PR_ACCESS_LEVEL:
             v.v.i32 = (rights & (FRIGHTS_OWNER | FRIGHTS_CREATE | FRIGHTS_EDIT_ANY)) ? 1 : 0;
             break;
         case PR_FOLDER_TYPE:
             v.v.i32 = fi.parent == 0 ? FOLDER_ROOT
                       : (fi.flags & MH_FOLDER_SEARCH) ? FOLDER_SEARCH : FOLDER_GENERIC;
             break;
-        case TAG_STORE_ENTRYID:
+        case PR_STORE_ENTRYID:
             mh_store_entryid(lg, pool, &v.v.bin);
             break;
-        case TAG_STORE_RECORD_KEY: {
+        case PR_STORE_RECORD_KEY: {
             uint8_t *g = apr_pmemdup(pool, lg->mailbox.b, 16);
             v.v.bin.len = 16;
             v.v.bin.data = g;
             break;
         }
-        case TAG_LOCAL_COMMIT_TIME_MAX: {
+        case PR_LOCAL_COMMIT_TIME_MAX: {
             /* the last change the folder's own values record */
             const mh_propval *lm = mh_proplist_find(&stored, PR_LAST_MODIFICATION_TIME);
             if (!lm)
@@ -481,7 +464,7 @@ uint32_t mh_folder_props(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t, mh_id f
             v.v.ft = lm->v.ft;
             break;
         }
-        case TAG_HAS_RULES:
+        case PR_HAS_RULES:
             v.v.b = (uint8_t)has_rules(t, fid, pool);
             break;
         case PR_CHANGE_NUMBER:

@@ -237,6 +237,10 @@ typedef struct mh_propname {
 #define PR_FID MH_TAG(0x6748, PT_I8)                        /* PidTagFolderId */
 #define PR_PARENT_FID MH_TAG(0x6749, PT_I8)                 /* PidTagParentFolderId */
 #define PR_MID MH_TAG(0x674A, PT_I8)                        /* PidTagMid */
+#define PR_RIGHTS MH_TAG(0x6639, PT_LONG)                   /* PidTagRights */
+#define PR_HAS_RULES MH_TAG(0x663A, PT_BOOLEAN)             /* PidTagHasRules */
+#define PR_LOCAL_COMMIT_TIME_MAX MH_TAG(0x670A, PT_SYSTIME) /* PidTagLocalCommitTimeMax */
+#define PR_DELETED_COUNT_TOTAL MH_TAG(0x670B, PT_LONG)      /* PidTagDeletedCountTotal */
 
 /* Tables (MS-OXCTABL 2.2.1) */
 #define PR_INSTANCE_KEY MH_TAG(0x0FF6, PT_BINARY)           /* PidTagInstanceKey */
