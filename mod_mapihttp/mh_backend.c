@@ -3,25 +3,12 @@
  */
 #include "mh_backend.h"
 #include "mh_log.h"
+#include "mh_mapierr.h"
 
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include <apr_strings.h>
-
-/* MAPI error codes (MS-OXCDATA 2.4). */
-#define MAPI_E_CALL_FAILED 0x80004005u
-#define MAPI_E_NO_SUPPORT 0x80040102u
-#define MAPI_E_OBJECT_CHANGED 0x80040109u
-#define MAPI_E_BUSY 0x8004010Bu
-#define MAPI_E_NOT_FOUND 0x8004010Fu
-#define MAPI_E_NETWORK_ERROR 0x80040115u
-#define MAPI_E_CORRUPT_DATA 0x8004011Bu
-#define MAPI_E_TOO_BIG 0x80040305u
-#define MAPI_E_COLLISION 0x80040604u
-#define MAPI_E_NO_ACCESS 0x80070005u
-#define MAPI_E_INVALID_PARAMETER 0x80070057u
-#define EC_QUOTA_EXCEEDED 0x000004D9u
 
 uint32_t mh_err_to_mapi(mh_err e)
 {
@@ -809,4 +796,40 @@ mh_err mh_be_check(mh_betxn *t, int repair, void (*report)(void *, const char *)
     RUN(t, check, 1, t->txn, repair, report, baton, &n);
     *problems_r = n;
     return MH_OK;
+}
+
+/* ---------------------------------------------------------- per-user data */
+
+mh_err mh_be_peruser_get(mh_betxn *t, const uint8_t folder[MH_LTID_LEN], mh_peruser *row_r,
+                         mh_error *err)
+{
+    ENTER(t, peruser_get);
+    mh_peruser row;
+    memset(&row, 0, sizeof(row));
+    row.data.len = UINT32_MAX; /* a backend must set it */
+    RUN(t, peruser_get,
+        row.data.len != UINT32_MAX && (row.data.len == 0 || row.data.data) &&
+            memcmp(row.folder, folder, MH_LTID_LEN) == 0,
+        t->txn, folder, t->pool, &row);
+    *row_r = row;
+    return MH_OK;
+}
+
+mh_err mh_be_peruser_list(mh_betxn *t, mh_peruser **rows_r, uint32_t *n_r, mh_error *err)
+{
+    ENTER(t, peruser_list);
+    mh_peruser *rows = NULL;
+    uint32_t n = UINT32_MAX;
+    RUN(t, peruser_list, n != UINT32_MAX && (n == 0 || rows), t->txn, t->pool, &rows, &n);
+    *rows_r = rows;
+    *n_r = n;
+    return MH_OK;
+}
+
+mh_err mh_be_peruser_set(mh_betxn *t, const mh_peruser *row, mh_error *err)
+{
+    ENTER(t, peruser_set);
+    if (!t->write)
+        return mh_fail(err, t->pool, MH_E_INVALID, "peruser_set in a read-only transaction");
+    CALL(t, peruser_set, 1, t->txn, row);
 }

@@ -165,4 +165,10 @@ mh_err mh_be_receive_folder_set(mh_betxn *t, const char *message_class, mh_id fo
 mh_err mh_be_check(mh_betxn *t, int repair, void (*report)(void *, const char *), void *baton,
                    uint32_t *problems_r, mh_error *err);
 
+/* Per-user data. */
+mh_err mh_be_peruser_get(mh_betxn *t, const uint8_t folder[MH_LTID_LEN], mh_peruser *row_r,
+                         mh_error *err);
+mh_err mh_be_peruser_list(mh_betxn *t, mh_peruser **rows_r, uint32_t *n_r, mh_error *err);
+mh_err mh_be_peruser_set(mh_betxn *t, const mh_peruser *row, mh_error *err);
+
 #endif

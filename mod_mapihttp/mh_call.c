@@ -16,9 +16,6 @@
 #include <apr_lib.h>
 #include <apr_strings.h>
 
-/* MS-OXCRPC return values used here. */
-#define EC_REJECTED 0x000007EEu      /* EcDoAsyncWaitEx: a wait is outstanding */
-
 /* Connect response values (MS-OXCRPC EcDoConnectEx out parameters). */
 #define CONNECT_POLLS_MAX 60000u
 #define CONNECT_RETRY_COUNT 6u

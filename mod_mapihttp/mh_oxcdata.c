@@ -305,11 +305,16 @@ const char *mh_cp_from_utf8(uint32_t cp, const char *s, apr_pool_t *pool, size_t
 
 /* ================================================== reading and writing */
 
-/* Parsing state shared by the recursive readers. */
+/*
+ * Parsing state shared by the recursive readers.  A NULL pool is skip
+ * mode (the mh_skip_* functions): the same walk over the same bytes with
+ * the same checks, but nothing is allocated, copied or converted, and the
+ * values and structures handed back are placeholders.
+ */
 typedef struct rctx {
     int cw;           /* COUNT width: 2 (ROP) or 4 */
     uint32_t cp;
-    apr_pool_t *pool;
+    apr_pool_t *pool; /* NULL: skip mode */
     int depth;        /* restriction nesting so far */
 } rctx;
 
@@ -347,6 +352,14 @@ static uint16_t mem_type(uint16_t type)
     return type;
 }
 
+/* True for a type field that names no type: PT_UNSPECIFIED, also behind
+ * the multi-value-instance bit (which the readers strip). */
+static int names_no_type(uint16_t type)
+{
+    return (type & (uint16_t) ~(MV_INSTANCE | MV_FLAG)) == PT_UNSPECIFIED &&
+           (type == PT_UNSPECIFIED || (type & MV_INSTANCE));
+}
+
 /* The smallest wire size of one element of a multi-valued type (to check
  * counts against the bytes left); 0 for types that have no MV form. */
 static size_t mv_elem_min(uint16_t base, int cw)
@@ -372,9 +385,26 @@ static const char *rd_string8(mh_rd *rd, uint32_t cp, apr_pool_t *pool)
         return NULL;
     }
     size_t n = (size_t)(nul - rd->p);
-    const char *s = mh_cp_to_utf8(cp, (const char *)rd->p, n, pool);
+    const char *s = pool ? mh_cp_to_utf8(cp, (const char *)rd->p, n, pool) : "";
     rd->p += n + 1;
     return s;
+}
+
+/* A UTF-16LE string with its NUL as mh_rd_utf16z reads it; in skip mode
+ * the same terminator search without the conversion. */
+static const char *rd_utf16(mh_rd *rd, size_t max_units, apr_pool_t *pool)
+{
+    if (pool)
+        return mh_rd_utf16z(rd, max_units, pool);
+    size_t units = 0, avail = mh_rd_left(rd) / 2;
+    while (units < avail && units <= max_units && mh_get_u16(rd->p + 2 * units) != 0)
+        units++;
+    if (units >= avail || units > max_units) {
+        rd->err = 1;
+        return NULL;
+    }
+    rd->p += 2 * (units + 1);
+    return "";
 }
 
 static int rd_bin(mh_rd *rd, int cw, apr_pool_t *pool, mh_bin *b)
@@ -384,7 +414,7 @@ static int rd_bin(mh_rd *rd, int cw, apr_pool_t *pool, mh_bin *b)
     if (!p)
         return -1;
     b->len = n;
-    b->data = n ? apr_pmemdup(pool, p, n) : (const uint8_t *)"";
+    b->data = n && pool ? apr_pmemdup(pool, p, n) : (const uint8_t *)"";
     return 0;
 }
 
@@ -412,7 +442,7 @@ static int rd_rule_actions(mh_rd *rd, int cw, apr_pool_t *pool, mh_bin *b)
     if (total > 0xFFFFFFFFu)
         return rd->err = 1, -1;
     b->len = (uint32_t)total;
-    b->data = apr_pmemdup(pool, start, total);
+    b->data = pool ? apr_pmemdup(pool, start, total) : start;
     return 0;
 }
 
@@ -431,6 +461,11 @@ static int rd_restriction_value(mh_rd *rd, rctx *c, mh_bin *b)
     mh_restriction r;
     if (restriction_read(rd, c, &r) != 0)
         return -1;
+    if (!c->pool) {
+        b->len = 0;
+        b->data = (const uint8_t *)"";
+        return 0;
+    }
     mh_wr w;
     mh_wr_init(&w, c->pool, 64);
     restriction_write(&w, &r, RES_CANON_CW, RES_CANON_CP);
@@ -467,13 +502,17 @@ static int propval_read(mh_rd *rd, uint16_t type, rctx *c, mh_propval *v)
     case PT_ERROR: v->v.err = mh_rd_u32(rd); break;
     case PT_BOOLEAN: v->v.b = mh_rd_u8(rd) ? 1 : 0; break; /* 2.11.1: one byte */
     case PT_CLSID: {
+        if (!pool) {
+            (void)mh_rd_bytes(rd, 16);
+            break;
+        }
         mh_guid *g = apr_palloc(pool, sizeof *g);
         mh_rd_copy(rd, g->b, 16);
         v->v.guid = g;
         break;
     }
     case PT_STRING8: v->v.str = rd_string8(rd, c->cp, pool); break;
-    case PT_UNICODE: v->v.str = mh_rd_utf16z(rd, mh_rd_left(rd) / 2, pool); break;
+    case PT_UNICODE: v->v.str = rd_utf16(rd, mh_rd_left(rd) / 2, pool); break;
     case PT_BINARY: case PT_SVREID: /* 2.11.1.4: ServerId is COUNT + bytes too */
         (void)rd_bin(rd, c->cw, pool, &v->v.bin);
         break;
@@ -490,6 +529,23 @@ static int propval_read(mh_rd *rd, uint16_t type, rctx *c, mh_propval *v)
         if (rd->err || n > mh_rd_left(rd) / min)
             return rd->err = 1, -1;
         v->v.mv.n = n;
+        if (!pool) {
+            /* skip mode: fixed-size elements at once, the others one by one */
+            if (base == PT_STRING8 || base == PT_UNICODE || base == PT_BINARY) {
+                mh_bin b;
+                for (uint32_t i = 0; i < n && !rd->err; i++)
+                    if (base == PT_BINARY)
+                        (void)rd_bin(rd, c->cw, NULL, &b);
+                    else if (base == PT_STRING8)
+                        (void)rd_string8(rd, c->cp, NULL);
+                    else
+                        (void)rd_utf16(rd, mh_rd_left(rd) / 2, NULL);
+            } else {
+                (void)mh_rd_bytes(rd, (size_t)n * min);
+            }
+            v->v.mv.n = 0;
+            break;
+        }
         switch (base) {
         case PT_SHORT: {
             int16_t *a = apr_palloc(pool, n * sizeof *a + 1);
@@ -548,7 +604,7 @@ static int propval_read(mh_rd *rd, uint16_t type, rctx *c, mh_propval *v)
             const char **a = apr_palloc(pool, n * sizeof *a + 1);
             for (uint32_t i = 0; i < n && !rd->err; i++)
                 a[i] = base == PT_STRING8 ? rd_string8(rd, c->cp, pool)
-                                          : mh_rd_utf16z(rd, mh_rd_left(rd) / 2, pool);
+                                          : rd_utf16(rd, mh_rd_left(rd) / 2, pool);
             v->v.mv.v = a;
             break;
         }
@@ -603,8 +659,9 @@ int mh_rd_typed_propval_cw(mh_rd *rd, int count_width, uint32_t cp, apr_pool_t *
                            mh_propval *v)
 {
     uint16_t type = mh_rd_u16(rd);
-    if (rd->err)
-        return -1;
+    /* a typed value names its type: PT_UNSPECIFIED is none (2.11.3) */
+    if (rd->err || names_no_type(type))
+        return rd->err = 1, -1;
     return mh_rd_propval_cw(rd, type, count_width, cp, pool, v);
 }
 
@@ -863,6 +920,10 @@ int mh_rd_tag_array(mh_rd *rd, uint32_t max, apr_pool_t *pool, mh_proptag **tags
     uint16_t n = mh_rd_u16(rd);
     if (rd->err || n > max || (size_t)n * 4 > mh_rd_left(rd))
         return rd->err = 1, -1;
+    if (!pool) {
+        (void)mh_rd_bytes(rd, (size_t)n * 4);
+        return 0;
+    }
     mh_proptag *t = apr_palloc(pool, (size_t)n * sizeof *t + 1);
     for (uint16_t i = 0; i < n; i++)
         t[i] = mh_rd_u32(rd);
@@ -963,38 +1024,67 @@ void mh_wr_proprow(mh_wr *wr, const mh_proptag *cols, uint32_t n, const mh_propv
     mh_wr_proprow_ex(wr, cols, n, vals, cp, 0);
 }
 
-int mh_rd_proprow(mh_rd *rd, const mh_proptag *cols, uint32_t n, uint32_t cp, apr_pool_t *pool,
-                  mh_propval **vals_r)
+/* The columns of a row: tags in memory, or as they lie in a request. */
+typedef struct colsrc {
+    const mh_proptag *tags;
+    const unsigned char *raw; /* u32 little-endian each */
+} colsrc;
+
+static mh_proptag col_at(const colsrc *cs, uint32_t i)
 {
-    rctx c = {2, cp, pool, 0};
+    return cs->tags ? cs->tags[i] : mh_get_u32(cs->raw + 4 * (size_t)i);
+}
+
+/* PropertyRow (2.8.1); vals NULL in skip mode. */
+static int proprow_read(mh_rd *rd, const colsrc *cols, uint32_t n, rctx *c, mh_propval *vals)
+{
     uint8_t flag = mh_rd_u8(rd);
     if (rd->err || (flag != 0x00 && flag != 0x01))
         return rd->err = 1, -1;
     /* every column takes at least one byte */
     if (n > mh_rd_left(rd))
         return rd->err = 1, -1;
-    mh_propval *vals = apr_pcalloc(pool, (size_t)n * sizeof *vals + 1);
+    mh_propval tmp;
     for (uint32_t i = 0; i < n && !rd->err; i++) {
-        uint16_t t = col_type(cols[i]);
-        uint16_t id = MH_TAG_ID(cols[i]);
-        if (t == PT_UNSPECIFIED)
+        mh_propval *v = vals ? &vals[i] : &tmp;
+        mh_proptag col = col_at(cols, i);
+        uint16_t t = col_type(col);
+        uint16_t id = MH_TAG_ID(col);
+        if (t == PT_UNSPECIFIED) {
+            /* TypedPropertyValue, FlaggedPropertyValueWithType (2.11.3, 2.11.6) */
             t = mh_rd_u16(rd);
+            if (!rd->err && names_no_type(t))
+                return rd->err = 1, -1;
+        }
         if (flag == 0x01) {
             uint8_t f = mh_rd_u8(rd);
             if (f == 0x01 || f == 0x0A) {
                 /* 0x01: no value (2.11.5); 0x0A: an ErrorCode follows */
-                vals[i].tag = MH_TAG(id, PT_ERROR);
-                vals[i].v.err = f == 0x0A ? mh_rd_u32(rd) : MAPI_E_NOT_FOUND;
+                memset(v, 0, sizeof *v);
+                v->tag = MH_TAG(id, PT_ERROR);
+                v->v.err = f == 0x0A ? mh_rd_u32(rd) : MAPI_E_NOT_FOUND;
                 continue;
             }
             if (f != 0x00)
                 return rd->err = 1, -1;
         }
-        if (propval_read(rd, t, &c, &vals[i]) != 0)
+        if (propval_read(rd, t, c, v) != 0)
             return -1;
-        vals[i].tag = MH_TAG(id, mem_type(t));
+        v->tag = MH_TAG(id, mem_type(t));
     }
-    if (rd->err)
+    return rd->err ? -1 : 0;
+}
+
+int mh_rd_proprow(mh_rd *rd, const mh_proptag *cols, uint32_t n, uint32_t cp, apr_pool_t *pool,
+                  mh_propval **vals_r)
+{
+    rctx c = {2, cp, pool, 0};
+    colsrc cs = {cols, NULL};
+    /* at most one value per byte left (checked again inside) */
+    if (n > mh_rd_left(rd))
+        return rd->err = 1, -1;
+    mh_propval *vals = apr_pcalloc(pool, (size_t)n * sizeof *vals + 1);
+    if (proprow_read(rd, &cs, n, &c, vals) != 0)
         return -1;
     *vals_r = vals;
     return 0;
@@ -1052,7 +1142,7 @@ int mh_rd_propname(mh_rd *rd, apr_pool_t *pool, mh_propname *n)
             return rd->err = 1, -1;
         mh_rd sub;
         mh_rd_init(&sub, p, size);
-        n->name = mh_rd_utf16z(&sub, size / 2, pool);
+        n->name = rd_utf16(&sub, size / 2, pool);
         if (!n->name || mh_rd_left(&sub) != 0)
             return rd->err = 1, -1;
     } else if (kind != MH_PROPNAME_NONE) {
@@ -1111,13 +1201,15 @@ int mh_rd_sort_set(mh_rd *rd, apr_pool_t *pool, mh_sort_set *s)
      * CategorizedCount */
     if (rd->err || cat > n || exp > cat || (size_t)n * 5 > mh_rd_left(rd))
         return rd->err = 1, -1;
-    mh_sort_order *o = apr_palloc(pool, (size_t)n * sizeof *o + 1);
+    mh_sort_order one;
+    mh_sort_order *o = pool ? apr_palloc(pool, (size_t)n * sizeof *o + 1) : NULL;
     for (uint16_t i = 0; i < n; i++) {
+        mh_sort_order *so = o ? &o[i] : &one;
         /* SortOrder (2.13.1): PropertyType u16, PropertyId u16, Order u8,
          * i.e. a little-endian property tag */
-        o[i].tag = mh_rd_u32(rd);
-        o[i].order = mh_rd_u8(rd);
-        if (!sort_order_valid(o[i].order))
+        so->tag = mh_rd_u32(rd);
+        so->order = mh_rd_u8(rd);
+        if (!sort_order_valid(so->order))
             return rd->err = 1, -1;
     }
     if (rd->err)
@@ -1159,8 +1251,16 @@ static mh_proptag res_tag(mh_proptag t)
     return t;
 }
 
+/* Where a child restriction goes: the pool, or (skip mode) the caller's
+ * scratch, which only lives through the child's read. */
+static mh_restriction *res_child(rctx *c, mh_restriction *scratch)
+{
+    return c->pool ? apr_palloc(c->pool, sizeof(mh_restriction)) : scratch;
+}
+
 static int restriction_read(mh_rd *rd, rctx *c, mh_restriction *r)
 {
+    mh_restriction one; /* skip mode: each child in turn */
     memset(r, 0, sizeof *r);
     if (c->depth >= MH_RES_MAX_DEPTH)
         return rd->err = 1, -1;
@@ -1174,6 +1274,12 @@ static int restriction_read(mh_rd *rd, rctx *c, mh_restriction *r)
         /* each sub-restriction takes at least one byte */
         if (rd->err || n > mh_rd_left(rd))
             goto fail;
+        if (!c->pool) {
+            for (uint32_t i = 0; i < n; i++)
+                if (restriction_read(rd, c, &one) != 0)
+                    goto fail;
+            break;
+        }
         r->u.andor.n = n;
         r->u.andor.sub = apr_pcalloc(c->pool, (size_t)n * sizeof *r->u.andor.sub + 1);
         for (uint32_t i = 0; i < n; i++)
@@ -1182,7 +1288,7 @@ static int restriction_read(mh_rd *rd, rctx *c, mh_restriction *r)
         break;
     }
     case MH_RES_NOT:
-        r->u.not_.sub = apr_palloc(c->pool, sizeof *r->u.not_.sub);
+        r->u.not_.sub = res_child(c, &one);
         if (restriction_read(rd, c, r->u.not_.sub) != 0)
             goto fail;
         break;
@@ -1225,7 +1331,7 @@ static int restriction_read(mh_rd *rd, rctx *c, mh_restriction *r)
         break;
     case MH_RES_SUBRESTRICTION:
         r->u.subres.subobject = mh_rd_u32(rd);
-        r->u.subres.sub = apr_palloc(c->pool, sizeof *r->u.subres.sub);
+        r->u.subres.sub = res_child(c, &one);
         if (rd->err || restriction_read(rd, c, r->u.subres.sub) != 0)
             goto fail;
         break;
@@ -1234,16 +1340,18 @@ static int restriction_read(mh_rd *rd, rctx *c, mh_restriction *r)
         uint8_t n = mh_rd_u8(rd);
         if (rd->err || (size_t)n * 4 > mh_rd_left(rd))
             goto fail;
-        r->u.comment.n = n;
-        r->u.comment.vals = apr_pcalloc(c->pool, (size_t)n * sizeof *r->u.comment.vals + 1);
+        mh_propval val;
+        r->u.comment.n = c->pool ? n : 0;
+        r->u.comment.vals =
+            c->pool ? apr_pcalloc(c->pool, (size_t)n * sizeof *r->u.comment.vals + 1) : NULL;
         for (uint8_t i = 0; i < n; i++)
-            if (tagged_read(rd, c, &r->u.comment.vals[i]) != 0)
+            if (tagged_read(rd, c, c->pool ? &r->u.comment.vals[i] : &val) != 0)
                 goto fail;
         uint8_t present = mh_rd_u8(rd);
         if (rd->err || present > 1)
             goto fail;
         if (present) {
-            r->u.comment.sub = apr_palloc(c->pool, sizeof *r->u.comment.sub);
+            r->u.comment.sub = res_child(c, &one);
             if (restriction_read(rd, c, r->u.comment.sub) != 0)
                 goto fail;
         }
@@ -1251,7 +1359,7 @@ static int restriction_read(mh_rd *rd, rctx *c, mh_restriction *r)
     }
     case MH_RES_COUNT:
         r->u.count.count = mh_rd_u32(rd);
-        r->u.count.sub = apr_palloc(c->pool, sizeof *r->u.count.sub);
+        r->u.count.sub = res_child(c, &one);
         if (rd->err || restriction_read(rd, c, r->u.count.sub) != 0)
             goto fail;
         break;
@@ -1277,6 +1385,61 @@ int mh_rd_restriction(mh_rd *rd, int count_width, uint32_t cp, apr_pool_t *pool,
         return -1;
     *r_r = r;
     return 0;
+}
+
+/* ============================================================ skipping */
+
+/* The readers in skip mode (a NULL pool, see rctx). */
+
+int mh_skip_propval(mh_rd *rd, uint16_t type, int count_width)
+{
+    mh_propval v;
+    return mh_rd_propval_cw(rd, type, count_width, 0, NULL, &v);
+}
+
+int mh_skip_tagged_propval(mh_rd *rd, int count_width)
+{
+    mh_propval v;
+    return mh_rd_tagged_propval_cw(rd, count_width, 0, NULL, &v);
+}
+
+int mh_skip_typed_propval(mh_rd *rd, int count_width)
+{
+    mh_propval v;
+    return mh_rd_typed_propval_cw(rd, count_width, 0, NULL, &v);
+}
+
+int mh_skip_tag_array(mh_rd *rd)
+{
+    mh_proptag *tags;
+    uint16_t n;
+    return mh_rd_tag_array(rd, 0xFFFF, NULL, &tags, &n);
+}
+
+int mh_skip_proprow(mh_rd *rd, const unsigned char *cols, uint32_t n)
+{
+    rctx c = {2, 0, NULL, 0};
+    colsrc cs = {NULL, cols};
+    return proprow_read(rd, &cs, n, &c, NULL);
+}
+
+int mh_skip_propname(mh_rd *rd)
+{
+    mh_propname n;
+    return mh_rd_propname(rd, NULL, &n);
+}
+
+int mh_skip_restriction(mh_rd *rd, int count_width)
+{
+    rctx c = {count_width == 4 ? 4 : 2, 0, NULL, 0};
+    mh_restriction r;
+    return restriction_read(rd, &c, &r);
+}
+
+int mh_skip_sort_set(mh_rd *rd)
+{
+    mh_sort_set s;
+    return mh_rd_sort_set(rd, NULL, &s);
 }
 
 static void wr_tagged(mh_wr *wr, const mh_propval *v, int cw, uint32_t cp)

@@ -273,6 +273,29 @@ mh_res_counts *mh_res_counts_create(const mh_restriction *r, apr_pool_t *pool);
 int mh_restriction_eval_counted(const mh_restriction *r, const mh_res_source *src,
                                 mh_res_counts *counts);
 
+/* --------------------------------------------------------- skipping */
+
+/*
+ * Steps over one structure without building it (MS-OXCDATA as above, ROP
+ * count width unless a count_width is given).  A skipper is its reader run
+ * with no pool: it walks the same bytes with the same checks, so it
+ * accepts and refuses exactly what the reader does and stops where the
+ * reader stops, but it allocates, copies and converts nothing.  The RopId
+ * table (mh_ropinfo.c) walks requests with these before anything runs.
+ * Each returns 0, or -1 with rd->err set.
+ *
+ * mh_skip_proprow takes its `n` columns as they lie in a request: n
+ * little-endian u32 tags at `cols` (the caller has bounds-checked them).
+ */
+int mh_skip_propval(mh_rd *rd, uint16_t type, int count_width);
+int mh_skip_tagged_propval(mh_rd *rd, int count_width);
+int mh_skip_typed_propval(mh_rd *rd, int count_width);
+int mh_skip_tag_array(mh_rd *rd);
+int mh_skip_proprow(mh_rd *rd, const unsigned char *cols, uint32_t n);
+int mh_skip_propname(mh_rd *rd);
+int mh_skip_restriction(mh_rd *rd, int count_width);
+int mh_skip_sort_set(mh_rd *rd);
+
 /* ------------------------------------------------------ comparisons */
 
 /*

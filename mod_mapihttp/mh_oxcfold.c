@@ -15,6 +15,7 @@
 
 #include <string.h>
 #include <apr_strings.h>
+#include <apr_tables.h>
 #include <apr_time.h>
 
 /* ---------------------------------------------------------------- ids */
@@ -33,23 +34,6 @@
 #define ROP_EMPTY_FOLDER 0x58
 #define ROP_HARD_DELETE_MESSAGES 0x91
 #define ROP_HARD_DELETE_MESSAGES_AND_SUBFOLDERS 0x92
-
-/* Properties a folder computes (MS-OXPROPS; MS-OXCFOLD 2.2.2.2). */
-#define TAG_ENTRYID MH_TAG(0x0FFF, PT_BINARY)
-#define TAG_RECORD_KEY MH_TAG(0x0FF9, PT_BINARY)
-#define TAG_OBJECT_TYPE MH_TAG(0x0FFE, PT_LONG)
-#define TAG_ACCESS MH_TAG(0x0FF4, PT_LONG)
-#define TAG_ACCESS_LEVEL MH_TAG(0x0FF7, PT_LONG)
-#define TAG_STORE_RECORD_KEY MH_TAG(0x0FFA, PT_BINARY)
-#define TAG_STORE_ENTRYID MH_TAG(0x0FFB, PT_BINARY)
-#define TAG_PARENT_ENTRYID MH_TAG(0x0E09, PT_BINARY)
-#define TAG_MESSAGE_SIZE_EXTENDED MH_TAG(0x0E08, PT_I8)
-#define TAG_RIGHTS MH_TAG(0x6639, PT_LONG)
-#define TAG_HAS_RULES MH_TAG(0x663A, PT_BOOLEAN)
-#define TAG_FID MH_TAG(0x6748, PT_I8)
-#define TAG_PARENT_FID MH_TAG(0x6749, PT_I8)
-#define TAG_LOCAL_COMMIT_TIME_MAX MH_TAG(0x670A, PT_SYSTIME)
-#define TAG_DELETED_COUNT_TOTAL MH_TAG(0x670B, PT_LONG)
 
 /*
  * Where RopSetSearchCriteria keeps a search folder's criteria: stored
@@ -341,12 +325,12 @@ static void out_add(outlist *o, const mh_propval *v)
 
 /* The computed tags, in the order GetPropertiesAll lists them. */
 static const mh_proptag computed_tags[] = {
-    TAG_ENTRYID, TAG_RECORD_KEY, TAG_OBJECT_TYPE, TAG_FID, TAG_PARENT_FID,
-    TAG_PARENT_ENTRYID, PR_PARENT_SOURCE_KEY, PR_CONTENT_COUNT, PR_CONTENT_UNREAD,
+    PR_ENTRYID, PR_RECORD_KEY, PR_OBJECT_TYPE, PR_FID, PR_PARENT_FID,
+    PR_PARENT_ENTRYID, PR_PARENT_SOURCE_KEY, PR_CONTENT_COUNT, PR_CONTENT_UNREAD,
     PR_ASSOC_CONTENT_COUNT, PR_FOLDER_CHILD_COUNT, PR_SUBFOLDERS, PR_MESSAGE_SIZE,
-    TAG_MESSAGE_SIZE_EXTENDED, TAG_DELETED_COUNT_TOTAL, TAG_ACCESS, TAG_RIGHTS,
-    TAG_ACCESS_LEVEL, PR_FOLDER_TYPE, TAG_STORE_ENTRYID, TAG_STORE_RECORD_KEY,
-    TAG_LOCAL_COMMIT_TIME_MAX, TAG_HAS_RULES, PR_CHANGE_NUMBER, PR_ATTR_HIDDEN,
+    PR_MESSAGE_SIZE_EXTENDED, PR_DELETED_COUNT_TOTAL, PR_ACCESS, PR_RIGHTS,
+    PR_ACCESS_LEVEL, PR_FOLDER_TYPE, PR_STORE_ENTRYID, PR_STORE_RECORD_KEY,
+    PR_LOCAL_COMMIT_TIME_MAX, PR_HAS_RULES, PR_CHANGE_NUMBER, PR_ATTR_HIDDEN,
 };
 #define N_COMPUTED (sizeof(computed_tags) / sizeof(computed_tags[0]))
 
@@ -385,28 +369,28 @@ uint32_t mh_folder_props(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t, mh_id f
         memset(&v, 0, sizeof(v));
         v.tag = tag;
         mh_id parent = fi.parent ? fi.parent : fid; /* the root is its own parent */
-        if ((tag == TAG_ACCESS || tag == TAG_RIGHTS || tag == TAG_ACCESS_LEVEL) && !have_rights) {
+        if ((tag == PR_ACCESS || tag == PR_RIGHTS || tag == PR_ACCESS_LEVEL) && !have_rights) {
             uint32_t ec = mh_folder_rights(cx, lg, t, fid, &rights);
             if (ec)
                 return ec;
             have_rights = 1;
         }
         switch (tag) {
-        case TAG_ENTRYID:
-        case TAG_RECORD_KEY:
+        case PR_ENTRYID:
+        case PR_RECORD_KEY:
             /* the record key of a folder is its entry ID (MAPI PidTagRecordKey) */
             v.v.bin = folder_eid(lg, fid, pool);
             break;
-        case TAG_OBJECT_TYPE:
+        case PR_OBJECT_TYPE:
             v.v.i32 = MAPI_FOLDER;
             break;
-        case TAG_FID:
+        case PR_FID:
             v.v.i64 = (int64_t)mh_id_to_wire(fid, MH_REPLID_LOCAL);
             break;
-        case TAG_PARENT_FID:
+        case PR_PARENT_FID:
             v.v.i64 = fi.parent ? (int64_t)mh_id_to_wire(fi.parent, MH_REPLID_LOCAL) : 0;
             break;
-        case TAG_PARENT_ENTRYID:
+        case PR_PARENT_ENTRYID:
             v.v.bin = folder_eid(lg, parent, pool);
             break;
         case PR_PARENT_SOURCE_KEY:
@@ -444,35 +428,35 @@ uint32_t mh_folder_props(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t, mh_id f
         case PR_MESSAGE_SIZE:
             v.v.i32 = fi.message_bytes > INT32_MAX ? INT32_MAX : (int32_t)fi.message_bytes;
             break;
-        case TAG_MESSAGE_SIZE_EXTENDED:
+        case PR_MESSAGE_SIZE_EXTENDED:
             v.v.i64 = (int64_t)fi.message_bytes;
             break;
-        case TAG_DELETED_COUNT_TOTAL:
+        case PR_DELETED_COUNT_TOTAL:
             v.v.i32 = 0; /* no soft-deleted items are kept */
             break;
-        case TAG_ACCESS:
+        case PR_ACCESS:
             v.v.i32 = (int32_t)access_of(rights);
             break;
-        case TAG_RIGHTS:
+        case PR_RIGHTS:
             v.v.i32 = (int32_t)rights;
             break;
-        case TAG_ACCESS_LEVEL:
+        case PR_ACCESS_LEVEL:
             v.v.i32 = (rights & (FRIGHTS_OWNER | FRIGHTS_CREATE | FRIGHTS_EDIT_ANY)) ? 1 : 0;
             break;
         case PR_FOLDER_TYPE:
             v.v.i32 = fi.parent == 0 ? FOLDER_ROOT
                       : (fi.flags & MH_FOLDER_SEARCH) ? FOLDER_SEARCH : FOLDER_GENERIC;
             break;
-        case TAG_STORE_ENTRYID:
+        case PR_STORE_ENTRYID:
             mh_store_entryid(lg, pool, &v.v.bin);
             break;
-        case TAG_STORE_RECORD_KEY: {
+        case PR_STORE_RECORD_KEY: {
             uint8_t *g = apr_pmemdup(pool, lg->mailbox.b, 16);
             v.v.bin.len = 16;
             v.v.bin.data = g;
             break;
         }
-        case TAG_LOCAL_COMMIT_TIME_MAX: {
+        case PR_LOCAL_COMMIT_TIME_MAX: {
             /* the last change the folder's own values record */
             const mh_propval *lm = mh_proplist_find(&stored, PR_LAST_MODIFICATION_TIME);
             if (!lm)
@@ -480,7 +464,7 @@ uint32_t mh_folder_props(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t, mh_id f
             v.v.ft = lm->v.ft;
             break;
         }
-        case TAG_HAS_RULES:
+        case PR_HAS_RULES:
             v.v.b = (uint8_t)has_rules(t, fid, pool);
             break;
         case PR_CHANGE_NUMBER:
@@ -856,6 +840,182 @@ static uint32_t copy_tree(mh_ropctx *cx, mh_betxn *t, mh_id fid, mh_id parent, c
         if ((ec = copy_tree(cx, t, kids[i], nfid, NULL, 1, depth + 1)) != 0)
             return ec;
     return 0;
+}
+
+/* ------------------------------------------------- RopCopyTo on folders */
+
+/* Every message of a folder (normal, or with `fai` associated), listed
+ * before any is touched: a copy into the folder itself must not see its
+ * own copies, a move changes what a cursor points into. */
+static uint32_t list_messages(mh_ropctx *cx, mh_betxn *t, mh_id fid, int fai, mh_id **ids_r,
+                              uint32_t *n_r)
+{
+    apr_array_header_t *all = apr_array_make(cx->pool, 64, sizeof(mh_id));
+    mh_id ids[LIST_BATCH];
+    mh_cursor from;
+    from.len = 0;
+    mh_error err;
+    for (;;) {
+        mh_cursor next;
+        uint32_t n;
+        mh_err e = mh_be_contents_list(t, fid, fai ? MH_LIST_FAI : 0, NULL, &from, LIST_BATCH,
+                                       ids, &n, &next, &err);
+        if (e != MH_OK)
+            return be_fail(e);
+        for (uint32_t i = 0; i < n; i++)
+            *(mh_id *)apr_array_push(all) = ids[i];
+        if (next.len == 0 || n == 0)
+            break;
+        from = next;
+    }
+    *ids_r = (mh_id *)all->elts;
+    *n_r = (uint32_t)all->nelts;
+    return 0;
+}
+
+static int excluded(const mh_proptag *excl, uint16_t nexcl, mh_proptag tag)
+{
+    for (uint16_t k = 0; k < nexcl; k++)
+        if (MH_TAG_ID(excl[k]) == MH_TAG_ID(tag))
+            return 1;
+    return 0;
+}
+
+uint32_t mh_folder_copy_to(mh_ropctx *cx, mh_object *src, mh_object *dst,
+                           const mh_proptag *excl, uint16_t nexcl, unsigned subs,
+                           uint8_t flags)
+{
+    if (src->type != MH_OT_FOLDER || dst->type != MH_OT_FOLDER)
+        return MAPI_E_NO_SUPPORT;
+    mh_folder *sf = src->data, *df = dst->data;
+    mh_logon *lg = mh_obj_logon_data(cx, src), *dlg = mh_obj_logon_data(cx, dst);
+    if (!lg || !dlg)
+        return EC_NULL_OBJECT;
+    if (memcmp(lg->mailbox.b, dlg->mailbox.b, 16) != 0)
+        return MAPI_E_NO_SUPPORT; /* between mailboxes: not yet (one transaction each) */
+    int move = (flags & MH_COPY_MOVE) != 0;
+    unsigned msgs = subs & (MH_SUB_CONTENTS | MH_SUB_FAI);
+    /* the destination's values are the owner's to change (as SetProperties);
+     * sub-objects need the rights their own ROPs need (MoveCopyMessages,
+     * CopyFolder, MoveFolder) */
+    if (!(df->rights & FRIGHTS_OWNER) ||
+        ((subs & MH_SUB_SUBFOLDERS) && !(df->rights & FRIGHTS_CREATE_SUBFOLDER)) ||
+        (msgs && (!(df->rights & FRIGHTS_CREATE) || !(sf->rights & FRIGHTS_READ_ANY))) ||
+        (msgs && move && !(sf->rights & FRIGHTS_DELETE_ANY)))
+        return MAPI_E_NO_ACCESS;
+    mh_betxn *t;
+    uint32_t ec = mh_rop_txn(cx, lg, MH_TXN_WRITE, &t);
+    if (ec)
+        return ec;
+    mh_error err;
+    mh_err e;
+    int within = 0;
+    if ((subs & MH_SUB_SUBFOLDERS) && (ec = is_within(t, df->fid, sf->fid, &within)) != 0)
+        goto fail;
+    if (within) {
+        ec = MAPI_E_FOLDER_CYCLE; /* MS-OXCPRPT 3.2.5.8 */
+        goto fail;
+    }
+    if (msgs) {
+        mh_folder_info dfi;
+        if ((e = mh_be_folder_info(t, df->fid, &dfi, &err)) != MH_OK) {
+            ec = be_fail(e);
+            goto fail;
+        }
+        if (dfi.flags & MH_FOLDER_SEARCH) {
+            ec = MAPI_E_NO_SUPPORT; /* search folders hold links, not messages */
+            goto fail;
+        }
+    }
+
+    /* the values */
+    mh_objref sref = folder_ref(sf->fid), dref = folder_ref(df->fid);
+    mh_proplist all, have = {0, NULL};
+    if ((e = mh_be_props_get(t, &sref, NULL, 0, UINT64_MAX, &all, &err)) != MH_OK ||
+        ((flags & MH_COPY_NOOVERWRITE) &&
+         (e = mh_be_props_get(t, &dref, NULL, 0, 0, &have, &err)) != MH_OK)) {
+        ec = be_fail(e);
+        goto fail;
+    }
+    mh_proplist set = {0, apr_palloc(cx->pool, (all.n + 1) * sizeof(mh_propval))};
+    for (uint32_t i = 0; i < all.n; i++) {
+        mh_proptag tag = all.v[i].tag;
+        if (is_tracked(tag) || is_hidden(tag) || is_computed(tag) ||
+            !mh_type_storable(MH_TAG_TYPE(tag)) || excluded(excl, nexcl, tag))
+            continue;
+        int present = 0;
+        for (uint32_t k = 0; k < have.n && !present; k++)
+            present = MH_TAG_ID(have.v[k].tag) == MH_TAG_ID(tag);
+        if (!present)
+            set.v[set.n++] = all.v[i];
+    }
+    if (set.n) {
+        mh_propval mod =
+            mh_pv_time(PR_LAST_MODIFICATION_TIME, mh_filetime_from_apr(apr_time_now()));
+        mh_proplist_set(cx->pool, &set, &mod);
+        mh_id cn;
+        /* MH_E_EXISTS: a sibling of the destination has the name */
+        if ((e = mh_be_props_set(t, &dref, &set, NULL, 0, NULL, &cn, &err)) != MH_OK) {
+            ec = be_fail(e);
+            goto fail;
+        }
+    }
+
+    /* the subfolders, with everything below them; a name the destination
+     * has already is CollidingNames (MS-OXCPRPT 3.2.5.8) */
+    if (subs & MH_SUB_SUBFOLDERS) {
+        mh_id *kids;
+        uint32_t n_kids;
+        if ((e = mh_be_folder_children(t, sf->fid, &kids, &n_kids, &err)) != MH_OK) {
+            ec = be_fail(e);
+            goto fail;
+        }
+        for (uint32_t i = 0; i < n_kids; i++) {
+            if (move) {
+                uint32_t rights;
+                if (special_role(t, kids[i], NULL)) {
+                    ec = MAPI_E_NO_ACCESS; /* special folders stay where they are */
+                    goto fail;
+                }
+                if ((ec = mh_folder_rights(cx, lg, t, kids[i], &rights)) != 0)
+                    goto fail;
+                if (!(rights & FRIGHTS_OWNER)) {
+                    ec = MAPI_E_NO_ACCESS;
+                    goto fail;
+                }
+                e = mh_be_folder_move(t, kids[i], df->fid, NULL, &err);
+                if (e != MH_OK) {
+                    ec = be_fail(e);
+                    goto fail;
+                }
+            } else if ((ec = copy_tree(cx, t, kids[i], df->fid, NULL, 1, 1)) != 0) {
+                goto fail;
+            }
+        }
+    }
+
+    /* the messages */
+    for (int fai = 0; fai < 2; fai++) {
+        if (!(msgs & (fai ? MH_SUB_FAI : MH_SUB_CONTENTS)) || (move && sf->fid == df->fid))
+            continue;
+        mh_id *ids;
+        uint32_t n;
+        if ((ec = list_messages(cx, t, sf->fid, fai, &ids, &n)) != 0)
+            goto fail;
+        for (uint32_t i = 0; i < n; i++) {
+            mh_id nid;
+            if ((e = mh_be_message_move(t, ids[i], df->fid, !move, NULL, &nid, &err)) != MH_OK) {
+                ec = be_fail(e);
+                goto fail;
+            }
+            if (i % LIST_BATCH == LIST_BATCH - 1)
+                tick(cx);
+        }
+    }
+    return mh_rop_commit(cx, t);
+fail:
+    mh_be_abort(t);
+    return ec;
 }
 
 /* ---------------------------------------------------------- the ROPs */
@@ -1435,9 +1595,6 @@ static uint32_t rop_get_contents_table(mh_ropctx *cx, mh_rop *rop)
 }
 
 /* ---------------------------------------------------- search criteria */
-
-#define EC_NOT_SEARCH_FOLDER 0x00000461u            /* ecNotSearchFolder */
-#define EC_SEARCH_FOLDER_SCOPE_VIOLATION 0x00000490u /* ecSearchFolderScopeViolation */
 
 /* Retypes the string tags of a restriction (memory form: PT_UNICODE) to
  * `type` (PT_STRING8 for a client that asked for 8-bit strings). */

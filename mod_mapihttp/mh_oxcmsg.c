@@ -34,114 +34,6 @@
 /* Values longer than this stay in the store while a message is open. */
 #define MH_MSG_LARGE 16384
 
-/* ------------------------------------------------------------ property tags */
-
-#ifndef PR_ENTRYID
-#define PR_ENTRYID MH_TAG(0x0FFF, PT_BINARY)
-#endif
-#ifndef PR_RECORD_KEY
-#define PR_RECORD_KEY MH_TAG(0x0FF9, PT_BINARY)
-#endif
-#ifndef PR_SEARCH_KEY
-#define PR_SEARCH_KEY MH_TAG(0x300B, PT_BINARY)
-#endif
-#ifndef PR_OBJECT_TYPE
-#define PR_OBJECT_TYPE MH_TAG(0x0FFE, PT_LONG)
-#endif
-#ifndef PR_ACCESS
-#define PR_ACCESS MH_TAG(0x0FF4, PT_LONG)
-#endif
-#ifndef PR_ACCESS_LEVEL
-#define PR_ACCESS_LEVEL MH_TAG(0x0FF7, PT_LONG)
-#endif
-#ifndef PR_STORE_ENTRYID
-#define PR_STORE_ENTRYID MH_TAG(0x0FFB, PT_BINARY)
-#endif
-#ifndef PR_STORE_RECORD_KEY
-#define PR_STORE_RECORD_KEY MH_TAG(0x0FFA, PT_BINARY)
-#endif
-#ifndef PR_PARENT_ENTRYID
-#define PR_PARENT_ENTRYID MH_TAG(0x0E09, PT_BINARY)
-#endif
-#ifndef PR_MID
-#define PR_MID MH_TAG(0x674A, PT_I8)
-#endif
-#ifndef PR_FID
-#define PR_FID MH_TAG(0x6748, PT_I8)
-#endif
-#ifndef PR_PARENT_FID
-#define PR_PARENT_FID MH_TAG(0x6749, PT_I8)
-#endif
-#ifndef PR_INST_ID
-#define PR_INST_ID MH_TAG(0x674D, PT_I8)
-#endif
-#ifndef PR_INSTANCE_NUM
-#define PR_INSTANCE_NUM MH_TAG(0x674E, PT_LONG)
-#endif
-#ifndef PR_MESSAGE_SIZE_EXTENDED
-#define PR_MESSAGE_SIZE_EXTENDED MH_TAG(0x0E08, PT_I8)
-#endif
-#ifndef PR_DISPLAY_BCC
-#define PR_DISPLAY_BCC MH_TAG(0x0E02, PT_UNICODE)
-#endif
-#ifndef PR_DISPLAY_CC
-#define PR_DISPLAY_CC MH_TAG(0x0E03, PT_UNICODE)
-#endif
-#ifndef PR_DISPLAY_TO
-#define PR_DISPLAY_TO MH_TAG(0x0E04, PT_UNICODE)
-#endif
-#ifndef PR_MSG_STATUS
-#define PR_MSG_STATUS MH_TAG(0x0E17, PT_LONG)
-#endif
-#ifndef PR_RECIPIENT_TYPE
-#define PR_RECIPIENT_TYPE MH_TAG(0x0C15, PT_LONG)
-#endif
-#ifndef PR_ADDRTYPE
-#define PR_ADDRTYPE MH_TAG(0x3002, PT_UNICODE)
-#endif
-#ifndef PR_EMAIL_ADDRESS
-#define PR_EMAIL_ADDRESS MH_TAG(0x3003, PT_UNICODE)
-#endif
-#ifndef PR_DISPLAY_TYPE
-#define PR_DISPLAY_TYPE MH_TAG(0x3900, PT_LONG)
-#endif
-#ifndef PR_7BIT_DISPLAY_NAME
-#define PR_7BIT_DISPLAY_NAME MH_TAG(0x39FF, PT_UNICODE)
-#endif
-#ifndef PR_TRANSMITABLE_DISPLAY_NAME
-#define PR_TRANSMITABLE_DISPLAY_NAME MH_TAG(0x3A20, PT_UNICODE)
-#endif
-#ifndef PR_SEND_RICH_INFO
-#define PR_SEND_RICH_INFO MH_TAG(0x3A40, PT_BOOLEAN)
-#endif
-#ifndef PR_SENSITIVITY
-#define PR_SENSITIVITY MH_TAG(0x0036, PT_LONG)
-#endif
-#ifndef PR_TRUST_SENDER
-#define PR_TRUST_SENDER MH_TAG(0x0E79, PT_LONG)
-#endif
-#ifndef PR_CREATOR_ENTRYID
-#define PR_CREATOR_ENTRYID MH_TAG(0x3FF9, PT_BINARY)
-#endif
-#ifndef PR_LAST_MODIFIER_ENTRYID
-#define PR_LAST_MODIFIER_ENTRYID MH_TAG(0x3FFB, PT_BINARY)
-#endif
-#ifndef PR_RENDERING_POSITION
-#define PR_RENDERING_POSITION MH_TAG(0x370B, PT_LONG)
-#endif
-#ifndef PR_ASSOCIATED
-#define PR_ASSOCIATED MH_TAG(0x67AA, PT_BOOLEAN)
-#endif
-#ifndef PR_MESSAGE_RECIPIENTS
-#define PR_MESSAGE_RECIPIENTS MH_TAG(0x0E12, PT_OBJECT)
-#endif
-#ifndef PR_MESSAGE_ATTACHMENTS
-#define PR_MESSAGE_ATTACHMENTS MH_TAG(0x0E13, PT_OBJECT)
-#endif
-
-#ifndef MAPI_E_COMPUTED
-#define MAPI_E_COMPUTED 0x8004011Au
-#endif
 
 /* PR_ACCESS bits (MS-OXCPRPT 2.2.1.1) and PR_ACCESS_LEVEL values. */
 #define MH_ACCESS_MODIFY 0x1
@@ -1024,9 +916,10 @@ static int attobj_decode(mh_rd *rd, apr_pool_t *pool, void **data_r)
     return rd->err ? -1 : 0;
 }
 
-const mh_objclass mh_message_class = {"message", msgobj_encode, msgobj_decode, &msg_propops};
-const mh_objclass mh_attachment_class = {"attachment", attobj_encode, attobj_decode,
-                                         &att_propops};
+const mh_objclass mh_message_class = {
+    .name = "message", .encode = msgobj_encode, .decode = msgobj_decode, .props = &msg_propops};
+const mh_objclass mh_attachment_class = {
+    .name = "attachment", .encode = attobj_encode, .decode = attobj_decode, .props = &att_propops};
 
 /* ------------------------------------------------------ recipient rows */
 
@@ -1398,6 +1291,335 @@ static void sort_recipients(mh_message *m)
         }
         m->recipients[j] = x;
     }
+}
+
+/* ------------------------------------------- copying sub-objects (CopyTo) */
+
+/* The most bytes of stored values one copy loads into the destination's
+ * instance (which lives in the session state until it is saved). */
+#define MH_COPY_LOAD_MAX (64u * 1024 * 1024)
+
+/*
+ * Loads the values a copy needs.  The source instance's long values are
+ * references to its stored message (MH_PV_LARGE): they mean "keep the
+ * stored value" only to a save of that same message, so a copy going
+ * elsewhere gets them whole.  Values of the message, its attachments and
+ * embedded messages are read piecewise (value_read by path); recipients
+ * have no path, so theirs come from the stored message read whole.
+ */
+typedef struct loader {
+    mh_ropctx *cx;
+    const mh_logon *lg;
+    mh_betxn *t;          /* a read transaction, begun when first needed */
+    int have_ref;         /* the source has a stored version */
+    mh_id mid;            /* its top message */
+    mh_message *whole;    /* the stored top message, every value loaded (lazily) */
+    uint64_t left;        /* bytes still allowed (MH_COPY_LOAD_MAX) */
+    apr_pool_t *pool;     /* the copies': the destination object's */
+} loader;
+
+static uint32_t loader_txn(loader *ld)
+{
+    return ld->t ? 0 : read_txn(ld->cx, ld->lg, &ld->t);
+}
+
+static uint32_t load_value(loader *ld, const mh_objref *ref, const mh_propval *v, mh_propval *out)
+{
+    if (!(v->flags & MH_PV_LARGE)) {
+        mh_propval_copy(ld->pool, out, v);
+        return 0;
+    }
+    if (!ld->have_ref)
+        return MAPI_E_NOT_FOUND;
+    uint64_t size = v->v.large.size;
+    if (size > ld->left)
+        return MAPI_E_NOT_ENOUGH_MEMORY;
+    uint32_t ec = loader_txn(ld);
+    if (ec)
+        return ec;
+    uint8_t *buf = apr_palloc(ld->pool, (apr_size_t)size + 1);
+    uint64_t got = 0;
+    mh_error err;
+    while (got < size) {
+        size_t n = 0, want = size - got > 65536 ? 65536 : (size_t)(size - got);
+        mh_err e = mh_be_value_read(ld->t, ref, v->tag, got, buf + got, want, &n, &err);
+        if (e != MH_OK)
+            return mh_err_to_mapi(e);
+        if (n == 0)
+            return MAPI_E_CORRUPT_DATA; /* shorter than it said */
+        got += n;
+    }
+    buf[size] = 0;
+    ld->left -= size;
+    memset(out, 0, sizeof(*out));
+    out->tag = v->tag;
+    if (MH_TAG_TYPE(v->tag) == PT_UNICODE)
+        out->v.str = (const char *)buf;
+    else
+        out->v.bin = (mh_bin){(uint32_t)size, buf};
+    return 0;
+}
+
+static uint32_t load_list(loader *ld, const mh_objref *ref, const mh_proplist *in,
+                          mh_proplist *out)
+{
+    out->n = 0;
+    out->v = apr_pcalloc(ld->pool, sizeof(mh_propval) * (in->n ? in->n : 1));
+    for (uint32_t i = 0; i < in->n; i++) {
+        uint32_t ec = load_value(ld, ref, &in->v[i], &out->v[out->n]);
+        if (ec)
+            return ec;
+        out->n++;
+    }
+    return 0;
+}
+
+/* A recipient of the message at `ref` with its long values from the
+ * stored message. */
+static uint32_t load_recipient(loader *ld, const mh_objref *ref, const mh_proplist *in,
+                               mh_proplist *out)
+{
+    int large = 0;
+    for (uint32_t i = 0; i < in->n; i++)
+        if (in->v[i].flags & MH_PV_LARGE)
+            large = 1;
+    if (!large) {
+        mh_proplist_copy(ld->pool, out, in);
+        return 0;
+    }
+    if (!ld->have_ref)
+        return MAPI_E_NOT_FOUND;
+    uint32_t ec;
+    if (!ld->whole) {
+        mh_error err;
+        if ((ec = loader_txn(ld)) != 0)
+            return ec;
+        mh_err e = mh_be_message_read(ld->t, ld->mid, UINT64_MAX, &ld->whole, &err);
+        if (e != MH_OK)
+            return mh_err_to_mapi(e);
+    }
+    const mh_message *m = ld->whole;
+    for (uint32_t d = 0; d < ref->depth && m; d++) {
+        const mh_attachment *a = NULL;
+        for (uint32_t k = 0; k < m->n_attachments; k++)
+            if (m->attachments[k].num == ref->path[d])
+                a = &m->attachments[k];
+        m = a ? a->embedded : NULL;
+    }
+    const mh_proplist *stored = NULL;
+    uint32_t rowid = rowid_of(in);
+    for (uint32_t k = 0; m && k < m->n_recipients; k++)
+        if (rowid_of(&m->recipients[k]) == rowid)
+            stored = &m->recipients[k];
+    if (!stored)
+        return MAPI_E_NOT_FOUND;
+    out->n = 0;
+    out->v = apr_pcalloc(ld->pool, sizeof(mh_propval) * in->n);
+    for (uint32_t i = 0; i < in->n; i++) {
+        const mh_propval *v = &in->v[i];
+        if (v->flags & MH_PV_LARGE) {
+            v = mh_proplist_find(stored, v->tag);
+            if (!v || (v->flags & MH_PV_LARGE))
+                return MAPI_E_NOT_FOUND;
+            uint64_t size = value_size(v);
+            if (size > ld->left)
+                return MAPI_E_NOT_ENOUGH_MEMORY;
+            ld->left -= size;
+        }
+        mh_propval_copy(ld->pool, &out->v[out->n++], v);
+    }
+    return 0;
+}
+
+/* A ref one attachment deeper: the attachment `num` (or its embedded
+ * message) of the message at `ref`. */
+static int ref_down(const mh_objref *ref, uint32_t num, int attachment, mh_objref *out)
+{
+    *out = *ref;
+    if (ref->depth >= MH_MAX_EMBED_DEPTH)
+        return -1;
+    out->path[out->depth++] = num;
+    out->attachment = attachment;
+    return 0;
+}
+
+static uint32_t load_message(loader *ld, const mh_objref *ref, const mh_message *in,
+                             mh_message **out_r, int depth);
+
+static uint32_t load_attachment(loader *ld, const mh_objref *mref, const mh_attachment *in,
+                                mh_attachment *out, int depth)
+{
+    mh_objref aref = *mref, eref = *mref;
+    if (ld->have_ref && (ref_down(mref, in->num, 1, &aref) != 0 ||
+                         ref_down(mref, in->num, 0, &eref) != 0))
+        return MAPI_E_TOO_COMPLEX;
+    out->num = in->num;
+    uint32_t ec = load_list(ld, &aref, &in->props, &out->props);
+    if (ec)
+        return ec;
+    out->embedded = NULL;
+    return in->embedded ? load_message(ld, &eref, in->embedded, &out->embedded, depth + 1) : 0;
+}
+
+static uint32_t load_message(loader *ld, const mh_objref *ref, const mh_message *in,
+                             mh_message **out_r, int depth)
+{
+    if (depth > MH_MAX_EMBED_DEPTH)
+        return MAPI_E_TOO_COMPLEX;
+    mh_message *m = apr_pcalloc(ld->pool, sizeof(*m));
+    uint32_t ec = load_list(ld, ref, &in->props, &m->props);
+    if (ec)
+        return ec;
+    m->n_recipients = in->n_recipients;
+    m->recipients = apr_pcalloc(ld->pool, sizeof(mh_proplist) * (in->n_recipients + 1));
+    for (uint32_t i = 0; i < in->n_recipients; i++)
+        if ((ec = load_recipient(ld, ref, &in->recipients[i], &m->recipients[i])) != 0)
+            return ec;
+    m->n_attachments = in->n_attachments;
+    m->attachments = apr_pcalloc(ld->pool, sizeof(mh_attachment) * (in->n_attachments + 1));
+    for (uint32_t i = 0; i < in->n_attachments; i++)
+        if ((ec = load_attachment(ld, ref, &in->attachments[i], &m->attachments[i],
+                                  depth)) != 0)
+            return ec;
+    *out_r = m;
+    return 0;
+}
+
+struct mh_subcopy {
+    mh_object *src, *dst;
+    uint8_t flags;
+    int recipients, attachments, embedded; /* which go */
+    mh_message *from;     /* message: loaded recipients and attachments */
+    mh_message *emb;      /* attachment: the loaded embedded message (or NULL) */
+};
+
+uint32_t mh_subcopy_prepare(mh_ropctx *cx, mh_object *src, mh_object *dst, unsigned subs,
+                            uint8_t flags, mh_subcopy **sc_r)
+{
+    *sc_r = NULL;
+    if (src->type != dst->type ||
+        (src->type != MH_OT_MESSAGE && src->type != MH_OT_ATTACHMENT))
+        return MAPI_E_NO_SUPPORT;
+    int msg = src->type == MH_OT_MESSAGE;
+    int dst_w = msg ? ((mh_msgobj *)dst->data)->writable : ((mh_attobj *)dst->data)->writable;
+    int src_w = msg ? ((mh_msgobj *)src->data)->writable : ((mh_attobj *)src->data)->writable;
+    if (!dst_w || ((flags & MH_COPY_MOVE) && !src_w))
+        return MAPI_E_NO_ACCESS;
+    mh_subcopy *sc = apr_pcalloc(cx->pool, sizeof(*sc));
+    sc->src = src;
+    sc->dst = dst;
+    sc->flags = flags;
+    int keep = (flags & MH_COPY_NOOVERWRITE) != 0;
+    if (msg) {
+        const mh_message *sm = ((mh_msgobj *)src->data)->inst;
+        const mh_message *dm = ((mh_msgobj *)dst->data)->inst;
+        sc->recipients = (subs & MH_SUB_RECIPIENTS) && !(keep && dm->n_recipients);
+        sc->attachments = (subs & MH_SUB_ATTACHMENTS) != 0;
+        if (!sc->recipients && !sc->attachments) {
+            *sc_r = sc;
+            return 0;
+        }
+        mh_message part = {{0, NULL}, 0, NULL, 0, NULL};
+        if (sc->recipients) {
+            part.n_recipients = sm->n_recipients;
+            part.recipients = sm->recipients;
+        }
+        if (sc->attachments) {
+            part.n_attachments = sm->n_attachments;
+            part.attachments = sm->attachments;
+        }
+        loader ld = {cx, mh_obj_logon_data(cx, src), NULL, 0, 0, NULL, MH_COPY_LOAD_MAX,
+                     dst->pool};
+        mh_objref ref;
+        if (object_ref(cx, src, &ref) == 0) {
+            ld.have_ref = 1;
+            ld.mid = ref.id;
+        } else {
+            memset(&ref, 0, sizeof(ref));
+        }
+        uint32_t ec = ld.lg ? load_message(&ld, &ref, &part, &sc->from, 0) : MAPI_E_NOT_FOUND;
+        if (ld.t)
+            mh_be_abort(ld.t);
+        if (ec)
+            return ec;
+    } else {
+        const mh_attachment *sa = &((mh_attobj *)src->data)->att;
+        const mh_attachment *da = &((mh_attobj *)dst->data)->att;
+        sc->embedded = (subs & MH_SUB_EMBEDDED) && !(keep && (da->embedded || !sa->embedded));
+        if (sc->embedded && sa->embedded) {
+            loader ld = {cx, mh_obj_logon_data(cx, src), NULL, 0, 0, NULL, MH_COPY_LOAD_MAX,
+                         dst->pool};
+            mh_objref ref;
+            if (object_ref(cx, src, &ref) == 0) {
+                ld.have_ref = 1;
+                ld.mid = ref.id;
+                ref.attachment = 0; /* the embedded message at the same path */
+            } else {
+                memset(&ref, 0, sizeof(ref));
+            }
+            uint32_t ec = ld.lg ? load_message(&ld, &ref, sa->embedded, &sc->emb, 1)
+                                : MAPI_E_NOT_FOUND;
+            if (ld.t)
+                mh_be_abort(ld.t);
+            if (ec)
+                return ec;
+        }
+    }
+    *sc_r = sc;
+    return 0;
+}
+
+void mh_subcopy_apply(mh_ropctx *cx, mh_subcopy *sc)
+{
+    int move = (sc->flags & MH_COPY_MOVE) != 0;
+    if (sc->src->type == MH_OT_MESSAGE) {
+        if (!sc->recipients && !sc->attachments)
+            return;
+        mh_msgobj *d = sc->dst->data, *s = sc->src->data;
+        if (sc->recipients) {
+            d->inst->n_recipients = sc->from->n_recipients;
+            d->inst->recipients = sc->from->recipients;
+            sort_recipients(d->inst);
+            if (move)
+                s->inst->n_recipients = 0;
+        }
+        if (sc->attachments) {
+            /* new numbers: an attachment object of the destination that is
+             * still open keeps its own */
+            uint32_t keep = (sc->flags & MH_COPY_NOOVERWRITE) ? d->inst->n_attachments : 0;
+            mh_attachment *na = apr_pcalloc(
+                sc->dst->pool, sizeof(*na) * (keep + sc->from->n_attachments + 1));
+            if (keep)
+                memcpy(na, d->inst->attachments, sizeof(*na) * keep);
+            uint32_t next = max_attach_num(d->inst);
+            if (next < d->next_attach)
+                next = d->next_attach;
+            for (uint32_t i = 0; i < sc->from->n_attachments; i++) {
+                na[keep + i] = sc->from->attachments[i];
+                na[keep + i].num = next++;
+                remove_id(&na[keep + i].props, MH_TAG_ID(PR_ATTACH_NUM));
+            }
+            d->inst->attachments = na;
+            d->inst->n_attachments = keep + sc->from->n_attachments;
+            d->next_attach = next;
+            if (move)
+                s->inst->n_attachments = 0;
+        }
+        d->changed = 1;
+        if (move)
+            s->changed = 1;
+    } else {
+        if (!sc->embedded)
+            return;
+        mh_attobj *d = sc->dst->data, *s = sc->src->data;
+        d->att.embedded = sc->emb;
+        d->changed = 1;
+        if (move && s->att.embedded) {
+            s->att.embedded = NULL;
+            s->changed = 1;
+        }
+    }
+    cx->changed = 1;
 }
 
 static mh_msgobj *new_msgobj(apr_pool_t *pool)

@@ -22,10 +22,6 @@
 #define ROW_MODIFY 0x02
 #define ROW_REMOVE 0x04
 
-#define TAG_ENTRYID MH_TAG(0x0FFF, PT_BINARY)
-#define TAG_MEMBER_ID MH_TAG(0x6671, PT_I8)
-#define TAG_MEMBER_RIGHTS MH_TAG(0x6673, PT_LONG)
-
 #define FREEBUSY_BITS (FRIGHTS_FREEBUSY_SIMPLE | FRIGHTS_FREEBUSY_DETAILED)
 /* Every bit MS-OXCPERM 2.2.7 defines. */
 #define RIGHTS_KNOWN 0x00001FFBu
@@ -214,9 +210,9 @@ static uint32_t rop_modify_permissions(mh_ropctx *cx, mh_rop *rop)
         if (!(mflags & PERM_REPLACE_ROWS) || rows[i].member == MH_MEMBER_DEFAULT)
             perm_put(&p, cx->pool, rows[i].member, rows[i].rights, 1);
     for (uint16_t i = 0; i < count; i++) {
-        const mh_propval *id_v = row_value(ch[i].vals, ch[i].n, TAG_MEMBER_ID);
-        const mh_propval *eid_v = row_value(ch[i].vals, ch[i].n, TAG_ENTRYID);
-        const mh_propval *rights_v = row_value(ch[i].vals, ch[i].n, TAG_MEMBER_RIGHTS);
+        const mh_propval *id_v = row_value(ch[i].vals, ch[i].n, PR_MEMBER_ID);
+        const mh_propval *eid_v = row_value(ch[i].vals, ch[i].n, PR_ENTRYID);
+        const mh_propval *rights_v = row_value(ch[i].vals, ch[i].n, PR_MEMBER_RIGHTS);
         int64_t member;
         if (rights_v && ((uint32_t)rights_v->v.i32 & ~RIGHTS_KNOWN)) {
             ec = MAPI_E_INVALID_PARAMETER;

@@ -16,6 +16,17 @@
  * itself plus 18 bytes.  RopCommitStream converts the data back to a value
  * and hands it to the parent object's propops->set (for a message that is
  * its instance, saved by RopSaveChangesMessage).
+ *
+ * Releasing a stream commits what was written and not yet committed:
+ * MS-OXCPRPT 3.2.5.13 says a Folder's value "is persisted when the
+ * RopCommitStream ROP is issued on the Stream object or the Stream object
+ * is closed with a RopRelease ROP", and for Message and Attachment objects
+ * the value persists with RopSaveChangesMessage (after
+ * RopSaveChangesAttachment), so a stream released before the save has to
+ * have put its data into the instance.  The class's release hook does it
+ * (mh_objclass.release); it runs before the parent goes, so releasing the
+ * parent of an open stream commits the stream into it first (a folder's
+ * value is stored; a message's instance is dropped with the message).
  */
 #include <string.h>
 
@@ -26,12 +37,6 @@
 #include "mh_props.h"
 #include "mh_rop.h"
 #include "mh_unicode.h"
-
-/* Not (yet) in mh_mapierr.h: MS-OXCDATA 2.4.2 "Computed": a property the
- * server computes and the client cannot set or delete. */
-#ifndef MAPI_E_COMPUTED
-#define MAPI_E_COMPUTED 0x8004011Au
-#endif
 
 /* The objects the property ROPs work on (MS-OXCPRPT 2.2.2 and on). */
 #define MH_PROP_OBJS                                                                   \
@@ -53,10 +58,6 @@
 #define MH_STM_READWRITE 0x01
 #define MH_STM_CREATE 0x02
 #define MH_STM_BESTACCESS 0x03
-
-/* CopyFlags (MS-OXCPRPT 2.2.10.1, 2.2.11.1) */
-#define MH_COPY_MOVE 0x01
-#define MH_COPY_NOOVERWRITE 0x02
 
 /* QueryFlags (MS-OXCPRPT 2.2.7.1) */
 #define MH_QNP_NOSTRINGS 0x01
@@ -582,7 +583,7 @@ static uint32_t rop_delete_props(mh_ropctx *cx, mh_rop *rop)
 /*
  * Copies values from src to dst: those of `tags` (CopyProperties), or
  * every one not in `excl` (CopyTo, tags NULL).  Problems go out in the
- * client's numbering of `tags`.  MS-OXCPRPT 3.2.5.10, 3.2.5.11.
+ * client's numbering of `tags`.  MS-OXCPRPT 3.2.5.7, 3.2.5.8.
  */
 static uint32_t copy_values(mh_ropctx *cx, mh_object *src, mh_object *dst,
                             const mh_proptag *tags, uint16_t ntags, const mh_proptag *excl,
@@ -711,13 +712,16 @@ static uint32_t copy_objects(mh_ropctx *cx, mh_rop *rop, uint8_t dest_idx, mh_ob
     if (rc)
         return rc;
     /* both of one kind: folder to folder, message to message, attachment
-     * to attachment (MS-OXCPRPT 3.2.5.10) */
+     * to attachment; others are "not compatible with each other for the
+     * copy operation": NotSupported (MS-OXCPRPT 3.2.5.8) */
     if ((*src_r)->type != (*dst_r)->type)
-        return MAPI_E_INVALID_PARAMETER;
+        return MAPI_E_NO_SUPPORT;
     return 0;
 }
 
-/* RopCopyProperties (MS-OXCROPS 2.2.8.11, MS-OXCPRPT 3.2.5.10) */
+/* RopCopyProperties (MS-OXCROPS 2.2.8.11, MS-OXCPRPT 3.2.5.7).  Move takes
+ * the copied values from a message or attachment (the MAY of 3.2.5.7, as
+ * Exchange 2003 and 2007 do); a folder's cannot be moved. */
 static uint32_t rop_copy_props(mh_ropctx *cx, mh_rop *rop)
 {
     uint8_t dest_idx = rop->h.dest_idx; /* read with the common fields */
@@ -733,8 +737,17 @@ static uint32_t rop_copy_props(mh_ropctx *cx, mh_rop *rop)
         return rc;
     if (flags & ~(MH_COPY_MOVE | MH_COPY_NOOVERWRITE))
         return MAPI_E_INVALID_PARAMETER;
+    /* a folder's values are not moved (MS-OXCPRPT 3.2.5.7: SHOULD be
+     * NotSupported, as Exchange 2007 and later) */
+    if ((flags & MH_COPY_MOVE) && src->type == MH_OT_FOLDER)
+        return MAPI_E_NO_SUPPORT;
     if (2 + 10 * (size_t)n > rop->room)
         return MH_ROP_TOO_SMALL;
+    /* a move from a source that cannot change fails before the
+     * destination does */
+    mh_subcopy *sc;
+    if (src->type != MH_OT_FOLDER && (rc = mh_subcopy_prepare(cx, src, dst, 0, flags, &sc)) != 0)
+        return rc;
     mh_propproblem *probs = apr_pcalloc(cx->pool, sizeof(*probs) * (n ? n : 1));
     uint16_t np = 0;
     rc = copy_values(cx, src, dst, tags, n, NULL, 0, flags, probs, &np);
@@ -744,7 +757,31 @@ static uint32_t rop_copy_props(mh_ropctx *cx, mh_rop *rop)
     return 0;
 }
 
-/* RopCopyTo (MS-OXCROPS 2.2.8.12, MS-OXCPRPT 3.2.5.11) */
+/* Whether `outer` is `inner` or one of the objects it was opened from
+ * (an embedded message's attachment and message, ...). */
+static int contains(mh_ropctx *cx, const mh_object *outer, const mh_object *inner)
+{
+    const mh_object *o = inner;
+    for (int guard = 0; o && guard < 4 * MH_MAX_EMBED_DEPTH + 4; guard++) {
+        if (o->handle == outer->handle)
+            return 1;
+        o = o->parent == MH_HANDLE_NONE ? NULL : mh_obj_find(cx, o->parent);
+    }
+    return 0;
+}
+
+/*
+ * RopCopyTo (MS-OXCROPS 2.2.8.12, MS-OXCPRPT 3.2.5.8): every writable value
+ * not excluded and, with WantSubObjects, the sub-objects not excluded
+ * (mh_rop.h MH_SUB_*): recipients and attachments of a message, the embedded
+ * message of an attachment, subfolders, messages and associated messages of
+ * a folder.  Messages and attachments change in their instances (persisted
+ * by RopSaveChangesMessage); folders at once, in one transaction.  Move
+ * takes the copied values and sub-objects from a message or attachment
+ * (the MAY of 3.2.5.8, as Exchange 2003-2010 do); from a folder it moves
+ * the sub-objects and leaves the folder its own values.  WantAsynchronous
+ * is granted by finishing at once.
+ */
 static uint32_t rop_copy_to(mh_ropctx *cx, mh_rop *rop)
 {
     uint8_t dest_idx = rop->h.dest_idx; /* read with the common fields */
@@ -763,53 +800,49 @@ static uint32_t rop_copy_to(mh_ropctx *cx, mh_rop *rop)
         return MAPI_E_INVALID_PARAMETER;
     if (src == dst)
         return MAPI_E_INVALID_PARAMETER;
-    if (want_sub) {
-        /*
-         * Sub-objects (recipients and attachments of a message, the
-         * embedded message of an attachment, subfolders and contents of a
-         * folder) are copied unless excluded through PR_MESSAGE_RECIPIENTS,
-         * PR_MESSAGE_ATTACHMENTS, PR_ATTACH_DATA_OBJ, PR_CONTAINER_HIERARCHY,
-         * PR_CONTAINER_CONTENTS and PR_FOLDER_ASSOCIATED_CONTENTS.  The
-         * property operations cannot reach them, so rather than drop them
-         * silently the copy is refused when any is wanted.
-         */
-        static const uint16_t msg_sub[] = {0x0E12, 0x0E13};
-        static const uint16_t att_sub[] = {0x3701};
-        static const uint16_t fld_sub[] = {0x360E, 0x360F, 0x3610};
-        const uint16_t *sub = src->type == MH_OT_MESSAGE      ? msg_sub
-                              : src->type == MH_OT_ATTACHMENT ? att_sub
-                                                              : fld_sub;
-        size_t nsub = src->type == MH_OT_MESSAGE      ? 2
-                      : src->type == MH_OT_ATTACHMENT ? 1
-                                                      : 3;
-        for (size_t s = 0; s < nsub; s++) {
-            int excluded = 0;
-            for (uint16_t k = 0; k < nexcl; k++)
-                if (MH_TAG_ID(excl[k]) == sub[s])
-                    excluded = 1;
-            if (excluded)
-                continue;
-            if (src->type != MH_OT_ATTACHMENT)
-                return MAPI_E_NO_SUPPORT;
-            /* an attachment's sub-object is its embedded message */
-            const mh_propops *sops = props_of(src);
-            mh_proptag q = PR_ATTACH_METHOD;
-            mh_proplist m = {0, NULL};
-            if (sops && sops->get && sops->get(cx, src, &q, 1, 0, cx->pool, &m) == 0) {
-                const mh_propval *mv = find_value(&m, q);
-                if (mv && MH_TAG_TYPE(mv->tag) == PT_LONG && mv->v.i32 == ATTACH_EMBEDDED_MSG)
-                    return MAPI_E_NO_SUPPORT;
-            }
-        }
-    }
     /* the response carries problems only for properties the client named:
      * it named none */
     if (2 > rop->room)
         return MH_ROP_TOO_SMALL;
-    uint16_t np = 0;
-    rc = copy_values(cx, src, dst, NULL, 0, excl, nexcl, flags, NULL, &np);
-    if (rc)
-        return rc;
+    static const struct {
+        uint16_t id;
+        unsigned sub;
+    } sub_tags[] = {
+        {MH_TAG_ID(PR_MESSAGE_RECIPIENTS), MH_SUB_RECIPIENTS},
+        {MH_TAG_ID(PR_MESSAGE_ATTACHMENTS), MH_SUB_ATTACHMENTS},
+        {MH_TAG_ID(PR_ATTACH_DATA_OBJ), MH_SUB_EMBEDDED},
+        {MH_TAG_ID(PR_CONTAINER_HIERARCHY), MH_SUB_SUBFOLDERS},
+        {MH_TAG_ID(PR_CONTAINER_CONTENTS), MH_SUB_CONTENTS},
+        {MH_TAG_ID(PR_FOLDER_ASSOCIATED_CONTENTS), MH_SUB_FAI},
+    };
+    unsigned subs = 0;
+    if (want_sub) {
+        subs = src->type == MH_OT_MESSAGE      ? MH_SUB_RECIPIENTS | MH_SUB_ATTACHMENTS
+               : src->type == MH_OT_ATTACHMENT ? MH_SUB_EMBEDDED
+                                               : MH_SUB_SUBFOLDERS | MH_SUB_CONTENTS | MH_SUB_FAI;
+        for (uint16_t k = 0; k < nexcl; k++)
+            for (size_t s = 0; s < sizeof(sub_tags) / sizeof(sub_tags[0]); s++)
+                if (MH_TAG_ID(excl[k]) == sub_tags[s].id)
+                    subs &= ~sub_tags[s].sub;
+    }
+    if (src->type == MH_OT_FOLDER) {
+        rc = mh_folder_copy_to(cx, src, dst, excl, nexcl, subs, flags);
+        if (rc)
+            return rc;
+    } else {
+        /* "the source message directly or indirectly contains the
+         * destination message": MessageCycle (3.2.5.8) */
+        if ((subs & (MH_SUB_ATTACHMENTS | MH_SUB_EMBEDDED)) && contains(cx, src, dst))
+            return EC_MSG_CYCLE;
+        /* everything that can fail before anything changes */
+        mh_subcopy *sc;
+        if ((rc = mh_subcopy_prepare(cx, src, dst, subs, flags, &sc)) != 0)
+            return rc;
+        uint16_t np = 0;
+        if ((rc = copy_values(cx, src, dst, NULL, 0, excl, nexcl, flags, NULL, &np)) != 0)
+            return rc;
+        mh_subcopy_apply(cx, sc);
+    }
     mh_wr_problems(rop->body, NULL, 0);
     return 0;
 }
@@ -1105,11 +1138,14 @@ static int stream_decode(mh_rd *rd, apr_pool_t *pool, void **data_r)
     return 0;
 }
 
+static void stream_release(mh_ropctx *cx, mh_object *obj);
+
 const mh_objclass mh_stream_class = {
     .name = "stream",
     .encode = stream_encode,
     .decode = stream_decode,
     .props = NULL,
+    .release = stream_release,
 };
 
 /* Makes room for `need` bytes (need <= MH_STREAM_MAX), zero-filling. */
@@ -1213,6 +1249,20 @@ static uint32_t stream_commit(mh_ropctx *cx, mh_object *obj, mh_stream *st)
     st->dirty = 0;
     cx->changed = 1;
     return 0;
+}
+
+/* Releasing a stream commits it (see the top of this file).  RopRelease
+ * has no response: a commit that fails is logged and the data dropped. */
+static void stream_release(mh_ropctx *cx, mh_object *obj)
+{
+    mh_stream *st = obj->data;
+    if (!st || st->mode == MH_STM_READONLY || !st->dirty)
+        return;
+    uint32_t rc = stream_commit(cx, obj, st);
+    if (rc)
+        mh_log(MH_LOG_INFO, MHLOGNO(01200) "stream on %08X released: its uncommitted "
+               "data could not be committed (0x%08X) and is dropped", (unsigned)st->tag,
+               (unsigned)rc);
 }
 
 /* Writes at the seek pointer (MS-OXCPRPT 3.2.5.15). */

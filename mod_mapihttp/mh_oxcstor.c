@@ -5,6 +5,7 @@
  */
 #include "mh_rop.h"
 #include "mh_entryid.h"
+#include "mh_idset.h"
 #include "mh_log.h"
 #include "mh_props.h"
 
@@ -22,6 +23,9 @@
 
 /* -------------------------------------------------- the logon class */
 
+static void pu_encode(mh_wr *wr, const mh_logon *l);
+static int pu_decode(mh_rd *rd, apr_pool_t *pool, mh_logon *l);
+
 static void logon_encode(mh_wr *wr, const void *data)
 {
     const mh_logon *l = data;
@@ -36,6 +40,7 @@ static void logon_encode(mh_wr *wr, const void *data)
     mh_wr_asciiz(wr, l->owner_dn ? l->owner_dn : "");
     mh_wr_asciiz(wr, l->owner_name ? l->owner_name : "");
     mh_wr_bytes(wr, l->per_user.b, 16);
+    pu_encode(wr, l);
 }
 
 static int logon_decode(mh_rd *rd, apr_pool_t *pool, void **data_r)
@@ -52,7 +57,7 @@ static int logon_decode(mh_rd *rd, apr_pool_t *pool, void **data_r)
     l->owner_dn = mh_rd_asciiz(rd, 1024, pool);
     l->owner_name = mh_rd_asciiz(rd, 1024, pool);
     mh_rd_copy(rd, l->per_user.b, 16);
-    if (rd->err)
+    if (rd->err || pu_decode(rd, pool, l) != 0)
         return -1;
     *data_r = l;
     return 0;
@@ -122,27 +127,6 @@ void mh_ab_entryid(const char *legacy_dn, uint32_t display_type, apr_pool_t *poo
 }
 
 /* ---------------------------------------------- store properties */
-
-#define PR_ENTRYID MH_TAG(0x0FFF, PT_BINARY)
-#define PR_RECORD_KEY MH_TAG(0x0FF9, PT_BINARY)
-#define PR_STORE_ENTRYID MH_TAG(0x0FFB, PT_BINARY)
-#define PR_STORE_RECORD_KEY MH_TAG(0x0FFA, PT_BINARY)
-#define PR_MAPPING_SIGNATURE MH_TAG(0x0FF8, PT_BINARY)
-#define PR_MDB_PROVIDER MH_TAG(0x3414, PT_BINARY)
-#define PR_STORE_SUPPORT_MASK MH_TAG(0x340D, PT_LONG)
-#define PR_STORE_STATE MH_TAG(0x340E, PT_LONG)
-#define PR_MAILBOX_OWNER_ENTRYID MH_TAG(0x661B, PT_BINARY)
-#define PR_MAILBOX_OWNER_NAME MH_TAG(0x661C, PT_UNICODE)
-#define PR_USER_ENTRYID MH_TAG(0x6619, PT_BINARY)
-#define PR_USER_NAME MH_TAG(0x661A, PT_UNICODE)
-#define PR_MESSAGE_SIZE_EXTENDED MH_TAG(0x0E08, PT_I8)
-#define PR_OOF_STATE MH_TAG(0x661D, PT_BOOLEAN)
-#define PR_LOCALE_ID MH_TAG(0x66A1, PT_LONG)
-#define PR_CODE_PAGE_ID MH_TAG(0x66C3, PT_LONG)
-#define PR_SORT_LOCALE_ID MH_TAG(0x6705, PT_LONG)
-#define PR_IPM_FAVORITES_ENTRYID MH_TAG(0x6630, PT_BINARY)
-#define PR_SERIALIZED_REPLID_GUID_MAP MH_TAG(0x6783, PT_BINARY)
-#define PR_CONTENT_COUNT_STORE MH_TAG(0x3602, PT_LONG)
 
 /* STORE_SUPPORT_MASK bits (MS-OXCSTOR 2.2.2.1.1.x / MS-OXPROPS) */
 #define STORE_ENTRYID_UNIQUE 0x00000001
@@ -374,7 +358,8 @@ static uint32_t store_read(mh_ropctx *cx, mh_object *obj, mh_proptag tag, uint64
 
 static const mh_propops store_props = {store_get, store_set, store_del, store_read};
 
-const mh_objclass mh_logon_class = {"logon", logon_encode, logon_decode, &store_props};
+const mh_objclass mh_logon_class = {
+    .name = "logon", .encode = logon_encode, .decode = logon_decode, .props = &store_props};
 
 /* ------------------------------------------------------- RopLogon */
 
@@ -685,53 +670,305 @@ static uint32_t rop_id_from_long_term_id(mh_ropctx *cx, mh_rop *rop)
 /* --------------------------------------------- per-user information */
 
 /*
- * Per-user information records the read state of public folder messages
- * in the user's mailbox (MS-OXCSTOR 3.2.5.10-3.2.5.13).  This server has
- * no public folders, so the per-user table of every mailbox is empty:
- * the reads answer with nothing, which the spec allows.
+ * The per-user data table of a private mailbox (MS-OXCSTOR 3.2.5.10 to
+ * 3.2.5.13): a row per public folder (its LongTermID) holding the change
+ * numbers of the messages the user has read there, as a serialized IDSET
+ * with REPLGUIDs (MS-OXCFXICS 2.2.2.4.2), and the REPLGUID of the public
+ * folder database that provided them.  Outlook caches public folder read
+ * state in the mailbox this way.  This server has no public folders of its
+ * own: the table is the client's to fill, and the rows live in the backend
+ * (the optional peruser_* slots; without them the table reads empty and
+ * writes fail with ecNotSupported).
+ *
+ * RopReadPerUserInformation and RopWritePerUserInformation stream the data
+ * in segments (3.1.5.2).  A write in progress is kept with the logon
+ * (pu_write) until HasFinished, as 3.2.5.13.1 asks: "each invocation ...
+ * accumulates data from the client until the client makes a final call with
+ * HasFinished set to TRUE", and a call for another FID or at an offset other
+ * than what was written so far means the previous write was abandoned.
  */
+
+#define PU_READ_DEFAULT 4096         /* 3.2.5.12.1: MaxDataSize 0 (Exchange's, <47>) */
+#define PU_READ_MAX 4096             /* the suitable maximum (Exchange's, <48>) */
+#define PU_WRITE_MAX (1024u * 1024)  /* what one write may accumulate */
+
+struct mh_peruser_write {
+    apr_pool_t *pool;                /* a subpool of the logon's: the data */
+    uint8_t folder[MH_LTID_LEN];
+    mh_guid replguid;                /* from the first segment */
+    uint32_t len, cap;
+    unsigned char *data;
+};
+
+static void pu_dispose(mh_logon *lg)
+{
+    if (lg->pu_write) {
+        apr_pool_destroy(lg->pu_write->pool);
+        lg->pu_write = NULL;
+    }
+}
+
+static struct mh_peruser_write *pu_start(apr_pool_t *parent, const uint8_t folder[MH_LTID_LEN],
+                                         const mh_guid *replguid, uint32_t cap)
+{
+    apr_pool_t *p;
+    if (apr_pool_create(&p, parent) != APR_SUCCESS)
+        return NULL;
+    struct mh_peruser_write *w = apr_pcalloc(p, sizeof(*w));
+    w->pool = p;
+    memcpy(w->folder, folder, MH_LTID_LEN);
+    w->replguid = *replguid;
+    w->cap = cap ? cap : 1;
+    w->data = apr_palloc(p, w->cap);
+    return w;
+}
+
+/* The logon state codec's part: u8 0, or u8 1, LTID, REPLGUID, u32 n, data. */
+static void pu_encode(mh_wr *wr, const mh_logon *l)
+{
+    const struct mh_peruser_write *w = l->pu_write;
+    mh_wr_u8(wr, w ? 1 : 0);
+    if (!w)
+        return;
+    mh_wr_bytes(wr, w->folder, MH_LTID_LEN);
+    mh_wr_bytes(wr, w->replguid.b, 16);
+    mh_wr_u32(wr, w->len);
+    mh_wr_bytes(wr, w->data, w->len);
+}
+
+static int pu_decode(mh_rd *rd, apr_pool_t *pool, mh_logon *l)
+{
+    if (mh_rd_left(rd) == 0)
+        return 0; /* state written before writes were kept */
+    if (mh_rd_u8(rd) == 0)
+        return rd->err ? -1 : 0;
+    const unsigned char *folder = mh_rd_bytes(rd, MH_LTID_LEN);
+    mh_guid g;
+    mh_rd_copy(rd, g.b, 16);
+    uint32_t n = mh_rd_u32(rd);
+    const unsigned char *d = n <= PU_WRITE_MAX ? mh_rd_bytes(rd, n) : NULL;
+    if (rd->err || !d)
+        return -1;
+    if (!(l->pu_write = pu_start(pool, folder, &g, n)))
+        return -1;
+    memcpy(l->pu_write->data, d, n);
+    l->pu_write->len = n;
+    return 0;
+}
+
+/* The row of `folder`, or an empty one when there is none (or the backend
+ * keeps no table). */
+static uint32_t pu_row(mh_ropctx *cx, mh_logon *lg, const uint8_t folder[MH_LTID_LEN],
+                       mh_peruser *row, int *found)
+{
+    mh_betxn *t;
+    uint32_t ec = mh_rop_txn(cx, lg, MH_TXN_READ, &t);
+    if (ec)
+        return ec;
+    mh_error err = {MH_OK, NULL};
+    mh_err e = mh_be_peruser_get(t, folder, row, &err);
+    if (e == MH_OK) {
+        /* the transaction's pool goes with it */
+        row->data.data = row->data.len ? apr_pmemdup(cx->pool, row->data.data, row->data.len)
+                                       : NULL;
+    }
+    mh_be_abort(t);
+    *found = e == MH_OK;
+    if (e == MH_E_NOT_FOUND || e == MH_E_NOT_SUPPORTED) {
+        memset(row, 0, sizeof(*row));
+        return 0;
+    }
+    return mh_err_to_mapi(e);
+}
+
+/* MS-OXCROPS 2.2.3.10, MS-OXCSTOR 3.2.5.10: the folders whose row came from
+ * the public folder database DatabaseGuid. */
 static uint32_t rop_get_per_user_long_term_ids(mh_ropctx *cx, mh_rop *rop)
 {
-    mh_rd_bytes(rop->rd, 16); /* DatabaseGuid */
+    mh_guid db;
+    mh_rd_copy(rop->rd, db.b, 16); /* DatabaseGuid */
     if (rop->rd->err)
         return MAPI_E_INVALID_PARAMETER;
     mh_logon *lg;
     uint32_t ec = logon_of(cx, rop, &lg);
     if (ec)
         return ec;
+    mh_betxn *t;
+    if ((ec = mh_rop_txn(cx, lg, MH_TXN_READ, &t)) != 0)
+        return ec;
+    mh_error err = {MH_OK, NULL};
+    mh_peruser *rows = NULL;
+    uint32_t n = 0;
+    mh_err e = mh_be_peruser_list(t, &rows, &n, &err);
+    if (e == MH_E_NOT_SUPPORTED) {
+        e = MH_OK;
+        n = 0;
+    }
+    if (e != MH_OK) {
+        mh_be_abort(t);
+        return mh_err_to_mapi(e);
+    }
+    size_t at = rop->body->len;
     mh_wr_u16(rop->body, 0);
+    uint16_t count = 0;
+    for (uint32_t i = 0; i < n && count < UINT16_MAX; i++)
+        if (memcmp(rows[i].replguid.b, db.b, 16) == 0) {
+            mh_wr_bytes(rop->body, rows[i].folder, MH_LTID_LEN);
+            count++;
+        }
+    mh_be_abort(t);
+    mh_wr_put_u16_at(rop->body, at, count);
+    if (rop->body->len > rop->room) {
+        rop->body->len = 0;
+        return MH_ROP_TOO_SMALL;
+    }
     return 0;
 }
 
+/* MS-OXCROPS 2.2.3.11, MS-OXCSTOR 3.2.5.11: the REPLGUID of the database
+ * that provided the folder's row. */
 static uint32_t rop_get_per_user_guid(mh_ropctx *cx, mh_rop *rop)
 {
-    mh_rd_bytes(rop->rd, 24); /* LongTermId of a public folder */
+    const unsigned char *ltid = mh_rd_bytes(rop->rd, MH_LTID_LEN);
     if (rop->rd->err)
         return MAPI_E_INVALID_PARAMETER;
     mh_logon *lg;
     uint32_t ec = logon_of(cx, rop, &lg);
     if (ec)
         return ec;
-    return MAPI_E_NOT_FOUND; /* no per-user entry for that folder */
+    mh_peruser row;
+    int found;
+    if ((ec = pu_row(cx, lg, ltid, &row, &found)) != 0)
+        return ec;
+    if (!found)
+        return MAPI_E_NOT_FOUND;
+    mh_wr_bytes(rop->body, row.replguid.b, 16);
+    return 0;
 }
 
+/* MS-OXCROPS 2.2.3.12, MS-OXCSTOR 3.2.5.12: a segment of the folder's data
+ * (none when there is no row). */
 static uint32_t rop_read_per_user_information(mh_ropctx *cx, mh_rop *rop)
 {
-    mh_rd_bytes(rop->rd, 24); /* FolderId (LongTermId) */
-    mh_rd_u8(rop->rd);        /* Reserved */
+    const unsigned char *ltid = mh_rd_bytes(rop->rd, MH_LTID_LEN); /* FolderId */
+    mh_rd_u8(rop->rd);                                             /* Reserved */
     uint32_t offset = mh_rd_u32(rop->rd);
-    mh_rd_u16(rop->rd);       /* MaxDataSize */
+    uint32_t max = mh_rd_u16(rop->rd);
     if (rop->rd->err)
         return MAPI_E_INVALID_PARAMETER;
     mh_logon *lg;
     uint32_t ec = logon_of(cx, rop, &lg);
     if (ec)
         return ec;
-    if (offset != 0)
-        return MAPI_E_INVALID_PARAMETER; /* past the end of empty data */
-    mh_wr_u8(rop->body, 1);  /* HasFinished */
-    mh_wr_u16(rop->body, 0); /* DataSize */
+    /* DataOffset is signed: below zero, or past the data, is ecError (what
+     * Exchange 2013 and later answer, 3.2.5.12.1 and <46>) */
+    if (offset & 0x80000000u)
+        return MAPI_E_CALL_FAILED;
+    mh_peruser row;
+    int found;
+    if ((ec = pu_row(cx, lg, ltid, &row, &found)) != 0)
+        return ec;
+    if (offset > row.data.len)
+        return MAPI_E_CALL_FAILED;
+    if (max == 0)
+        max = PU_READ_DEFAULT;
+    if (max > PU_READ_MAX)
+        max = PU_READ_MAX;
+    if (rop->room < 3)
+        return MH_ROP_TOO_SMALL;
+    if (max > rop->room - 3)
+        max = (uint32_t)(rop->room - 3);
+    uint32_t left = row.data.len - offset;
+    uint32_t size = left < max ? left : max;
+    if (size == 0 && left != 0)
+        return MH_ROP_TOO_SMALL;
+    mh_wr_u8(rop->body, offset + size == row.data.len ? 1 : 0); /* HasFinished */
+    mh_wr_u16(rop->body, (uint16_t)size);
+    if (size)
+        mh_wr_bytes(rop->body, row.data.data + offset, size);
     return 0;
+}
+
+/* MS-OXCROPS 2.2.3.13, MS-OXCSTOR 3.2.5.13: accumulates the segments, then
+ * checks the whole and stores it as the folder's row, replacing any. */
+static uint32_t rop_write_per_user_information(mh_ropctx *cx, mh_rop *rop)
+{
+    const unsigned char *ltid = mh_rd_bytes(rop->rd, MH_LTID_LEN); /* FolderId */
+    uint8_t finished = mh_rd_u8(rop->rd);
+    uint32_t offset = mh_rd_u32(rop->rd);
+    uint16_t size = mh_rd_u16(rop->rd);
+    const unsigned char *data = mh_rd_bytes(rop->rd, size);
+    mh_guid replguid;
+    memset(&replguid, 0, sizeof(replguid));
+    if (offset == 0)
+        mh_rd_copy(rop->rd, replguid.b, 16); /* private mailbox logons, first segment */
+    if (rop->rd->err)
+        return MAPI_E_INVALID_PARAMETER;
+    mh_object *lo;
+    uint32_t ec = mh_rop_object(cx, rop, rop->h.in_idx, MH_OTM(MH_OT_LOGON), &lo);
+    if (ec)
+        return ec;
+    mh_logon *lg = lo->data;
+    /* the table is the mailbox owner's (a choice: the spec names no rights) */
+    if (!lg->own)
+        return MAPI_E_NO_ACCESS;
+    struct mh_peruser_write *w = lg->pu_write;
+    if (w && (memcmp(w->folder, ltid, MH_LTID_LEN) != 0 || offset != w->len)) {
+        /* another folder, or not where the last segment ended: the previous
+         * write was abandoned */
+        pu_dispose(lg);
+        w = NULL;
+    }
+    if (!w) {
+        if (offset != 0)
+            return MAPI_E_CALL_FAILED;
+        uint32_t cap = finished ? size : (size > 4096 ? size : 4096);
+        if (!(w = lg->pu_write = pu_start(lo->pool, ltid, &replguid, cap)))
+            return MAPI_E_NOT_ENOUGH_RESOURCES;
+    } else if (offset == 0) {
+        w->replguid = replguid; /* an empty first segment, sent again */
+    }
+    if ((uint64_t)w->len + size > PU_WRITE_MAX) {
+        pu_dispose(lg);
+        return MAPI_E_TOO_BIG;
+    }
+    if (w->len + size > w->cap) {
+        uint32_t cap = w->cap;
+        while (cap < w->len + size)
+            cap = cap > PU_WRITE_MAX / 2 ? PU_WRITE_MAX : cap * 2;
+        unsigned char *nd = apr_palloc(w->pool, cap);
+        memcpy(nd, w->data, w->len);
+        w->data = nd;
+        w->cap = cap;
+    }
+    if (size)
+        memcpy(w->data + w->len, data, size);
+    w->len += size;
+    if (!finished)
+        return 0;
+
+    /* the whole of it: "a properly formed serialized IDSET with REPLGUID"
+     * (3.2.5.13.1), else ecFmtError (the SHOULD, <49>) */
+    mh_peruser row;
+    memset(&row, 0, sizeof(row));
+    memcpy(row.folder, w->folder, MH_LTID_LEN);
+    row.replguid = w->replguid;
+    row.data.len = w->len;
+    row.data.data = apr_pmemdup(cx->pool, w->data, w->len ? w->len : 1);
+    row.modified = apr_time_now();
+    pu_dispose(lg);
+    if (!mh_idset_guid_valid(row.data.data, row.data.len))
+        return EC_FMT_ERROR;
+    mh_betxn *t;
+    if ((ec = mh_rop_txn(cx, lg, MH_TXN_WRITE, &t)) != 0)
+        return ec;
+    mh_error err = {MH_OK, NULL};
+    mh_err e = mh_be_peruser_set(t, &row, &err);
+    if (e != MH_OK) {
+        mh_be_abort(t);
+        return mh_err_to_mapi(e);
+    }
+    return mh_rop_commit(cx, t);
 }
 
 /* ------------------------------------------------- public folders */
@@ -774,6 +1011,7 @@ const mh_rop_entry mh_rops_oxcstor[] = {
     {0x60, rop_get_per_user_long_term_ids},
     {0x61, rop_get_per_user_guid},
     {0x63, rop_read_per_user_information},
+    {0x64, rop_write_per_user_information},
     {0x42, rop_get_owning_servers},
     {0x45, rop_public_folder_is_ghosted},
     {0, NULL}};

@@ -35,15 +35,6 @@
 /* TableStatus (MS-OXCTABL 2.2.2.1.3) */
 #define TBLSTAT_COMPLETE 0x00
 
-#define MAPI_E_UNABLE_TO_ABORT 0x80040114u
-
-/* Permission and rule table columns (MS-OXCPERM 2.2.5, MS-OXORULE 2.2.1.3) */
-#define PR_MEMBER_ID MH_TAG(0x6671, PT_I8)
-#define PR_MEMBER_NAME MH_TAG(0x6672, PT_UNICODE)
-#define PR_MEMBER_RIGHTS MH_TAG(0x6673, PT_LONG)
-#define PR_ENTRYID MH_TAG(0x0FFF, PT_BINARY)
-#define PR_RULE_ID MH_TAG(0x6674, PT_I8)
-
 /* Values longer than this come back as MAPI_E_NOT_ENOUGH_MEMORY in a row,
  * as Exchange answers for large columns (MS-OXCTABL 2.2.2.1.2... rows). */
 #define ROW_LARGE 8192
@@ -178,7 +169,8 @@ static int tbl_decode(mh_rd *rd, apr_pool_t *pool, void **data_r)
     return 0;
 }
 
-const mh_objclass mh_table_class = {"table", tbl_encode, tbl_decode, NULL};
+const mh_objclass mh_table_class = {
+    .name = "table", .encode = tbl_encode, .decode = tbl_decode, .props = NULL};
 
 /* The table state changes live in the object's pool (the session's). */
 static apr_pool_t *opool(mh_object *obj)

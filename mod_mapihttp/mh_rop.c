@@ -180,6 +180,9 @@ void mh_obj_release(mh_ropctx *cx, mh_object *obj)
             }
         }
     }
+    const mh_objclass *cls = mh_objclass_of((mh_otype)obj->type);
+    if (cls && cls->release)
+        cls->release(cx, obj);
     apr_hash_set(cx->ses->objects, &obj->handle, sizeof(obj->handle), NULL);
     apr_pool_destroy(obj->pool);
     cx->changed = 1;

@@ -109,6 +109,18 @@ typedef struct mh_objclass {
     void (*encode)(mh_wr *wr, const void *data);
     int (*decode)(mh_rd *rd, apr_pool_t *pool, void **data_r);
     const mh_propops *props; /* NULL: no properties */
+    /*
+     * Optional: what releasing an object of the class does besides freeing
+     * it.  mh_obj_release calls it once per object, objects opened from it
+     * first (so the object's parent is still there), before the handle
+     * goes and its pool is destroyed: on RopRelease, on the release of a
+     * parent, when a RopLogon replaces a logon, and when a handler fails
+     * after creating the object (obj->data may then be NULL).  Not called
+     * when a whole session ends (Disconnect, expiry): MAPI gives that no
+     * meaning.  RopRelease has no response, so the hook reports nothing;
+     * it may use the backend through cx and logs what goes wrong.
+     */
+    void (*release)(mh_ropctx *cx, mh_object *obj);
 } mh_objclass;
 
 /* The classes, defined by the file of each spec family. */
@@ -136,6 +148,7 @@ typedef struct mh_logon {
     const char *owner_dn;         /* the owner's legacy DN */
     const char *owner_name;       /* the owner's display name */
     mh_guid per_user;             /* RopGetPerUserGuid / Logon PerUserGuid */
+    struct mh_peruser_write *pu_write; /* RopWritePerUserInformation under way (oxcstor) */
 } mh_logon;
 
 /* Entry IDs of the store (MS-OXCDATA 2.2.4.3) and of an address book
@@ -253,7 +266,8 @@ mh_object *mh_obj_logon(mh_ropctx *cx, uint8_t logon_id);
  */
 mh_object *mh_obj_create(mh_ropctx *cx, mh_rop *rop, mh_otype type, uint8_t logon_id,
                          uint32_t parent);
-/* Releases an object and every object opened from it. */
+/* Releases an object and every object opened from it (children first,
+ * each through its class's release hook). */
 void mh_obj_release(mh_ropctx *cx, mh_object *obj);
 
 /* The logon data of an object's logon (NULL if it went away). */
@@ -309,6 +323,53 @@ uint32_t mh_message_props(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t, mh_id 
  * (mh_oxcmsg.c) */
 uint32_t mh_message_attachment_rows(mh_ropctx *cx, mh_object *msg, apr_pool_t *pool,
                                     mh_proplist **rows_r, uint32_t *n_r);
+
+/*
+ * RopCopyTo's sub-objects (MS-OXCPRPT 3.2.5.8), each named by the tag
+ * that excludes it: recipients (PidTagMessageRecipients) and attachments
+ * (PidTagMessageAttachments) of a message, the embedded message of an
+ * attachment (PidTagAttachDataObject), the subfolders
+ * (PidTagContainerHierarchy), messages (PidTagContainerContents) and
+ * folder associated messages (PidTagFolderAssociatedContents) of a folder.
+ * CopyFlags (MS-OXCPRPT 2.2.10.1, 2.2.11.1) are MH_COPY_*.
+ */
+#define MH_SUB_RECIPIENTS 0x01u
+#define MH_SUB_ATTACHMENTS 0x02u
+#define MH_SUB_EMBEDDED 0x04u
+#define MH_SUB_SUBFOLDERS 0x08u
+#define MH_SUB_CONTENTS 0x10u
+#define MH_SUB_FAI 0x20u
+#define MH_COPY_MOVE 0x01
+#define MH_COPY_NOOVERWRITE 0x02
+
+/*
+ * The sub-objects of a message or attachment object copied into another
+ * of the same kind (their instances), in two steps so that nothing changes
+ * unless everything can: mh_subcopy_prepare checks (destination writable,
+ * source too for a move) and builds the copies with every value loaded,
+ * changing nothing; mh_subcopy_apply (which cannot fail) puts them into the
+ * destination instance and, for a move, takes them out of the source's.
+ * Without MH_COPY_NOOVERWRITE the destination's recipients, attachments or
+ * embedded message are replaced by the source's; with it, recipients and
+ * an embedded message only go where there are none, attachments are added.
+ * Copied attachments get new numbers.  (mh_oxcmsg.c)
+ */
+typedef struct mh_subcopy mh_subcopy;
+uint32_t mh_subcopy_prepare(mh_ropctx *cx, mh_object *src, mh_object *dst, unsigned subs,
+                            uint8_t flags, mh_subcopy **sc_r);
+void mh_subcopy_apply(mh_ropctx *cx, mh_subcopy *sc);
+
+/*
+ * RopCopyTo between folder objects, in one transaction: the stored values
+ * of `src` not excluded (by id) onto `dst`, then the sub-objects of `subs`:
+ * subfolders (with everything below them; a name taken in `dst` is
+ * MAPI_E_COLLISION, `dst` within `src` MAPI_E_FOLDER_CYCLE), messages,
+ * associated messages; MH_COPY_MOVE moves the sub-objects (the folder keeps
+ * its own values).  (mh_oxcfold.c)
+ */
+uint32_t mh_folder_copy_to(mh_ropctx *cx, mh_object *src, mh_object *dst,
+                           const mh_proptag *excl, uint16_t nexcl, unsigned subs,
+                           uint8_t flags);
 
 /* Table kinds (mh_oxctabl.c). */
 #define MH_TBL_HIERARCHY 1        /* parent: a folder; flags: Depth, ... */

@@ -4,19 +4,17 @@
  *
  * The skippers walk a request body exactly as MS-OXCROPS lays it out, so
  * that a ROP the server does not implement can be answered with a failure
- * and the ROPs after it still run.  Variable parts (property values,
- * restrictions, property names, recipient rows, rule actions) are walked
- * by the small private helpers below, which validate structure but build
- * nothing: they never allocate, and every count is checked against the
- * bytes left before it drives a loop.  A structure behind a size field
- * (RestrictionDataSize, PropertyValueSize, RecipientRowSize, ...) must
- * fill exactly that size.
- *
- * The helpers in the "MS-OXCDATA walkers" section duplicate what
- * mh_oxcdata.c parses (property values 2.11, restrictions 2.12, property
- * names 2.6.1, property rows 2.8.1, sort order sets 2.13) and can be
- * replaced by it once it exists; recipient rows (2.8.3.2) and rule actions
- * (MS-OXORULE 2.2.5) are not in its interface.
+ * and the ROPs after it still run.  The MS-OXCDATA structures in requests
+ * (property values 2.11 with the rule actions inside them, tag arrays 2.9,
+ * property rows 2.8.1, property names 2.6.1, restrictions 2.12, sort order
+ * sets 2.13) are stepped over by mh_oxcdata's skippers, which are its
+ * readers run without a pool: one code path knows each of those wire
+ * structures, for skipping and for reading alike.  What is left here is
+ * ROP framing and the one structure the codec does not read, the
+ * recipient row (2.8.3.2).  Nothing here allocates, and every count is
+ * checked against the bytes left before it drives a loop.  A structure
+ * behind a size field (RestrictionDataSize, PropertyValueSize,
+ * RecipientRowSize, ...) must fill exactly that size.
  */
 #include "mh_ropinfo.h"
 
@@ -24,14 +22,7 @@
 
 #include "mapihttp/props.h"
 #include "mh_mapierr.h"
-
-#ifndef EC_SERVER_BUSY
-#define EC_SERVER_BUSY 0x00000480u /* ecServerBusy (MS-OXCDATA 2.4.2) */
-#endif
-
-/* Nesting limit for restrictions (also reached through PtypRestriction
- * values inside them); deeper input is treated as malformed. */
-#define MAX_DEPTH 64
+#include "mh_oxcdata.h"
 
 /* RecipientFlags bits (MS-OXCDATA 2.8.3.1) */
 #define RF_TYPE_MASK 0x0007
@@ -45,8 +36,6 @@
 #define RF_I 0x0400 /* SimpleDisplayName present */
 #define RF_U 0x0200 /* strings are UTF-16LE */
 #define RF_O 0x8000 /* AddressType present (with Type NoType) */
-
-#define MV_INSTANCE 0x2000
 
 /* ------------------------------------------------------------ primitives */
 
@@ -119,7 +108,7 @@ static int skip_array16(mh_rd *rd, size_t size)
 /* PropertyTagArray in ROPs: u16 count, u32 tags (MS-OXCDATA 2.9.2) */
 static int skip_tags(mh_rd *rd)
 {
-    return skip_array16(rd, 4);
+    return mh_skip_tag_array(rd);
 }
 
 /* u16 count, u64 ids (MessageIds, FolderIds) */
@@ -139,174 +128,18 @@ static int sub_reader(mh_rd *rd, size_t size, mh_rd *sub)
     return 0;
 }
 
-/* ------------------------------------------------- MS-OXCDATA walkers */
+/* ------------------------------------------------ MS-OXCDATA structures */
 
-static int skip_restriction(mh_rd *rd, int depth);
-
-/* Fixed size of a single value of base type `t`, 0 when variable or unknown. */
-static size_t fixed_size(uint16_t t)
-{
-    switch (t) {
-    case PT_BOOLEAN: return 1;
-    case PT_SHORT: return 2;
-    case PT_LONG: case PT_FLOAT: case PT_ERROR: return 4;
-    /* mh_oxcdata.h's contract: these carry 4 bytes where they are legal */
-    case PT_UNSPECIFIED: case PT_NULL: case PT_OBJECT: return 4;
-    case PT_DOUBLE: case PT_CURRENCY: case PT_APPTIME: case PT_I8: case PT_SYSTIME: return 8;
-    case PT_CLSID: return 16;
-    default: return 0;
-    }
-}
-
-/* RuleAction in a ROP buffer (MS-OXORULE 2.2.5): NoOfActions u16, then
- * ActionBlocks of ActionLength u16 and ActionLength bytes, which hold at
- * least ActionType u8, ActionFlavor u32, ActionFlags u32 (2.2.5.1). */
-static int skip_rule_actions(mh_rd *rd)
-{
-    uint16_t n = mh_rd_u16(rd);
-    if (rd->err || (size_t)n * 2 > mh_rd_left(rd))
-        return bad(rd);
-    for (uint16_t i = 0; i < n; i++) {
-        uint16_t len = mh_rd_u16(rd);
-        if (rd->err || len < 9)
-            return bad(rd);
-        if (skip_n(rd, len) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-/*
- * PropertyValue (MS-OXCDATA 2.11.2.1) of type `type` in a ROP buffer:
- * PtypBinary and PtypServerId counts are u16, multi-value counts u32
- * (2.11.1.1).  A type with MV_INSTANCE (0x2000) holds one value of its
- * base type.
- */
-static int skip_propval(mh_rd *rd, uint16_t type, int depth)
-{
-    if (type & MV_INSTANCE)
-        type &= (uint16_t)~(MV_INSTANCE | MV_FLAG);
-    if (type & MV_FLAG) {
-        uint16_t base = type & (uint16_t)~MV_FLAG;
-        uint32_t n = mh_rd_u32(rd);
-        if (rd->err)
-            return -1;
-        size_t fs = fixed_size(base);
-        switch (base) {
-        case PT_SHORT: case PT_LONG: case PT_FLOAT: case PT_DOUBLE: case PT_CURRENCY:
-        case PT_APPTIME: case PT_I8: case PT_SYSTIME: case PT_CLSID:
-            return skip_n(rd, (size_t)n * fs);
-        case PT_STRING8: case PT_UNICODE: case PT_BINARY:
-            /* every element takes at least one byte (two for these two) */
-            if ((size_t)n * (base == PT_STRING8 ? 1 : 2) > mh_rd_left(rd))
-                return bad(rd);
-            for (uint32_t i = 0; i < n; i++) {
-                int r = base == PT_STRING8 ? skip_str8(rd)
-                        : base == PT_UNICODE ? skip_str16(rd) : skip_bin16(rd);
-                if (r < 0)
-                    return -1;
-            }
-            return 0;
-        default:
-            return bad(rd);
-        }
-    }
-    switch (type) {
-    case PT_STRING8: return skip_str8(rd);
-    case PT_UNICODE: return skip_str16(rd);
-    case PT_BINARY: case PT_SVREID: return skip_bin16(rd);
-    case PT_SRESTRICTION: return skip_restriction(rd, depth + 1);
-    case PT_ACTIONS: return skip_rule_actions(rd);
-    default: {
-        size_t fs = fixed_size(type);
-        return fs ? skip_n(rd, fs) : bad(rd);
-    }
-    }
-}
-
-/* TaggedPropertyValue (2.11.4): PropertyTag u32, PropertyValue */
-static int skip_tagged(mh_rd *rd, int depth)
-{
-    uint32_t tag = mh_rd_u32(rd);
-    return rd->err ? -1 : skip_propval(rd, MH_TAG_TYPE(tag), depth);
-}
-
-/* u16 count and that many TaggedPropertyValues */
+/* u16 count and that many TaggedPropertyValues (MS-OXCDATA 2.11.4) */
 static int skip_tagged_array(mh_rd *rd)
 {
     uint16_t n = mh_rd_u16(rd);
     if (rd->err || (size_t)n * 4 > mh_rd_left(rd))
         return bad(rd);
     for (uint16_t i = 0; i < n; i++)
-        if (skip_tagged(rd, 0) < 0)
+        if (mh_skip_tagged_propval(rd, 2) < 0)
             return -1;
     return 0;
-}
-
-/* TypedPropertyValue (2.11.3): PropertyType u16, PropertyValue */
-static int skip_typed(mh_rd *rd)
-{
-    uint16_t type = mh_rd_u16(rd);
-    if (rd->err || type == PT_UNSPECIFIED)
-        return bad(rd);
-    return skip_propval(rd, type, 0);
-}
-
-/* Restriction (MS-OXCDATA 2.12) with the 2-byte counts of ROP buffers. */
-static int skip_restriction(mh_rd *rd, int depth)
-{
-    if (depth > MAX_DEPTH)
-        return bad(rd);
-    uint8_t rt = mh_rd_u8(rd);
-    if (rd->err)
-        return -1;
-    switch (rt) {
-    case 0x00: /* And */
-    case 0x01: { /* Or */
-        uint16_t n = mh_rd_u16(rd);
-        if (rd->err || n > mh_rd_left(rd))
-            return bad(rd);
-        for (uint16_t i = 0; i < n; i++)
-            if (skip_restriction(rd, depth + 1) < 0)
-                return -1;
-        return 0;
-    }
-    case 0x02: /* Not */
-        return skip_restriction(rd, depth + 1);
-    case 0x03: /* Content: FuzzyLevelLow, FuzzyLevelHigh u16, PropertyTag, TaggedValue */
-        if (skip_n(rd, 8) < 0)
-            return -1;
-        return skip_tagged(rd, depth);
-    case 0x04: /* Property: RelOp u8, PropTag u32, TaggedValue */
-        if (skip_n(rd, 5) < 0)
-            return -1;
-        return skip_tagged(rd, depth);
-    case 0x05: /* CompareProperties: RelOp, PropTag1, PropTag2 */
-    case 0x06: /* Bitmask: BitmapRelOp, PropTag, Mask */
-    case 0x07: /* Size: RelOp, PropTag, Size */
-        return skip_n(rd, 9);
-    case 0x08: /* Exist: PropTag */
-        return skip_n(rd, 4);
-    case 0x09: /* SubObject: Subobject u32, Restriction */
-    case 0x0B: /* Count: Count u32, SubRestriction */
-        if (skip_n(rd, 4) < 0)
-            return -1;
-        return skip_restriction(rd, depth + 1);
-    case 0x0A: { /* Comment: TaggedValuesCount u8, TaggedValues, RestrictionPresent u8, [Restriction] */
-        uint8_t n = mh_rd_u8(rd);
-        if (rd->err)
-            return -1;
-        for (uint8_t i = 0; i < n; i++)
-            if (skip_tagged(rd, depth) < 0)
-                return -1;
-        uint8_t present = mh_rd_u8(rd);
-        if (rd->err)
-            return -1;
-        return present ? skip_restriction(rd, depth + 1) : 0;
-    }
-    default:
-        return bad(rd);
-    }
 }
 
 /*
@@ -324,9 +157,10 @@ static int skip_sized(mh_rd *rd, size_t size, int (*walk)(mh_rd *sub))
     return 0;
 }
 
+/* Restriction (MS-OXCDATA 2.12) with the 2-byte counts of ROP buffers */
 static int walk_restriction(mh_rd *rd)
 {
-    return skip_restriction(rd, 0);
+    return mh_skip_restriction(rd, 2);
 }
 
 /* RestrictionDataSize u16 and RestrictionData (0 bytes: no restriction) */
@@ -336,65 +170,6 @@ static int skip_restriction_data(mh_rd *rd)
     if (rd->err)
         return -1;
     return size ? skip_sized(rd, size, walk_restriction) : 0;
-}
-
-/* PropertyName (2.6.1): Kind u8, GUID, then LID u32 (Kind 0) or NameSize u8
- * and Name (Kind 1); Kind 0xFF has neither. */
-static int skip_propname(mh_rd *rd)
-{
-    uint8_t kind = mh_rd_u8(rd);
-    if (skip_n(rd, 16) < 0)
-        return -1;
-    switch (kind) {
-    case 0x00: return skip_n(rd, 4);
-    case 0x01: {
-        uint8_t size = mh_rd_u8(rd);
-        return rd->err ? -1 : skip_n(rd, size);
-    }
-    case 0xFF: return 0;
-    default: return bad(rd);
-    }
-}
-
-/*
- * PropertyRow (2.8.1) for the `n` columns whose tags start at `cols` (u32
- * little-endian each, already bounds-checked by the caller).  Flag 0x00:
- * a value per column (TypedPropertyValue for PT_UNSPECIFIED columns);
- * Flag 0x01: per column a flag 0x00 + value, 0x01 (none) or 0x0A +
- * ErrorCode (FlaggedPropertyValue 2.11.5; for PT_UNSPECIFIED columns
- * FlaggedPropertyValueWithType 2.11.6: PropertyType u16 first).
- */
-static int skip_proprow(mh_rd *rd, const unsigned char *cols, uint16_t n)
-{
-    uint8_t flag = mh_rd_u8(rd);
-    if (rd->err || flag > 1)
-        return bad(rd);
-    for (uint16_t i = 0; i < n; i++) {
-        uint16_t type = MH_TAG_TYPE(mh_get_u32(cols + 4 * (size_t)i));
-        if (flag == 0) {
-            if ((type == PT_UNSPECIFIED ? skip_typed(rd) : skip_propval(rd, type, 0)) < 0)
-                return -1;
-            continue;
-        }
-        if (type == PT_UNSPECIFIED) {
-            type = mh_rd_u16(rd);
-            if (type == PT_UNSPECIFIED)
-                return bad(rd);
-        }
-        uint8_t f = mh_rd_u8(rd);
-        if (rd->err)
-            return -1;
-        if (f == 0x00) {
-            if (skip_propval(rd, type, 0) < 0)
-                return -1;
-        } else if (f == 0x0A) {
-            if (skip_n(rd, 4) < 0)
-                return -1;
-        } else if (f != 0x01) {
-            return bad(rd);
-        }
-    }
-    return 0;
 }
 
 /*
@@ -437,7 +212,7 @@ static int skip_recipient_row(mh_rd *rd, const unsigned char *cols, uint16_t nco
     uint16_t count = mh_rd_u16(rd);
     if (rd->err || count > ncols)
         return bad(rd);
-    return skip_proprow(rd, cols, count);
+    return mh_skip_proprow(rd, cols, count);
 }
 
 /* PermissionData (MS-OXCROPS 2.2.10.1.1) and RuleData (2.2.11.1.1):
@@ -611,15 +386,7 @@ static int skip_sort_table(mh_rd *rd)
 {
     if (skip_n(rd, 1) < 0)
         return -1;
-    uint16_t n = mh_rd_u16(rd);
-    uint16_t categorized = mh_rd_u16(rd);
-    uint16_t expanded = mh_rd_u16(rd);
-    if (rd->err)
-        return -1;
-    /* MS-OXCDATA 2.13.2 */
-    if (categorized > n || expanded > categorized)
-        return bad(rd);
-    return skip_n(rd, (size_t)n * 5);
+    return mh_skip_sort_set(rd);
 }
 
 /* RopRestrict (2.2.5.3.1): RestrictFlags u8, RestrictionDataSize u16, RestrictionData */
@@ -718,7 +485,7 @@ static int skip_get_ids_from_names(mh_rd *rd)
     if (rd->err || (size_t)n * 17 > mh_rd_left(rd))
         return bad(rd);
     for (uint16_t i = 0; i < n; i++)
-        if (skip_propname(rd) < 0)
+        if (mh_skip_propname(rd) < 0)
             return -1;
     return 0;
 }

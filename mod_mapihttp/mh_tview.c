@@ -557,10 +557,10 @@ const mh_propval *mh_tview_value(mh_tview *v, uint32_t idx, mh_proptag tag)
     const tv_ent *e = &v->all[v->vis[idx]];
     if (info.header) {
         const tv_cat *c = &v->cats[e->ref];
-        if (MH_TAG_ID(tag) == MH_TAG_ID(PR_CONTENT_COUNT_TV))
-            return mk(v, mh_pv_long(PR_CONTENT_COUNT_TV, (int32_t)c->count));
-        if (MH_TAG_ID(tag) == MH_TAG_ID(PR_CONTENT_UNREAD_TV))
-            return mk(v, mh_pv_long(PR_CONTENT_UNREAD_TV, (int32_t)c->unread));
+        if (MH_TAG_ID(tag) == MH_TAG_ID(PR_CONTENT_COUNT))
+            return mk(v, mh_pv_long(PR_CONTENT_COUNT, (int32_t)c->count));
+        if (MH_TAG_ID(tag) == MH_TAG_ID(PR_CONTENT_UNREAD))
+            return mk(v, mh_pv_long(PR_CONTENT_UNREAD, (int32_t)c->unread));
         /* the category columns down to its depth, and the aggregate */
         for (uint32_t l = 0; l <= c->depth; l++) {
             mh_proptag st = v->sort->orders[l].tag;

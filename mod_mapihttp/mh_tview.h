@@ -29,15 +29,6 @@
 #include "mapihttp/props.h"
 #include "mh_oxcdata.h"
 
-/* Table properties (MS-OXCTABL 2.2.1, MS-OXPROPS) */
-#define PR_INSTANCE_KEY MH_TAG(0x0FF6, PT_BINARY)
-#define PR_ROW_TYPE MH_TAG(0x0FF5, PT_LONG)
-#define PR_DEPTH MH_TAG(0x3005, PT_LONG)
-#define PR_INST_ID MH_TAG(0x674D, PT_I8)
-#define PR_INSTANCE_NUM MH_TAG(0x674E, PT_LONG)
-#define PR_CONTENT_COUNT_TV MH_TAG(0x3602, PT_LONG)
-#define PR_CONTENT_UNREAD_TV MH_TAG(0x3603, PT_LONG)
-
 /* PR_ROW_TYPE values (MS-OXCTABL 2.2.1.3) */
 #define MH_TBL_LEAF_ROW 1
 #define MH_TBL_EMPTY_CATEGORY 2

@@ -27,12 +27,6 @@
 
 static const char *progname = "mapihttp-probe";
 
-/* Properties the probe reads (MS-OXPROPS) */
-#define PR_DEPTH MH_TAG(0x3005, PT_LONG)
-#define PR_FID MH_TAG(0x6748, PT_I8)
-#define PR_OBJECT_TYPE MH_TAG(0x0FFE, PT_LONG)
-#define PR_DISPLAY_TYPE MH_TAG(0x3900, PT_LONG)
-#define PR_SMTP_ADDRESS MH_TAG(0x39FE, PT_UNICODE)
 
 static void usage(FILE *f)
 {

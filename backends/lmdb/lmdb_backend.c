@@ -71,4 +71,8 @@ const mh_backend mh_lmdb_backend = {
     .receive_folder_set = lbe_receive_folder_set,
 
     .check = lbe_check,
+
+    .peruser_get = lbe_peruser_get,
+    .peruser_list = lbe_peruser_list,
+    .peruser_set = lbe_peruser_set,
 };

@@ -26,6 +26,8 @@
  *   perms       mbx, folder -> rows
  *   rules       mbx, folder -> property lists
  *   recvfolders mbx, folded class -> u64 folder, i64 modified, class
+ *   peruser     mbx, public folder LongTermID(24) -> u8 version, REPLGUID,
+ *               i64 modified, u32 length, data (the per-user data table)
  *   dir         id(u32) -> directory record
  *   dir_login, dir_smtp, dir_dn   folded key -> id
  *   dir_name    folded display name, 0, id -> ""   (the GAL order)
@@ -49,6 +51,7 @@
 #define LBE_NAMEKEY_MAX 400         /* folded names in keys are cut here */
 #define LBE_GALKEY_MAX 280          /* ... and display names in the GAL order, so
                                        that a key fits an mh_cursor */
+#define LBE_PERUSER_MAX (4u * 1024 * 1024) /* per-user data of one public folder */
 _Static_assert(LBE_GALKEY_MAX + 1 + 4 <= MH_CURSOR_MAX, "GAL keys must fit a cursor");
 
 enum lbe_dbi {
@@ -76,6 +79,7 @@ enum lbe_dbi {
     DBI_DIR_ANR,
     DBI_DIR_MEMBERS,
     DBI_DIR_MEMBEROF,
+    DBI_PERUSER,  /* added after schema 1 was fixed: instance_prepare creates it */
     DBI_COUNT
 };
 
@@ -316,6 +320,11 @@ mh_err lbe_receive_folders_get(mh_txn *t, apr_pool_t *pool, mh_receive_folder **
                                uint32_t *n_r, mh_error *err);
 mh_err lbe_receive_folder_set(mh_txn *t, const char *message_class, mh_id folder,
                               mh_error *err);
+mh_err lbe_peruser_get(mh_txn *t, const uint8_t folder[MH_LTID_LEN], apr_pool_t *pool,
+                       mh_peruser *row_r, mh_error *err);
+mh_err lbe_peruser_list(mh_txn *t, apr_pool_t *pool, mh_peruser **rows_r, uint32_t *n_r,
+                        mh_error *err);
+mh_err lbe_peruser_set(mh_txn *t, const mh_peruser *row, mh_error *err);
 /* lmdb_folder.c */
 mh_err lbe_props_get(mh_txn *t, const mh_objref *obj, const mh_proptag *tags, uint32_t n,
                      uint64_t large, apr_pool_t *pool, mh_proplist *values_r, mh_error *err);

@@ -30,6 +30,7 @@ static const char *const dbi_names[DBI_COUNT] = {
     [DBI_DIR] = "dir",             [DBI_DIR_LOGIN] = "dir_login", [DBI_DIR_SMTP] = "dir_smtp",
     [DBI_DIR_DN] = "dir_dn",       [DBI_DIR_NAME] = "dir_name",   [DBI_DIR_ANR] = "dir_anr",
     [DBI_DIR_MEMBERS] = "dir_members", [DBI_DIR_MEMBEROF] = "dir_memberof",
+    [DBI_PERUSER] = "peruser",
 };
 
 mh_err lbe_fail(mh_error *err, apr_pool_t *pool, int rc, const char *what)

@@ -46,7 +46,8 @@ mh_err lbe_mailbox_create(mh_txn *t, uint32_t owner, mh_error *err)
 /* Databases whose keys begin with the mailbox number. */
 static const enum lbe_dbi mailbox_dbis[] = {
     DBI_OBJECTS, DBI_CHILDREN, DBI_FNAMES, DBI_CONTENTS, DBI_SORTIDX, DBI_LVALS, DBI_CHANGES,
-    DBI_TOMBSTONES, DBI_SRCKEYS, DBI_NAMED, DBI_PERMS, DBI_RULES, DBI_RECVFOLDERS};
+    DBI_TOMBSTONES, DBI_SRCKEYS, DBI_NAMED, DBI_PERMS, DBI_RULES, DBI_RECVFOLDERS,
+    DBI_PERUSER};
 
 mh_err lbe_mailbox_delete(mh_txn *t, mh_error *err)
 {
@@ -512,4 +513,114 @@ int lbe_recvfolders_forget(mh_txn *t, mh_id folder)
     }
     mdb_cursor_close(c);
     return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* ------------------------------------------------------- per-user data */
+
+#define PERUSER_VERSION 1
+#define PERUSER_HEAD (1 + 16 + 8 + 4)
+
+static void peruser_key(lbe_key *k, const mh_txn *t, const uint8_t folder[MH_LTID_LEN])
+{
+    mbxkey(k, t);
+    lk_bytes(k, folder, MH_LTID_LEN);
+}
+
+/* Decodes a stored row; with `pool` NULL the data is left out. */
+static int peruser_decode(const MDB_val *k, const MDB_val *v, apr_pool_t *pool, mh_peruser *r)
+{
+    if (k->mv_size != 4 + MH_LTID_LEN)
+        return -1;
+    memset(r, 0, sizeof(*r));
+    memcpy(r->folder, (const uint8_t *)k->mv_data + 4, MH_LTID_LEN);
+    mh_rd rd;
+    mh_rd_init(&rd, v->mv_data, v->mv_size);
+    if (mh_rd_u8(&rd) != PERUSER_VERSION)
+        return -1;
+    const unsigned char *g = mh_rd_bytes(&rd, 16);
+    r->modified = (apr_time_t)mh_rd_u64(&rd);
+    uint32_t len = mh_rd_u32(&rd);
+    const unsigned char *d = mh_rd_bytes(&rd, len);
+    mh_rd_expect_end(&rd);
+    if (rd.err)
+        return -1;
+    memcpy(r->replguid.b, g, 16);
+    if (pool) {
+        r->data.len = len;
+        r->data.data = len ? apr_pmemdup(pool, d, len) : NULL;
+    }
+    return 0;
+}
+
+mh_err lbe_peruser_get(mh_txn *t, const uint8_t folder[MH_LTID_LEN], apr_pool_t *pool,
+                       mh_peruser *row_r, mh_error *err)
+{
+    mh_err e;
+    if ((e = lbe_need_mailbox(t, err)) != MH_OK)
+        return e;
+    lbe_key k;
+    peruser_key(&k, t, folder);
+    MDB_val key = lk_val(&k), v;
+    int rc = mdb_get(t->txn, lbe_dbi(t, DBI_PERUSER), &key, &v);
+    if (rc == MDB_NOTFOUND)
+        return mh_fail(err, pool, MH_E_NOT_FOUND, "no per-user data for this folder");
+    if (rc)
+        return lbe_fail(err, pool, rc, "read per-user data");
+    if (peruser_decode(&key, &v, pool, row_r) != 0)
+        return mh_fail(err, pool, MH_E_CORRUPT, "damaged per-user data");
+    return MH_OK;
+}
+
+mh_err lbe_peruser_list(mh_txn *t, apr_pool_t *pool, mh_peruser **rows_r, uint32_t *n_r,
+                        mh_error *err)
+{
+    mh_err e;
+    if ((e = lbe_need_mailbox(t, err)) != MH_OK)
+        return e;
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(t->txn, lbe_dbi(t, DBI_PERUSER), &c);
+    if (rc)
+        return lbe_fail(err, pool, rc, "read per-user data");
+    lbe_key pk;
+    mbxkey(&pk, t);
+    apr_array_header_t *a = apr_array_make(pool, 8, sizeof(mh_peruser));
+    MDB_val k = lk_val(&pk), v;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size < pk.n || memcmp(k.mv_data, pk.b, pk.n) != 0)
+            break;
+        if (peruser_decode(&k, &v, NULL, apr_array_push(a)) != 0) {
+            mdb_cursor_close(c);
+            return mh_fail(err, pool, MH_E_CORRUPT, "damaged per-user data");
+        }
+    }
+    mdb_cursor_close(c);
+    if (rc && rc != MDB_NOTFOUND)
+        return lbe_fail(err, pool, rc, "read per-user data");
+    *rows_r = (mh_peruser *)a->elts;
+    *n_r = (uint32_t)a->nelts;
+    return MH_OK;
+}
+
+mh_err lbe_peruser_set(mh_txn *t, const mh_peruser *row, mh_error *err)
+{
+    mh_err e;
+    if ((e = lbe_need_mailbox(t, err)) != MH_OK || (e = lbe_need_write(t, err)) != MH_OK)
+        return e;
+    if (row->data.len > LBE_PERUSER_MAX)
+        return mh_fail(err, t->pool, MH_E_TOO_BIG, "per-user data of %u bytes (at most %u)",
+                       (unsigned)row->data.len, LBE_PERUSER_MAX);
+    if (row->data.len && !row->data.data)
+        return mh_fail(err, t->pool, MH_E_INVALID, "per-user data without bytes");
+    mh_wr w;
+    mh_wr_init(&w, t->pool, PERUSER_HEAD + row->data.len);
+    mh_wr_u8(&w, PERUSER_VERSION);
+    mh_wr_bytes(&w, row->replguid.b, 16);
+    mh_wr_u64(&w, (uint64_t)row->modified);
+    mh_wr_u32(&w, row->data.len);
+    mh_wr_bytes(&w, row->data.data, row->data.len);
+    lbe_key k;
+    peruser_key(&k, t, row->folder);
+    int rc = lbe_put(t, DBI_PERUSER, &k, w.buf, w.len);
+    return rc ? lbe_fail(err, t->pool, rc, "write per-user data") : MH_OK;
 }

@@ -430,9 +430,18 @@ static mh_err store_tree(save_ctx *s, mh_message **dst_r, const mh_message *src,
         return e;
     d->n_recipients = src->n_recipients;
     d->recipients = apr_pcalloc(t->pool, sizeof(mh_proplist) * (src->n_recipients ? src->n_recipients : 1));
-    for (uint32_t i = 0; i < src->n_recipients; i++)
-        if ((e = store_list(s, &d->recipients[i], &src->recipients[i], NULL)) != MH_OK)
+    for (uint32_t i = 0; i < src->n_recipients; i++) {
+        /* a long value kept is the stored recipient's of the same row ID */
+        const mh_propval *rid = mh_proplist_find(&src->recipients[i], PR_ROWID);
+        const mh_proplist *orc = NULL;
+        for (uint32_t j = 0; rid && old && j < old->n_recipients && !orc; j++) {
+            const mh_propval *ov = mh_proplist_find(&old->recipients[j], PR_ROWID);
+            if (ov && ov->v.i32 == rid->v.i32)
+                orc = &old->recipients[j];
+        }
+        if ((e = store_list(s, &d->recipients[i], &src->recipients[i], orc)) != MH_OK)
             return e;
+    }
     d->n_attachments = src->n_attachments;
     d->attachments = apr_pcalloc(t->pool, sizeof(mh_attachment) * (src->n_attachments ? src->n_attachments : 1));
     for (uint32_t i = 0; i < src->n_attachments; i++) {

@@ -246,6 +246,26 @@ typedef struct mh_receive_folder {
     apr_time_t modified;
 } mh_receive_folder;
 
+/* ------------------------------------------------------- per-user data */
+
+/* LongTermID (MS-OXCDATA 2.2.1.3.1): a replica GUID, a 6-byte counter, two
+ * bytes of padding. */
+#define MH_LTID_LEN 24
+
+/*
+ * A row of a mailbox's per-user data table (MS-OXCSTOR 3.2.5.10 to
+ * 3.2.5.13): the read state of one public folder as a client cached it in
+ * the mailbox.  mod_mapihttp checks the data before it stores it (a
+ * serialized IDSET with REPLGUIDs, MS-OXCFXICS 2.2.2.4.2); a backend keeps
+ * it as bytes.
+ */
+typedef struct mh_peruser {
+    uint8_t folder[MH_LTID_LEN];  /* the public folder (its LongTermID): the key */
+    mh_guid replguid;             /* REPLGUID of the public store the data came from */
+    mh_bin data;                  /* the change numbers read: opaque bytes */
+    apr_time_t modified;          /* when the row was last written */
+} mh_peruser;
+
 /* ----------------------------------------------------------- directory */
 
 typedef enum mh_dir_type {
@@ -629,6 +649,28 @@ struct mh_backend {
     mh_err (*check)(mh_txn *txn, int repair,
                     void (*report)(void *baton, const char *problem), void *baton,
                     uint32_t *problems_r, mh_error *err);
+
+    /* ---- per-user data (MS-OXCSTOR 3.2.5.10-3.2.5.13) --------------------- */
+
+    /*
+     * Optional, the three together (a backend without them serves an empty
+     * per-user data table and refuses to write one).  The row of the
+     * transaction's mailbox for the public folder `folder` (a LongTermID),
+     * data included, in `pool`.  Errors: MH_E_NOT_FOUND (no row).
+     */
+    mh_err (*peruser_get)(mh_txn *txn, const uint8_t folder[MH_LTID_LEN], apr_pool_t *pool,
+                          mh_peruser *row_r, mh_error *err);
+    /* Optional.  Every row of the mailbox's table, data left out (len 0),
+     * in any order: an array of *n_r rows in `pool`. */
+    mh_err (*peruser_list)(mh_txn *txn, apr_pool_t *pool, mh_peruser **rows_r,
+                           uint32_t *n_r, mh_error *err);
+    /*
+     * Optional, writing transaction.  Adds the row of row->folder or
+     * replaces it whole (REPLGUID, data, time).  The rows go with the
+     * mailbox (mailbox_delete).  Errors: MH_E_TOO_BIG (data beyond the
+     * backend's limit), MH_E_QUOTA.
+     */
+    mh_err (*peruser_set)(mh_txn *txn, const mh_peruser *row, mh_error *err);
 };
 
 #define MH_BACKEND_HEADER                                                      \

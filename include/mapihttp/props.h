@@ -217,6 +217,69 @@ typedef struct mh_propname {
 
 /* ----------------------------------------------- well-known properties */
 
+/*
+ * The tags the core and the shipped backends use, one definition each,
+ * under their MAPI names; the comment gives the MS-OXPROPS canonical name
+ * where it differs in more than spelling.
+ */
+
+/* Identity and access of any object (MS-OXPROPS, MS-OXCPRPT 2.2.1) */
+#define PR_ENTRYID MH_TAG(0x0FFF, PT_BINARY)                /* PidTagEntryId */
+#define PR_RECORD_KEY MH_TAG(0x0FF9, PT_BINARY)             /* PidTagRecordKey */
+#define PR_SEARCH_KEY MH_TAG(0x300B, PT_BINARY)             /* PidTagSearchKey */
+#define PR_OBJECT_TYPE MH_TAG(0x0FFE, PT_LONG)              /* PidTagObjectType */
+#define PR_ACCESS MH_TAG(0x0FF4, PT_LONG)                   /* PidTagAccess */
+#define PR_ACCESS_LEVEL MH_TAG(0x0FF7, PT_LONG)             /* PidTagAccessLevel */
+#define PR_STORE_ENTRYID MH_TAG(0x0FFB, PT_BINARY)          /* PidTagStoreEntryId */
+#define PR_STORE_RECORD_KEY MH_TAG(0x0FFA, PT_BINARY)       /* PidTagStoreRecordKey */
+#define PR_PARENT_ENTRYID MH_TAG(0x0E09, PT_BINARY)         /* PidTagParentEntryId */
+#define PR_MAPPING_SIGNATURE MH_TAG(0x0FF8, PT_BINARY)      /* PidTagMappingSignature */
+#define PR_FID MH_TAG(0x6748, PT_I8)                        /* PidTagFolderId */
+#define PR_PARENT_FID MH_TAG(0x6749, PT_I8)                 /* PidTagParentFolderId */
+#define PR_MID MH_TAG(0x674A, PT_I8)                        /* PidTagMid */
+#define PR_RIGHTS MH_TAG(0x6639, PT_LONG)                   /* PidTagRights */
+#define PR_HAS_RULES MH_TAG(0x663A, PT_BOOLEAN)             /* PidTagHasRules */
+#define PR_LOCAL_COMMIT_TIME_MAX MH_TAG(0x670A, PT_SYSTIME) /* PidTagLocalCommitTimeMax */
+#define PR_DELETED_COUNT_TOTAL MH_TAG(0x670B, PT_LONG)      /* PidTagDeletedCountTotal */
+
+/* Tables (MS-OXCTABL 2.2.1) */
+#define PR_INSTANCE_KEY MH_TAG(0x0FF6, PT_BINARY)           /* PidTagInstanceKey */
+#define PR_ROW_TYPE MH_TAG(0x0FF5, PT_LONG)                 /* PidTagRowType */
+#define PR_DEPTH MH_TAG(0x3005, PT_LONG)                    /* PidTagDepth */
+#define PR_INST_ID MH_TAG(0x674D, PT_I8)                    /* PidTagInstID */
+#define PR_INSTANCE_NUM MH_TAG(0x674E, PT_LONG)             /* PidTagInstanceNum */
+
+/* The store object (MS-OXCSTOR 2.2.2) */
+#define PR_MDB_PROVIDER MH_TAG(0x3414, PT_BINARY)           /* PidTagStoreProvider */
+#define PR_STORE_SUPPORT_MASK MH_TAG(0x340D, PT_LONG)       /* PidTagStoreSupportMask */
+#define PR_STORE_STATE MH_TAG(0x340E, PT_LONG)              /* PidTagStoreState */
+#define PR_USER_ENTRYID MH_TAG(0x6619, PT_BINARY)           /* PidTagUserEntryId */
+#define PR_USER_NAME MH_TAG(0x661A, PT_UNICODE)             /* PidTagUserName */
+#define PR_MAILBOX_OWNER_ENTRYID MH_TAG(0x661B, PT_BINARY)  /* PidTagMailboxOwnerEntryId */
+#define PR_MAILBOX_OWNER_NAME MH_TAG(0x661C, PT_UNICODE)    /* PidTagMailboxOwnerName */
+#define PR_OOF_STATE MH_TAG(0x661D, PT_BOOLEAN)             /* PidTagOutOfOfficeState */
+#define PR_LOCALE_ID MH_TAG(0x66A1, PT_LONG)                /* PidTagLocaleId */
+#define PR_CODE_PAGE_ID MH_TAG(0x66C3, PT_LONG)             /* PidTagCodePageId */
+#define PR_SORT_LOCALE_ID MH_TAG(0x6705, PT_LONG)           /* PidTagSortLocaleId */
+#define PR_SERIALIZED_REPLID_GUID_MAP MH_TAG(0x6783, PT_BINARY) /* PidTagSerializedReplidGuidMap */
+/* the Shortcuts folder (MS-OXOSFLD) as Exchange names it in the store */
+#define PR_IPM_FAVORITES_ENTRYID MH_TAG(0x6630, PT_BINARY)
+
+/* Permissions and rules (MS-OXCPERM 2.2, MS-OXORULE 2.2.1) */
+#define PR_MEMBER_ID MH_TAG(0x6671, PT_I8)                  /* PidTagMemberId */
+#define PR_MEMBER_NAME MH_TAG(0x6672, PT_UNICODE)           /* PidTagMemberName */
+#define PR_MEMBER_RIGHTS MH_TAG(0x6673, PT_LONG)            /* PidTagMemberRights */
+#define PR_RULE_ID MH_TAG(0x6674, PT_I8)                    /* PidTagRuleId */
+
+/* Sub-objects, as CopyTo's ExcludedTags and SubObject restrictions name
+ * them (MS-OXCPRPT 2.2.11.1, MS-OXCDATA 2.12.9) */
+#define PR_MESSAGE_RECIPIENTS MH_TAG(0x0E12, PT_OBJECT)     /* PidTagMessageRecipients */
+#define PR_MESSAGE_ATTACHMENTS MH_TAG(0x0E13, PT_OBJECT)    /* PidTagMessageAttachments */
+#define PR_ATTACH_DATA_OBJ MH_TAG(0x3701, PT_OBJECT)        /* PidTagAttachDataObject */
+#define PR_CONTAINER_HIERARCHY MH_TAG(0x360E, PT_OBJECT)    /* PidTagContainerHierarchy */
+#define PR_CONTAINER_CONTENTS MH_TAG(0x360F, PT_OBJECT)     /* PidTagContainerContents */
+#define PR_FOLDER_ASSOCIATED_CONTENTS MH_TAG(0x3610, PT_OBJECT) /* PidTagFolderAssociatedContents */
+
 /* Objects in general (MS-OXPROPS) */
 #define PR_DISPLAY_NAME MH_TAG(0x3001, PT_UNICODE)
 #define PR_COMMENT MH_TAG(0x3004, PT_UNICODE)
@@ -278,6 +341,27 @@ typedef struct mh_propname {
 #define PR_ATTACH_METHOD MH_TAG(0x3705, PT_LONG)
 #define PR_ATTACH_NUM MH_TAG(0x0E21, PT_LONG)
 #define PR_ATTACH_SIZE MH_TAG(0x0E20, PT_LONG)
+#define PR_MESSAGE_SIZE_EXTENDED MH_TAG(0x0E08, PT_I8)       /* PidTagMessageSizeExtended */
+#define PR_DISPLAY_BCC MH_TAG(0x0E02, PT_UNICODE)           /* PidTagDisplayBcc */
+#define PR_DISPLAY_CC MH_TAG(0x0E03, PT_UNICODE)            /* PidTagDisplayCc */
+#define PR_DISPLAY_TO MH_TAG(0x0E04, PT_UNICODE)            /* PidTagDisplayTo */
+#define PR_MSG_STATUS MH_TAG(0x0E17, PT_LONG)               /* PidTagMessageStatus */
+#define PR_SENSITIVITY MH_TAG(0x0036, PT_LONG)              /* PidTagSensitivity */
+#define PR_TRUST_SENDER MH_TAG(0x0E79, PT_LONG)             /* PidTagTrustSender */
+#define PR_ASSOCIATED MH_TAG(0x67AA, PT_BOOLEAN)            /* PidTagAssociated */
+#define PR_CREATOR_ENTRYID MH_TAG(0x3FF9, PT_BINARY)        /* PidTagCreatorEntryId */
+#define PR_LAST_MODIFIER_ENTRYID MH_TAG(0x3FFB, PT_BINARY)  /* PidTagLastModifierEntryId */
+#define PR_RENDERING_POSITION MH_TAG(0x370B, PT_LONG)       /* PidTagRenderingPosition */
+
+/* Recipients and address book objects (MS-OXCMSG 2.2.1, MS-OXOABK) */
+#define PR_RECIPIENT_TYPE MH_TAG(0x0C15, PT_LONG)           /* PidTagRecipientType */
+#define PR_ADDRTYPE MH_TAG(0x3002, PT_UNICODE)              /* PidTagAddressType */
+#define PR_EMAIL_ADDRESS MH_TAG(0x3003, PT_UNICODE)         /* PidTagEmailAddress */
+#define PR_DISPLAY_TYPE MH_TAG(0x3900, PT_LONG)             /* PidTagDisplayType */
+#define PR_SMTP_ADDRESS MH_TAG(0x39FE, PT_UNICODE)          /* PidTagSmtpAddress */
+#define PR_7BIT_DISPLAY_NAME MH_TAG(0x39FF, PT_UNICODE)     /* PidTagAddressBookDisplayNamePrintable */
+#define PR_TRANSMITABLE_DISPLAY_NAME MH_TAG(0x3A20, PT_UNICODE) /* PidTagTransmittableDisplayName */
+#define PR_SEND_RICH_INFO MH_TAG(0x3A40, PT_BOOLEAN)        /* PidTagSendRichInfo */
 
 /* PR_MESSAGE_FLAGS bits (MS-OXCMSG 2.2.1.6) */
 #define MSGFLAG_READ 0x00000001

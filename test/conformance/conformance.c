@@ -714,6 +714,35 @@ static void test_messages(void)
     ck = mh_proplist_find(&r3->props, PR_CHANGE_KEY);
     CHECK(ck && ck->v.bin.len == MH_XID_LEN && memcmp(ck->v.bin.data, foreign, MH_XID_LEN) == 0);
     OK(mh_be_message_delete(t, id3, &e));
+    /* a tree saved back as it was read keeps its long values, those of
+     * recipients (matched by PR_ROWID) and attachments too */
+    mh_message *m4 = mh_message_copy(root, m);
+    mh_propval rbig = mh_pv_bin(MH_TAG(0x6F01, PT_BINARY), pattern(20000, 3), 20000);
+    mh_proplist_set(root, &m4->recipients[1], &rbig);
+    mh_id id4, cn4;
+    MUST(mh_be_message_save(t, INBOX, 0, 0, m4, NULL, &id4, &cn4, &e));
+    mh_message *r4;
+    MUST(mh_be_message_read(t, id4, 1000, &r4, &e));
+    const mh_propval *lr = r4->n_recipients == 2 ? mh_proplist_find(&r4->recipients[1], rbig.tag)
+                                                 : NULL;
+    CHECK(lr && (lr->flags & MH_PV_LARGE));
+    /* the recipients in the other order: the row IDs tell which is which */
+    mh_proplist rsw = r4->recipients[0];
+    r4->recipients[0] = r4->recipients[1];
+    r4->recipients[1] = rsw;
+    OK(mh_be_message_save(t, 0, id4, 0, r4, NULL, &id4, &cn4, &e));
+    mh_message *r5;
+    MUST(mh_be_message_read(t, id4, UINT64_MAX, &r5, &e));
+    const mh_proplist *bob = NULL;
+    for (uint32_t i = 0; i < r5->n_recipients; i++)
+        if (mh_proplist_find(&r5->recipients[i], rbig.tag))
+            bob = &r5->recipients[i];
+    lr = bob ? mh_proplist_find(bob, rbig.tag) : NULL;
+    CHECK(lr && lr->v.bin.len == 20000 && memcmp(lr->v.bin.data, pattern(20000, 3), 20000) == 0);
+    att = r5->n_attachments ? mh_proplist_find(&r5->attachments[0].props, PR_ATTACH_DATA_BIN)
+                            : NULL;
+    CHECK(att && att->v.bin.len == 300 * 1024 && memcmp(att->v.bin.data, want, 300 * 1024) == 0);
+    OK(mh_be_message_delete(t, id4, &e));
     MUST(commit(t));
 }
 
@@ -1116,6 +1145,96 @@ static void test_permissions_rules_receive(void)
     for (uint32_t i = 0; i < n; i++)
         CHECK(strcmp(rf[i].message_class, "REPORT.IPM") == 0 ? rf[i].folder == SENT
                                                               : rf[i].folder == INBOX);
+    mh_be_abort(t);
+}
+
+/* ------------------------------------------------------- per-user data */
+
+static void test_peruser(void)
+{
+    mh_error e;
+    if (!MH_SLOT(BE, peruser_get) || !MH_SLOT(BE, peruser_list) || !MH_SLOT(BE, peruser_set)) {
+        printf("# per-user data slots absent: skipped\n");
+        return;
+    }
+    mh_peruser a, b;
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    for (int i = 0; i < MH_LTID_LEN; i++) {
+        a.folder[i] = (uint8_t)(0x10 + i);
+        b.folder[i] = (uint8_t)(0x10 + i);
+    }
+    b.folder[MH_LTID_LEN - 1] ^= 0xff; /* differs in the last byte only */
+    a.replguid = guid_of(7);
+    b.replguid = guid_of(8);
+    static const uint8_t da[] = {0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+    uint8_t *big = apr_pcalloc(pool, 70000);
+    for (int i = 0; i < 70000; i++)
+        big[i] = (uint8_t)(i * 13);
+    a.data = (mh_bin){sizeof(da), da};
+    b.data = (mh_bin){70000, big};
+    a.modified = b.modified = apr_time_from_sec(1700000000);
+    mh_betxn *t = begin(&MBX, 0);
+    REQUIRE(t);
+    mh_peruser got;
+    CHECK_EQ_U(mh_be_peruser_get(t, a.folder, &got, &e), MH_E_NOT_FOUND);
+    CHECK(mh_be_peruser_set(t, &a, &e) != MH_OK); /* a read transaction */
+    mh_be_abort(t);
+    t = begin(&MBX, 1);
+    REQUIRE(t);
+    OK(mh_be_peruser_set(t, &a, &e));
+    OK(mh_be_peruser_set(t, &b, &e));
+    MUST(commit(t));
+    /* another mailbox sees none of it */
+    mh_guid other = guid_of(3);
+    t = begin(&other, 1);
+    REQUIRE(t);
+    MUST(mh_be_mailbox_create(t, uid_cyd, &e));
+    mh_peruser *rows;
+    uint32_t n = 99;
+    OK(mh_be_peruser_list(t, &rows, &n, &e));
+    CHECK_EQ_U(n, 0);
+    CHECK_EQ_U(mh_be_peruser_get(t, a.folder, &got, &e), MH_E_NOT_FOUND);
+    mh_be_abort(t);
+    t = begin(&MBX, 0);
+    REQUIRE(t);
+    MUST(mh_be_peruser_get(t, a.folder, &got, &e));
+    CHECK(memcmp(got.folder, a.folder, MH_LTID_LEN) == 0);
+    CHECK(memcmp(got.replguid.b, a.replguid.b, 16) == 0);
+    CHECK(got.data.len == sizeof(da) && memcmp(got.data.data, da, sizeof(da)) == 0);
+    CHECK(got.modified == a.modified);
+    MUST(mh_be_peruser_get(t, b.folder, &got, &e));
+    CHECK(memcmp(got.replguid.b, b.replguid.b, 16) == 0);
+    CHECK(got.data.len == 70000 && memcmp(got.data.data, big, 70000) == 0);
+    MUST(mh_be_peruser_list(t, &rows, &n, &e));
+    CHECK_EQ_U(n, 2);
+    int seen = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (memcmp(rows[i].folder, a.folder, MH_LTID_LEN) == 0 &&
+            memcmp(rows[i].replguid.b, a.replguid.b, 16) == 0)
+            seen |= 1;
+        if (memcmp(rows[i].folder, b.folder, MH_LTID_LEN) == 0 &&
+            memcmp(rows[i].replguid.b, b.replguid.b, 16) == 0)
+            seen |= 2;
+    }
+    CHECK_EQ_U(seen, 3);
+    mh_be_abort(t);
+    /* a row is replaced whole, empty data included */
+    t = begin(&MBX, 1);
+    REQUIRE(t);
+    b.replguid = guid_of(9);
+    b.data = (mh_bin){0, NULL};
+    b.modified = apr_time_from_sec(1700000100);
+    OK(mh_be_peruser_set(t, &b, &e));
+    MUST(commit(t));
+    t = begin(&MBX, 0);
+    REQUIRE(t);
+    MUST(mh_be_peruser_get(t, b.folder, &got, &e));
+    CHECK(memcmp(got.replguid.b, b.replguid.b, 16) == 0);
+    CHECK_EQ_U(got.data.len, 0);
+    CHECK(got.modified == b.modified);
+    MUST(mh_be_peruser_list(t, &rows, &n, &e));
+    CHECK_EQ_U(n, 2);
     mh_be_abort(t);
 }
 
@@ -1534,6 +1653,7 @@ int main(int argc, char **argv)
     TEST(test_ids_and_changes);
     TEST(test_named_properties);
     TEST(test_permissions_rules_receive);
+    TEST(test_peruser);
     TEST(test_transactions);
     TEST(test_concurrency_processes);
     TEST(test_names_not_confused);

@@ -1,8 +1,10 @@
 /* libFuzzer target for mh_oxcdata.c: the first byte picks a reader (and,
  * for property values, a type; for the rest, the COUNT width and code
- * page), the rest is its input.  Whatever parses is written back and read
- * again, and the second reading must write the same bytes as the first
- * (writers are deterministic and readers accept what writers make). */
+ * page), the rest is its input.  The reader's skipper (mh_skip_*) walks
+ * the same input and must agree with it on success and on where it stops.
+ * Whatever parses is written back and read again, and the second reading
+ * must write the same bytes as the first (writers are deterministic and
+ * readers accept what writers make). */
 #include "mh_oxcdata.h"
 
 #include <stdint.h>
@@ -25,6 +27,14 @@ static const uint16_t types[] = {
 static void same(const mh_wr *a, const mh_wr *b)
 {
     if (a->len != b->len || memcmp(a->buf, b->buf, a->len) != 0)
+        abort();
+}
+
+/* A reader (result rc, stopped at rd) and its skipper (result k, stopped
+ * at sk) must agree. */
+static void agree(int rc, const mh_rd *rd, int k, const mh_rd *sk)
+{
+    if ((rc == 0) != (k == 0) || (rc == 0 && rd->p != sk->p) || (rc != 0 && !sk->err))
         abort();
 }
 
@@ -73,8 +83,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         uint16_t t = types[in[0] % N_TYPES];
         mh_rd_init(&rd, in + 1, n - 1);
+        mh_rd sk = rd;
         mh_propval v;
-        if (mh_rd_propval_cw(&rd, t, cw, cp, pool, &v) != 0)
+        int rc = mh_rd_propval_cw(&rd, t, cw, cp, pool, &v);
+        agree(rc, &rd, mh_skip_propval(&sk, t, cw), &sk);
+        if (rc != 0)
             break;
         mh_wr_propval_cw(&w1, t, &v, cw, cp);
         if (mh_propval_wire_size_cw(t, &v, cw, cp) != w1.len)
@@ -94,7 +107,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     case 1: { /* tagged */
         mh_propval v;
-        if (mh_rd_tagged_propval_cw(&rd, cw, cp, pool, &v) != 0)
+        mh_rd sk = rd;
+        int rc = mh_rd_tagged_propval_cw(&rd, cw, cp, pool, &v);
+        agree(rc, &rd, mh_skip_tagged_propval(&sk, cw), &sk);
+        if (rc != 0)
             break;
         mh_wr_tagged_propval_cw(&w1, v.tag, &v, cw, cp);
         mh_rd_init(&rd, w1.buf, w1.len);
@@ -107,7 +123,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     case 2: { /* restriction, evaluated against a row made of its own values */
         mh_restriction *r;
-        if (mh_rd_restriction(&rd, cw, cp, pool, &r) != 0)
+        mh_rd sk = rd;
+        int rc = mh_rd_restriction(&rd, cw, cp, pool, &r);
+        agree(rc, &rd, mh_skip_restriction(&sk, cw), &sk);
+        if (rc != 0)
             break;
         mh_wr_restriction(&w1, r, cw, cp);
         mh_rd_init(&rd, w1.buf, w1.len);
@@ -141,8 +160,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             cols[i] = (mh_proptag)in[1 + 4 * i] | ((mh_proptag)in[2 + 4 * i] << 8) |
                       ((mh_proptag)in[3 + 4 * i] << 16) | ((mh_proptag)in[4 + 4 * i] << 24);
         mh_rd_init(&rd, in + 1 + 4 * nc, n - 1 - 4 * nc);
+        mh_rd sk = rd;
         mh_propval *vals;
-        if (mh_rd_proprow(&rd, cols, nc, cp, pool, &vals) != 0)
+        int rc = mh_rd_proprow(&rd, cols, nc, cp, pool, &vals);
+        agree(rc, &rd, mh_skip_proprow(&sk, in + 1, nc), &sk);
+        if (rc != 0)
             break;
         const mh_propval *pv[8];
         for (uint32_t i = 0; i < nc; i++)
@@ -161,7 +183,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 4: { /* tag array */
         mh_proptag *t;
         uint16_t k;
-        if (mh_rd_tag_array(&rd, 0xFFFF, pool, &t, &k) != 0)
+        mh_rd sk = rd;
+        int rc = mh_rd_tag_array(&rd, 0xFFFF, pool, &t, &k);
+        agree(rc, &rd, mh_skip_tag_array(&sk), &sk);
+        if (rc != 0)
             break;
         mh_wr_tag_array(&w1, t, k);
         if (w1.len != n - mh_rd_left(&rd) || memcmp(w1.buf, in, w1.len) != 0)
@@ -180,7 +205,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     case 6: { /* property name */
         mh_propname pn;
-        if (mh_rd_propname(&rd, pool, &pn) != 0)
+        mh_rd sk = rd;
+        int rc = mh_rd_propname(&rd, pool, &pn);
+        agree(rc, &rd, mh_skip_propname(&sk), &sk);
+        if (rc != 0)
             break;
         mh_wr_propname(&w1, &pn);
         mh_rd_init(&rd, w1.buf, w1.len);
@@ -193,7 +221,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     case 7: { /* sort order set */
         mh_sort_set s;
-        if (mh_rd_sort_set(&rd, pool, &s) != 0)
+        mh_rd sk = rd;
+        int rc = mh_rd_sort_set(&rd, pool, &s);
+        agree(rc, &rd, mh_skip_sort_set(&sk), &sk);
+        if (rc != 0)
             break;
         mh_wr_sort_set(&w1, &s);
         if (w1.len != n - mh_rd_left(&rd) || memcmp(w1.buf, in, w1.len) != 0)
@@ -202,7 +233,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     case 8: { /* typed value, and code page conversions of the bytes */
         mh_propval v;
-        if (mh_rd_typed_propval_cw(&rd, cw, cp, pool, &v) == 0) {
+        mh_rd sk = rd;
+        int rc = mh_rd_typed_propval_cw(&rd, cw, cp, pool, &v);
+        agree(rc, &rd, mh_skip_typed_propval(&sk, cw), &sk);
+        if (rc == 0) {
             mh_wr_typed_propval_cw(&w1, MH_TAG_TYPE(v.tag), &v, cw, cp);
             mh_rd_init(&rd, w1.buf, w1.len);
             mh_propval v2;

@@ -1190,6 +1190,158 @@ static void test_propname_layout(void)
     apr_pool_destroy(p);
 }
 
+/* --------------------------------------------------------- skippers */
+
+/* Which structure a skipper test walks. */
+enum { SK_TAGGED, SK_TYPED, SK_RESTRICTION, SK_PROPROW, SK_PROPNAME, SK_SORTSET, SK_TAGS };
+
+/* Reads with the reader and the skipper from the same bytes: they must
+ * agree on success and on where they stop (mh_oxcdata.h: a skipper is its
+ * reader without a pool).  Returns the reader's result. */
+static int reader_and_skipper_agree(int kind, const unsigned char *buf, size_t len, int cw,
+                                    const unsigned char *cols, uint32_t ncols)
+{
+    mh_rd rd, sk;
+    mh_rd_init(&rd, buf, len);
+    mh_rd_init(&sk, buf, len);
+    int r = -1, k = -1;
+    switch (kind) {
+    case SK_TAGGED: {
+        mh_propval v;
+        r = mh_rd_tagged_propval_cw(&rd, cw, 1252, pool, &v);
+        k = mh_skip_tagged_propval(&sk, cw);
+        break;
+    }
+    case SK_TYPED: {
+        mh_propval v;
+        r = mh_rd_typed_propval_cw(&rd, cw, 1252, pool, &v);
+        k = mh_skip_typed_propval(&sk, cw);
+        break;
+    }
+    case SK_RESTRICTION: {
+        mh_restriction *res;
+        r = mh_rd_restriction(&rd, cw, 1252, pool, &res);
+        k = mh_skip_restriction(&sk, cw);
+        break;
+    }
+    case SK_PROPROW: {
+        mh_proptag tags[16];
+        for (uint32_t i = 0; i < ncols; i++)
+            tags[i] = mh_get_u32(cols + 4 * i);
+        mh_propval *vals;
+        r = mh_rd_proprow(&rd, tags, ncols, 1252, pool, &vals);
+        k = mh_skip_proprow(&sk, cols, ncols);
+        break;
+    }
+    case SK_PROPNAME: {
+        mh_propname n;
+        r = mh_rd_propname(&rd, pool, &n);
+        k = mh_skip_propname(&sk);
+        break;
+    }
+    case SK_SORTSET: {
+        mh_sort_set ss;
+        r = mh_rd_sort_set(&rd, pool, &ss);
+        k = mh_skip_sort_set(&sk);
+        break;
+    }
+    case SK_TAGS: {
+        mh_proptag *t;
+        uint16_t n;
+        r = mh_rd_tag_array(&rd, 0xFFFF, pool, &t, &n);
+        k = mh_skip_tag_array(&sk);
+        break;
+    }
+    }
+    int agree = (r == 0) == (k == 0) && (r != 0 || rd.p == sk.p) && (r == 0 || sk.err);
+    if (!agree)
+        printf("# reader %d (at %td), skipper %d (at %td), kind %d, %zu bytes\n", r,
+               rd.p - buf, k, sk.p - buf, kind, len);
+    CHECK(agree);
+    return r;
+}
+
+/* The whole encoding must be read exactly, every prefix refused, by both. */
+static void skip_case(int kind, const char *hex, int cw, const char *cols_hex)
+{
+    unsigned char buf[1024], cols[64];
+    size_t len = mh_test_unhex(hex, buf, sizeof buf);
+    uint32_t ncols = cols_hex ? (uint32_t)(mh_test_unhex(cols_hex, cols, sizeof cols) / 4) : 0;
+    int whole = reader_and_skipper_agree(kind, buf, len, cw, cols, ncols);
+    if (whole != 0)
+        printf("# not read: %s\n", hex);
+    CHECK(whole == 0);
+    mh_rd sk;
+    mh_rd_init(&sk, buf, len);
+    CHECK(kind != SK_TAGGED || (mh_skip_tagged_propval(&sk, cw) == 0 && sk.p == sk.end));
+    for (size_t cut = 0; cut < len; cut++)
+        reader_and_skipper_agree(kind, buf, cut, cw, cols, ncols);
+    /* one byte changed at a time: wherever the reader stands, the skipper does */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char save = buf[i];
+        const unsigned char flips[] = {0x00, 0xFF, 0x01, (unsigned char)(save ^ 0x80)};
+        for (size_t f = 0; f < sizeof flips; f++) {
+            buf[i] = flips[f];
+            reader_and_skipper_agree(kind, buf, len, cw, cols, ncols);
+        }
+        buf[i] = save;
+    }
+}
+
+static void test_skippers(void)
+{
+    static const char *const tagged[] = {
+        "02 00 01 00 05 00", "03 00 01 00 05 00 00 00", "04 00 01 00 00 00 80 3f",
+        "05 00 01 00 00 00 00 00 00 00 f0 3f", "0a 00 01 00 0f 01 04 80", "0b 00 01 00 01",
+        "14 00 01 00 01 02 03 04 05 06 07 08", "1e 00 01 00 61 62 00",
+        "1f 00 01 00 61 00 00 01 00 00", "40 00 01 00 01 02 03 04 05 06 07 08",
+        "48 00 01 00 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f",
+        "fb 00 01 00 03 00 01 aa bb", "fd 00 01 00 08 03 00 1a 00",
+        "fe 00 01 00 01 00 09 00 05 00 00 00 00 00 00 00 00", "02 01 01 00 02 00 aa bb",
+        "02 10 01 00 02 00 00 00 01 00 02 00", "03 10 01 00 01 00 00 00 01 00 00 00",
+        "14 10 01 00 01 00 00 00 01 02 03 04 05 06 07 08", "1e 10 01 00 02 00 00 00 61 00 00",
+        "1f 10 01 00 02 00 00 00 61 00 00 00 00 00", "02 11 01 00 02 00 00 00 01 00 aa 00 00",
+        "48 10 01 00 01 00 00 00 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f",
+        "0d 00 01 00 00 00 00 00", "03 30 01 00 07 00 00 00", /* an MV instance column value */
+        /* a PtypRestriction value holding an And of a Content and a Comment */
+        ("fd 00 01 00 00 02 00 03 01 00 01 00 1f 00 37 00 1f 00 37 00 61 00 00 00 "
+         "0a 01 1e 00 01 30 61 00 01 08 03 00 1a 00"),
+    };
+    for (size_t i = 0; i < sizeof tagged / sizeof tagged[0]; i++)
+        skip_case(SK_TAGGED, tagged[i], 2, NULL);
+    /* 4-byte counts (extended rules, address book) */
+    skip_case(SK_TAGGED, "02 01 01 00 02 00 00 00 aa bb", 4, NULL);
+    skip_case(SK_TAGGED, "fe 00 01 00 01 00 00 00 09 00 00 00 05 00 00 00 00 00 00 00 00", 4,
+              NULL);
+    skip_case(SK_TYPED, "03 00 02 00 00 00", 2, NULL);
+    /* a TypedPropertyValue names a type: PT_UNSPECIFIED is refused by both */
+    CHECK(reader_and_skipper_agree(SK_TYPED, (const unsigned char *)"\0\0\1\0\0\0", 6, 2,
+                                   NULL, 0) != 0);
+    skip_case(SK_RESTRICTION,
+              "00 0a 00 01 02 00 02 08 03 00 1a 00 "
+              "03 01 00 01 00 1f 00 37 00 1f 00 37 00 61 00 00 00 "
+              "04 04 03 00 1a 00 03 00 1a 00 07 00 00 00 05 01 40 00 06 0e 40 00 07 0e "
+              "06 01 03 00 07 0e 01 00 00 00 07 02 03 00 08 0e 00 10 00 00 08 03 00 1a 00 "
+              "09 0d 00 12 0e 08 1f 00 01 30 0a 01 1f 00 01 30 61 00 00 00 01 08 03 00 1a 00 "
+              "0a 00 00 0b 05 00 00 00 08 03 00 1a 00",
+              2, NULL);
+    skip_case(SK_RESTRICTION, "01 02 00 00 00 08 03 00 1a 00 08 03 00 1b 00", 4, NULL);
+    /* rows: standard, flagged with errors and absent values, typed columns */
+    skip_case(SK_PROPROW, "00 41 00 00 00 01 00 00 00", 2, "1f 00 01 30 03 00 15 0c");
+    skip_case(SK_PROPROW, "01 00 41 00 00 00 01 03 00 0a 0f 01 04 80", 2,
+              "1f 00 01 30 03 00 15 0c 00 00 00 66");
+    skip_case(SK_PROPROW, "00 03 00 07 00 00 00 1e 00 61 00", 2,
+              "00 00 00 66 00 00 01 66");
+    skip_case(SK_PROPNAME, "00 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 01 80 00 00",
+              2, NULL);
+    skip_case(SK_PROPNAME,
+              "01 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 06 41 00 42 00 00 00", 2,
+              NULL);
+    skip_case(SK_PROPNAME, "ff 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f", 2, NULL);
+    skip_case(SK_SORTSET, "02 00 01 00 01 00 40 00 06 0e 01 1f 00 37 00 00", 2, NULL);
+    skip_case(SK_TAGS, "02 00 1f 00 37 00 03 00 17 00", 2, NULL);
+}
+
 int main(void)
 {
     MH_TEST_INIT();
@@ -1213,6 +1365,7 @@ int main(void)
     RUN(test_eval_counted);
     RUN(test_compare);
     RUN(test_error_codes);
+    RUN(test_skippers);
     apr_pool_destroy(pool);
     return MH_TEST_DONE();
 }

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <apr_strings.h>
+
 static mh_fixture F;
 static apr_pool_t *P;
 
@@ -757,15 +759,31 @@ static void test_folder_stream(void)
     CHECK_EQ_U(run(w, h, 4, &r), 0);
     CHECK_EQ_U(r.rv, EC_DST_NULL_OBJECT);
     CHECK_EQ_U(mh_rd_u32(&r.body), 0x21);
-    /* folder to folder: the Outbox gets T_BIN, Move takes it away here;
-     * a missing tag is NotFound at its index */
+    /* folder to folder: a folder's values are not moved (NotSupported,
+     * MS-OXCPRPT 3.2.5.7), and nothing is copied either */
     CHECK_EQ_U(open_folder(h, 4, 3, fids[5]), 0);
+    mh_proptag ct[2] = {T_I8, T_BIN};
     w = rq();
     hdr(w, 0x67, 1);
     mh_wr_u8(w, 3);
     mh_wr_u8(w, 0);
     mh_wr_u8(w, 0x01);
-    mh_proptag ct[2] = {T_I8, T_BIN};
+    mh_wr_tag_array(w, ct, 2);
+    CHECK_EQ_U(run(w, h, 4, &r), 0);
+    CHECK_EQ_U(r.rv, MAPI_E_NO_SUPPORT);
+    h[0] = h[3];
+    gv = NULL;
+    CHECK_EQ_U(get_props(h, 4, &col, 1, 0, 1, &gv), 0);
+    if (gv)
+        CHECK_EQ_U(gv[0].tag, MH_TAG(0x7008, PT_ERROR));
+    h[0] = logon_h;
+    /* copied: the Outbox gets T_BIN and the Inbox keeps it; a missing tag
+     * is NotFound at its index */
+    w = rq();
+    hdr(w, 0x67, 1);
+    mh_wr_u8(w, 3);
+    mh_wr_u8(w, 0);
+    mh_wr_u8(w, 0);
     mh_wr_tag_array(w, ct, 2);
     CHECK_EQ_U(run(w, h, 4, &r), 0);
     CHECK_EQ_U(r.rv, 0);
@@ -774,13 +792,15 @@ static void test_folder_stream(void)
     CHECK(mh_rd_problems(&r.body, P, &pp, &npp) == 0 && npp == 1 && pp[0].index == 0 &&
           pp[0].err == MAPI_E_NOT_FOUND);
     h[0] = h[3];
+    gv = NULL;
     CHECK_EQ_U(get_props(h, 4, &col, 1, 0, 1, &gv), 0);
     if (gv)
         CHECK_MEM(gv[0].v.bin.data, gv[0].v.bin.len, "hello\0\0o\0!!", 11);
     h[0] = h[1];
+    gv = NULL;
     CHECK_EQ_U(get_props(h, 4, &col, 1, 0, 1, &gv), 0);
     if (gv)
-        CHECK_EQ_U(gv[0].tag, MH_TAG(0x7008, PT_ERROR));
+        CHECK_MEM(gv[0].v.bin.data, gv[0].v.bin.len, "hello\0\0o\0!!", 11);
     h[0] = logon_h;
     /* bad CopyFlags */
     w = rq();
@@ -927,6 +947,219 @@ static void test_message_body(void)
     h[0] = logon_h;
 }
 
+/* ------------------------------------------------ releasing streams */
+
+#define T_REL MH_TAG(0x7010, PT_BINARY)
+
+static void release(uint32_t *h, uint32_t nh, uint8_t idx)
+{
+    mh_wr *w = rq();
+    hdr(w, 0x01, idx);
+    resp r;
+    CHECK_EQ_U(run(w, h, nh, &r), 0);
+}
+
+/* The T_REL value of the object at index `idx` ("" when it has none,
+ * NULL when it cannot be read). */
+static const char *rel_value(uint32_t *h, uint32_t nh, uint8_t idx)
+{
+    uint32_t save = h[0];
+    h[0] = h[idx];
+    mh_propval *gv = NULL;
+    mh_proptag col = T_REL;
+    uint32_t ec = get_props(h, nh, &col, 1, 0, 1, &gv);
+    h[0] = save;
+    if (ec || !gv)
+        return NULL;
+    if (MH_TAG_TYPE(gv[0].tag) == PT_ERROR)
+        return "";
+    return apr_pstrndup(P, (const char *)gv[0].v.bin.data, gv[0].v.bin.len);
+}
+
+/* RopCreateMessage in folder `fid` from the logon into slot `out` */
+static uint32_t create_message(uint32_t *h, uint32_t nh, uint8_t out, uint64_t fid)
+{
+    mh_wr *w = rq();
+    hdr(w, 0x06, 0);
+    mh_wr_u8(w, out);
+    mh_wr_u16(w, 0x0FFF);
+    mh_wr_u64(w, fid);
+    mh_wr_u8(w, 0);
+    resp r;
+    uint32_t ec = run(w, h, nh, &r);
+    return ec ? ec : r.rv;
+}
+
+/* RopSaveChangesMessage (KeepOpenReadWrite) of slot `in`: its MID */
+static uint32_t save_message(uint32_t *h, uint32_t nh, uint8_t in, uint64_t *mid_r)
+{
+    mh_wr *w = rq();
+    mh_wr_u8(w, 0x0C);
+    mh_wr_u8(w, 0);
+    mh_wr_u8(w, in);
+    mh_wr_u8(w, in);
+    mh_wr_u8(w, 0x02);
+    resp r;
+    uint32_t ec = run(w, h, nh, &r);
+    if (ec || r.rv)
+        return ec ? ec : r.rv;
+    (void)mh_rd_u8(&r.body);
+    *mid_r = mh_rd_u64(&r.body);
+    return 0;
+}
+
+/* RopOpenMessage (mode 0 read-only, 1 read/write) into slot `out` */
+static uint32_t open_message(uint32_t *h, uint32_t nh, uint8_t out, uint64_t fid, uint64_t mid,
+                             uint8_t mode)
+{
+    mh_wr *w = rq();
+    hdr(w, 0x03, 0);
+    mh_wr_u8(w, out);
+    mh_wr_u16(w, 0x0FFF);
+    mh_wr_u64(w, fid);
+    mh_wr_u8(w, mode);
+    mh_wr_u64(w, mid);
+    resp r;
+    uint32_t ec = run(w, h, nh, &r);
+    return ec ? ec : r.rv;
+}
+
+/*
+ * MS-OXCPRPT 3.2.5.13: a Folder's value is persisted by RopCommitStream or
+ * by releasing the stream; a Message's with RopSaveChangesMessage.  So a
+ * release commits what is not committed yet, in every order.
+ */
+static void test_stream_release(void)
+{
+    if (!have(MH_OT_FOLDER, "stream release") || !have(MH_OT_MESSAGE, "stream release"))
+        return;
+    uint32_t h[5] = {logon_h, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF};
+    uint32_t size;
+    uint16_t wr;
+    resp r;
+    CHECK_EQ_U(open_folder(h, 5, 1, fids[6]), 0);
+    CHECK_STR(rel_value(h, 5, 1), "");
+
+    /* released without RopCommitStream: the folder has the value */
+    CHECK_EQ_U(open_stream(h, 5, 1, 2, T_REL, 2, &size), 0);
+    CHECK_EQ_U(write_stream(h, 5, 2, "abc", 3, &wr), 0);
+    CHECK_STR(rel_value(h, 5, 1), "");
+    release(h, 5, 2);
+    CHECK_STR(rel_value(h, 5, 1), "abc");
+    /* and it is stored: another folder object sees it */
+    CHECK_EQ_U(open_folder(h, 5, 3, fids[6]), 0);
+    CHECK_STR(rel_value(h, 5, 3), "abc");
+    release(h, 5, 3);
+
+    /* committed, then released: the release adds nothing (a value set
+     * meanwhile stays) */
+    CHECK_EQ_U(open_stream(h, 5, 1, 2, T_REL, 1, &size), 0);
+    CHECK_EQ_U(size, 3);
+    CHECK_EQ_U(write_stream(h, 5, 2, "X", 1, &wr), 0);
+    CHECK_EQ_U(simple(h, 5, 0x5D, 2, &r), 0);
+    CHECK_STR(rel_value(h, 5, 1), "Xbc");
+    mh_propval v;
+    memset(&v, 0, sizeof v);
+    v.tag = T_REL;
+    v.v.bin.len = 3;
+    v.v.bin.data = (const uint8_t *)"zzz";
+    mh_propproblem *pp;
+    uint16_t npp;
+    h[0] = h[1];
+    CHECK_EQ_U(set_props(h, 5, &v, 1, &pp, &npp, F.code_page), 0);
+    h[0] = logon_h;
+    release(h, 5, 2);
+    CHECK_STR(rel_value(h, 5, 1), "zzz");
+    /* committed, written again, released: the later bytes win */
+    CHECK_EQ_U(open_stream(h, 5, 1, 2, T_REL, 1, &size), 0);
+    CHECK_EQ_U(write_stream(h, 5, 2, "y", 1, &wr), 0);
+    CHECK_EQ_U(simple(h, 5, 0x5D, 2, &r), 0);
+    CHECK_EQ_U(write_stream(h, 5, 2, "Y", 1, &wr), 0);
+    CHECK_STR(rel_value(h, 5, 1), "yzz");
+    release(h, 5, 2);
+    CHECK_STR(rel_value(h, 5, 1), "yYz");
+
+    /* read-only streams change nothing when released */
+    CHECK_EQ_U(open_stream(h, 5, 1, 2, T_REL, 0, &size), 0);
+    release(h, 5, 2);
+    CHECK_STR(rel_value(h, 5, 1), "yYz");
+
+    /* the parent released first: the stream goes with it, committed */
+    CHECK_EQ_U(open_stream(h, 5, 1, 2, T_REL, 2, &size), 0);
+    CHECK_EQ_U(write_stream(h, 5, 2, "parent", 6, &wr), 0);
+    release(h, 5, 1);
+    unsigned char buf[16];
+    uint32_t got;
+    CHECK_EQ_U(read_stream(h, 5, 2, 4, 0, buf, &got), EC_NULL_OBJECT);
+    CHECK_EQ_U(open_folder(h, 5, 1, fids[6]), 0);
+    CHECK_STR(rel_value(h, 5, 1), "parent");
+
+    /* a message: the released stream's data is in the instance (not yet
+     * stored), saved by RopSaveChangesMessage */
+    CHECK_EQ_U(create_message(h, 5, 2, fids[6]), 0);
+    CHECK_EQ_U(open_stream(h, 5, 2, 3, T_REL, 2, &size), 0);
+    CHECK_EQ_U(write_stream(h, 5, 3, "m1", 2, &wr), 0);
+    CHECK_STR(rel_value(h, 5, 2), "");
+    release(h, 5, 3);
+    CHECK_STR(rel_value(h, 5, 2), "m1");
+    uint64_t mid = 0;
+    CHECK_EQ_U(save_message(h, 5, 2, &mid), 0);
+    release(h, 5, 2);
+    CHECK_EQ_U(open_message(h, 5, 2, fids[6], mid, 1), 0);
+    CHECK_STR(rel_value(h, 5, 2), "m1");
+
+    /* the message released before it is saved: the stream commits into
+     * an instance that goes away, nothing is stored */
+    CHECK_EQ_U(open_stream(h, 5, 2, 3, T_REL, 2, &size), 0);
+    CHECK_EQ_U(write_stream(h, 5, 3, "lost", 4, &wr), 0);
+    release(h, 5, 2);
+    CHECK_EQ_U(read_stream(h, 5, 3, 4, 0, buf, &got), EC_NULL_OBJECT);
+    CHECK_EQ_U(open_message(h, 5, 2, fids[6], mid, 1), 0);
+    CHECK_STR(rel_value(h, 5, 2), "m1");
+
+    /* an attachment: released stream -> attachment instance ->
+     * SaveChangesAttachment -> SaveChangesMessage */
+    mh_wr *w = rq();
+    hdr(w, 0x23, 2);
+    mh_wr_u8(w, 3);
+    CHECK_EQ_U(run(w, h, 5, &r), 0);
+    CHECK_EQ_U(r.rv, 0);
+    uint32_t anum = mh_rd_u32(&r.body);
+    CHECK_EQ_U(open_stream(h, 5, 3, 4, T_REL, 2, &size), 0);
+    CHECK_EQ_U(write_stream(h, 5, 4, "att", 3, &wr), 0);
+    release(h, 5, 4);
+    CHECK_STR(rel_value(h, 5, 3), "att");
+    w = rq();
+    mh_wr_u8(w, 0x25);
+    mh_wr_u8(w, 0);
+    mh_wr_u8(w, 3);
+    mh_wr_u8(w, 3);
+    mh_wr_u8(w, 0x02);
+    CHECK_EQ_U(run(w, h, 5, &r), 0);
+    CHECK_EQ_U(r.rv, 0);
+    CHECK_EQ_U(save_message(h, 5, 2, &mid), 0);
+    release(h, 5, 2);
+    CHECK_EQ_U(open_message(h, 5, 2, fids[6], mid, 0), 0);
+    w = rq();
+    hdr(w, 0x22, 2);
+    mh_wr_u8(w, 3);
+    mh_wr_u8(w, 0);
+    mh_wr_u32(w, anum);
+    CHECK_EQ_U(run(w, h, 5, &r), 0);
+    CHECK_EQ_U(r.rv, 0);
+    CHECK_STR(rel_value(h, 5, 3), "att");
+
+    /* a stream whose commit cannot happen (the message is read-only) is
+     * released without a word and changes nothing */
+    CHECK_EQ_U(open_stream(h, 5, 2, 4, T_REL, 2, &size), 0);
+    CHECK_EQ_U(write_stream(h, 5, 4, "nope", 4, &wr), 0);
+    CHECK_EQ_U(simple(h, 5, 0x5D, 4, &r), MAPI_E_NO_ACCESS);
+    release(h, 5, 4);
+    CHECK_STR(rel_value(h, 5, 2), "m1");
+    release(h, 5, 2);
+    release(h, 5, 1);
+}
+
 int main(void)
 {
     MH_TEST_INIT();
@@ -942,6 +1175,7 @@ int main(void)
     RUN(test_folder_stream);
     RUN(test_unicode_stream);
     RUN(test_message_body);
+    RUN(test_stream_release);
     mh_fixture_close(&F);
     apr_pool_destroy(P);
     return MH_TEST_DONE();

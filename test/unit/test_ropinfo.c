@@ -485,7 +485,11 @@ static void test_recipient_rows(void)
 static void test_other_structures(void)
 {
     /* property names: MNID_ID, MNID_STRING, none; Kind 2 is malformed */
-    CHECK(run_hex("56 00 01 00 03 00 00 " Z16 "01 80 00 00 01 " Z16 "02 41 00 ff " Z16) == 0);
+    CHECK(run_hex("56 00 01 00 03 00 00 " Z16 "01 80 00 00 01 " Z16 "04 41 00 00 00 ff " Z16) == 0);
+    /* NameSize counts the Name with its NUL, which ends it (MS-OXCDATA 2.6.1):
+     * a name without it, or a NUL before the end, is malformed */
+    CHECK(run_hex("56 00 01 00 01 00 01 " Z16 "02 41 00") == -1);
+    CHECK(run_hex("56 00 01 00 01 00 01 " Z16 "04 00 00 41 00") == -1);
     CHECK(run_hex("56 00 01 00 01 00 02 " Z16 "01 80 00 00") == -1);
     CHECK(run_hex("56 00 01 00 ff ff 00") == -1);
     /* SortOrderSet: CategorizedCount <= SortOrderCount, ExpandedCount <= CategorizedCount */
