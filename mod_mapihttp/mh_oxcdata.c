@@ -1234,9 +1234,13 @@ void mh_wr_sort_set(mh_wr *wr, const mh_sort_set *s)
 
 /* ========================================================= restrictions */
 
-static int relop_valid(uint8_t op)
+/* A relational operator the spec defines.  Skip mode checks the framing
+ * only: an operator 2.12.5 does not define is a bad value, which the ROP
+ * that reads the restriction answers with its own error (ecInvalidParam),
+ * not a malformed request that fails the whole Execute. */
+static int relop_ok(const rctx *c, uint8_t op)
 {
-    return op <= MH_RELOP_RE || op == MH_RELOP_MEMBER_OF_DL;
+    return !c->pool || op <= MH_RELOP_RE || op == MH_RELOP_MEMBER_OF_DL;
 }
 
 /* A restriction's own property tag: strings in their Unicode form, like
@@ -1302,28 +1306,28 @@ static int restriction_read(mh_rd *rd, rctx *c, mh_restriction *r)
     case MH_RES_PROPERTY:
         r->u.prop.relop = mh_rd_u8(rd);
         r->u.prop.tag = res_tag(mh_rd_u32(rd));
-        if (rd->err || !relop_valid(r->u.prop.relop) || tagged_read(rd, c, &r->u.prop.val) != 0)
+        if (rd->err || !relop_ok(c, r->u.prop.relop) || tagged_read(rd, c, &r->u.prop.val) != 0)
             goto fail;
         break;
     case MH_RES_COMPAREPROPS:
         r->u.compare.relop = mh_rd_u8(rd);
         r->u.compare.tag1 = res_tag(mh_rd_u32(rd));
         r->u.compare.tag2 = res_tag(mh_rd_u32(rd));
-        if (!relop_valid(r->u.compare.relop))
+        if (!relop_ok(c, r->u.compare.relop))
             goto fail;
         break;
     case MH_RES_BITMASK:
         r->u.bitmask.relop = mh_rd_u8(rd);
         r->u.bitmask.tag = res_tag(mh_rd_u32(rd));
         r->u.bitmask.mask = mh_rd_u32(rd);
-        if (r->u.bitmask.relop != MH_BMR_EQZ && r->u.bitmask.relop != MH_BMR_NEZ)
+        if (c->pool && r->u.bitmask.relop != MH_BMR_EQZ && r->u.bitmask.relop != MH_BMR_NEZ)
             goto fail;
         break;
     case MH_RES_SIZE:
         r->u.size.relop = mh_rd_u8(rd);
         r->u.size.tag = res_tag(mh_rd_u32(rd));
         r->u.size.size = mh_rd_u32(rd);
-        if (!relop_valid(r->u.size.relop))
+        if (!relop_ok(c, r->u.size.relop))
             goto fail;
         break;
     case MH_RES_EXIST:
