@@ -79,8 +79,10 @@ enum lbe_dbi {
     DBI_DIR_ANR,
     DBI_DIR_MEMBERS,
     DBI_DIR_MEMBEROF,
-    DBI_PERUSER,  /* added after schema 1 was fixed: instance_prepare creates it */
-    DBI_COUNT
+    /* added after schema 1 was fixed: opening a store creates them */
+    DBI_PERUSER,
+    DBI_COUNT,
+    DBI_FIRST_ADDED = DBI_PERUSER
 };
 
 enum lbe_sync { LBE_SYNC_FULL, LBE_SYNC_META, LBE_SYNC_NONE };

@@ -168,10 +168,20 @@ static mh_err env_open(mh_instance *in, int create, apr_pool_t *pool, mh_error *
     int dead = 0;
     mdb_reader_check(in->env, &dead);
     MDB_txn *txn = NULL;
-    if ((rc = mdb_txn_begin(in->env, NULL, create ? 0 : MDB_RDONLY, &txn)))
+    /* a write transaction even without `create`: databases added after
+     * schema 1 was fixed (DBI_FIRST_ADDED on) are created in a store made
+     * before them, whoever opens it first (httpd, or a tool) */
+    int writable = 1;
+    if ((rc = mdb_txn_begin(in->env, NULL, 0, &txn)) && !create &&
+        (rc == EACCES || rc == EROFS)) {
+        writable = 0; /* read-only access: what is there must do */
+        rc = mdb_txn_begin(in->env, NULL, MDB_RDONLY, &txn);
+    }
+    if (rc)
         goto fail;
     for (int i = 0; i < DBI_COUNT; i++) {
-        if ((rc = mdb_dbi_open(txn, dbi_names[i], create ? MDB_CREATE : 0, &in->dbi[i]))) {
+        unsigned flags = create || (writable && i >= DBI_FIRST_ADDED) ? MDB_CREATE : 0;
+        if ((rc = mdb_dbi_open(txn, dbi_names[i], flags, &in->dbi[i]))) {
             if (rc == MDB_NOTFOUND) {
                 mdb_txn_abort(txn);
                 mdb_env_close(in->env);

@@ -274,6 +274,57 @@ static void test_fork_opens_anew(void)
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* A store made before the per-user database existed (the database
+ * dropped here) opens without `create` (a child's open, a tool's) and
+ * gets it: the per-user table is empty, not an error. */
+static int open_store_without_peruser(const char *path)
+{
+    apr_pool_t *p;
+    apr_pool_create(&p, NULL);
+    mh_be *b;
+    mh_error e;
+    const char *argv[] = {apr_pstrcat(p, "path=", path, NULL), "size=64M"};
+    if (mh_be_create(&mh_lmdb_backend, p, 2, argv, &b, &e) != MH_OK ||
+        mh_be_open(b, p, &e) != MH_OK) {
+        printf("# open: %s\n", e.detail ? e.detail : "?");
+        return 2;
+    }
+    mh_betxn *t;
+    if (mh_be_begin(b, &mbx, MH_TXN_READ, p, &t, &e) != MH_OK)
+        return 3;
+    uint8_t folder[MH_LTID_LEN] = {1};
+    mh_peruser row;
+    mh_err rc = mh_be_peruser_get(t, folder, &row, &e);
+    mh_be_abort(t);
+    return rc == MH_E_NOT_FOUND ? 0 : 4;
+}
+
+static void test_added_database(void)
+{
+    const char *path = apr_pstrcat(pool, dir, "/store", NULL);
+    /* drop "peruser" from the test's store, as a store made before it */
+    mh_txn *t = raw_begin(NULL);
+    REQUIRE(t != NULL);
+    REQUIRE(mdb_drop(t->txn, B->inst->dbi[DBI_PERUSER], 1) == 0);
+    mh_error e;
+    REQUIRE(lbe_txn_commit(t, &e) == MH_OK);
+    MDB_txn *rt;
+    MDB_dbi dbi;
+    REQUIRE(mdb_txn_begin(B->inst->env, NULL, MDB_RDONLY, &rt) == 0);
+    CHECK(mdb_dbi_open(rt, "peruser", 0, &dbi) == MDB_NOTFOUND);
+    mdb_txn_abort(rt);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(open_store_without_peruser(path));
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status));
+    CHECK_EQ_U(WEXITSTATUS(status), 0);
+    REQUIRE(mdb_txn_begin(B->inst->env, NULL, MDB_RDONLY, &rt) == 0);
+    CHECK(mdb_dbi_open(rt, "peruser", 0, &dbi) == 0);
+    mdb_txn_abort(rt);
+}
+
 int main(void)
 {
     MH_TEST_INIT();
@@ -286,6 +337,7 @@ int main(void)
     RUN(test_options);
     RUN(test_option_effects);
     RUN(test_fork_opens_anew);
+    RUN(test_added_database);
     char cmd[64];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     apr_pool_destroy(pool);
