@@ -347,8 +347,10 @@ typedef struct mh_ropc_open_folder_r {
 } mh_ropc_open_folder_r;
 int mh_ropc_open_folder_parse(mh_rd *rd, apr_pool_t *pool, mh_ropc_open_folder_r *r);
 
-#define MH_FOLDER_GENERIC 1
-#define MH_FOLDER_SEARCH 2
+/* FolderType of RopCreateFolder (MS-OXCFOLD 2.2.1.2.1); MH_ROPC_ since
+ * backend.h has MH_FOLDER_SEARCH, a folder flag of another value */
+#define MH_ROPC_FOLDER_GENERIC 1
+#define MH_ROPC_FOLDER_SEARCH 2
 /* Names go as UTF-16 when `unicode`, else as 8-bit strings (code page
  * 1252: the caller passes ASCII). */
 void mh_ropc_create_folder(mh_rop_batch *b, uint8_t logon_id, uint8_t in_idx, uint8_t out_idx,

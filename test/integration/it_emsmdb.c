@@ -226,7 +226,7 @@ static uint32_t create_folder(ems *s, uint64_t parent, const char *name, uint64_
     *fid_r = 0;
     mh_rop_batch *b = batch(s->logon);
     mh_ropc_open_folder(b, 0, 0, 1, parent, 0);
-    mh_ropc_create_folder(b, 0, 1, 2, MH_FOLDER_GENERIC, 1, 0, name, "made by it_emsmdb");
+    mh_ropc_create_folder(b, 0, 1, 2, MH_ROPC_FOLDER_GENERIC, 1, 0, name, "made by it_emsmdb");
     mh_ropc_release(b, 0, 2);
     mh_ropc_release(b, 0, 1);
     mh_exec_result res;
@@ -590,8 +590,8 @@ static void test_hierarchy(void)
     /* CreateFolder with OpenExisting finds the folder by name */
     mh_rop_batch *c = batch(s->logon);
     mh_ropc_open_folder(c, 0, 0, 1, top, 0);
-    mh_ropc_create_folder(c, 0, 1, 2, MH_FOLDER_GENERIC, 1, 1, "a", NULL);
-    mh_ropc_create_folder(c, 0, 1, 3, MH_FOLDER_GENERIC, 1, 0, "a", NULL);
+    mh_ropc_create_folder(c, 0, 1, 2, MH_ROPC_FOLDER_GENERIC, 1, 1, "a", NULL);
+    mh_ropc_create_folder(c, 0, 1, 3, MH_ROPC_FOLDER_GENERIC, 1, 0, "a", NULL);
     mh_ropc_release(c, 0, 2);
     mh_ropc_release(c, 0, 1);
     REQUIRE(run(s, c, &res, &rd) == 0);
@@ -886,7 +886,7 @@ static void test_message_round_trip(void)
     unknown.name = "it-emsmdb never created";
     mh_rop_batch *b = batch(s->logon);
     mh_ropc_open_folder(b, 0, 0, 1, ipm, 0);
-    mh_ropc_create_folder(b, 0, 1, 2, MH_FOLDER_GENERIC, 1, 0, "Round trip", NULL);
+    mh_ropc_create_folder(b, 0, 1, 2, MH_ROPC_FOLDER_GENERIC, 1, 0, "Round trip", NULL);
     mh_ropc_get_ids_from_names(b, 0, 0, MH_NAMES_CREATE, names, 2);
     mh_ropc_get_ids_from_names(b, 0, 0, 0, names, 2);
     mh_ropc_get_ids_from_names(b, 0, 0, 0, &unknown, 1);
@@ -2487,7 +2487,7 @@ static void test_bad_input(void)
     REQUIRE(rows);
     b = batch(s->logon);
     mh_ropc_open_folder(b, 0, 0, 1, ipm, 0);
-    mh_ropc_create_folder(b, 0, 1, 2, MH_FOLDER_GENERIC, 1, 0, "never made", NULL);
+    mh_ropc_create_folder(b, 0, 1, 2, MH_ROPC_FOLDER_GENERIC, 1, 0, "never made", NULL);
     mh_ropc_long_term_id_from_id(b, 0, 0, inbox);
     b->rops.len -= 3; /* the ID cut short */
     before_request(s);

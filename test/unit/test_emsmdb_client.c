@@ -154,10 +154,10 @@ static void test_folder_requests(void)
     CHECK_ROP(b, "02 00 00 01 01 02 03 04 05 06 07 08 00");
 
     mh_rop_batch_init(&b, pool);
-    mh_ropc_create_folder(&b, 0, 1, 2, MH_FOLDER_GENERIC, 1, 0, "A", "");
+    mh_ropc_create_folder(&b, 0, 1, 2, MH_ROPC_FOLDER_GENERIC, 1, 0, "A", "");
     CHECK_ROP(b, "1c 00 01 02 01 01 00 00 41 00 00 00 00 00");
     mh_rop_batch_init(&b, pool);
-    mh_ropc_create_folder(&b, 0, 1, 2, MH_FOLDER_GENERIC, 0, 1, "A", "c");
+    mh_ropc_create_folder(&b, 0, 1, 2, MH_ROPC_FOLDER_GENERIC, 0, 1, "A", "c");
     CHECK_ROP(b, "1c 00 01 02 01 00 01 00 41 00 63 00");
 
     mh_rop_batch_init(&b, pool);

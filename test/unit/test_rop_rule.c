@@ -9,11 +9,7 @@
  */
 #include "rop_fold_util.h"
 
-/* mh_emsmdb.h names a FolderType MH_FOLDER_SEARCH (2) that backend.h uses
- * for a folder flag (1); this test needs neither */
-#undef MH_FOLDER_SEARCH
 #include "mh_emsmdb.h"
-#undef MH_FOLDER_SEARCH
 #include "mh_ruleaction.h"
 
 static mh_fixture F;
