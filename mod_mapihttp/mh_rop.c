@@ -503,8 +503,12 @@ static int run_one(mh_ropctx *cx, const rop_req *r, rop_input *in, out_payload *
                    r->h.info->name, (size_t)(rd.p - r->fields), r->fields_len);
         }
         if (rd.err) {
-            mh_log(MH_LOG_ERR, MHLOGNO(00502) "%s: the handler found the request "
-                   "malformed after the skipper accepted it", r->h.info->name);
+            /* the framing was right but a value was not (e.g. a sort
+             * order or a count out of range): the client's mistake,
+             * which the ROP answers with ecInvalidParam; not a server
+             * fault, so not an error in the log */
+            mh_log(MH_LOG_INFO, MHLOGNO(00502) "%s: a value of the request is malformed "
+                   "(the ROP gets ecInvalidParam)", r->h.info->name);
             if (rop.out_handle != MH_HANDLE_NONE) {
                 mh_object *created = mh_obj_find(cx, rop.out_handle);
                 if (created)
