@@ -969,20 +969,6 @@ static uint16_t own_type(const mh_propval *v)
     return t;
 }
 
-/* The type of a value in a column of type PT_UNSPECIFIED: its own, with
- * strings 8-bit when the table is (MH_WR_STRING8). */
-static uint16_t unspec_type(const mh_propval *v, unsigned wf)
-{
-    uint16_t t = own_type(v);
-    if (wf & MH_WR_STRING8) {
-        if (t == PT_UNICODE)
-            return PT_STRING8;
-        if (t == PT_MV_UNICODE)
-            return PT_MV_STRING8;
-    }
-    return t;
-}
-
 void mh_wr_proprow_ex(mh_wr *wr, const mh_proptag *cols, uint32_t n,
                       const mh_propval *const *vals, uint32_t cp, unsigned wf)
 {
@@ -997,7 +983,7 @@ void mh_wr_proprow_ex(mh_wr *wr, const mh_proptag *cols, uint32_t n,
             if (t == PT_UNSPECIFIED) {
                 /* TypedPropertyValue, or FlaggedPropertyValueWithType
                  * (2.11.6): type, flag, value */
-                uint16_t wt = write_type(unspec_type(v, wf), v);
+                uint16_t wt = write_type(own_type(v), v);
                 mh_wr_u16(wr, wt);
                 if (flagged)
                     mh_wr_u8(wr, 0x00);

@@ -115,12 +115,12 @@ void mh_wr_tag_array(mh_wr *wr, const mh_proptag *tags, uint16_t n);
 void mh_wr_proprow(mh_wr *wr, const mh_proptag *cols, uint32_t n, const mh_propval *const *vals,
                    uint32_t cp);
 /*
- * The same for a table whose strings are 8-bit where the client left the
- * type open (MH_WR_STRING8, e.g. a rules table without its Unicode flag,
- * MS-OXORULE 2.2.2.1): values of PT_UNSPECIFIED columns, and the strings
- * inside restriction (PidTagRuleCondition) and rule action values, go out
- * as PtypString8 in code page cp.  Columns of a string type are written
- * as the client asked, whatever the flag.
+ * The same for a table whose strings are 8-bit where the client cannot
+ * name their type (MH_WR_STRING8, a rules table without its Unicode flag,
+ * MS-OXORULE 2.2.2.1): the strings inside restriction (PidTagRuleCondition)
+ * and rule action values go out as PtypString8 in code page cp.  Columns
+ * themselves are written as the client named them, whatever the flag
+ * (tables have no PT_UNSPECIFIED columns: MS-OXCTABL 3.2.5.2).
  */
 #define MH_WR_STRING8 0x1
 void mh_wr_proprow_ex(mh_wr *wr, const mh_proptag *cols, uint32_t n,

@@ -671,8 +671,9 @@ static uint32_t write_row(tctx *c, uint32_t idx, mh_wr *wr)
             return c->err;
     }
     /* a rules table without its Unicode flag gives 8-bit strings where the
-     * client left the type open: inside PidTagRuleCondition and
-     * PidTagRuleActions, and in PT_UNSPECIFIED columns (MS-OXORULE 2.2.2.1) */
+     * client cannot name the type: inside PidTagRuleCondition and
+     * PidTagRuleActions (MS-OXORULE 2.2.2.1); columns have the types the
+     * client named (column_type_valid) */
     unsigned wf = t->kind == MH_TBL_RULES && !(t->flags & TF_RULES_UNICODE) ? MH_WR_STRING8 : 0;
     mh_wr_proprow_ex(wr, wcols, t->n_cols, vals, c->cx->cp, wf);
     return 0;
@@ -773,7 +774,33 @@ static void reset_positions(mh_table *t)
     t->n_tog = 0;
 }
 
-/* RopSetColumns (MS-OXCROPS 2.2.5.1, MS-OXCTABL 3.2.5.1) */
+/*
+ * Whether a column may have this type (MS-OXCTABL 3.2.5.2): not
+ * PT_UNSPECIFIED, not PT_ERROR, nor a type MS-OXCDATA 2.11.1 does not
+ * define; a multivalue instance column must be multi-valued (MS-OXCDATA
+ * 2.11.1.3).  A table's columns therefore always have a type, the one
+ * the client asked for, whatever the table's Unicode flag: string columns
+ * go out as PT_STRING8 or PT_UNICODE as named.  The same for every kind
+ * of table.
+ */
+static int column_type_valid(uint16_t type)
+{
+    if (type & MH_MV_INSTANCE) {
+        if (!(type & MV_FLAG))
+            return 0;
+        type &= (uint16_t)~MH_MV_INSTANCE;
+    }
+    switch (type) {
+    case PT_UNSPECIFIED: case PT_ERROR:
+        return 0;
+    case PT_NULL: case PT_OBJECT: case PT_STRING8: case PT_MV_STRING8:
+        return 1;
+    default:
+        return mh_type_storable(type);
+    }
+}
+
+/* RopSetColumns (MS-OXCROPS 2.2.5.1, MS-OXCTABL 3.2.5.2) */
 static uint32_t rop_set_columns(mh_ropctx *cx, mh_rop *rop)
 {
     mh_object *obj;
@@ -790,12 +817,9 @@ static uint32_t rop_set_columns(mh_ropctx *cx, mh_rop *rop)
         return MAPI_E_INVALID_PARAMETER;
     if (n == 0)
         return MAPI_E_INVALID_PARAMETER;
-    for (uint16_t i = 0; i < n; i++) {
-        uint16_t type = MH_TAG_TYPE(tags[i]);
-        /* a multivalue instance column must be multi-valued */
-        if ((type & MH_MV_INSTANCE) && !(type & MV_FLAG))
+    for (uint16_t i = 0; i < n; i++)
+        if (!column_type_valid(MH_TAG_TYPE(tags[i])))
             return MAPI_E_INVALID_PARAMETER;
-    }
     mh_table *t = obj->data;
     t->cols = apr_pmemdup(opool(obj), tags, n * sizeof(*tags));
     t->n_cols = n;

@@ -528,8 +528,10 @@ static int run_one(mh_ropctx *cx, const rop_req *r, rop_input *in, out_payload *
             mh_log(MH_LOG_ERR, MHLOGNO(00501) "%s: the handler read %zu of %zu request bytes",
                    r->h.info->name, (size_t)(rd.p - r->fields), r->fields_len);
         } else if (!ok && rd.err) {
-            mh_log(MH_LOG_DEBUG, MHLOGNO(01103) "%s: refused a request its skipper "
-                   "accepted: 0x%08x", r->h.info->name, (unsigned)ec);
+            /* the client's mistake, answered with the ROP's error: not a
+             * server fault, so not an error in the log */
+            mh_log(MH_LOG_INFO, MHLOGNO(01103) "%s: a value of the request is malformed "
+                   "(the ROP gets 0x%08x)", r->h.info->name, (unsigned)ec);
         }
         if (ec != MH_ROP_NO_RESPONSE && !bad && body.len > rop.room) {
             /* a handler must fit rop.room (or answer MH_ROP_TOO_SMALL):

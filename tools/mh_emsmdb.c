@@ -67,6 +67,7 @@ static const struct {
     {MH_ROPID_LONG_TERM_ID_FROM_ID, "RopLongTermIdFromId"},
     {MH_ROPID_ID_FROM_LONG_TERM_ID, "RopIdFromLongTermId"},
     {MH_ROPID_OPEN_EMBEDDED_MESSAGE, "RopOpenEmbeddedMessage"},
+    {MH_ROPID_GET_ADDRESS_TYPES, "RopGetAddressTypes"},
     {MH_ROPID_FIND_ROW, "RopFindRow"},
     {MH_ROPID_GET_NAMES_FROM_IDS, "RopGetNamesFromPropertyIds"},
     {MH_ROPID_GET_IDS_FROM_NAMES, "RopGetPropertyIdsFromNames"},
@@ -76,7 +77,9 @@ static const struct {
     {MH_ROPID_COMMIT_STREAM, "RopCommitStream"},
     {MH_ROPID_GET_STREAM_SIZE, "RopGetStreamSize"},
     {MH_ROPID_SET_READ_FLAGS, "RopSetReadFlags"},
+    {MH_ROPID_GET_TRANSPORT_FOLDER, "RopGetTransportFolder"},
     {MH_ROPID_PENDING, "RopPending"},
+    {MH_ROPID_OPTIONS_DATA, "RopOptionsData"},
     {MH_ROPID_FREE_BOOKMARK, "RopFreeBookmark"},
     {MH_ROPID_HARD_DELETE_MESSAGES, "RopHardDeleteMessages"},
     {MH_ROPID_BACKOFF, "RopBackoff"},
@@ -743,6 +746,90 @@ int mh_ropc_id_from_long_term_id_parse(mh_rd *rd, mh_ropc_id_r *r)
         return -1;
     if (r->h.rv == 0)
         r->object_id = mh_rd_u64(rd);
+    return done(rd);
+}
+
+/* ============================================== transport (2.2.7) */
+
+void mh_ropc_get_address_types(mh_rop_batch *b, uint8_t logon_id, uint8_t in_idx)
+{
+    mh_ropc_begin(b, MH_ROPID_GET_ADDRESS_TYPES, logon_id, in_idx);
+}
+
+int mh_ropc_get_address_types_parse(mh_rd *rd, apr_pool_t *pool, mh_ropc_address_types_r *r)
+{
+    memset(r, 0, sizeof(*r));
+    if (mh_ropc_rd_hdr(rd, MH_ROPID_GET_ADDRESS_TYPES, &r->h) < 0)
+        return -1;
+    if (r->h.rv != 0)
+        return done(rd);
+    /* AddressTypeCount, AddressTypeSize (the strings with their NULs),
+     * AddressTypes (2.2.7.3.2); every string takes at least its NUL */
+    uint16_t n = mh_rd_u16(rd), size = mh_rd_u16(rd);
+    const unsigned char *p = mh_rd_bytes(rd, size);
+    if (!p || n > size) {
+        rd->err = 1;
+        return -1;
+    }
+    mh_rd sub;
+    mh_rd_init(&sub, p, size);
+    r->types = apr_pcalloc(pool, ((size_t)n + 1) * sizeof(*r->types));
+    for (uint16_t i = 0; i < n && !sub.err; i++)
+        r->types[i] = mh_rd_asciiz(&sub, size, pool);
+    mh_rd_expect_end(&sub);
+    if (sub.err)
+        rd->err = 1;
+    r->n = n;
+    return done(rd);
+}
+
+void mh_ropc_get_transport_folder(mh_rop_batch *b, uint8_t logon_id, uint8_t in_idx)
+{
+    mh_ropc_begin(b, MH_ROPID_GET_TRANSPORT_FOLDER, logon_id, in_idx);
+}
+
+int mh_ropc_get_transport_folder_parse(mh_rd *rd, mh_ropc_id_r *r)
+{
+    memset(r, 0, sizeof(*r));
+    if (mh_ropc_rd_hdr(rd, MH_ROPID_GET_TRANSPORT_FOLDER, &r->h) < 0)
+        return -1;
+    if (r->h.rv == 0)
+        r->object_id = mh_rd_u64(rd);
+    return done(rd);
+}
+
+void mh_ropc_options_data(mh_rop_batch *b, uint8_t logon_id, uint8_t in_idx,
+                          const char *address_type, int want_win32)
+{
+    mh_wr *w = mh_ropc_begin(b, MH_ROPID_OPTIONS_DATA, logon_id, in_idx);
+    mh_wr_asciiz(w, address_type ? address_type : "");
+    mh_wr_u8(w, want_win32 ? 1 : 0);
+}
+
+static void rd_sized_u16_bin(mh_rd *rd, apr_pool_t *pool, mh_bin *bin)
+{
+    uint16_t n = mh_rd_u16(rd);
+    const unsigned char *p = mh_rd_bytes(rd, n);
+    if (p) {
+        bin->len = n;
+        bin->data = apr_pmemdup(pool, p, n ? n : 1);
+    }
+}
+
+int mh_ropc_options_data_parse(mh_rd *rd, apr_pool_t *pool, mh_ropc_options_data_r *r)
+{
+    memset(r, 0, sizeof(*r));
+    if (mh_ropc_rd_hdr(rd, MH_ROPID_OPTIONS_DATA, &r->h) < 0)
+        return -1;
+    if (r->h.rv != 0)
+        return done(rd);
+    /* Reserved, OptionsInfoSize, OptionsInfo, HelpFileSize, HelpFile, and
+     * HelpFileName only when there is a help file (2.2.7.9.2) */
+    r->reserved = mh_rd_u8(rd);
+    rd_sized_u16_bin(rd, pool, &r->options_info);
+    rd_sized_u16_bin(rd, pool, &r->help_file);
+    if (!rd->err && r->help_file.len > 0)
+        r->help_file_name = mh_rd_asciiz(rd, mh_rd_left(rd), pool);
     return done(rd);
 }
 

@@ -82,6 +82,7 @@
 #define MH_ROPID_LONG_TERM_ID_FROM_ID 0x43
 #define MH_ROPID_ID_FROM_LONG_TERM_ID 0x44
 #define MH_ROPID_OPEN_EMBEDDED_MESSAGE 0x46
+#define MH_ROPID_GET_ADDRESS_TYPES 0x49
 #define MH_ROPID_FIND_ROW 0x4F
 #define MH_ROPID_GET_NAMES_FROM_IDS 0x55
 #define MH_ROPID_GET_IDS_FROM_NAMES 0x56
@@ -91,7 +92,9 @@
 #define MH_ROPID_COMMIT_STREAM 0x5D
 #define MH_ROPID_GET_STREAM_SIZE 0x5E
 #define MH_ROPID_SET_READ_FLAGS 0x66
+#define MH_ROPID_GET_TRANSPORT_FOLDER 0x6D
 #define MH_ROPID_PENDING 0x6E
+#define MH_ROPID_OPTIONS_DATA 0x6F
 #define MH_ROPID_FREE_BOOKMARK 0x89
 #define MH_ROPID_HARD_DELETE_MESSAGES 0x91
 #define MH_ROPID_BACKOFF 0xF9
@@ -334,6 +337,36 @@ typedef struct mh_ropc_id_r {
 } mh_ropc_id_r;
 int mh_ropc_id_from_long_term_id_parse(mh_rd *rd, mh_ropc_id_r *r);
 
+/* ------------------------------------ transport (2.2.7, MS-OXOMSG) */
+
+/* RopGetAddressTypes (2.2.7.3): the address types the server's transport
+ * takes.  The input object is the logon (the server ignores it). */
+void mh_ropc_get_address_types(mh_rop_batch *b, uint8_t logon_id, uint8_t in_idx);
+typedef struct mh_ropc_address_types_r {
+    mh_ropc_hdr h;
+    uint16_t n;
+    const char **types;   /* ASCII, n of them */
+} mh_ropc_address_types_r;
+/* Checks that AddressTypeSize holds exactly AddressTypeCount strings. */
+int mh_ropc_get_address_types_parse(mh_rd *rd, apr_pool_t *pool, mh_ropc_address_types_r *r);
+
+/* RopGetTransportFolder (2.2.7.8) on the logon: the folder ID in
+ * r->object_id. */
+void mh_ropc_get_transport_folder(mh_rop_batch *b, uint8_t logon_id, uint8_t in_idx);
+int mh_ropc_get_transport_folder_parse(mh_rd *rd, mh_ropc_id_r *r);
+
+/* RopOptionsData (2.2.7.9): the options of an address type ("SMTP"). */
+void mh_ropc_options_data(mh_rop_batch *b, uint8_t logon_id, uint8_t in_idx,
+                          const char *address_type, int want_win32);
+typedef struct mh_ropc_options_data_r {
+    mh_ropc_hdr h;
+    uint8_t reserved;             /* 0x01 */
+    mh_bin options_info;
+    mh_bin help_file;
+    const char *help_file_name;   /* only with a help file (HelpFileSize > 0) */
+} mh_ropc_options_data_r;
+int mh_ropc_options_data_parse(mh_rd *rd, apr_pool_t *pool, mh_ropc_options_data_r *r);
+
 /* ------------------------------------------- folders (2.2.4, MS-OXCFOLD) */
 
 void mh_ropc_open_folder(mh_rop_batch *b, uint8_t logon_id, uint8_t in_idx, uint8_t out_idx,
@@ -347,8 +380,10 @@ typedef struct mh_ropc_open_folder_r {
 } mh_ropc_open_folder_r;
 int mh_ropc_open_folder_parse(mh_rd *rd, apr_pool_t *pool, mh_ropc_open_folder_r *r);
 
-#define MH_FOLDER_GENERIC 1
-#define MH_FOLDER_SEARCH 2
+/* FolderType of RopCreateFolder (MS-OXCFOLD 2.2.1.2.1); MH_ROPC_ since
+ * backend.h has MH_FOLDER_SEARCH, a folder flag of another value */
+#define MH_ROPC_FOLDER_GENERIC 1
+#define MH_ROPC_FOLDER_SEARCH 2
 /* Names go as UTF-16 when `unicode`, else as 8-bit strings (code page
  * 1252: the caller passes ASCII). */
 void mh_ropc_create_folder(mh_rop_batch *b, uint8_t logon_id, uint8_t in_idx, uint8_t out_idx,

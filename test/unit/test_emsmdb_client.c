@@ -154,10 +154,10 @@ static void test_folder_requests(void)
     CHECK_ROP(b, "02 00 00 01 01 02 03 04 05 06 07 08 00");
 
     mh_rop_batch_init(&b, pool);
-    mh_ropc_create_folder(&b, 0, 1, 2, MH_FOLDER_GENERIC, 1, 0, "A", "");
+    mh_ropc_create_folder(&b, 0, 1, 2, MH_ROPC_FOLDER_GENERIC, 1, 0, "A", "");
     CHECK_ROP(b, "1c 00 01 02 01 01 00 00 41 00 00 00 00 00");
     mh_rop_batch_init(&b, pool);
-    mh_ropc_create_folder(&b, 0, 1, 2, MH_FOLDER_GENERIC, 0, 1, "A", "c");
+    mh_ropc_create_folder(&b, 0, 1, 2, MH_ROPC_FOLDER_GENERIC, 0, 1, "A", "c");
     CHECK_ROP(b, "1c 00 01 02 01 00 01 00 41 00 63 00");
 
     mh_rop_batch_init(&b, pool);
@@ -294,6 +294,22 @@ static void test_store_requests(void)
     mh_ropc_get_permissions_table(&b, 0, 1, 2, 0x02);
     mh_ropc_get_rules_table(&b, 0, 1, 3, 0x40);
     CHECK_ROP(b, "3e 00 01 02 02 3f 00 01 03 40");
+}
+
+static void test_transport_requests(void)
+{
+    /* MS-OXCROPS 2.2.7.3.1, 2.2.7.8.1, 2.2.7.9.1: GetAddressTypes and
+     * GetTransportFolder are the header alone; OptionsData adds
+     * AddressType (ASCIIZ) and WantWin32 */
+    mh_rop_batch b;
+    mh_rop_batch_init(&b, pool);
+    mh_ropc_get_address_types(&b, 0, 0);
+    mh_ropc_get_transport_folder(&b, 1, 2);
+    mh_ropc_options_data(&b, 0, 0, "SMTP", 1);
+    mh_ropc_options_data(&b, 0, 3, NULL, 0);
+    CHECK_ROP(b, "49 00 00 6d 01 02 6f 00 00 53 4d 54 50 00 01 6f 00 03 00 00");
+    CHECK_EQ_U(b.n_rops, 4);
+    CHECK_EQ_U(b.n_handles, 4);
 }
 
 
@@ -643,6 +659,9 @@ static void test_requests_match_server_table(void)
     mh_ropc_get_rules_table(&b, 0, 1, 7, 0);
     mh_ropc_modify_permissions(&b, 0, 1, 0, &mrow, 1, 1252);
     mh_ropc_modify_rules(&b, 0, 1, 0, &mrow, 1, 1252);
+    mh_ropc_get_address_types(&b, 0, 0);
+    mh_ropc_get_transport_folder(&b, 0, 0);
+    mh_ropc_options_data(&b, 0, 0, "EX", 0);
     mh_ropc_release(&b, 0, 7);
 
     mh_rd rd;
@@ -843,6 +862,78 @@ static void test_store_responses(void)
     CHECK_EQ_U(mh_rd_left(&rd), 0);
 }
 
+static void test_transport_responses(void)
+{
+    unsigned char buf[128];
+    /* EX and SMTP: AddressTypeCount 2, AddressTypeSize 8 */
+    mh_rd rd = reader("49 00 00 00 00 00 02 00 08 00 45 58 00 53 4d 54 50 00"
+                      "6d 00 00 00 00 00 01 00 00 00 00 00 00 05"
+                      "6d 00 02 01 04 80"
+                      "6f 00 00 00 00 00 01 03 00 61 62 63 00 00"
+                      "6f 00 00 00 00 00 01 00 00 02 00 68 66 68 2e 68 6c 70 00",
+                      buf, sizeof(buf));
+    mh_ropc_address_types_r at;
+    REQUIRE(mh_ropc_get_address_types_parse(&rd, pool, &at) == 0);
+    CHECK_EQ_U(at.h.rv, 0);
+    REQUIRE(at.n == 2);
+    CHECK_STR(at.types[0], "EX");
+    CHECK_STR(at.types[1], "SMTP");
+    mh_ropc_id_r tf;
+    REQUIRE(mh_ropc_get_transport_folder_parse(&rd, &tf) == 0);
+    CHECK_EQ_U(tf.object_id, 0x0500000000000001ull);
+    /* a failure carries no FolderId */
+    REQUIRE(mh_ropc_get_transport_folder_parse(&rd, &tf) == 0);
+    CHECK_EQ_U(tf.h.rv, MAPI_E_NO_SUPPORT);
+    CHECK_EQ_U(tf.object_id, 0);
+    mh_ropc_options_data_r od;
+    REQUIRE(mh_ropc_options_data_parse(&rd, pool, &od) == 0);
+    CHECK_EQ_U(od.reserved, 1);
+    CHECK_MEM(od.options_info.data, od.options_info.len, "abc", 3);
+    CHECK_EQ_U(od.help_file.len, 0);
+    CHECK(od.help_file_name == NULL);
+    /* with a help file, its name follows */
+    REQUIRE(mh_ropc_options_data_parse(&rd, pool, &od) == 0);
+    CHECK_EQ_U(od.options_info.len, 0);
+    CHECK_MEM(od.help_file.data, od.help_file.len, "hf", 2);
+    CHECK_STR(od.help_file_name, "h.hlp");
+    CHECK_EQ_U(mh_rd_left(&rd), 0);
+
+    /* AddressTypeSize and the strings must agree: a count too high, a
+     * count too low (bytes left over), a size past the end, no NUL */
+    static const char *const bad[] = {
+        "49 00 00 00 00 00 03 00 08 00 45 58 00 53 4d 54 50 00",
+        "49 00 00 00 00 00 01 00 08 00 45 58 00 53 4d 54 50 00",
+        "49 00 00 00 00 00 02 00 09 00 45 58 00 53 4d 54 50 00",
+        "49 00 00 00 00 00 01 00 02 00 45 58",
+        "49 00 00 00 00 00 09 00 02 00 45 00",
+        /* a FolderId cut short; a help file without its name; options
+         * past the end */
+        "6d 00 00 00 00 00 01 00 00 00",
+        "6f 00 00 00 00 00 01 00 00 02 00 68 66 68",
+        "6f 00 00 00 00 00 01 05 00 61 62",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        rd = reader(bad[i], buf, sizeof(buf));
+        int rc;
+        switch (buf[0]) {
+        case MH_ROPID_GET_ADDRESS_TYPES:
+            rc = mh_ropc_get_address_types_parse(&rd, pool, &at);
+            break;
+        case MH_ROPID_GET_TRANSPORT_FOLDER:
+            rc = mh_ropc_get_transport_folder_parse(&rd, &tf);
+            break;
+        default:
+            rc = mh_ropc_options_data_parse(&rd, pool, &od);
+        }
+        if (rc != -1)
+            printf("# bad response %zu parsed\n", i);
+        CHECK_EQ_U(rc, -1);
+    }
+    /* another ROP's response */
+    rd = reader("6d 00 00 00 00 00 01 00 00 00 00 00 00 05", buf, sizeof(buf));
+    CHECK(mh_ropc_get_address_types_parse(&rd, pool, &at) < 0);
+}
+
 static void test_buffer_too_small(void)
 {
     unsigned char buf[32];
@@ -1017,6 +1108,9 @@ static void test_names(void)
     CHECK(mh_response_code_name(19) == NULL);
     CHECK(mh_response_code_name(-1) == NULL);
     CHECK_STR(mh_ropc_name(MH_ROPID_LOGON, pool), "RopLogon");
+    CHECK_STR(mh_ropc_name(0x49, pool), "RopGetAddressTypes");
+    CHECK_STR(mh_ropc_name(0x6D, pool), "RopGetTransportFolder");
+    CHECK_STR(mh_ropc_name(0x6F, pool), "RopOptionsData");
     CHECK_STR(mh_ropc_name(0x70, pool), "Rop0x70");
 }
 
@@ -1052,10 +1146,12 @@ int main(void)
     RUN(test_message_requests);
     RUN(test_stream_requests);
     RUN(test_store_requests);
+    RUN(test_transport_requests);
     RUN(test_logon_response);
     RUN(test_small_responses);
     RUN(test_partial_and_stream_responses);
     RUN(test_store_responses);
+    RUN(test_transport_responses);
     RUN(test_buffer_too_small);
     RUN(test_connect_body);
     RUN(test_execute_body);

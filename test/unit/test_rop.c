@@ -5,6 +5,7 @@
 #include "mh_test.h"
 #include "rop_fixture.h"
 #include "mh_entryid.h"
+#include "mh_log.h"
 
 #include <string.h>
 
@@ -214,6 +215,60 @@ static void test_format_errors(void)
     CHECK(mh_obj_find(&(mh_ropctx){.ses = F.ses}, logon) != NULL);
 }
 
+/* What the engine logged (the sink installed by test_malformed_value). */
+static int LOGGED_LEVEL = -1;
+static char LOGGED[512];
+
+static void sink(void *baton, int level, const char *msg)
+{
+    (void)baton;
+    if (strstr(msg, "MH00501") || strstr(msg, "MH00502") || strstr(msg, "MH01103")) {
+        LOGGED_LEVEL = level;
+        apr_cpystrn(LOGGED, msg, sizeof LOGGED);
+    }
+}
+
+/* A value the skipper cannot judge and the handler finds malformed (a sort
+ * order that is none of MS-OXCDATA 2.13.1's): the ROP gets ecInvalidParam,
+ * the ROPs after it run, and the log says so at info with the ROP's name,
+ * not as an error (client input is no server fault). */
+static void test_malformed_value(void)
+{
+    mh_log_set_sink(sink, NULL, MH_LOG_DEBUG);
+    uint32_t logon; uint64_t fids[13];
+    CHECK_EQ_U(mh_fixture_logon(&F, &logon, fids), 0);
+    unsigned char req[64];
+    size_t k = 0;
+    /* RopOpenFolder (Inbox) into 1, RopGetContentsTable into 2 */
+    req[k++] = 0x02; req[k++] = 0; req[k++] = 0; req[k++] = 1;
+    for (int b = 0; b < 8; b++)
+        req[k++] = (unsigned char)(fids[4] >> (8 * b));
+    req[k++] = 0;
+    req[k++] = 0x05; req[k++] = 0; req[k++] = 1; req[k++] = 2; req[k++] = 0;
+    /* RopSortTable: one SortOrder on PR_SUBJECT with Order 0x07 */
+    req[k++] = 0x13; req[k++] = 0; req[k++] = 2; req[k++] = 0;
+    mh_put_u16(req + k, 1); k += 2;
+    mh_put_u16(req + k, 0); k += 2;
+    mh_put_u16(req + k, 0); k += 2;
+    mh_put_u32(req + k, 0x0037001F); k += 4;
+    req[k++] = 0x07;
+    /* RopGetStoreState afterwards */
+    req[k++] = 0x7B; req[k++] = 0; req[k++] = 0;
+    uint32_t h[3] = {logon, 0xFFFFFFFF, 0xFFFFFFFF};
+    const unsigned char *r; size_t rl;
+    CHECK_EQ_U(mh_fixture_exec(&F, req, k, h, 3, &r, &rl), 0);
+    /* the last two responses: SortTable (6 bytes), GetStoreState (10) */
+    REQUIRE(rl >= 16);
+    const unsigned char *st = r + rl - 16;
+    CHECK_EQ_U(st[0], 0x13);
+    CHECK_EQ_U(mh_get_u32(st + 2), MAPI_E_INVALID_PARAMETER);
+    CHECK_EQ_U(st[6], 0x7B);
+    CHECK_EQ_U(mh_get_u32(st + 8), 0);
+    CHECK_EQ_U(LOGGED_LEVEL, MH_LOG_INFO);
+    CHECK(strstr(LOGGED, "MH01103") && strstr(LOGGED, "RopSortTable"));
+    mh_log_set_sink(NULL, NULL, -1);
+}
+
 static void test_ids_and_receive_folders(void)
 {
     uint32_t logon; uint64_t fids[13];
@@ -355,6 +410,7 @@ int main(void)
     RUN(test_unimplemented_and_bad_index);
     RUN(test_unknown_logon_id);
     RUN(test_format_errors);
+    RUN(test_malformed_value);
     RUN(test_ids_and_receive_folders);
     RUN(test_release_and_state);
     RUN(test_buffer_too_small);

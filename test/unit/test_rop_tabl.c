@@ -521,6 +521,65 @@ static void test_hierarchy(void)
     }
 }
 
+/*
+ * Column types (MS-OXCTABL 3.2.5.2): PT_UNSPECIFIED, PT_ERROR, a type
+ * MS-OXCDATA does not define and a multivalue instance of a single-valued
+ * type are refused with ecInvalidParam, in contents and hierarchy tables
+ * with and without their Unicode flag (0x40); string columns come back as
+ * the type they name (8-bit or UTF-16), whatever the flag.
+ */
+static void test_column_types(void)
+{
+    static const uint16_t bad[4] = {PT_UNSPECIFIED, PT_ERROR, 0x0009, 0x2003};
+    for (int kind = 0; kind < 2; kind++) {
+        for (int u = 0; u < 2; u++) {
+            uint16_t id = kind ? 0x3001 : 0x0037; /* display name, subject */
+            mh_wr w;
+            mh_wr_init(&w, F.pool, 128);
+            rq_open_folder(&w, 0, 1, kind ? fids[0] : fids[4]);
+            rq_get_table(&w, kind ? 0x04 : 0x05, 1, 2, u ? 0x40 : 0x00);
+            for (int b = 0; b < 4; b++) {
+                mh_proptag one[2] = {PR_MESSAGE_DELIVERY_TIME, MH_TAG(id, bad[b])};
+                rq_set_columns(&w, 2, one, 2);
+            }
+            mh_proptag cols[2] = {MH_TAG(id, PT_STRING8), MH_TAG(id, PT_UNICODE)};
+            rq_set_columns(&w, 2, cols, 2);
+            rq_query_rows(&w, 2, 0x01, 1, 1);
+            uint32_t h[3] = {logon, 0xFFFFFFFF, 0xFFFFFFFF};
+            size_t rl;
+            const unsigned char *r = run(h, &w, &rl);
+            /* OpenFolder 8 bytes, Get*Table 10, four failed SetColumns 6
+             * each, one that worked 7 */
+            REQUIRE(r != NULL && rl > 18 + 4 * 6 + 7);
+            REQUIRE(mh_get_u32(r + 10) == 0);
+            size_t k = 18;
+            for (int b = 0; b < 4; b++, k += 6) {
+                CHECK_EQ_U(r[k], 0x12);
+                CHECK_EQ_U(mh_get_u32(r + k + 2), MAPI_E_INVALID_PARAMETER);
+            }
+            CHECK_EQ_U(r[k], 0x12);
+            CHECK_EQ_U(mh_get_u32(r + k + 2), 0);
+            k += 7;
+            uint8_t origin;
+            uint16_t n;
+            mh_propval **rows;
+            REQUIRE(parse_rows(r + k, rl - k, cols, 2, &origin, &n, &rows) == 0);
+            REQUIRE(n == 1);
+            const char *a = rows[0][0].v.str, *wide = rows[0][1].v.str;
+            REQUIRE(MH_TAG_TYPE(rows[0][0].tag) == PT_UNICODE && a && wide);
+            CHECK_STR(a, wide);
+            /* the row: flag, the 8-bit string and its NUL, the UTF-16 one */
+            size_t len = strlen(a);
+            CHECK_EQ_U(rl - k, 9 + 1 + (len + 1) + 2 * (len + 1));
+            CHECK_EQ_U(r[k + 9], 0x00);
+            CHECK_EQ_U(r[k + 10], (unsigned char)a[0]);
+            CHECK_EQ_U(r[k + 10 + len], 0);
+            CHECK_EQ_U(r[k + 11 + len], (unsigned char)a[0]);
+            CHECK_EQ_U(r[k + 12 + len], 0);
+        }
+    }
+}
+
 static void test_errors(void)
 {
     uint32_t h[3], count;
@@ -582,6 +641,7 @@ int main(void)
     RUN(test_categorized);
     RUN(test_restricted);
     RUN(test_hierarchy);
+    RUN(test_column_types);
     RUN(test_errors);
     mh_fixture_close(&F);
     return MH_TEST_DONE();
