@@ -1184,8 +1184,9 @@ int mh_rd_sort_set(mh_rd *rd, apr_pool_t *pool, mh_sort_set *s)
     memset(s, 0, sizeof *s);
     uint16_t n = mh_rd_u16(rd), cat = mh_rd_u16(rd), exp = mh_rd_u16(rd);
     /* 2.13.2: CategorizedCount <= SortOrderCount, ExpandedCount <=
-     * CategorizedCount */
-    if (rd->err || cat > n || exp > cat || (size_t)n * 5 > mh_rd_left(rd))
+     * CategorizedCount.  Skip mode (no pool) checks the framing only: bad
+     * counts or Orders are values the ROP answers with its own error. */
+    if (rd->err || (pool && (cat > n || exp > cat)) || (size_t)n * 5 > mh_rd_left(rd))
         return rd->err = 1, -1;
     mh_sort_order one;
     mh_sort_order *o = pool ? apr_palloc(pool, (size_t)n * sizeof *o + 1) : NULL;
@@ -1195,7 +1196,7 @@ int mh_rd_sort_set(mh_rd *rd, apr_pool_t *pool, mh_sort_set *s)
          * i.e. a little-endian property tag */
         so->tag = mh_rd_u32(rd);
         so->order = mh_rd_u8(rd);
-        if (!sort_order_valid(so->order))
+        if (pool && !sort_order_valid(so->order))
             return rd->err = 1, -1;
     }
     if (rd->err)

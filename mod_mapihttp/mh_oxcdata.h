@@ -278,10 +278,15 @@ int mh_restriction_eval_counted(const mh_restriction *r, const mh_res_source *sr
 /*
  * Steps over one structure without building it (MS-OXCDATA as above, ROP
  * count width unless a count_width is given).  A skipper is its reader run
- * with no pool: it walks the same bytes with the same checks, so it
- * accepts and refuses exactly what the reader does and stops where the
- * reader stops, but it allocates, copies and converts nothing.  The RopId
- * table (mh_ropinfo.c) walks requests with these before anything runs.
+ * with no pool: it walks the same bytes with the same framing checks and
+ * stops where the reader stops, but it allocates, copies and converts
+ * nothing.  What the reader accepts it accepts; it refuses only what the
+ * reader refuses.  It does not judge values that leave the framing whole
+ * (a relational operator, a sort Order, CategorizedCount against
+ * SortOrderCount): a request holding one is well framed, and the ROP
+ * reading it with the reader answers with its own error (ecInvalidParam)
+ * instead of the whole Execute failing.  The RopId table (mh_ropinfo.c)
+ * walks requests with these before anything runs.
  * Each returns 0, or -1 with rd->err set.
  *
  * mh_skip_proprow takes its `n` columns as they lie in a request: n
