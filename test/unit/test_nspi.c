@@ -1,0 +1,791 @@
+/*
+ * Unit tests: the address book (mh_nspi_gal.c: MIds, containers, order,
+ * positions, properties, ANR) and the NSPI handlers (mh_nspi.c) against a
+ * real LMDB store with a directory of users, lists and a contact, without
+ * httpd.  Every call goes the whole way a request goes: the request built
+ * with the wire layer's client builder, parsed as the server parses it,
+ * handled, the response built and parsed back as a client reads it - so
+ * 8-bit strings really are in the code page asked for.
+ */
+#include "mh_mapierr.h"
+#include "mh_nspi.h"
+#include "mh_nspi_gal.h"
+#include "mh_oxcdata.h"
+#include "mh_props.h"
+#include "mh_test.h"
+#include "mh_tool.h"
+
+#include <stdlib.h>
+#include <apr_strings.h>
+
+static apr_pool_t *pool;
+static char dir[64];
+static mh_be *be;
+static mh_nspi_ctx cx;
+
+#define ORG "Test Org"
+#define DN_PREFIX "/o=" ORG "/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn="
+
+/* directory IDs in the order the fixture makes the entries */
+enum { ADA = 1, ADAM, BOB, EMILE, EVE, ZOE, ZHANNA, MALLORY, ANALYSTS, ZEBRA, CAROL, N_ENTRIES };
+#define MID(id) ((uint32_t)(id) + MH_GAL_MID_MIN - 1)
+
+static const char *const gal_order[] = {
+    "Ada Lovelace", "Adam Smith", "Analysts", "Bob Marley", "Carol External", "\xc3\x89mile Zola",
+    "eve adams", "Mallory Disabled", "Zebra Team", "Zo\xc3\xab \xc3\x85ngstr\xc3\xb6m",
+    ("\xd0\x96\xd0\xb0\xd0\xbd\xd0\xbd\xd0\xb0 " /* Zhanna Petrova */
+     "\xd0\x9f\xd0\xb5\xd1\x82\xd1\x80\xd0\xbe\xd0\xb2\xd0\xb0"),
+};
+#define N_GAL 11
+
+static mh_guid mbx_guid(int k)
+{
+    mh_guid g;
+    for (int i = 0; i < 16; i++)
+        g.b[i] = (uint8_t)(0x10 * k + i);
+    return g;
+}
+
+static uint32_t put_entry(mh_betxn *t, mh_dir_type type, const char *login, const char *name,
+                          const char *smtp, const char *alias, int mailbox, int k)
+{
+    mh_dir_entry e;
+    memset(&e, 0, sizeof(e));
+    e.type = type;
+    e.login = login;
+    e.display_name = name;
+    e.smtp = smtp;
+    static const char *al[1];
+    if (alias) {
+        al[0] = alias;
+        e.aliases = al;
+        e.n_aliases = 1;
+    }
+    const char *cn = login ? login : apr_pstrmemdup(pool, smtp, strcspn(smtp, "@"));
+    e.legacy_dn = apr_pstrcat(pool, DN_PREFIX, cn, NULL);
+    e.has_mailbox = mailbox;
+    if (mailbox)
+        e.mailbox = mbx_guid(k);
+    if (k == BOB)
+        e.server = "mail2.example.com";
+    if (k == MALLORY)
+        e.disabled = 1;
+    if (k == ADA) {
+        static mh_propval pv[2];
+        pv[0] = mh_pv_str(PR_TITLE, "Countess");
+        pv[1] = mh_pv_str(PR_DEPARTMENT_NAME, "Analytics");
+        e.props.n = 2;
+        e.props.v = pv;
+    }
+    uint32_t id = 0;
+    mh_error err = {MH_OK, NULL};
+    if (mh_be_dir_put(t, &e, NULL, &id, &err) != MH_OK)
+        printf("# dir_put %s: %s\n", name, err.detail ? err.detail : "");
+    return id;
+}
+
+static int fixture(void)
+{
+    snprintf(dir, sizeof(dir), "/tmp/mh-nspi-XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    const char *why = NULL;
+    const char *spec = apr_psprintf(pool, "lmdb path=%s size=1G sync=none", dir);
+    if (mh_tool_backend(pool, spec, NULL, 1, -1, -1, &be, &why) != 0) {
+        printf("# backend: %s\n", why);
+        return -1;
+    }
+    mh_betxn *t;
+    mh_error err = {MH_OK, NULL};
+    if (mh_be_begin(be, NULL, MH_TXN_WRITE, pool, &t, &err) != MH_OK)
+        return -1;
+    uint32_t ids[N_ENTRIES];
+    ids[ADA] = put_entry(t, MH_DIR_USER, "ada", "Ada Lovelace", "ada@example.com",
+                         "lovelace@example.com", 1, ADA);
+    ids[ADAM] = put_entry(t, MH_DIR_USER, "adam", "Adam Smith", "adam@example.com", NULL, 1, ADAM);
+    ids[BOB] = put_entry(t, MH_DIR_USER, "bob", "Bob Marley", "bob@example.com", NULL, 1, BOB);
+    ids[EMILE] = put_entry(t, MH_DIR_USER, "emile", gal_order[5], "emile@example.com", NULL, 1,
+                           EMILE);
+    ids[EVE] = put_entry(t, MH_DIR_USER, "eve", "eve adams", "eve@example.com", NULL, 1, EVE);
+    ids[ZOE] = put_entry(t, MH_DIR_USER, "zoe", gal_order[9], "zoe@example.com", NULL, 1, ZOE);
+    ids[ZHANNA] = put_entry(t, MH_DIR_USER, "zhanna", gal_order[10], "zhanna@example.com", NULL,
+                            1, ZHANNA);
+    ids[MALLORY] = put_entry(t, MH_DIR_USER, "mallory", "Mallory Disabled", "mallory@example.com",
+                             NULL, 0, MALLORY);
+    ids[ANALYSTS] = put_entry(t, MH_DIR_GROUP, NULL, "Analysts", "analysts@example.com", NULL, 0,
+                              ANALYSTS);
+    ids[ZEBRA] = put_entry(t, MH_DIR_GROUP, NULL, "Zebra Team", "zebra@example.com", NULL, 0,
+                           ZEBRA);
+    ids[CAROL] = put_entry(t, MH_DIR_CONTACT, NULL, "Carol External", "carol@external.test", NULL,
+                           0, CAROL);
+    for (int i = ADA; i < N_ENTRIES; i++)
+        if (ids[i] != (uint32_t)i) {
+            printf("# entry %d got directory ID %u\n", i, ids[i]);
+            return -1;
+        }
+    uint32_t m1[] = {ADAM, ADA}, m2[] = {ANALYSTS, BOB};
+    if (mh_be_dir_set_members(t, ANALYSTS, m1, 2, &err) != MH_OK ||
+        mh_be_dir_set_members(t, ZEBRA, m2, 2, &err) != MH_OK ||
+        mh_be_commit(t, &err) != MH_OK) {
+        printf("# %s\n", err.detail ? err.detail : "commit");
+        return -1;
+    }
+    memset(&cx, 0, sizeof(cx));
+    cx.pool = pool;
+    cx.be = be;
+    cx.user = "ada";
+    for (int i = 0; i < 16; i++)
+        cx.server_guid.b[i] = (uint8_t)(0xA0 + i);
+    cx.organization = ORG;
+    cx.base_url = "https://mail.example.com";
+    return 0;
+}
+
+/* ------------------------------------------------------- the calls */
+
+static const unsigned char *last_body;
+static size_t last_len;
+
+/* One request the whole way; NULL (and a failed check) when a body does
+ * not parse. */
+static mh_nspi_resp *call(mh_reqtype rt, const mh_nspi_req *req)
+{
+    mh_wr wr;
+    mh_wr_init(&wr, pool, 256);
+    mh_nspi_build_req(rt, &wr, req);
+    mh_nspi_req *pr = apr_pcalloc(pool, sizeof(*pr));
+    const char *why = NULL;
+    if (mh_nspi_parse_req(rt, wr.buf, wr.len, pool, pr, &why) != MH_BODY_OK) {
+        printf("# request %s does not parse: %s\n", mh_reqtype_name(rt), why);
+        CHECK(0);
+        return NULL;
+    }
+    mh_nspi_resp resp;
+    mh_nspi_handle(&cx, rt, pr, &resp);
+    mh_wr out;
+    mh_wr_init(&out, pool, 256);
+    mh_nspi_build_resp(rt, &out, &resp);
+    last_body = out.buf;
+    last_len = out.len;
+    mh_nspi_resp *back = apr_pcalloc(pool, sizeof(*back));
+    if (mh_nspi_parse_resp(rt, out.buf, out.len, pool, back, &why) != MH_BODY_OK) {
+        printf("# response %s does not parse: %s\n", mh_reqtype_name(rt), why);
+        CHECK(0);
+        return NULL;
+    }
+    return back;
+}
+
+static mh_stat stat_of(uint32_t container, uint32_t current, int32_t delta)
+{
+    mh_stat s;
+    memset(&s, 0, sizeof(s));
+    s.container_id = container;
+    s.current_rec = current;
+    s.delta = delta;
+    s.code_page = 1252;
+    s.template_locale = 0x409;
+    s.sort_locale = 0x409;
+    return s;
+}
+
+static mh_nspi_tags tags_of(int n, const mh_proptag *t)
+{
+    mh_nspi_tags r = {(uint32_t)n, (mh_proptag *)t};
+    return r;
+}
+
+static const mh_proptag NAME_COL[] = {MH_TAG(0x3001, PT_UNICODE)};
+
+/* ---------------------------------------------------- the model */
+
+static void test_mids(void)
+{
+    CHECK_EQ_U(mh_gal_mid_of(1), 0x10);
+    CHECK_EQ_U(mh_gal_mid_of(0), 0);
+    CHECK_EQ_U(mh_gal_mid_of(MH_GAL_DIR_ID_MAX), MH_GAL_MID_MAX);
+    CHECK_EQ_U(mh_gal_mid_of(MH_GAL_DIR_ID_MAX + 1), 0);
+    CHECK_EQ_U(mh_gal_dir_id_of(0x10), 1);
+    CHECK_EQ_U(mh_gal_dir_id_of(0x0F), 0);
+    CHECK_EQ_U(mh_gal_dir_id_of(MH_NSPI_MID_END_OF_TABLE), 0);
+    CHECK_EQ_U(mh_gal_dir_id_of(MH_GAL_MID_USERS), 0);
+    /* a container MId never names an entry and the reverse */
+    uint32_t n;
+    const mh_gal_container *c = mh_gal_containers(&n);
+    CHECK_EQ_U(n, 5);
+    for (uint32_t i = 1; i < n; i++)
+        CHECK(c[i].mid > MH_GAL_MID_MAX);
+    CHECK_EQ_U(c[0].mid, 0);
+    CHECK(mh_gal_container_find(0) == &c[0]);
+    CHECK(mh_gal_container_find(0x10) == NULL);
+}
+
+static void test_table_order(void)
+{
+    mh_gal *g;
+    mh_gal_cfg cfg = {ORG, cx.server_guid, "example.com"};
+    REQUIRE(mh_gal_open(be, &cfg, pool, &g) == MH_NSPI_SUCCESS);
+    const mh_gal_table *t;
+    REQUIRE(mh_gal_table_of(g, MH_GAL_MID_GAL, &t) == MH_NSPI_SUCCESS);
+    REQUIRE(t->n == N_GAL);
+    /* case and accents ignored: É among the Es, not after Z */
+    for (uint32_t i = 0; i < N_GAL; i++)
+        CHECK_STR(mh_gal_get(g, t->mids[i])->e->display_name, gal_order[i]);
+    CHECK_EQ_U(mh_gal_table_index(t, MID(EMILE)), 5);
+    CHECK(mh_gal_table_index(t, 0x7777) < 0);
+    REQUIRE(mh_gal_table_of(g, MH_GAL_MID_USERS, &t) == MH_NSPI_SUCCESS);
+    CHECK_EQ_U(t->n, 8);
+    CHECK_EQ_U(t->mids[2], MID(BOB));
+    REQUIRE(mh_gal_table_of(g, MH_GAL_MID_GROUPS, &t) == MH_NSPI_SUCCESS);
+    CHECK_EQ_U(t->n, 2);
+    CHECK_EQ_U(t->mids[0], MID(ANALYSTS));
+    CHECK_EQ_U(t->mids[1], MID(ZEBRA));
+    REQUIRE(mh_gal_table_of(g, MH_GAL_MID_CONTACTS, &t) == MH_NSPI_SUCCESS);
+    CHECK_EQ_U(t->n, 1);
+    CHECK_EQ_U(t->mids[0], MID(CAROL));
+    REQUIRE(mh_gal_table_of(g, MH_GAL_MID_ALL_LISTS, &t) == MH_NSPI_SUCCESS);
+    CHECK_EQ_U(t->n, 0);
+    CHECK_EQ_U(mh_gal_table_of(g, 0x12345, &t), MH_NSPI_INVALID_BOOKMARK);
+    /* the collation itself */
+    CHECK(mh_str_collate("abc", "ABD") < 0);
+    CHECK(mh_str_collate("\xc3\xa9t\xc3\xa9", "ete") > 0); /* equal at first, accents break ties */
+    CHECK_EQ_U(mh_str_fold_cmp("\xc3\xa9t\xc3\xa9", "ETE"), 0);
+    CHECK(mh_str_fold_prefix("\xc3\x89mile", "em"));
+    CHECK(!mh_str_fold_prefix("em", "emile"));
+    mh_gal_close(g);
+}
+
+static void test_positions(void)
+{
+    mh_gal *g;
+    mh_gal_cfg cfg = {ORG, cx.server_guid, NULL};
+    REQUIRE(mh_gal_open(be, &cfg, pool, &g) == MH_NSPI_SUCCESS);
+    const mh_gal_table *t;
+    REQUIRE(mh_gal_table_of(g, MH_GAL_MID_GAL, &t) == MH_NSPI_SUCCESS);
+    uint32_t pos = 99;
+    mh_stat s = stat_of(0, MH_NSPI_MID_BEGINNING_OF_TABLE, 0);
+    CHECK(mh_gal_position(t, &s, &pos) == 0 && pos == 0);
+    s.delta = 3;
+    CHECK(mh_gal_position(t, &s, &pos) == 0 && pos == 3);
+    s.delta = -3; /* before the first row: the first row */
+    CHECK(mh_gal_position(t, &s, &pos) == 0 && pos == 0);
+    s = stat_of(0, MH_NSPI_MID_END_OF_TABLE, 0);
+    CHECK(mh_gal_position(t, &s, &pos) == 0 && pos == N_GAL);
+    s.delta = -2;
+    CHECK(mh_gal_position(t, &s, &pos) == 0 && pos == N_GAL - 2);
+    s = stat_of(0, MID(BOB), 100); /* past the end: one past the last row */
+    CHECK(mh_gal_position(t, &s, &pos) == 0 && pos == N_GAL);
+    s = stat_of(0, MID(BOB), -1);
+    CHECK(mh_gal_position(t, &s, &pos) == 0 && pos == 2);
+    s = stat_of(0, 0x7777, 0);
+    CHECK(mh_gal_position(t, &s, &pos) != 0);
+    /* fractional: half of the client's 100 is row 5 of 11, truncated */
+    s = stat_of(0, MH_NSPI_MID_CURRENT, 0);
+    s.num_pos = 50;
+    s.total_recs = 100;
+    CHECK(mh_gal_position(t, &s, &pos) == 0 && pos == 5);
+    s.num_pos = 150; /* beyond: the end */
+    CHECK(mh_gal_position(t, &s, &pos) == 0 && pos == N_GAL);
+    s.num_pos = 1;
+    s.total_recs = 0;
+    CHECK(mh_gal_position(t, &s, &pos) == 0 && pos == 0);
+    s.num_pos = 99;
+    s.total_recs = 100;
+    s.delta = 1;
+    CHECK(mh_gal_position(t, &s, &pos) == 0 && pos == N_GAL);
+    mh_stat out = stat_of(0, 0, 7);
+    mh_gal_set_position(t, 3, &out);
+    CHECK_EQ_U(out.current_rec, MID(BOB));
+    CHECK_EQ_U(out.num_pos, 3);
+    CHECK_EQ_U(out.total_recs, N_GAL);
+    CHECK_EQ_U(out.delta, 0);
+    mh_gal_set_position(t, N_GAL, &out);
+    CHECK_EQ_U(out.current_rec, MH_NSPI_MID_END_OF_TABLE);
+    mh_gal_close(g);
+}
+
+/* MIds are directory IDs: every model of the store (another process, the
+ * same one after a restart) gives the same ones. */
+static void test_mids_stable(void)
+{
+    mh_gal *g, *g2;
+    mh_gal_cfg cfg = {ORG, cx.server_guid, NULL};
+    apr_pool_t *p2;
+    apr_pool_create(&p2, NULL);
+    REQUIRE(mh_gal_open(be, &cfg, pool, &g) == MH_NSPI_SUCCESS);
+    REQUIRE(mh_gal_open(be, &cfg, p2, &g2) == MH_NSPI_SUCCESS);
+    const mh_gal_obj *o = mh_gal_find_dn(g2, DN_PREFIX "ADA");
+    REQUIRE(o && o->e);
+    CHECK_EQ_U(o->mid, MID(ADA));
+    CHECK_EQ_U(o->mid, o->e->id + 0x0F);
+    const mh_gal_table *t1, *t2;
+    REQUIRE(mh_gal_table_of(g, MH_GAL_MID_GAL, &t1) == 0);
+    REQUIRE(mh_gal_table_of(g2, MH_GAL_MID_GAL, &t2) == 0);
+    REQUIRE(t1->n == t2->n);
+    CHECK_MEM(t1->mids, t1->n * 4, t2->mids, t2->n * 4);
+    mh_gal_close(g);
+    mh_gal_close(g2);
+    apr_pool_destroy(p2);
+}
+
+/* ------------------------------------------------------ properties */
+
+static const mh_propval *find(const mh_proplist *l, mh_proptag tag)
+{
+    for (uint32_t i = 0; i < l->n; i++)
+        if (l->v[i].tag == tag)
+            return &l->v[i];
+    return NULL;
+}
+
+static mh_nspi_getprops_resp *getprops(uint32_t mid, uint32_t flags, uint32_t cp, int n,
+                                       const mh_proptag *tags)
+{
+    mh_nspi_req r;
+    memset(&r, 0, sizeof(r));
+    r.getprops.flags = flags;
+    r.getprops.has_state = 1;
+    r.getprops.state = stat_of(0, mid, 0);
+    r.getprops.state.code_page = cp;
+    r.getprops.has_tags = tags != NULL;
+    if (tags)
+        r.getprops.tags = tags_of(n, tags);
+    mh_nspi_resp *p = call(MH_RT_GETPROPS, &r);
+    return p ? &p->getprops : NULL;
+}
+
+static void test_getprops_user(void)
+{
+    static const mh_proptag tags[] = {
+        MH_TAG(0x3001, PT_STRING8), PR_DISPLAY_NAME, PR_ADDRTYPE, PR_EMAIL_ADDRESS,
+        PR_SMTP_ADDRESS, PR_DISPLAY_TYPE, PR_OBJECT_TYPE, PR_ENTRYID, PR_RECORD_KEY,
+        PR_SEARCH_KEY, PR_INSTANCE_KEY, PR_ACCOUNT, MH_TAG(0x800F, PT_MV_STRING8),
+        MH_TAG(0x8006, PT_STRING8), PR_TITLE, PR_TEMPLATEID, PR_DISPLAY_TYPE_EX,
+        MH_TAG(0x3A1C, PT_UNICODE), PR_DISPLAY_NAME, MH_TAG(0x3001, PT_UNSPECIFIED),
+        MH_TAG(0x3001, PT_LONG)};
+    int n = (int)(sizeof(tags) / sizeof(tags[0]));
+    mh_nspi_getprops_resp *r = getprops(MID(ADA), 0, 1252, n, tags);
+    REQUIRE(r);
+    /* the mobile number is missing, and a display name of type PT_LONG */
+    CHECK_EQ_U(r->error_code, MH_NSPI_ERRORS_RETURNED);
+    CHECK_EQ_U(r->code_page, 1252);
+    REQUIRE(r->has_values && r->values.n == (uint32_t)n);
+    const mh_propval *v = r->values.v;
+    /* one value per tag, in order, duplicates too (constraint 12) */
+    CHECK_EQ_U(v[0].tag, PR_DISPLAY_NAME); /* read back: 8-bit strings as Unicode in memory */
+    CHECK_STR(v[0].v.str, "Ada Lovelace");
+    CHECK_STR(v[1].v.str, "Ada Lovelace");
+    CHECK_STR(v[2].v.str, "EX");
+    CHECK_STR(v[3].v.str, DN_PREFIX "ada");
+    CHECK_STR(v[4].v.str, "ada@example.com");
+    CHECK_EQ_U(v[5].v.i32, MH_DT_MAILUSER);
+    CHECK_EQ_U(v[6].v.i32, MH_MAPI_MAILUSER);
+    /* the permanent entry ID (MS-OXNSPI 2.2.9.3) */
+    mh_wr w;
+    mh_wr_init(&w, pool, 128);
+    mh_wr_u32(&w, 0);
+    static const uint8_t nspi_guid[16] = {0xDC, 0xA7, 0x40, 0xC8, 0xC0, 0x42, 0x10, 0x1A,
+                                          0xB4, 0xB9, 0x08, 0x00, 0x2B, 0x2F, 0xE1, 0x82};
+    mh_wr_bytes(&w, nspi_guid, 16);
+    mh_wr_u32(&w, 1);
+    mh_wr_u32(&w, 0);
+    mh_wr_asciiz(&w, DN_PREFIX "ada");
+    CHECK_MEM(v[7].v.bin.data, v[7].v.bin.len, w.buf, w.len);
+    CHECK_MEM(v[8].v.bin.data, v[8].v.bin.len, w.buf, w.len);
+    CHECK_MEM(v[15].v.bin.data, v[15].v.bin.len, w.buf, w.len);
+    const char *sk = "EX:/O=TEST ORG/OU=EXCHANGE ADMINISTRATIVE GROUP (FYDIBOHF23SPDLT)"
+                     "/CN=RECIPIENTS/CN=ADA";
+    CHECK_MEM(v[9].v.bin.data, v[9].v.bin.len, sk, strlen(sk) + 1);
+    uint8_t ik[4];
+    mh_put_u32(ik, MID(ADA));
+    CHECK_MEM(v[10].v.bin.data, v[10].v.bin.len, ik, 4);
+    CHECK_STR(v[11].v.str, "ada");
+    REQUIRE(MH_TAG_TYPE(v[12].tag) == PT_MV_UNICODE && v[12].v.mv.n == 2);
+    CHECK_STR(((const char *const *)v[12].v.mv.v)[0], "SMTP:ada@example.com");
+    CHECK_STR(((const char *const *)v[12].v.mv.v)[1], "smtp:lovelace@example.com");
+    CHECK_STR(v[13].v.str, "/o=" ORG "/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)"
+                           "/cn=Configuration/cn=Servers/cn=13121110-1514-1716-1819-1a1b1c1d1e1f"
+                           "@example.com/cn=Microsoft Private MDB");
+    CHECK_STR(v[14].v.str, "Countess");
+    CHECK_EQ_U(v[16].v.i32, MH_DTE_FLAG_ACL_CAPABLE);
+    CHECK_EQ_U(v[17].tag, MH_TAG(0x3A1C, PT_ERROR));
+    CHECK_EQ_U(v[17].v.err, MAPI_E_NOT_FOUND);
+    CHECK_STR(v[18].v.str, "Ada Lovelace");
+    CHECK_EQ_U(v[19].tag, PR_DISPLAY_NAME); /* PT_UNSPECIFIED: its own type */
+    CHECK_EQ_U(v[20].tag, MH_TAG(0x3001, PT_ERROR));
+    /* the 8-bit display name really went out as PtypString8 */
+    CHECK(memmem(last_body, last_len, "\x1e\x00\x01\x30\xff" "Ada Lovelace\0", 18) != NULL);
+
+    /* fEphID: an Ephemeral Entry ID (2.2.9.2) with the server GUID and MId */
+    static const mh_proptag eid[] = {PR_ENTRYID, PR_RECORD_KEY};
+    r = getprops(MID(ADA), MH_NSPI_FEPHID, 1252, 2, eid);
+    REQUIRE(r && r->error_code == 0 && r->values.n == 2);
+    mh_wr_init(&w, pool, 64);
+    mh_wr_u32(&w, 0x87);
+    mh_wr_bytes(&w, cx.server_guid.b, 16);
+    mh_wr_u32(&w, 1);
+    mh_wr_u32(&w, MH_DT_MAILUSER);
+    mh_wr_u32(&w, MID(ADA));
+    CHECK_EQ_U(w.len, 32);
+    CHECK_MEM(r->values.v[0].v.bin.data, r->values.v[0].v.bin.len, w.buf, w.len);
+    CHECK_EQ_U(r->values.v[1].v.bin.len, 28 + strlen(DN_PREFIX "ada") + 1); /* still permanent */
+}
+
+static void test_getprops_group_contact(void)
+{
+    static const mh_proptag tags[] = {PR_OBJECT_TYPE, PR_DISPLAY_TYPE, PR_SMTP_ADDRESS,
+                                      PR_EMS_AB_MEMBER, PR_EMS_AB_TARGET_ADDRESS};
+    mh_nspi_getprops_resp *r = getprops(MID(ANALYSTS), 0, 1252, 5, tags);
+    REQUIRE(r && r->values.n == 5);
+    CHECK_EQ_U(r->error_code, MH_NSPI_ERRORS_RETURNED);
+    CHECK_EQ_U(r->values.v[0].v.i32, MH_MAPI_DISTLIST);
+    CHECK_EQ_U(r->values.v[1].v.i32, MH_DT_DISTLIST);
+    CHECK_STR(r->values.v[2].v.str, "analysts@example.com");
+    /* a link attribute is there, but read with GetMatches */
+    CHECK_EQ_U(r->values.v[3].tag, MH_TAG(0x8009, PT_ERROR));
+    CHECK_EQ_U(r->values.v[3].v.err, MAPI_E_NO_SUPPORT);
+    CHECK_EQ_U(r->values.v[4].v.err, MAPI_E_NOT_FOUND);
+    r = getprops(MID(CAROL), 0, 1252, 5, tags);
+    REQUIRE(r && r->values.n == 5);
+    CHECK_EQ_U(r->values.v[1].v.i32, MH_DT_REMOTE_MAILUSER);
+    CHECK_STR(r->values.v[4].v.str, "SMTP:carol@external.test");
+    CHECK_EQ_U(r->values.v[3].v.err, MAPI_E_NOT_FOUND);
+}
+
+static void test_getprops_errors(void)
+{
+    static const mh_proptag t1[] = {PR_DISPLAY_NAME};
+    static const mh_proptag t8[] = {MH_TAG(0x3001, PT_STRING8)};
+    /* an MId naming nothing: as an object without values (constraint 11) */
+    mh_nspi_getprops_resp *r = getprops(0x7777, 0, 1252, 1, t1);
+    REQUIRE(r);
+    CHECK_EQ_U(r->error_code, MH_NSPI_ERRORS_RETURNED);
+    CHECK(r->has_values && r->values.n == 1 && r->values.v[0].v.err == MAPI_E_NOT_FOUND);
+    /* ... and without tags: GetPropList's error */
+    r = getprops(0x7777, 0, 1252, 0, NULL);
+    REQUIRE(r);
+    CHECK_EQ_U(r->error_code, MH_NSPI_NOT_FOUND);
+    CHECK(!r->has_values);
+    /* code pages */
+    r = getprops(MID(ADA), 0, 12345, 1, t1);
+    CHECK(r && r->error_code == MH_NSPI_INVALID_CODEPAGE && !r->has_values);
+    r = getprops(MID(ADA), 0, MH_NSPI_CP_WINUNICODE, 1, t8);
+    CHECK(r && r->error_code == MH_NSPI_INVALID_CODEPAGE);
+    r = getprops(MID(ADA), 0, MH_NSPI_CP_WINUNICODE, 1, t1); /* Unicode strings are fine */
+    CHECK(r && r->error_code == MH_NSPI_SUCCESS);
+    /* an unknown container */
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.getprops.has_state = 1;
+    q.getprops.state = stat_of(0x4242, MID(ADA), 0);
+    mh_nspi_resp *p = call(MH_RT_GETPROPS, &q);
+    CHECK(p && p->getprops.error_code == MH_NSPI_INVALID_BOOKMARK);
+    q.getprops.has_state = 0;
+    p = call(MH_RT_GETPROPS, &q);
+    CHECK(p && p->getprops.error_code == MH_NSPI_INVALID_PARAMETER);
+}
+
+static void test_code_pages(void)
+{
+    static const mh_proptag t8[] = {MH_TAG(0x3001, PT_STRING8)};
+    /* Cyrillic in windows-1251 */
+    mh_nspi_getprops_resp *r = getprops(MID(ZHANNA), 0, 1251, 1, t8);
+    REQUIRE(r && r->error_code == 0);
+    CHECK_STR(r->values.v[0].v.str, gal_order[10]);
+    static const char cp1251[] = "\xc6\xe0\xed\xed\xe0 \xcf\xe5\xf2\xf0\xee\xe2\xe0";
+    CHECK(memmem(last_body, last_len, cp1251, sizeof(cp1251)) != NULL);
+    /* ... which windows-1252 cannot hold: question marks */
+    r = getprops(MID(ZHANNA), 0, 1252, 1, t8);
+    REQUIRE(r && r->error_code == 0);
+    CHECK_STR(r->values.v[0].v.str, "????? ???????");
+    /* Latin-1 letters in 1252 */
+    r = getprops(MID(EMILE), 0, 1252, 1, t8);
+    REQUIRE(r && r->error_code == 0);
+    CHECK(memmem(last_body, last_len, "\xc9mile Zola", 11) != NULL);
+    /* UTF-8 as a code page */
+    r = getprops(MID(EMILE), 0, 65001, 1, t8);
+    REQUIRE(r && r->error_code == 0);
+    CHECK(memmem(last_body, last_len, "\xc3\x89mile Zola", 12) != NULL);
+}
+
+static void test_getproplist(void)
+{
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.getproplist.mid = MID(ANALYSTS);
+    q.getproplist.code_page = 1252;
+    mh_nspi_resp *p = call(MH_RT_GETPROPLIST, &q);
+    REQUIRE(p && p->getproplist.error_code == 0 && p->getproplist.has_tags);
+    int member = 0, name8 = 0, unicode = 0;
+    for (uint32_t i = 0; i < p->getproplist.tags.n; i++) {
+        mh_proptag t = p->getproplist.tags.tags[i];
+        member += t == PR_EMS_AB_MEMBER;
+        name8 += t == MH_TAG(0x3001, PT_STRING8);
+        unicode += MH_TAG_TYPE(t) == PT_UNICODE || MH_TAG_TYPE(t) == PT_MV_UNICODE;
+    }
+    CHECK_EQ_U(member, 1);
+    CHECK_EQ_U(name8, 1);
+    CHECK_EQ_U(unicode, 0); /* constraint 4: strings as PtypString8 */
+    q.getproplist.flags = MH_NSPI_FSKIPOBJECTS | 0x100; /* other bits ignored */
+    p = call(MH_RT_GETPROPLIST, &q);
+    REQUIRE(p && p->getproplist.error_code == 0);
+    for (uint32_t i = 0; i < p->getproplist.tags.n; i++)
+        CHECK(MH_TAG_TYPE(p->getproplist.tags.tags[i]) != PT_OBJECT);
+    q.getproplist.mid = 0x7777;
+    p = call(MH_RT_GETPROPLIST, &q);
+    CHECK(p && p->getproplist.error_code == MH_NSPI_NOT_FOUND && !p->getproplist.has_tags);
+    /* GetProps without tags uses that list */
+    mh_nspi_getprops_resp *r = getprops(MID(ADA), 0, 1252, 0, NULL);
+    REQUIRE(r && r->error_code == 0 && r->has_values);
+    CHECK(find(&r->values, PR_DISPLAY_NAME) != NULL); /* string8 on the wire, read back */
+    CHECK(find(&r->values, PR_TITLE) != NULL);
+}
+
+static void test_querycolumns(void)
+{
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    mh_nspi_resp *p = call(MH_RT_QUERYCOLUMNS, &q);
+    REQUIRE(p && p->querycolumns.error_code == 0 && p->querycolumns.has_columns);
+    int a = 0, w = 0;
+    for (uint32_t i = 0; i < p->querycolumns.columns.n; i++) {
+        a += p->querycolumns.columns.tags[i] == MH_TAG(0x3001, PT_STRING8);
+        w += MH_TAG_TYPE(p->querycolumns.columns.tags[i]) == PT_UNICODE;
+    }
+    CHECK(a == 1 && w == 0);
+    q.querycolumns.mapi_flags = MH_NSPI_UNICODE_PROPTYPES;
+    p = call(MH_RT_QUERYCOLUMNS, &q);
+    REQUIRE(p && p->querycolumns.error_code == 0);
+    a = w = 0;
+    for (uint32_t i = 0; i < p->querycolumns.columns.n; i++) {
+        a += MH_TAG_TYPE(p->querycolumns.columns.tags[i]) == PT_STRING8;
+        w += p->querycolumns.columns.tags[i] == PR_DISPLAY_NAME;
+    }
+    CHECK(a == 0 && w == 1);
+}
+
+static void test_specialtable(void)
+{
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.getspecialtable.has_state = 1;
+    q.getspecialtable.state = stat_of(0, 0, 0);
+    mh_nspi_resp *p = call(MH_RT_GETSPECIALTABLE, &q);
+    REQUIRE(p);
+    mh_nspi_getspecialtable_resp *r = &p->getspecialtable;
+    CHECK_EQ_U(r->error_code, 0);
+    CHECK(r->has_version && r->version == MH_GAL_HIERARCHY_VERSION);
+    REQUIRE(r->has_rows && r->rows.n == 5);
+    /* the GAL: its seven... six columns in the order the spec lists them */
+    const mh_proplist *gal = &r->rows.lists[0];
+    REQUIRE(gal->n == 6);
+    static const mh_proptag order[] = {PR_ENTRYID, PR_CONTAINER_FLAGS, PR_DEPTH,
+                                       PR_EMS_AB_CONTAINERID, PR_DISPLAY_NAME,
+                                       PR_EMS_AB_IS_MASTER};
+    for (int i = 0; i < 6; i++)
+        CHECK_EQ_U(gal->v[i].tag, order[i]);
+    mh_bin eid;
+    mh_gal_permanent_eid("/", MH_DT_CONTAINER, pool, &eid);
+    CHECK_MEM(gal->v[0].v.bin.data, gal->v[0].v.bin.len, eid.data, eid.len);
+    CHECK_EQ_U(gal->v[1].v.i32, MH_AB_RECIPIENTS | MH_AB_UNMODIFIABLE);
+    CHECK_EQ_U(gal->v[2].v.i32, 0);
+    CHECK_EQ_U(gal->v[3].v.i32, 0);
+    CHECK_STR(gal->v[4].v.str, "Global Address List");
+    CHECK_EQ_U(gal->v[5].v.b, 0);
+    /* 8-bit display names without NspiUnicodeStrings */
+    CHECK(memmem(last_body, last_len, "\x1e\x00\x01\x30\xff" "Global Address List", 24));
+    /* All Address Lists, then its lists with the parent's entry ID seventh */
+    const mh_proplist *top = &r->rows.lists[1], *users = &r->rows.lists[2];
+    CHECK_EQ_U(top->v[1].v.i32, MH_AB_SUBCONTAINERS | MH_AB_UNMODIFIABLE);
+    REQUIRE(users->n == 7);
+    CHECK_EQ_U(users->v[6].tag, PR_EMS_AB_PARENT_ENTRYID);
+    CHECK_MEM(users->v[6].v.bin.data, users->v[6].v.bin.len, top->v[0].v.bin.data,
+              top->v[0].v.bin.len);
+    CHECK_EQ_U(users->v[2].v.i32, 1);
+    CHECK_EQ_U((uint32_t)users->v[3].v.i32, MH_GAL_MID_USERS);
+    CHECK_STR(users->v[4].v.str, "All Users");
+    /* the list's DN: /guid= and 32 hex digits, which DNToMId knows */
+    const char *dn = (const char *)users->v[0].v.bin.data + 28;
+    CHECK(strncmp(dn, "/guid=", 6) == 0 && strlen(dn) == 38);
+    mh_nspi_req d;
+    memset(&d, 0, sizeof(d));
+    const char *names[] = {dn, "/", DN_PREFIX "Bob", "/o=nobody", ""};
+    d.dntomid.has_names = 1;
+    d.dntomid.names.n = 5;
+    d.dntomid.names.s = names;
+    mh_nspi_resp *dp = call(MH_RT_DNTOMID, &d);
+    REQUIRE(dp && dp->dntomid.error_code == 0 && dp->dntomid.mids.n == 5);
+    CHECK_EQ_U(dp->dntomid.mids.ids[0], MH_GAL_MID_USERS);
+    CHECK_EQ_U(dp->dntomid.mids.ids[1], 0); /* the GAL's MId is 0: no object */
+    CHECK_EQ_U(dp->dntomid.mids.ids[2], MID(BOB)); /* DNs compare case-insensitively */
+    CHECK_EQ_U(dp->dntomid.mids.ids[3], 0);
+    CHECK_EQ_U(dp->dntomid.mids.ids[4], 0);
+
+    /* Unicode strings */
+    q.getspecialtable.flags = MH_NSPI_UNICODE_STRINGS;
+    p = call(MH_RT_GETSPECIALTABLE, &q);
+    REQUIRE(p && p->getspecialtable.rows.n == 5);
+    CHECK(memmem(last_body, last_len, "\x1f\x00\x01\x30\xff" "G\0l\0o\0b\0a\0l\0", 17));
+    /* the client's copy is current: no rows */
+    q.getspecialtable.has_version = 1;
+    q.getspecialtable.version = MH_GAL_HIERARCHY_VERSION;
+    p = call(MH_RT_GETSPECIALTABLE, &q);
+    REQUIRE(p && p->getspecialtable.error_code == 0);
+    CHECK(p->getspecialtable.has_rows && p->getspecialtable.rows.n == 0);
+    CHECK_EQ_U(p->getspecialtable.version, MH_GAL_HIERARCHY_VERSION);
+    q.getspecialtable.version = 1;
+    p = call(MH_RT_GETSPECIALTABLE, &q);
+    CHECK(p && p->getspecialtable.rows.n == 5);
+    /* address creation templates: none, and no error (constraint 11) */
+    q.getspecialtable.flags = MH_NSPI_ADDRESS_CREATION_TEMPLATES | MH_NSPI_UNICODE_STRINGS;
+    p = call(MH_RT_GETSPECIALTABLE, &q);
+    CHECK(p && p->getspecialtable.error_code == 0 && p->getspecialtable.has_rows &&
+          p->getspecialtable.rows.n == 0);
+    /* 8-bit strings in the Unicode code page, or in an unknown one */
+    q.getspecialtable.flags = 0;
+    q.getspecialtable.state.code_page = MH_NSPI_CP_WINUNICODE;
+    p = call(MH_RT_GETSPECIALTABLE, &q);
+    CHECK(p && p->getspecialtable.error_code == MH_NSPI_INVALID_CODEPAGE &&
+          !p->getspecialtable.has_rows);
+    q.getspecialtable.state.code_page = 4242;
+    p = call(MH_RT_GETSPECIALTABLE, &q);
+    CHECK(p && p->getspecialtable.error_code == MH_NSPI_INVALID_CODEPAGE);
+}
+
+/* ------------------------------------------------------ positioning */
+
+/* -------------------------------------------------------- GetMatches */
+
+/* ------------------------------------------------------------- URLs */
+
+static void test_urls(void)
+{
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.getmailboxurl.server_dn = "/o=" ORG "/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)"
+                                "/cn=Configuration/cn=Servers/cn=13121110-1514-1716-1819-"
+                                "1a1b1c1d1e1f@example.com";
+    mh_nspi_resp *p = call(MH_RT_GETMAILBOXURL, &q);
+    REQUIRE(p && p->getmailboxurl.error_code == 0);
+    CHECK_STR(p->getmailboxurl.server_url, "https://mail.example.com/mapi/emsmdb/?MailboxId="
+                                           "13121110-1514-1716-1819-1a1b1c1d1e1f@example.com");
+    /* Bob's mailbox lives on another server */
+    mh_nspi_getprops_resp *r = getprops(MID(BOB), 0, 1252, 1,
+                                        (const mh_proptag[]){MH_TAG(0x8006, PT_STRING8)});
+    REQUIRE(r && r->error_code == 0);
+    q.getmailboxurl.server_dn = r->values.v[0].v.str; /* with the MDB's RDN */
+    p = call(MH_RT_GETMAILBOXURL, &q);
+    REQUIRE(p && p->getmailboxurl.error_code == 0);
+    CHECK_STR(p->getmailboxurl.server_url, "https://mail2.example.com/mapi/emsmdb/?MailboxId="
+                                           "33323130-3534-3736-3839-3a3b3c3d3e3f@example.com");
+    q.getmailboxurl.server_dn = DN_PREFIX "adam"; /* a user's DN */
+    p = call(MH_RT_GETMAILBOXURL, &q);
+    CHECK(p && p->getmailboxurl.error_code == 0 &&
+          strstr(p->getmailboxurl.server_url, "/mapi/emsmdb/?MailboxId=23222120-"));
+    q.getmailboxurl.server_dn = "/o=x/cn=Configuration/cn=Servers/cn=00000000-0000-0000-0000-"
+                                "000000000000@example.com";
+    p = call(MH_RT_GETMAILBOXURL, &q);
+    CHECK(p && p->getmailboxurl.error_code == MH_NSPI_NOT_FOUND);
+    q.getmailboxurl.server_dn = "";
+    p = call(MH_RT_GETMAILBOXURL, &q);
+    CHECK(p && p->getmailboxurl.error_code == MH_NSPI_NOT_FOUND);
+
+    memset(&q, 0, sizeof(q));
+    q.getaddressbookurl.user_dn = DN_PREFIX "ADA";
+    p = call(MH_RT_GETADDRESSBOOKURL, &q);
+    REQUIRE(p && p->getaddressbookurl.error_code == 0);
+    CHECK_STR(p->getaddressbookurl.server_url, "https://mail.example.com/mapi/nspi/?MailboxId="
+                                               "13121110-1514-1716-1819-1a1b1c1d1e1f@example.com");
+    q.getaddressbookurl.user_dn = DN_PREFIX "carol"; /* no mailbox: the caller's */
+    p = call(MH_RT_GETADDRESSBOOKURL, &q);
+    CHECK(p && p->getaddressbookurl.error_code == 0 &&
+          strstr(p->getaddressbookurl.server_url, "13121110-1514"));
+    q.getaddressbookurl.user_dn = "/o=nobody";
+    p = call(MH_RT_GETADDRESSBOOKURL, &q);
+    CHECK(p && p->getaddressbookurl.error_code == MH_NSPI_NOT_FOUND);
+}
+
+/* ---------------------------------------------------- Bind and others */
+
+static void test_bind_and_unsupported(void)
+{
+    mh_nspi_bind_req b;
+    memset(&b, 0, sizeof(b));
+    b.has_state = 1;
+    b.state = stat_of(0, 0, 0);
+    const char *why;
+    CHECK_EQ_U(mh_nspi_bind(&cx, &b, &why), MH_NSPI_SUCCESS);
+    b.state.code_page = MH_NSPI_CP_WINUNICODE;
+    CHECK_EQ_U(mh_nspi_bind(&cx, &b, &why), MH_NSPI_INVALID_CODEPAGE);
+    CHECK(why != NULL);
+    b.state.code_page = 99999;
+    CHECK_EQ_U(mh_nspi_bind(&cx, &b, &why), MH_NSPI_INVALID_CODEPAGE);
+    b.state.code_page = 1251;
+    CHECK_EQ_U(mh_nspi_bind(&cx, &b, &why), MH_NSPI_SUCCESS);
+    mh_nspi_ctx other = cx;
+    other.user = "nobody";
+    CHECK_EQ_U(mh_nspi_bind(&other, &b, &why), MH_NSPI_LOGON_FAILED);
+    other.user = "mallory";
+    CHECK_EQ_U(mh_nspi_bind(&other, &b, &why), MH_NSPI_LOGON_FAILED);
+    other.be = NULL; /* no directory to ask */
+    CHECK_EQ_U(mh_nspi_bind(&other, &b, &why), MH_NSPI_SUCCESS);
+
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.gettemplateinfo.code_page = 1252;
+    mh_nspi_resp *p = call(MH_RT_GETTEMPLATEINFO, &q);
+    CHECK(p && p->gettemplateinfo.error_code == MH_NSPI_NOT_SUPPORTED &&
+          !p->gettemplateinfo.has_row);
+    memset(&q, 0, sizeof(q));
+    q.modprops.has_state = 1;
+    q.modprops.state = stat_of(0, MID(ADA), 0);
+    p = call(MH_RT_MODPROPS, &q);
+    CHECK(p && p->modprops.error_code == MH_NSPI_NOT_SUPPORTED);
+    memset(&q, 0, sizeof(q));
+    q.modlinkatt.tag = PR_EMS_AB_MEMBER;
+    q.modlinkatt.mid = MID(ANALYSTS);
+    p = call(MH_RT_MODLINKATT, &q);
+    CHECK(p && p->modlinkatt.error_code == MH_NSPI_NOT_SUPPORTED);
+}
+
+/* An address book without a backend: empty, and no crash anywhere. */
+static void test_no_backend(void)
+{
+    mh_nspi_ctx saved = cx;
+    cx.be = NULL;
+    mh_nspi_getprops_resp *g = getprops(MID(ADA), 0, 1252, 1, NAME_COL);
+    CHECK(g && g->error_code == MH_NSPI_ERRORS_RETURNED);
+    cx = saved;
+}
+
+int main(void)
+{
+    MH_TEST_INIT();
+    apr_pool_create(&pool, NULL);
+    if (fixture() != 0) {
+        printf("not ok 1 - fixture\n1..1\n");
+        return 1;
+    }
+    RUN(test_mids);
+    RUN(test_table_order);
+    RUN(test_positions);
+    RUN(test_mids_stable);
+    RUN(test_getprops_user);
+    RUN(test_getprops_group_contact);
+    RUN(test_getprops_errors);
+    RUN(test_code_pages);
+    RUN(test_getproplist);
+    RUN(test_querycolumns);
+    RUN(test_specialtable);
+    RUN(test_urls);
+    RUN(test_bind_and_unsupported);
+    RUN(test_no_backend);
+    apr_pool_destroy(pool);
+    if (!mh_t_failures) {
+        char cmd[96];
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        if (system(cmd) != 0)
+            printf("# could not remove %s\n", dir);
+    }
+    return MH_TEST_DONE();
+}
