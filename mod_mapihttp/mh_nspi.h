@@ -17,13 +17,42 @@
  *    any return value; a clear one is chosen).
  *  - Reserved fields and flags the spec says to ignore are ignored.
  *  - An unknown ContainerID answers InvalidBookmark.
- *  - A property an object lacks is a PtypErrorCode MAPI_E_NOT_FOUND, a
- *    link attribute (PR_EMS_AB_MEMBER ...) MAPI_E_NO_SUPPORT (read them
+ *  - Rows: never more than the client asked for (QueryRows' Count,
+ *    GetMatches' RowCount; client-quirks.md), at most MH_NSPI_ROWS_MAX per
+ *    QueryRows; a property an object lacks is a flagged MAPI_E_NOT_FOUND,
+ *    a link attribute (PR_EMS_AB_MEMBER ...) MAPI_E_NO_SUPPORT (read them
  *    with GetMatches).
  *
  * Per call (the choices the spec leaves open are marked *):
- *  UpdateStat, QueryRows, SeekEntries, GetMatches, ResortRestriction,
- *  CompareMIds   not served yet (mh_nspi_served).
+ *  UpdateStat    positions (mh_gal_position); CurrentRec not in the table:
+ *                NotFound; Delta out: rows between start and end.
+ *  QueryRows     Explicit Table: its first Count MIds (MIds naming nothing
+ *                give rows of errors), STAT unchanged; else the STAT's
+ *                table from its position, then the STAT moved past the rows.
+ *                Count 0 without an Explicit Table: InvalidParameter*.  No
+ *                rows left: Success with no rows*.  No columns: the default
+ *                ones (3.1.4.1.8 constraint 6).
+ *  SeekEntries   SortTypeDisplayName only (phonetic and others:
+ *                GeneralFailure); the target must be PidTagDisplayName
+ *                (GeneralFailure); the first row >= it (NotFound when none);
+ *                the STAT gets CurrentRec, NumPos, TotalRecs (Delta kept);
+ *                with columns, the rows from there: the Explicit Table's
+ *                rest, or MH_NSPI_SEEK_ROWS* rows of the STAT's table.
+ *  GetMatches    with a filter: the container's rows (or those of the
+ *                request's MinimalIds, an Explicit Table*) it holds for, in
+ *                table order (every SortType sorts by display name*);
+ *                And, Or, Not, Content, Property,
+ *                CompareProps, BitMask, Size, Exist (others: TooComplex);
+ *                a Property or Content restriction on PR_ANR is ambiguous
+ *                name resolution (mh_gal_anr).  Without: the link attribute
+ *                the ContainerID names of the object CurrentRec names
+ *                (unknown object: GeneralFailure; PropertyName or
+ *                SortTypeDisplayName_W: NotSupported).  More rows than
+ *                RowCount: TableTooBig.  ContainerID := CurrentRec.
+ *  ResortRestriction  MIds naming no entry dropped, sorted; NumPos is
+ *                CurrentRec's place, or 0 and MID_BEGINNING_OF_TABLE.
+ *  CompareMIds   positions in the container's table (not in it:
+ *                GeneralFailure); Result -1, 0 or 1.
  *  DNToMId       legacy DNs and address list DNs; unknown ones 0.
  *  GetPropList   the object's properties, strings as PtypString8 (unknown
  *                MId: NotFound*).
@@ -48,6 +77,10 @@
 #include "mh_backend.h"
 #include "mh_http.h"
 #include "mh_nspi_wire.h"
+
+#define MH_NSPI_ROWS_MAX 5000u   /* rows one QueryRows returns at most */
+#define MH_NSPI_SEEK_ROWS 50u    /* rows SeekEntries returns from the STAT's table */
+#define MH_NSPI_ANR_MAX 16u      /* PR_ANR restrictions in one GetMatches filter */
 
 /* What a handler knows of its request. */
 typedef struct mh_nspi_ctx {

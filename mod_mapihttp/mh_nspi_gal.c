@@ -704,3 +704,206 @@ void mh_gal_hierarchy(mh_gal *g, int unicode, apr_pool_t *pool, mh_nspi_lists *r
         }
     }
 }
+
+/* ------------------------------------------------------------- links */
+
+static int cmp_mid_objs(mh_gal *g, uint32_t a, uint32_t b)
+{
+    const mh_gal_obj *x = mh_gal_get(g, a), *y = mh_gal_get(g, b);
+    return mh_gal_cmp(x, y);
+}
+
+/* Sorts MIds of existing objects (insertion sort is too slow for big
+ * lists: a merge sort with the model's comparison). */
+static void sort_mids(mh_gal *g, uint32_t *m, uint32_t n, apr_pool_t *pool)
+{
+    if (n < 2)
+        return;
+    uint32_t *tmp = apr_palloc(pool, sizeof(uint32_t) * n);
+    for (uint32_t w = 1; w < n; w *= 2) {
+        for (uint32_t lo = 0; lo < n; lo += 2 * w) {
+            uint32_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            uint32_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                tmp[k++] = cmp_mid_objs(g, m[i], m[j]) <= 0 ? m[i++] : m[j++];
+            while (i < mid)
+                tmp[k++] = m[i++];
+            while (j < hi)
+                tmp[k++] = m[j++];
+        }
+        memcpy(m, tmp, sizeof(uint32_t) * n);
+    }
+}
+
+static uint32_t members_of(mh_gal *g, uint32_t group_id, apr_pool_t *pool, uint32_t **ids_r,
+                           uint32_t *n_r)
+{
+    mh_error err = {MH_OK, NULL};
+    uint32_t *ids = NULL, n = 0;
+    mh_err e = mh_be_dir_members(g->t, group_id, &ids, &n, &err);
+    if (e == MH_E_NOT_FOUND || e == MH_E_INVALID) {
+        *ids_r = NULL;
+        *n_r = 0;
+        return MH_NSPI_SUCCESS;
+    }
+    if (e != MH_OK)
+        return MH_NSPI_GENERAL_FAILURE;
+    (void)pool;
+    *ids_r = ids;
+    *n_r = n;
+    return MH_NSPI_SUCCESS;
+}
+
+uint32_t mh_gal_links(mh_gal *g, const mh_gal_obj *o, mh_proptag tag, apr_pool_t *pool,
+                      uint32_t **mids_r, uint32_t *n_r)
+{
+    uint16_t id = MH_TAG_ID(tag);
+    apr_array_header_t *out = apr_array_make(pool, 8, sizeof(uint32_t));
+    if (id == MH_TAG_ID(PR_EMS_AB_MEMBER)) {
+        if (o->e && o->e->type == MH_DIR_GROUP && g->t) {
+            uint32_t *ids, n;
+            uint32_t ec = members_of(g, o->e->id, pool, &ids, &n);
+            if (ec != MH_NSPI_SUCCESS)
+                return ec;
+            for (uint32_t i = 0; i < n; i++) {
+                const mh_gal_obj *m = mh_gal_get(g, mh_gal_mid_of(ids[i]));
+                if (m && m->e)
+                    *(uint32_t *)apr_array_push(out) = m->mid;
+            }
+        }
+    } else if (id == MH_TAG_ID(PR_EMS_AB_IS_MEMBER_OF_DL)) {
+        if (o->e && g->t) {
+            const mh_gal_table *t;
+            uint32_t ec = mh_gal_table_of(g, MH_GAL_MID_GROUPS, &t);
+            if (ec != MH_NSPI_SUCCESS)
+                return ec;
+            for (uint32_t i = 0; i < t->n; i++) {
+                uint32_t *ids, n;
+                ec = members_of(g, mh_gal_dir_id_of(t->mids[i]), pool, &ids, &n);
+                if (ec != MH_NSPI_SUCCESS)
+                    return ec;
+                for (uint32_t k = 0; k < n; k++)
+                    if (ids[k] == o->e->id) {
+                        *(uint32_t *)apr_array_push(out) = t->mids[i];
+                        break;
+                    }
+            }
+        }
+    } else if (id != MH_TAG_ID(PR_EMS_AB_MANAGER) && id != MH_TAG_ID(PR_EMS_AB_OWNER) &&
+               id != MH_TAG_ID(PR_EMS_AB_REPORTS) &&
+               id != MH_TAG_ID(PR_EMS_AB_PUBLIC_DELEGATES)) {
+        return MH_NSPI_NOT_SUPPORTED;
+    }
+    *mids_r = (uint32_t *)out->elts;
+    *n_r = (uint32_t)out->nelts;
+    sort_mids(g, *mids_r, *n_r, pool);
+    return MH_NSPI_SUCCESS;
+}
+
+/* -------------------------------------------------------------- ANR */
+
+static int in_container(const mh_gal_container *c, const mh_dir_entry *e)
+{
+    return (c->types & TYPE_BIT(e->type)) != 0;
+}
+
+/* Whether `s` names entry e whole: display name, account, an address or
+ * its local part (case and accents ignored). */
+static int names_whole(const mh_dir_entry *e, const char *s)
+{
+    if (mh_str_fold_cmp(e->display_name, s) == 0)
+        return 1;
+    if (e->login && mh_str_fold_cmp(e->login, s) == 0)
+        return 1;
+    for (uint32_t i = 0; i <= e->n_aliases; i++) {
+        const char *a = i == 0 ? e->smtp : e->aliases[i - 1];
+        if (!a)
+            continue;
+        if (mh_str_fold_cmp(a, s) == 0)
+            return 1;
+        const char *at = strchr(a, '@');
+        if (at && strlen(s) == (size_t)(at - a) && strncasecmp(a, s, (size_t)(at - a)) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+uint32_t mh_gal_anr(mh_gal *g, uint32_t container, const char *s, int resolve,
+                    apr_pool_t *pool, uint32_t **mids_r, uint32_t *n_r)
+{
+    const mh_gal_container *c = mh_gal_container_find(container);
+    if (!c)
+        return MH_NSPI_INVALID_BOOKMARK;
+    apr_array_header_t *out = apr_array_make(pool, 4, sizeof(uint32_t));
+    *mids_r = NULL;
+    *n_r = 0;
+    /* leading and trailing blanks are no part of a name */
+    while (s && (*s == ' ' || *s == '\t'))
+        s++;
+    size_t len = s ? strlen(s) : 0;
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    if (!len || !g->t || len > 1024)
+        return MH_NSPI_SUCCESS;
+    char *q = apr_pstrmemdup(pool, s, len);
+    int exact = 0;
+    if (q[0] == '=') {
+        exact = 1;
+        q++;
+        if (!*q)
+            return MH_NSPI_SUCCESS;
+    }
+    mh_error err = {MH_OK, NULL};
+    mh_dir_entry *one = apr_pcalloc(pool, sizeof(*one));
+    mh_err e = MH_E_NOT_FOUND;
+    /* a DN, or an address with its type, names one entry or none */
+    if (q[0] == '/') {
+        e = mh_be_dir_find(g->t, MH_DIR_BY_LEGACY_DN, q, one, &err);
+    } else if (strncasecmp(q, "SMTP:", 5) == 0) {
+        e = q[5] ? mh_be_dir_find(g->t, MH_DIR_BY_SMTP, q + 5, one, &err) : MH_E_NOT_FOUND;
+    } else {
+        if (strchr(q, '@'))
+            e = mh_be_dir_find(g->t, MH_DIR_BY_SMTP, q, one, &err);
+        if (e == MH_E_NOT_FOUND) {
+            mh_dir_entry *es = NULL;
+            uint32_t n = 0;
+            if (mh_be_dir_search(g->t, q, MH_NSPI_ARRAY_MAX, &es, &n, &err) != MH_OK)
+                return MH_NSPI_GENERAL_FAILURE;
+            for (uint32_t i = 0; i < n; i++) {
+                if (!in_container(c, &es[i]) || !mh_gal_mid_of(es[i].id))
+                    continue;
+                if (exact && !names_whole(&es[i], q))
+                    continue;
+                *(uint32_t *)apr_array_push(out) = cache_entry(g, &es[i])->pub.mid;
+            }
+            if (resolve && out->nelts > 1) {
+                /* one entry the text names whole beats those it begins */
+                uint32_t whole = 0, n_whole = 0;
+                for (int i = 0; i < out->nelts; i++) {
+                    uint32_t m = ((uint32_t *)out->elts)[i];
+                    if (names_whole(mh_gal_get(g, m)->e, q)) {
+                        whole = m;
+                        n_whole++;
+                    }
+                }
+                if (n_whole == 1) {
+                    ((uint32_t *)out->elts)[0] = whole;
+                    out->nelts = 1;
+                }
+            }
+            *mids_r = (uint32_t *)out->elts;
+            *n_r = (uint32_t)out->nelts;
+            sort_mids(g, *mids_r, *n_r, pool);
+            return MH_NSPI_SUCCESS;
+        }
+    }
+    if (e == MH_OK) {
+        if (in_container(c, one) && mh_gal_mid_of(one->id))
+            *(uint32_t *)apr_array_push(out) = cache_entry(g, one)->pub.mid;
+    } else if (e != MH_E_NOT_FOUND && e != MH_E_INVALID) {
+        return MH_NSPI_GENERAL_FAILURE;
+    }
+    *mids_r = (uint32_t *)out->elts;
+    *n_r = (uint32_t)out->nelts;
+    return MH_NSPI_SUCCESS;
+}

@@ -265,4 +265,38 @@ int mh_gal_parse_server_dn(const char *dn, mh_guid *mailbox_r);
 /* The entry whose mailbox has this GUID, or NULL. */
 const mh_gal_obj *mh_gal_find_mailbox(mh_gal *g, const mh_guid *mailbox);
 
+/* -------------------------------------------- links and resolution */
+
+/*
+ * The objects a link attribute of `o` names (GetMatches without a filter,
+ * MS-OXNSPI 3.1.4.4.2.2), sorted: PR_EMS_AB_MEMBER (the members of a
+ * distribution list), PR_EMS_AB_IS_MEMBER_OF_DL (the lists an entry is in);
+ * PR_EMS_AB_MANAGER, _OWNER, _REPORTS and _PUBLIC_DELEGATES have no values
+ * here.  Tags compare by id.  Returns MH_NSPI_SUCCESS, MH_NSPI_NOT_SUPPORTED
+ * (not a link attribute) or MH_NSPI_GENERAL_FAILURE.
+ */
+uint32_t mh_gal_links(mh_gal *g, const mh_gal_obj *o, mh_proptag tag, apr_pool_t *pool,
+                      uint32_t **mids_r, uint32_t *n_r);
+
+/*
+ * Ambiguous name resolution (MS-OXNSPI 3.1.4.7) of `s` in container
+ * `container`: the entries it names, sorted.  What names an entry:
+ *   "=text"          exactly the display name, account or an address;
+ *   a DN ("/o=...")   that legacy DN;
+ *   "SMTP:addr"       that address;
+ *   "addr@domain"     that address when an entry has it, else as below;
+ *   anything else     a prefix of the display name or one of its words
+ *                     ("lovelace" finds "Ada Lovelace"), of the account or
+ *                     of an SMTP address (local part or whole): the
+ *                     backend's dir_search.
+ * With `resolve` (ResolveNames: one answer is wanted), when several entries
+ * begin with the text but exactly one matches it whole (display name,
+ * account, address or local part; case and accents ignored), that one
+ * alone.  Blanks around the text are ignored; the empty string names
+ * nothing.  Returns MH_NSPI_SUCCESS, MH_NSPI_INVALID_BOOKMARK or
+ * MH_NSPI_GENERAL_FAILURE.
+ */
+uint32_t mh_gal_anr(mh_gal *g, uint32_t container, const char *s, int resolve,
+                    apr_pool_t *pool, uint32_t **mids_r, uint32_t *n_r);
+
 #endif

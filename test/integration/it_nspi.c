@@ -8,7 +8,12 @@
  *   - what a client does to make a profile: Bind, DNToMId of its own DN,
  *     GetProps of that entry, GetSpecialTable, QueryRows, ResolveNames,
  *     GetMailboxUrl of its home server, Unbind;
- *   - the properties of a user and of a list, in 8-bit and Unicode strings;
+ *   - browsing the GAL page by page (every name in order, the STAT after
+ *     every page), backwards, by fraction, with UpdateStat;
+ *   - SeekEntries, CompareMIds, ResortRestriction;
+ *   - GetMatches with PR_ANR and with a content restriction;
+ *   - the properties of a user and of a list, its members through
+ *     PR_EMS_AB_MEMBER, in 8-bit and Unicode strings;
  *   - bad input: truncated bodies, unknown code pages and containers,
  *     calls not supported, a refused Bind;
  *   - MIds and the session survive a graceful restart.
@@ -53,6 +58,18 @@ static int PER_REQUEST;
 #define T_ACCOUNT_A MH_TAG(0x3A00, PT_STRING8)
 #define T_MEMBER MH_TAG(0x8009, PT_OBJECT)
 #define T_ANR MH_TAG(0x360C, PT_UNICODE)
+
+/* The directory, in GAL order (case and accents ignored). */
+static const char *const GAL[] = {
+    "Ada Lovelace",     "Alan Turing",    "Barbara Liskov",  "Bob Bobson",
+    "Charles Babbage",  "Claude Shannon", "Compiler Writers", "Dennis Ritchie",
+    "Donald Knuth",     "Edsger Dijkstra", "\xc3\x89milie du Ch\xc3\xa2telet", "Everyone",
+    "Frances Allen",    "Grace Hopper",   "Hedy Lamarr",     "Ivan Sutherland",
+    "John Backus",      "Ken Thompson",   "Konrad Zuse",     "Leslie Lamport",
+    "Margaret Hamilton", "Niklaus Wirth", "Ole-Johan Dahl",  "Peter Naur",
+    "Pioneers",         "Radia Perlman",  "Sophie Wilson",   "Tim Berners-Lee",
+    "Ursula Franklin",  "Whitfield Diffie"};
+#define N_GAL 30
 
 /* ------------------------------------------------------------ calls */
 
@@ -157,6 +174,31 @@ static mh_mapi *bound(void)
     return m;
 }
 
+static mh_nspi_queryrows_resp *query(mh_mapi *m, mh_stat st, uint32_t count,
+                                     const uint32_t *et, uint32_t etn, int n,
+                                     const mh_proptag *cols)
+{
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.queryrows.has_state = 1;
+    q.queryrows.state = st;
+    q.queryrows.row_count = count;
+    q.queryrows.explicit_table.n = etn;
+    q.queryrows.explicit_table.ids = (uint32_t *)et;
+    q.queryrows.has_columns = n > 0;
+    q.queryrows.columns = tags_of(n, cols);
+    mh_nspi_resp *r = nspi(m, MH_RT_QUERYROWS, &q);
+    return r ? &r->queryrows : NULL;
+}
+
+static const char *str_at(const mh_nspi_rowset *rs, uint32_t row, uint32_t col)
+{
+    const mh_propval *v = row < rs->n_rows ? rs->rows[row].vals[col] : NULL;
+    return v && MH_TAG_TYPE(v->tag) == PT_UNICODE && v->v.str ? v->v.str : "(none)";
+}
+
+static const mh_proptag NAME_ONLY[] = {T_NAME_W};
+
 static uint32_t mid_of_dn(mh_mapi *m, const char *dn)
 {
     mh_nspi_req q;
@@ -236,6 +278,10 @@ static void test_profile_sequence(void)
     REQUIRE(r && r->getspecialtable.error_code == 0);
     CHECK_EQ_U(r->getspecialtable.rows.n, 0);
 
+    mh_nspi_queryrows_resp *rows = query(m, stat_of(0, 0, 0, 1252), 10, NULL, 0, 1, NAME_ONLY);
+    REQUIRE(rows && rows->error_code == 0 && rows->rows.n_rows == 10);
+    CHECK_STR(str_at(&rows->rows, 0, 0), GAL[0]);
+
     /* the home server's DN to the mailbox URL: the GUID of the DN */
     const char *cn = strstr(home, "/cn=Servers/cn=") + 15;
     const char *guid_text = apr_pstrmemdup(pool, cn, 36);
@@ -268,6 +314,168 @@ static void test_profile_sequence(void)
     CHECK_EQ_U(mh_nspi_call(m, pool, MH_RT_DNTOMID, "DNToMId", &q, &resp, NULL, &why), 10);
 }
 
+/* The GAL page by page: every name in order, the STAT after each page. */
+static void test_browse(void)
+{
+    mh_mapi *m = bound();
+    REQUIRE(m);
+    mh_stat st = stat_of(0, MH_NSPI_MID_BEGINNING_OF_TABLE, 0, 1252);
+    uint32_t seen = 0, pages = 0;
+    while (seen < N_GAL && pages < 10) {
+        mh_nspi_queryrows_resp *r = query(m, st, 7, NULL, 0, 1, NAME_ONLY);
+        REQUIRE(r && r->error_code == 0 && r->has_state && r->has_rows);
+        uint32_t want = N_GAL - seen < 7 ? N_GAL - seen : 7;
+        CHECK_EQ_U(r->rows.n_rows, want); /* never more than asked */
+        for (uint32_t i = 0; i < r->rows.n_rows; i++)
+            CHECK_STR(str_at(&r->rows, i, 0), GAL[seen + i]);
+        seen += r->rows.n_rows;
+        CHECK_EQ_U(r->state.num_pos, seen);
+        CHECK_EQ_U(r->state.total_recs, N_GAL);
+        CHECK_EQ_U(r->state.delta, 0);
+        st = r->state;
+        pages++;
+        if (r->rows.n_rows == 0)
+            break;
+    }
+    CHECK_EQ_U(seen, N_GAL);
+    CHECK_EQ_U(pages, 5);
+    CHECK_EQ_U(st.current_rec, MH_NSPI_MID_END_OF_TABLE);
+    mh_nspi_queryrows_resp *r = query(m, st, 7, NULL, 0, 1, NAME_ONLY);
+    CHECK(r && r->error_code == 0 && r->rows.n_rows == 0);
+    /* the last three from the end */
+    r = query(m, stat_of(0, MH_NSPI_MID_END_OF_TABLE, -3, 1252), 50, NULL, 0, 1, NAME_ONLY);
+    REQUIRE(r && r->rows.n_rows == 3);
+    CHECK_STR(str_at(&r->rows, 0, 0), GAL[27]);
+    /* a fraction: 2/3 of the way, as a scroll bar asks */
+    mh_stat f = stat_of(0, MH_NSPI_MID_CURRENT, 0, 1252);
+    f.num_pos = 2;
+    f.total_recs = 3;
+    r = query(m, f, 1, NULL, 0, 1, NAME_ONLY);
+    REQUIRE(r && r->rows.n_rows == 1);
+    CHECK_STR(str_at(&r->rows, 0, 0), GAL[20]);
+    CHECK_EQ_U(r->state.num_pos, 21);
+    /* UpdateStat: 5 back from there, the movement reported */
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.updatestat.has_state = 1;
+    q.updatestat.state = r->state;
+    q.updatestat.state.delta = -5;
+    q.updatestat.delta_requested = 1;
+    mh_nspi_resp *u = nspi(m, MH_RT_UPDATESTAT, &q);
+    REQUIRE(u && u->updatestat.error_code == 0 && u->updatestat.has_delta);
+    CHECK(u->updatestat.delta == -5);
+    CHECK_EQ_U(u->updatestat.state.num_pos, 16);
+    /* 8-bit strings in the session's code page: É in windows-1252 */
+    static const mh_proptag name_a[] = {T_NAME_A};
+    r = query(m, stat_of(0, MH_NSPI_MID_BEGINNING_OF_TABLE, 10, 1252), 1, NULL, 0, 1, name_a);
+    REQUIRE(r && r->rows.n_rows == 1);
+    CHECK_STR(str_at(&r->rows, 0, 0), GAL[10]);
+    /* the Users list alone: no lists in it */
+    uint32_t n_users = 0;
+    st = stat_of(0xFFFFFFF1u, 0, 0, 1252);
+    r = query(m, st, 100, NULL, 0, 1, NAME_ONLY);
+    REQUIRE(r && r->error_code == 0);
+    n_users = r->rows.n_rows;
+    CHECK_EQ_U(n_users, N_GAL - 3);
+    for (uint32_t i = 0; i < r->rows.n_rows; i++)
+        CHECK(strcmp(str_at(&r->rows, i, 0), "Pioneers") != 0);
+}
+
+static void test_seek_compare_resort(void)
+{
+    mh_mapi *m = bound();
+    REQUIRE(m);
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.seekentries.has_state = 1;
+    q.seekentries.state = stat_of(0, 0, 0, 1252);
+    q.seekentries.has_target = 1;
+    q.seekentries.target = mh_pv_str(T_NAME_A, "k");
+    q.seekentries.has_columns = 1;
+    q.seekentries.columns = tags_of(1, NAME_ONLY);
+    mh_nspi_resp *r = nspi(m, MH_RT_SEEKENTRIES, &q);
+    REQUIRE(r && r->seekentries.error_code == 0);
+    CHECK_EQ_U(r->seekentries.state.num_pos, 17);
+    CHECK_EQ_U(r->seekentries.state.total_recs, N_GAL);
+    REQUIRE(r->seekentries.has_rows && r->seekentries.rows.n_rows == N_GAL - 17);
+    CHECK_STR(str_at(&r->seekentries.rows, 0, 0), "Ken Thompson");
+    uint32_t ken = r->seekentries.state.current_rec;
+    q.seekentries.target = mh_pv_str(T_NAME_W, "zz");
+    r = nspi(m, MH_RT_SEEKENTRIES, &q);
+    CHECK(r && r->seekentries.error_code == MH_NSPI_NOT_FOUND && !r->seekentries.has_rows);
+
+    uint32_t ada = mid_of_dn(m, DN_PREFIX "ada");
+    memset(&q, 0, sizeof(q));
+    q.comparemids.has_state = 1;
+    q.comparemids.state = stat_of(0, 0, 0, 1252);
+    q.comparemids.mid1 = ken;
+    q.comparemids.mid2 = ada;
+    r = nspi(m, MH_RT_COMPAREMIDS, &q);
+    CHECK(r && r->comparemids.error_code == 0 && r->comparemids.result > 0);
+
+    uint32_t in[] = {ken, 0x99999, ada};
+    memset(&q, 0, sizeof(q));
+    q.resortrestriction.has_state = 1;
+    q.resortrestriction.state = stat_of(0, ken, 0, 1252);
+    q.resortrestriction.has_mids = 1;
+    q.resortrestriction.mids.n = 3;
+    q.resortrestriction.mids.ids = in;
+    r = nspi(m, MH_RT_RESORTRESTRICTION, &q);
+    REQUIRE(r && r->resortrestriction.error_code == 0 && r->resortrestriction.mids.n == 2);
+    CHECK_EQ_U(r->resortrestriction.mids.ids[0], ada);
+    CHECK_EQ_U(r->resortrestriction.mids.ids[1], ken);
+    CHECK_EQ_U(r->resortrestriction.state.num_pos, 1);
+    CHECK_EQ_U(r->resortrestriction.state.total_recs, 2);
+}
+
+/* GetMatches with PR_ANR (what Outlook falls back to when ResolveNames
+ * finds nothing, and what its search box sends) and with a content
+ * restriction. */
+static void test_getmatches(void)
+{
+    mh_mapi *m = bound();
+    REQUIRE(m);
+    mh_restriction anr;
+    memset(&anr, 0, sizeof(anr));
+    anr.type = MH_RES_PROPERTY;
+    anr.u.prop.relop = MH_RELOP_EQ;
+    anr.u.prop.tag = T_ANR;
+    anr.u.prop.val = mh_pv_str(T_ANR, "d");
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.getmatches.has_state = 1;
+    q.getmatches.state = stat_of(0, 0, 0, 1252);
+    q.getmatches.has_filter = 1;
+    q.getmatches.filter = &anr;
+    q.getmatches.row_count = 50;
+    q.getmatches.has_columns = 1;
+    q.getmatches.columns = tags_of(1, NAME_ONLY);
+    mh_nspi_resp *p = nspi(m, MH_RT_GETMATCHES, &q);
+    REQUIRE(p && p->getmatches.error_code == 0 && p->getmatches.has_mids);
+    const char *const d_names[] = {"Dennis Ritchie", "Donald Knuth", "Edsger Dijkstra",
+                                   GAL[10], "Ole-Johan Dahl", "Whitfield Diffie"};
+    REQUIRE(p->getmatches.mids.n == 6 && p->getmatches.rows.n_rows == 6);
+    for (int i = 0; i < 6; i++)
+        CHECK_STR(str_at(&p->getmatches.rows, (uint32_t)i, 0), d_names[i]);
+    q.getmatches.row_count = 5;
+    p = nspi(m, MH_RT_GETMATCHES, &q);
+    CHECK(p && p->getmatches.error_code == MH_NSPI_TABLE_TOO_BIG && !p->getmatches.has_mids);
+    /* a content restriction: names holding "son" */
+    mh_restriction c;
+    memset(&c, 0, sizeof(c));
+    c.type = MH_RES_CONTENT;
+    c.u.content.fuzzy = MH_FL_SUBSTRING | MH_FL_IGNORECASE;
+    c.u.content.tag = T_NAME_W;
+    c.u.content.val = mh_pv_str(T_NAME_W, "SON");
+    q.getmatches.filter = &c;
+    q.getmatches.row_count = 50;
+    p = nspi(m, MH_RT_GETMATCHES, &q);
+    REQUIRE(p && p->getmatches.error_code == 0 && p->getmatches.rows.n_rows == 3);
+    CHECK_STR(str_at(&p->getmatches.rows, 0, 0), "Bob Bobson");
+    CHECK_STR(str_at(&p->getmatches.rows, 1, 0), "Ken Thompson");
+    CHECK_STR(str_at(&p->getmatches.rows, 2, 0), "Sophie Wilson");
+}
+
 static void test_user_and_list_props(void)
 {
     mh_mapi *m = bound();
@@ -288,13 +496,27 @@ static void test_user_and_list_props(void)
     CHECK_STR(((const char *const *)p->values.v[3].v.mv.v)[0], "SMTP:pioneers@example.com");
     CHECK_STR(p->values.v[4].v.str, "pioneers");
     CHECK_EQ_U(p->values.v[5].tag, MH_TAG(0x8009, PT_ERROR));
-    /* a user: every property it has, by GetPropList, then GetProps */
+    /* its members */
     mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.getmatches.has_state = 1;
+    q.getmatches.state = stat_of(T_MEMBER, list, 0, 1252);
+    q.getmatches.row_count = 100;
+    q.getmatches.has_columns = 1;
+    q.getmatches.columns = tags_of(1, NAME_ONLY);
+    mh_nspi_resp *r = nspi(m, MH_RT_GETMATCHES, &q);
+    REQUIRE(r && r->getmatches.error_code == 0 && r->getmatches.rows.n_rows == 4);
+    CHECK_STR(str_at(&r->getmatches.rows, 0, 0), "Ada Lovelace");
+    CHECK_STR(str_at(&r->getmatches.rows, 1, 0), "Alan Turing");
+    CHECK_STR(str_at(&r->getmatches.rows, 2, 0), "Charles Babbage");
+    CHECK_STR(str_at(&r->getmatches.rows, 3, 0), "Grace Hopper");
+    CHECK_EQ_U(r->getmatches.state.container_id, list);
+    /* a user: every property it has, by GetPropList, then GetProps */
     memset(&q, 0, sizeof(q));
     q.getproplist.flags = MH_NSPI_FSKIPOBJECTS;
     q.getproplist.mid = alan;
     q.getproplist.code_page = 1252;
-    mh_nspi_resp *r = nspi(m, MH_RT_GETPROPLIST, &q);
+    r = nspi(m, MH_RT_GETPROPLIST, &q);
     REQUIRE(r && r->getproplist.error_code == 0 && r->getproplist.tags.n >= 15);
     p = getprops(m, alan, 0, 1252, (int)r->getproplist.tags.n, r->getproplist.tags.tags);
     REQUIRE(p && p->error_code == 0 && p->values.n == r->getproplist.tags.n);
@@ -320,38 +542,38 @@ static void test_bad_input(void)
     const char *why;
     mh_nspi_req q;
     /* truncated and trailing bytes: 12 */
-    static const mh_proptag name[] = {T_NAME_W};
     memset(&q, 0, sizeof(q));
-    q.getprops.has_state = 1;
-    q.getprops.state = stat_of(0, 0x10, 0, 1252);
-    q.getprops.has_tags = 1;
-    q.getprops.tags = tags_of(1, name);
+    q.queryrows.has_state = 1;
+    q.queryrows.state = stat_of(0, 0, 0, 1252);
+    q.queryrows.row_count = 5;
     mh_wr wr;
     mh_wr_init(&wr, pool, 64);
-    mh_nspi_build_getprops_req(&wr, &q.getprops);
+    mh_nspi_build_queryrows_req(&wr, &q.queryrows);
     for (size_t cut = 0; cut < wr.len; cut += 7) {
         mh_response *raw = NULL;
         before(m);
-        CHECK_EQ_U(mh_mapi_call(m, pool, "GetProps", wr.buf, cut, &raw), APR_SUCCESS);
+        CHECK_EQ_U(mh_mapi_call(m, pool, "QueryRows", wr.buf, cut, &raw), APR_SUCCESS);
         CHECK(raw && mh_response_code(raw) == 12);
     }
     unsigned char *more = apr_pmemdup(pool, wr.buf, wr.len + 1);
     more[wr.len] = 0;
     mh_response *raw = NULL;
     before(m);
-    CHECK_EQ_U(mh_mapi_call(m, pool, "GetProps", more, wr.len + 1, &raw), APR_SUCCESS);
+    CHECK_EQ_U(mh_mapi_call(m, pool, "QueryRows", more, wr.len + 1, &raw), APR_SUCCESS);
     CHECK(raw && mh_response_code(raw) == 12);
     /* ... and the context goes on */
-    mh_nspi_getprops_resp *p = getprops(m, 0x10, 0, 1252, 1, name);
-    CHECK(p && p->error_code == 0);
-    /* a code page nobody knows, an unknown container */
-    p = getprops(m, 0x10, 0, 4242, 1, name);
-    CHECK(p && p->error_code == MH_NSPI_INVALID_CODEPAGE && !p->has_values);
-    q.getprops.state.container_id = 0x4242;
-    mh_nspi_resp *r = nspi(m, MH_RT_GETPROPS, &q);
-    CHECK(r && r->getprops.error_code == MH_NSPI_INVALID_BOOKMARK);
+    mh_nspi_queryrows_resp *r = query(m, q.queryrows.state, 2, NULL, 0, 1, NAME_ONLY);
+    CHECK(r && r->error_code == 0 && r->rows.n_rows == 2);
+    /* a code page nobody knows, an unknown container, an MId in no table */
+    r = query(m, stat_of(0, 0, 0, 4242), 2, NULL, 0, 1, NAME_ONLY);
+    CHECK(r && r->error_code == MH_NSPI_INVALID_CODEPAGE && !r->has_rows);
+    r = query(m, stat_of(0x4242, 0, 0, 1252), 2, NULL, 0, 1, NAME_ONLY);
+    CHECK(r && r->error_code == MH_NSPI_INVALID_BOOKMARK);
+    r = query(m, stat_of(0, 0x99999, 0, 1252), 2, NULL, 0, 1, NAME_ONLY);
+    CHECK(r && r->error_code == MH_NSPI_NOT_FOUND);
     /* calls not served: NotSupported, the session goes on */
     memset(&q, 0, sizeof(q));
+    q.gettemplateinfo.display_type = 0;
     q.gettemplateinfo.code_page = 1252;
     q.gettemplateinfo.locale_id = 0x409;
     before(m);
@@ -364,24 +586,29 @@ static void test_bad_input(void)
     before(m);
     CHECK_EQ_U(mh_nspi_call(m, pool, MH_RT_MODPROPS, "ModProps", &q, &resp, NULL, &why), 0);
     CHECK_EQ_U(resp.modprops.error_code, MH_NSPI_NOT_SUPPORTED);
+    memset(&q, 0, sizeof(q));
+    before(m);
+    CHECK_EQ_U(mh_nspi_call(m, pool, MH_RT_MODLINKATT, "ModLinkAtt", &q, &resp, NULL, &why), 0);
+    CHECK_EQ_U(resp.modlinkatt.error_code, MH_NSPI_NOT_SUPPORTED);
     /* a Bind in the Unicode code page: refused, and no context */
     uint32_t ec = 0;
     CHECK(bound_as(MH_TEST_USER, MH_TEST_PASSWORD, MH_NSPI_CP_WINUNICODE, &ec, NULL) == NULL);
     CHECK_EQ_U(ec, MH_NSPI_INVALID_CODEPAGE);
-    /* beyond a limit: 100,001 property tags (a failure body) */
+    /* beyond a limit: 100,001 MIds in an Explicit Table (a failure body) */
     mh_wr_init(&wr, pool, 500000);
     mh_wr_u32(&wr, 0);         /* Flags */
     mh_wr_u8(&wr, 0xFF);
-    mh_stat st = stat_of(0, 0x10, 0, 1252);
+    mh_stat st = stat_of(0, 0, 0, 1252);
     mh_wr_stat(&wr, &st);
-    mh_wr_u8(&wr, 0xFF);
-    mh_wr_u32(&wr, 100001);
+    mh_wr_u32(&wr, 100001);    /* ExplicitTableCount */
     for (uint32_t i = 0; i < 100001; i++)
-        mh_wr_u32(&wr, T_NAME_W);
+        mh_wr_u32(&wr, 0x10);
+    mh_wr_u32(&wr, 1);         /* RowCount */
+    mh_wr_u8(&wr, 0);          /* no columns */
     mh_wr_u32(&wr, 0);         /* no aux */
     raw = NULL;
     before(m);
-    CHECK_EQ_U(mh_mapi_call(m, pool, "GetProps", wr.buf, wr.len, &raw), APR_SUCCESS);
+    CHECK_EQ_U(mh_mapi_call(m, pool, "QueryRows", wr.buf, wr.len, &raw), APR_SUCCESS);
     REQUIRE(raw && mh_response_code(raw) == 0 && raw->payload_len >= 8);
     CHECK_EQ_U(mh_get_u32(raw->payload), MH_RPC_X_BAD_STUB_DATA);
 }
@@ -479,6 +706,9 @@ int main(int argc, char **argv)
         return 1;
     }
     MH_IT_TEST(test_profile_sequence, pool, root_pool);
+    MH_IT_TEST(test_browse, pool, root_pool);
+    MH_IT_TEST(test_seek_compare_resort, pool, root_pool);
+    MH_IT_TEST(test_getmatches, pool, root_pool);
     MH_IT_TEST(test_user_and_list_props, pool, root_pool);
     MH_IT_TEST(test_bad_input, pool, root_pool);
     MH_IT_TEST(test_restart, pool, root_pool);

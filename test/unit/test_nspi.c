@@ -197,6 +197,27 @@ static mh_nspi_tags tags_of(int n, const mh_proptag *t)
 
 static const mh_proptag NAME_COL[] = {MH_TAG(0x3001, PT_UNICODE)};
 
+static mh_nspi_queryrows_resp *query(mh_stat st, uint32_t count, const uint32_t *et, uint32_t etn)
+{
+    mh_nspi_req r;
+    memset(&r, 0, sizeof(r));
+    r.queryrows.has_state = 1;
+    r.queryrows.state = st;
+    r.queryrows.row_count = count;
+    r.queryrows.explicit_table.n = etn;
+    r.queryrows.explicit_table.ids = (uint32_t *)et;
+    r.queryrows.has_columns = 1;
+    r.queryrows.columns = tags_of(1, NAME_COL);
+    mh_nspi_resp *p = call(MH_RT_QUERYROWS, &r);
+    return p ? &p->queryrows : NULL;
+}
+
+static const char *row_name(const mh_nspi_rowset *rs, uint32_t i)
+{
+    const mh_propval *v = i < rs->n_rows ? rs->rows[i].vals[0] : NULL;
+    return v && MH_TAG_TYPE(v->tag) == PT_UNICODE ? v->v.str : "(none)";
+}
+
 /* ---------------------------------------------------- the model */
 
 static void test_mids(void)
@@ -654,7 +675,391 @@ static void test_specialtable(void)
 
 /* ------------------------------------------------------ positioning */
 
+static void test_queryrows_pages(void)
+{
+    /* the GAL three rows at a time, from the beginning */
+    mh_stat st = stat_of(0, MH_NSPI_MID_BEGINNING_OF_TABLE, 0);
+    uint32_t seen = 0;
+    for (int page = 0; page < 5; page++) {
+        mh_nspi_queryrows_resp *r = query(st, 3, NULL, 0);
+        REQUIRE(r && r->error_code == 0 && r->has_rows && r->has_state);
+        uint32_t want = N_GAL - seen < 3 ? N_GAL - seen : 3;
+        CHECK_EQ_U(r->rows.n_rows, want); /* never more than asked */
+        for (uint32_t i = 0; i < r->rows.n_rows; i++)
+            CHECK_STR(row_name(&r->rows, i), gal_order[seen + i]);
+        seen += r->rows.n_rows;
+        CHECK_EQ_U(r->state.num_pos, seen);
+        CHECK_EQ_U(r->state.total_recs, N_GAL);
+        CHECK_EQ_U(r->state.delta, 0);
+        CHECK_EQ_U(r->state.code_page, 1252);
+        CHECK_EQ_U(r->state.sort_locale, 0x409);
+        st = r->state;
+    }
+    CHECK_EQ_U(seen, N_GAL);
+    CHECK_EQ_U(st.current_rec, MH_NSPI_MID_END_OF_TABLE);
+    /* at the end: no rows, still Success */
+    mh_nspi_queryrows_resp *r = query(st, 10, NULL, 0);
+    REQUIRE(r && r->error_code == 0);
+    CHECK_EQ_U(r->rows.n_rows, 0);
+    /* backwards with Delta from the end, then from an MId */
+    st = stat_of(0, MH_NSPI_MID_END_OF_TABLE, -2);
+    r = query(st, 5, NULL, 0);
+    REQUIRE(r && r->rows.n_rows == 2);
+    CHECK_STR(row_name(&r->rows, 0), gal_order[9]);
+    st = stat_of(0, MID(BOB), 1);
+    r = query(st, 2, NULL, 0);
+    REQUIRE(r && r->rows.n_rows == 2);
+    CHECK_STR(row_name(&r->rows, 0), "Carol External");
+    CHECK_EQ_U(r->state.current_rec, MID(EVE));
+    CHECK_EQ_U(r->state.num_pos, 6);
+    /* fractional: half way */
+    st = stat_of(0, MH_NSPI_MID_CURRENT, 0);
+    st.num_pos = 1;
+    st.total_recs = 2;
+    r = query(st, 1, NULL, 0);
+    REQUIRE(r && r->rows.n_rows == 1);
+    CHECK_STR(row_name(&r->rows, 0), gal_order[5]);
+    /* a list of its own */
+    st = stat_of(MH_GAL_MID_GROUPS, 0, 0);
+    r = query(st, 50, NULL, 0);
+    REQUIRE(r && r->rows.n_rows == 2);
+    CHECK_STR(row_name(&r->rows, 1), "Zebra Team");
+    CHECK_EQ_U(r->state.total_recs, 2);
+    CHECK_EQ_U(r->state.container_id, MH_GAL_MID_GROUPS);
+}
+
+static void test_queryrows_explicit_and_errors(void)
+{
+    /* an Explicit Table: its rows from the start, the STAT untouched */
+    uint32_t et[] = {MID(ZEBRA), 0x7777, MID(ADA), MID(BOB)};
+    mh_stat st = stat_of(0, MID(CAROL), 3);
+    mh_nspi_queryrows_resp *r = query(st, 3, et, 4);
+    REQUIRE(r && r->error_code == 0 && r->rows.n_rows == 3);
+    CHECK_STR(row_name(&r->rows, 0), "Zebra Team");
+    /* an MId naming nothing: a row of errors */
+    REQUIRE(r->rows.rows[1].vals[0]);
+    CHECK_EQ_U(r->rows.rows[1].vals[0]->tag, MH_TAG(0x3001, PT_ERROR));
+    CHECK_EQ_U(r->rows.rows[1].vals[0]->v.err, MAPI_E_NOT_FOUND);
+    CHECK_STR(row_name(&r->rows, 2), "Ada Lovelace");
+    CHECK_MEM(&r->state, sizeof(mh_stat), &st, sizeof(mh_stat));
+    /* no table and no rows wanted */
+    r = query(stat_of(0, 0, 0), 0, NULL, 0);
+    CHECK(r && r->error_code == MH_NSPI_INVALID_PARAMETER && !r->has_rows);
+    /* an unknown container; an MId not in the table */
+    st = stat_of(0x4242, 0, 0);
+    r = query(st, 5, NULL, 0);
+    CHECK(r && r->error_code == MH_NSPI_INVALID_BOOKMARK && !r->has_rows);
+    CHECK(r && r->state.container_id == 0x4242); /* unchanged */
+    r = query(stat_of(MH_GAL_MID_GROUPS, MID(ADA), 0), 5, NULL, 0);
+    CHECK(r && r->error_code == MH_NSPI_NOT_FOUND);
+    st = stat_of(0, 0, 0);
+    st.code_page = MH_NSPI_CP_WINUNICODE;
+    r = query(st, 5, NULL, 0);
+    CHECK(r && r->error_code == MH_NSPI_INVALID_CODEPAGE);
+    /* the default columns without columns (3.1.4.1.8 constraint 6) */
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.queryrows.has_state = 1;
+    q.queryrows.state = stat_of(0, MID(ADA), 0);
+    q.queryrows.row_count = 1;
+    mh_nspi_resp *p = call(MH_RT_QUERYROWS, &q);
+    REQUIRE(p && p->queryrows.error_code == 0 && p->queryrows.rows.n_rows == 1);
+    REQUIRE(p->queryrows.rows.cols.n == 7);
+    CHECK_EQ_U(p->queryrows.rows.cols.tags[0], PR_EMS_AB_CONTAINERID);
+    CHECK_EQ_U(p->queryrows.rows.cols.tags[3], MH_TAG(0x3001, PT_STRING8));
+    CHECK_STR(p->queryrows.rows.rows[0].vals[3]->v.str, "Ada Lovelace");
+    CHECK_STR(p->queryrows.rows.rows[0].vals[5]->v.str, "Analytics");
+}
+
+static mh_nspi_updatestat_resp *updatestat(mh_stat st, int want_delta)
+{
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.updatestat.has_state = 1;
+    q.updatestat.state = st;
+    q.updatestat.delta_requested = want_delta ? 1 : 0;
+    q.updatestat.reserved = 0xabcdef; /* ignored */
+    mh_nspi_resp *p = call(MH_RT_UPDATESTAT, &q);
+    return p ? &p->updatestat : NULL;
+}
+
+static void test_updatestat(void)
+{
+    mh_nspi_updatestat_resp *r = updatestat(stat_of(0, MID(ADAM), 4), 1);
+    REQUIRE(r && r->error_code == 0);
+    /* Adam is row 1, +4: row 5 is Émile */
+    CHECK_EQ_U(r->state.current_rec, MID(EMILE));
+    CHECK_EQ_U(r->state.num_pos, 5);
+    CHECK(r->has_delta && r->delta == 4);
+    CHECK_EQ_U(r->state.total_recs, N_GAL);
+    /* clamped at the start: the real movement */
+    r = updatestat(stat_of(0, MID(ADAM), -10), 1);
+    REQUIRE(r && r->error_code == 0);
+    CHECK_EQ_U(r->state.current_rec, MID(ADA));
+    CHECK(r->delta == -1);
+    r = updatestat(stat_of(0, MID(ADAM), 100), 0);
+    REQUIRE(r && r->error_code == 0);
+    CHECK_EQ_U(r->state.current_rec, MH_NSPI_MID_END_OF_TABLE);
+    CHECK_EQ_U(r->state.num_pos, N_GAL);
+    CHECK(!r->has_delta);
+    r = updatestat(stat_of(0, MH_NSPI_MID_BEGINNING_OF_TABLE, 0), 1);
+    REQUIRE(r && r->error_code == 0);
+    CHECK_EQ_U(r->state.current_rec, MID(ADA));
+    CHECK_EQ_U(r->delta, 0);
+    mh_stat st = stat_of(0, 0x7777, 0);
+    r = updatestat(st, 1);
+    CHECK(r && r->error_code == MH_NSPI_NOT_FOUND && !r->has_delta);
+    CHECK(r && r->state.current_rec == 0x7777);
+    r = updatestat(stat_of(0x4242, 0, 0), 1);
+    CHECK(r && r->error_code == MH_NSPI_INVALID_BOOKMARK);
+}
+
+static mh_nspi_seekentries_resp *seekentries(mh_stat st, const char *target, mh_proptag tag,
+                                             const uint32_t *et, uint32_t etn, int columns)
+{
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.seekentries.has_state = 1;
+    q.seekentries.state = st;
+    q.seekentries.has_target = 1;
+    q.seekentries.target = mh_pv_str(tag, target);
+    q.seekentries.has_explicit_table = et != NULL;
+    q.seekentries.explicit_table.n = etn;
+    q.seekentries.explicit_table.ids = (uint32_t *)et;
+    q.seekentries.has_columns = columns;
+    q.seekentries.columns = tags_of(1, NAME_COL);
+    mh_nspi_resp *p = call(MH_RT_SEEKENTRIES, &q);
+    return p ? &p->seekentries : NULL;
+}
+
+static void test_seekentries(void)
+{
+    mh_nspi_seekentries_resp *r =
+        seekentries(stat_of(0, 0, 0), "b", MH_TAG(0x3001, PT_STRING8), NULL, 0, 1);
+    REQUIRE(r && r->error_code == 0);
+    CHECK_EQ_U(r->state.current_rec, MID(BOB));
+    CHECK_EQ_U(r->state.num_pos, 3);
+    CHECK_EQ_U(r->state.total_recs, N_GAL);
+    REQUIRE(r->has_rows);
+    CHECK_EQ_U(r->rows.n_rows, N_GAL - 3);
+    CHECK_STR(row_name(&r->rows, 0), "Bob Marley");
+    /* accents and case ignored; Delta kept */
+    mh_stat st = stat_of(0, 0, 2);
+    r = seekentries(st, "EMIL", PR_DISPLAY_NAME, NULL, 0, 0);
+    REQUIRE(r && r->error_code == 0);
+    CHECK_EQ_U(r->state.current_rec, MID(EMILE));
+    CHECK_EQ_U(r->state.delta, 2);
+    CHECK(!r->has_rows);
+    r = seekentries(stat_of(0, 0, 0), "\xd1\x8f", PR_DISPLAY_NAME, NULL, 0, 0); /* past all */
+    CHECK(r && r->error_code == MH_NSPI_NOT_FOUND && r->state.current_rec == 0);
+    /* an Explicit Table: the accurate position in it, its rest as rows */
+    uint32_t et[] = {MID(ADA), MID(CAROL), MID(ZEBRA)};
+    r = seekentries(stat_of(0, 0, 0), "c", PR_DISPLAY_NAME, et, 3, 1);
+    REQUIRE(r && r->error_code == 0);
+    CHECK_EQ_U(r->state.current_rec, MID(CAROL));
+    CHECK_EQ_U(r->state.num_pos, 1);
+    CHECK_EQ_U(r->state.total_recs, 3);
+    CHECK_EQ_U(r->rows.n_rows, 2);
+    CHECK_STR(row_name(&r->rows, 1), "Zebra Team");
+    /* the wrong property, sort type, container */
+    r = seekentries(stat_of(0, 0, 0), "b", PR_SMTP_ADDRESS, NULL, 0, 0);
+    CHECK(r && r->error_code == MH_NSPI_GENERAL_FAILURE);
+    st = stat_of(0, 0, 0);
+    st.sort_type = MH_NSPI_SORT_PHONETIC_DISPLAY_NAME;
+    r = seekentries(st, "b", PR_DISPLAY_NAME, NULL, 0, 0);
+    CHECK(r && r->error_code == MH_NSPI_GENERAL_FAILURE);
+    r = seekentries(stat_of(0x4242, 0, 0), "b", PR_DISPLAY_NAME, NULL, 0, 0);
+    CHECK(r && r->error_code == MH_NSPI_INVALID_BOOKMARK);
+}
+
+static void test_comparemids_resort(void)
+{
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.comparemids.has_state = 1;
+    q.comparemids.state = stat_of(0, 0, 0);
+    q.comparemids.mid1 = MID(ZEBRA);
+    q.comparemids.mid2 = MID(ADA);
+    mh_nspi_resp *p = call(MH_RT_COMPAREMIDS, &q);
+    CHECK(p && p->comparemids.error_code == 0 && p->comparemids.result > 0);
+    q.comparemids.mid1 = MID(ADA);
+    p = call(MH_RT_COMPAREMIDS, &q);
+    CHECK(p && p->comparemids.error_code == 0 && p->comparemids.result == 0);
+    q.comparemids.mid2 = MID(EMILE);
+    p = call(MH_RT_COMPAREMIDS, &q);
+    CHECK(p && p->comparemids.result < 0);
+    q.comparemids.state.container_id = MH_GAL_MID_GROUPS; /* Ada is no list */
+    p = call(MH_RT_COMPAREMIDS, &q);
+    CHECK(p && p->comparemids.error_code == MH_NSPI_GENERAL_FAILURE);
+    q.comparemids.state.container_id = 0x4242;
+    p = call(MH_RT_COMPAREMIDS, &q);
+    CHECK(p && p->comparemids.error_code == MH_NSPI_INVALID_BOOKMARK);
+
+    uint32_t in[] = {MID(ZEBRA), 0x7777, MID(EMILE), MID(ADA), MH_NSPI_MID_END_OF_TABLE};
+    memset(&q, 0, sizeof(q));
+    q.resortrestriction.has_state = 1;
+    q.resortrestriction.state = stat_of(0, MID(EMILE), 0);
+    q.resortrestriction.has_mids = 1;
+    q.resortrestriction.mids.n = 5;
+    q.resortrestriction.mids.ids = in;
+    p = call(MH_RT_RESORTRESTRICTION, &q);
+    REQUIRE(p && p->resortrestriction.error_code == 0 && p->resortrestriction.has_mids);
+    REQUIRE(p->resortrestriction.mids.n == 3);
+    CHECK_EQ_U(p->resortrestriction.mids.ids[0], MID(ADA));
+    CHECK_EQ_U(p->resortrestriction.mids.ids[1], MID(EMILE));
+    CHECK_EQ_U(p->resortrestriction.mids.ids[2], MID(ZEBRA));
+    CHECK_EQ_U(p->resortrestriction.state.total_recs, 3);
+    CHECK_EQ_U(p->resortrestriction.state.num_pos, 1);
+    CHECK_EQ_U(p->resortrestriction.state.current_rec, MID(EMILE));
+    q.resortrestriction.state.current_rec = MID(BOB);
+    p = call(MH_RT_RESORTRESTRICTION, &q);
+    REQUIRE(p && p->resortrestriction.error_code == 0);
+    CHECK_EQ_U(p->resortrestriction.state.num_pos, 0);
+    CHECK_EQ_U(p->resortrestriction.state.current_rec, MH_NSPI_MID_BEGINNING_OF_TABLE);
+    q.resortrestriction.state.sort_type = MH_NSPI_SORT_PHONETIC_DISPLAY_NAME;
+    p = call(MH_RT_RESORTRESTRICTION, &q);
+    CHECK(p && p->resortrestriction.error_code == MH_NSPI_GENERAL_FAILURE &&
+          !p->resortrestriction.has_mids);
+}
+
 /* -------------------------------------------------------- GetMatches */
+
+static mh_nspi_getmatches_resp *getmatches(mh_stat st, mh_restriction *filter, uint32_t max,
+                                           int columns)
+{
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.getmatches.has_state = 1;
+    q.getmatches.state = st;
+    q.getmatches.has_filter = filter != NULL;
+    q.getmatches.filter = filter;
+    q.getmatches.row_count = max;
+    q.getmatches.has_columns = columns;
+    q.getmatches.columns = tags_of(1, NAME_COL);
+    mh_nspi_resp *p = call(MH_RT_GETMATCHES, &q);
+    return p ? &p->getmatches : NULL;
+}
+
+static mh_restriction anr(const char *s)
+{
+    mh_restriction r;
+    memset(&r, 0, sizeof(r));
+    r.type = MH_RES_PROPERTY;
+    r.u.prop.relop = MH_RELOP_EQ;
+    r.u.prop.tag = MH_TAG(0x360C, PT_STRING8);
+    r.u.prop.val = mh_pv_str(MH_TAG(0x360C, PT_STRING8), s);
+    return r;
+}
+
+static void test_getmatches_filter(void)
+{
+    /* PR_ANR: every entry a word of which begins with "ada" */
+    mh_restriction r = anr("ada");
+    mh_nspi_getmatches_resp *m = getmatches(stat_of(0, 0, 0), &r, 100, 1);
+    REQUIRE(m && m->error_code == 0 && m->has_mids);
+    REQUIRE(m->mids.n == 3);
+    CHECK_EQ_U(m->mids.ids[0], MID(ADA));
+    CHECK_EQ_U(m->mids.ids[1], MID(ADAM));
+    CHECK_EQ_U(m->mids.ids[2], MID(EVE));
+    REQUIRE(m->has_rows && m->rows.n_rows == 3);
+    CHECK_STR(row_name(&m->rows, 2), "eve adams");
+    CHECK_EQ_U(m->state.container_id, 0); /* = the CurrentRec of the request */
+    /* more than RowCount: TableTooBig */
+    m = getmatches(stat_of(0, 0, 0), &r, 2, 1);
+    CHECK(m && m->error_code == MH_NSPI_TABLE_TOO_BIG && !m->has_mids && !m->has_rows);
+    /* ANR within a list; an address */
+    m = getmatches(stat_of(MH_GAL_MID_GROUPS, 0, 0), &r, 100, 0);
+    CHECK(m && m->error_code == 0 && m->mids.n == 0);
+    r = anr("zebra@example.com");
+    m = getmatches(stat_of(0, 0, 0), &r, 100, 0);
+    CHECK(m && m->mids.n == 1 && m->mids.ids[0] == MID(ZEBRA));
+    /* a Content restriction (substring, ignore case) and Not and And */
+    mh_restriction c;
+    memset(&c, 0, sizeof(c));
+    c.type = MH_RES_CONTENT;
+    c.u.content.fuzzy = MH_FL_SUBSTRING | MH_FL_IGNORECASE;
+    c.u.content.tag = PR_DISPLAY_NAME;
+    c.u.content.val = mh_pv_str(PR_DISPLAY_NAME, "AR");
+    m = getmatches(stat_of(0, 0, 0), &c, 100, 0);
+    REQUIRE(m && m->error_code == 0);
+    CHECK_EQ_U(m->mids.n, 2); /* Bob Marley, Carol External */
+    mh_restriction ex, sub[2], and_;
+    memset(&ex, 0, sizeof(ex));
+    ex.type = MH_RES_EXIST;
+    ex.u.exist.tag = PR_TITLE;
+    memset(sub, 0, sizeof(sub));
+    sub[0].type = MH_RES_NOT;
+    sub[0].u.not_.sub = &ex;
+    sub[1] = anr("a");
+    memset(&and_, 0, sizeof(and_));
+    and_.type = MH_RES_AND;
+    and_.u.andor.n = 2;
+    and_.u.andor.sub = sub;
+    m = getmatches(stat_of(0, 0, 0), &and_, 100, 0);
+    REQUIRE(m && m->error_code == 0);
+    /* a word beginning with "a": Ada, Adam, Analysts, eve adams; not Ada,
+     * who has a title */
+    REQUIRE(m->mids.n == 3);
+    CHECK_EQ_U(m->mids.ids[0], MID(ADAM));
+    CHECK_EQ_U(m->mids.ids[1], MID(ANALYSTS));
+    CHECK_EQ_U(m->mids.ids[2], MID(EVE));
+    /* a Property restriction on the display type */
+    mh_restriction pr;
+    memset(&pr, 0, sizeof(pr));
+    pr.type = MH_RES_PROPERTY;
+    pr.u.prop.relop = MH_RELOP_EQ;
+    pr.u.prop.tag = PR_DISPLAY_TYPE;
+    pr.u.prop.val = mh_pv_long(PR_DISPLAY_TYPE, MH_DT_DISTLIST);
+    m = getmatches(stat_of(0, 0, 0), &pr, 100, 0);
+    CHECK(m && m->mids.n == 2 && m->mids.ids[1] == MID(ZEBRA));
+    /* restrictions NSPI has no place for */
+    mh_restriction sr;
+    memset(&sr, 0, sizeof(sr));
+    sr.type = MH_RES_SUBRESTRICTION;
+    sr.u.subres.subobject = MH_TAG(0x0E12, PT_OBJECT);
+    sr.u.subres.sub = &ex;
+    m = getmatches(stat_of(0, 0, 0), &sr, 100, 0);
+    CHECK(m && m->error_code == MH_NSPI_TOO_COMPLEX);
+    m = getmatches(stat_of(0x4242, 0, 0), &pr, 100, 0);
+    CHECK(m && m->error_code == MH_NSPI_INVALID_BOOKMARK);
+}
+
+static void test_getmatches_links(void)
+{
+    /* the members of a list: ContainerID is PR_EMS_AB_MEMBER */
+    mh_stat st = stat_of(PR_EMS_AB_MEMBER, MID(ANALYSTS), 0);
+    mh_nspi_getmatches_resp *m = getmatches(st, NULL, 100, 1);
+    REQUIRE(m && m->error_code == 0 && m->mids.n == 2);
+    CHECK_EQ_U(m->mids.ids[0], MID(ADA)); /* sorted, not in member order */
+    CHECK_EQ_U(m->mids.ids[1], MID(ADAM));
+    CHECK_EQ_U(m->state.container_id, MID(ANALYSTS));
+    CHECK_STR(row_name(&m->rows, 1), "Adam Smith");
+    st = stat_of(PR_EMS_AB_MEMBER, MID(ZEBRA), 0);
+    m = getmatches(st, NULL, 100, 0);
+    REQUIRE(m && m->mids.n == 2);
+    CHECK_EQ_U(m->mids.ids[0], MID(ANALYSTS));
+    CHECK_EQ_U(m->mids.ids[1], MID(BOB));
+    m = getmatches(st, NULL, 1, 0);
+    CHECK(m && m->error_code == MH_NSPI_TABLE_TOO_BIG);
+    /* the lists an entry is in */
+    st = stat_of(PR_EMS_AB_IS_MEMBER_OF_DL, MID(ADA), 0);
+    m = getmatches(st, NULL, 100, 0);
+    CHECK(m && m->error_code == 0 && m->mids.n == 1 && m->mids.ids[0] == MID(ANALYSTS));
+    /* a user's members: none; no such object; not a link attribute */
+    st = stat_of(PR_EMS_AB_MEMBER, MID(BOB), 0);
+    m = getmatches(st, NULL, 100, 0);
+    CHECK(m && m->error_code == 0 && m->mids.n == 0);
+    st = stat_of(PR_EMS_AB_MEMBER, 0x7777, 0);
+    m = getmatches(st, NULL, 100, 0);
+    CHECK(m && m->error_code == MH_NSPI_GENERAL_FAILURE);
+    st = stat_of(PR_DISPLAY_NAME, MID(ADA), 0);
+    m = getmatches(st, NULL, 100, 0);
+    CHECK(m && m->error_code == MH_NSPI_NOT_SUPPORTED);
+    st = stat_of(PR_EMS_AB_MEMBER, MID(ANALYSTS), 0);
+    st.sort_type = MH_NSPI_SORT_DISPLAY_NAME_W;
+    m = getmatches(st, NULL, 100, 0);
+    CHECK(m && m->error_code == MH_NSPI_NOT_SUPPORTED);
+}
 
 /* ------------------------------------------------------------- URLs */
 
@@ -753,6 +1158,9 @@ static void test_no_backend(void)
 {
     mh_nspi_ctx saved = cx;
     cx.be = NULL;
+    mh_nspi_queryrows_resp *r = query(stat_of(0, 0, 0), 10, NULL, 0);
+    CHECK(r && r->error_code == 0 && r->rows.n_rows == 0);
+    CHECK(r && r->state.current_rec == MH_NSPI_MID_END_OF_TABLE && r->state.total_recs == 0);
     mh_nspi_getprops_resp *g = getprops(MID(ADA), 0, 1252, 1, NAME_COL);
     CHECK(g && g->error_code == MH_NSPI_ERRORS_RETURNED);
     cx = saved;
@@ -777,6 +1185,13 @@ int main(void)
     RUN(test_getproplist);
     RUN(test_querycolumns);
     RUN(test_specialtable);
+    RUN(test_queryrows_pages);
+    RUN(test_queryrows_explicit_and_errors);
+    RUN(test_updatestat);
+    RUN(test_seekentries);
+    RUN(test_comparemids_resort);
+    RUN(test_getmatches_filter);
+    RUN(test_getmatches_links);
     RUN(test_urls);
     RUN(test_bind_and_unsupported);
     RUN(test_no_backend);
