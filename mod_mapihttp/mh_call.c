@@ -589,11 +589,6 @@ int mh_call_accept(mh_call *c, const void *body, apr_size_t len)
             return from_store(c, st);
         c->out_ctx = c->ctx_cookie;
         c->out_seq = hex16(c->pool, c->sess->sequence);
-        if (c->type != MH_RT_EXECUTE && !c->status_code && !mh_nspi_served(c->type)) {
-            /* the rest of the address book comes in the next steps */
-            c->status_code = MH_RPC_S_PROCNUM_OUT_OF_RANGE;
-            c->diag = "request type not served yet";
-        }
         return MH_RC_SUCCESS;
     }
     return fail(c, MH_RC_UNKNOWN_FAILURE, "unhandled request type");

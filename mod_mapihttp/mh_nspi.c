@@ -709,6 +709,61 @@ static void do_getaddressbookurl(const mh_nspi_ctx *cx, mh_gal *g,
     resp->error_code = ec;
 }
 
+/* -------------------------------------------------------- ResolveNames */
+
+/* NspiResolveNamesW (3.1.4.1.17) */
+static void do_resolvenames(const mh_nspi_ctx *cx, mh_gal *g,
+                            const mh_nspi_resolvenames_req *req, mh_nspi_resolvenames_resp *resp)
+{
+    /* Reserved is ignored: Outlook sends 0x80000000 */
+    uint32_t ec = check_stat(req->has_state, &req->state);
+    resp->code_page = req->has_state ? req->state.code_page : MH_NSPI_DEFAULT_CP;
+    if (!ec && !mh_gal_container_find(req->state.container_id))
+        ec = MH_NSPI_INVALID_BOOKMARK;
+    if (ec) {
+        resp->error_code = ec;
+        return;
+    }
+    uint32_t n = req->has_names ? req->names.n : 0;
+    uint32_t *out = apr_pcalloc(cx->pool, sizeof(uint32_t) * (n ? n : 1));
+    uint32_t *resolved = apr_pcalloc(cx->pool, sizeof(uint32_t) * (n ? n : 1));
+    uint32_t n_resolved = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t *mids, k;
+        ec = mh_gal_anr(g, req->state.container_id, req->names.s[i], 1, cx->pool, &mids, &k);
+        if (ec) {
+            resp->error_code = ec;
+            return;
+        }
+        if (k == 0) {
+            out[i] = MH_NSPI_MID_UNRESOLVED;
+        } else if (k > 1) {
+            out[i] = MH_NSPI_MID_AMBIGUOUS;
+        } else {
+            out[i] = mids[0];
+            resolved[n_resolved++] = mids[0];
+        }
+    }
+    mh_stat st = req->state;
+    if (n_resolved) {
+        ec = query_rows(cx, g, MH_NSPI_FEPHID, &st, resolved, n_resolved, n_resolved,
+                        req->has_tags ? &req->tags : NULL, &resp->rows);
+    } else {
+        if (req->has_tags)
+            resp->rows.cols = req->tags;
+        else
+            default_cols(&resp->rows.cols);
+        resp->rows.n_rows = 0;
+    }
+    resp->error_code = ec;
+    if (ec)
+        return;
+    resp->has_mids = 1;
+    resp->mids.n = n;
+    resp->mids.ids = out;
+    resp->has_rows = 1;
+}
+
 /* ---------------------------------------------------------------- Bind */
 
 uint32_t mh_nspi_bind(const mh_nspi_ctx *cx, const mh_nspi_bind_req *req, const char **why_r)
@@ -742,16 +797,6 @@ uint32_t mh_nspi_bind(const mh_nspi_ctx *cx, const mh_nspi_bind_req *req, const 
         return MH_NSPI_LOGON_FAILED;
     }
     return MH_NSPI_SUCCESS;
-}
-
-int mh_nspi_served(mh_reqtype rt)
-{
-    switch (rt) {
-    case MH_RT_RESOLVENAMES:
-        return 0;
-    default:
-        return 1;
-    }
 }
 
 /* ------------------------------------------------------------ dispatch */
@@ -828,6 +873,9 @@ void mh_nspi_handle(const mh_nspi_ctx *cx, mh_reqtype rt, const mh_nspi_req *req
         break;
     case MH_RT_GETADDRESSBOOKURL:
         do_getaddressbookurl(cx, g, &req->getaddressbookurl, &resp->getaddressbookurl);
+        break;
+    case MH_RT_RESOLVENAMES:
+        do_resolvenames(cx, g, &req->resolvenames, &resp->resolvenames);
         break;
     default:
         resp->unbind.error_code = MH_NSPI_GENERAL_FAILURE; /* not an NSPI type */

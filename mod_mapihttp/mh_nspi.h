@@ -66,7 +66,9 @@
  *                (mh_gal_server_dn) or a user's DN to that mailbox's
  *                /mapi/emsmdb or /mapi/nspi URL, on the host the directory
  *                names (unknown: NotFound).
- *  ResolveNames  not served yet (mh_nspi_served).
+ *  ResolveNames  per name mh_gal_anr (resolve): MID_UNRESOLVED,
+ *                MID_AMBIGUOUS or the entry's MId; rows for the resolved
+ *                ones (as QueryRows with fEphID).
  *  GetTemplateInfo, ModProps, ModLinkAtt  not supported: NotSupported.
  */
 #ifndef MH_NSPI_H
@@ -107,9 +109,5 @@ uint32_t mh_nspi_bind(const mh_nspi_ctx *cx, const mh_nspi_bind_req *req, const 
  */
 void mh_nspi_handle(const mh_nspi_ctx *cx, mh_reqtype rt, const mh_nspi_req *req,
                     mh_nspi_resp *resp);
-
-/* Whether this build serves request type `rt`; mh_call answers the others
- * with a failure body, StatusCode RPC_S_PROCNUM_OUT_OF_RANGE. */
-int mh_nspi_served(mh_reqtype rt);
 
 #endif

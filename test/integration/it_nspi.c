@@ -11,6 +11,7 @@
  *   - browsing the GAL page by page (every name in order, the STAT after
  *     every page), backwards, by fraction, with UpdateStat;
  *   - SeekEntries, CompareMIds, ResortRestriction;
+ *   - ResolveNames: unique, ambiguous and unknown names, addresses, DNs;
  *   - GetMatches with PR_ANR and with a content restriction;
  *   - the properties of a user and of a list, its members through
  *     PR_EMS_AB_MEMBER, in 8-bit and Unicode strings;
@@ -199,6 +200,23 @@ static const char *str_at(const mh_nspi_rowset *rs, uint32_t row, uint32_t col)
 
 static const mh_proptag NAME_ONLY[] = {T_NAME_W};
 
+static mh_nspi_resolvenames_resp *resolve(mh_mapi *m, int n, const char **names)
+{
+    static const mh_proptag cols[] = {T_NAME_W, T_SMTP_W, T_ENTRYID};
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.resolvenames.reserved = 0x80000000u;
+    q.resolvenames.has_state = 1;
+    q.resolvenames.state = stat_of(0, 0, 0, 1252);
+    q.resolvenames.has_tags = 1;
+    q.resolvenames.tags = tags_of(3, cols);
+    q.resolvenames.has_names = 1;
+    q.resolvenames.names.n = (uint32_t)n;
+    q.resolvenames.names.s = names;
+    mh_nspi_resp *r = nspi(m, MH_RT_RESOLVENAMES, &q);
+    return r ? &r->resolvenames : NULL;
+}
+
 static uint32_t mid_of_dn(mh_mapi *m, const char *dn)
 {
     mh_nspi_req q;
@@ -281,6 +299,19 @@ static void test_profile_sequence(void)
     mh_nspi_queryrows_resp *rows = query(m, stat_of(0, 0, 0, 1252), 10, NULL, 0, 1, NAME_ONLY);
     REQUIRE(rows && rows->error_code == 0 && rows->rows.n_rows == 10);
     CHECK_STR(str_at(&rows->rows, 0, 0), GAL[0]);
+
+    const char *names[] = {"bob", "grace hopper"};
+    mh_nspi_resolvenames_resp *rn = resolve(m, 2, names);
+    REQUIRE(rn && rn->error_code == 0 && rn->mids.n == 2 && rn->rows.n_rows == 2);
+    CHECK_STR(str_at(&rn->rows, 0, 0), "Bob Bobson");
+    CHECK_STR(str_at(&rn->rows, 1, 1), "grace@example.com");
+    /* ResolveNames gives ephemeral entry IDs: this server's GUID and the MId */
+    const mh_propval *eid = rn->rows.rows[0].vals[2];
+    REQUIRE(eid && eid->v.bin.len == 32); /* MS-OXNSPI 2.2.9.2 */
+    CHECK_EQ_U(eid->v.bin.data[0], 0x87);
+    CHECK_MEM(eid->v.bin.data + 4, 16, guid.b, 16);
+    CHECK_EQ_U(mh_get_u32(eid->v.bin.data + 24), 0); /* DT_MAILUSER */
+    CHECK_EQ_U(mh_get_u32(eid->v.bin.data + 28), rn->mids.ids[0]);
 
     /* the home server's DN to the mailbox URL: the GUID of the DN */
     const char *cn = strstr(home, "/cn=Servers/cn=") + 15;
@@ -426,6 +457,27 @@ static void test_seek_compare_resort(void)
     CHECK_EQ_U(r->resortrestriction.mids.ids[1], ken);
     CHECK_EQ_U(r->resortrestriction.state.num_pos, 1);
     CHECK_EQ_U(r->resortrestriction.state.total_recs, 2);
+}
+
+static void test_resolve_names(void)
+{
+    mh_mapi *m = bound();
+    REQUIRE(m);
+    /* unique, ambiguous, unknown; an address, a DN, a name with accents */
+    const char *names[] = {"grace", "d", "nobody-here", "KEN@example.com", DN_PREFIX "tim",
+                           "emilie", "Lovelace", "pioneers"};
+    mh_nspi_resolvenames_resp *r = resolve(m, 8, names);
+    REQUIRE(r && r->error_code == 0 && r->has_mids && r->mids.n == 8);
+    CHECK(r->mids.ids[0] >= 0x10);
+    CHECK_EQ_U(r->mids.ids[1], MH_NSPI_MID_AMBIGUOUS); /* Dennis, Donald, Diffie, Dijkstra, Dahl */
+    CHECK_EQ_U(r->mids.ids[2], MH_NSPI_MID_UNRESOLVED);
+    REQUIRE(r->has_rows && r->rows.n_rows == 6);
+    CHECK_STR(str_at(&r->rows, 0, 0), "Grace Hopper");
+    CHECK_STR(str_at(&r->rows, 1, 0), "Ken Thompson");
+    CHECK_STR(str_at(&r->rows, 2, 0), "Tim Berners-Lee");
+    CHECK_STR(str_at(&r->rows, 3, 0), GAL[10]);
+    CHECK_STR(str_at(&r->rows, 4, 0), "Ada Lovelace");
+    CHECK_STR(str_at(&r->rows, 5, 1), "pioneers@example.com");
 }
 
 /* GetMatches with PR_ANR (what Outlook falls back to when ResolveNames
@@ -708,6 +760,7 @@ int main(int argc, char **argv)
     MH_IT_TEST(test_profile_sequence, pool, root_pool);
     MH_IT_TEST(test_browse, pool, root_pool);
     MH_IT_TEST(test_seek_compare_resort, pool, root_pool);
+    MH_IT_TEST(test_resolve_names, pool, root_pool);
     MH_IT_TEST(test_getmatches, pool, root_pool);
     MH_IT_TEST(test_user_and_list_props, pool, root_pool);
     MH_IT_TEST(test_bad_input, pool, root_pool);

@@ -1061,6 +1061,67 @@ static void test_getmatches_links(void)
     CHECK(m && m->error_code == MH_NSPI_NOT_SUPPORTED);
 }
 
+/* ------------------------------------------------------ ResolveNames */
+
+static mh_nspi_resolvenames_resp *resolve(int n, const char **names, uint32_t container)
+{
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.resolvenames.reserved = 0x80000000u; /* what Outlook sends */
+    q.resolvenames.has_state = 1;
+    q.resolvenames.state = stat_of(container, 0, 0);
+    q.resolvenames.has_tags = 1;
+    q.resolvenames.tags = tags_of(1, NAME_COL);
+    q.resolvenames.has_names = 1;
+    q.resolvenames.names.n = (uint32_t)n;
+    q.resolvenames.names.s = names;
+    mh_nspi_resp *p = call(MH_RT_RESOLVENAMES, &q);
+    return p ? &p->resolvenames : NULL;
+}
+
+static void test_resolvenames(void)
+{
+    const char *names[] = {"ada",  "a",         "nobody", "Lovelace@Example.com",
+                           DN_PREFIX "adam", "=Analysts", "  bob  ", "",
+                           "\xc3\xa9mile", "SMTP:carol@external.test", "smith"};
+    int n = (int)(sizeof(names) / sizeof(names[0]));
+    mh_nspi_resolvenames_resp *r = resolve(n, names, 0);
+    REQUIRE(r && r->error_code == 0 && r->has_mids && r->mids.n == (uint32_t)n);
+    const uint32_t *m = r->mids.ids;
+    CHECK_EQ_U(m[0], MID(ADA));              /* her login, whole: ada beats adam, adams */
+    CHECK_EQ_U(m[1], MH_NSPI_MID_AMBIGUOUS);  /* many begin with a, none is it */
+    CHECK_EQ_U(m[2], MH_NSPI_MID_UNRESOLVED);
+    CHECK_EQ_U(m[3], MID(ADA));              /* an alias */
+    CHECK_EQ_U(m[4], MID(ADAM));             /* a DN */
+    CHECK_EQ_U(m[5], MID(ANALYSTS));         /* exactly */
+    CHECK_EQ_U(m[6], MID(BOB));
+    CHECK_EQ_U(m[7], MH_NSPI_MID_UNRESOLVED);
+    CHECK_EQ_U(m[8], MID(EMILE));
+    CHECK_EQ_U(m[9], MID(CAROL));
+    CHECK_EQ_U(m[10], MID(ADAM));            /* a word of the display name */
+    /* rows for the resolved ones, in order */
+    REQUIRE(r->has_rows && r->rows.n_rows == 8);
+    CHECK_STR(row_name(&r->rows, 0), "Ada Lovelace");
+    CHECK_STR(row_name(&r->rows, 1), "Ada Lovelace");
+    CHECK_STR(row_name(&r->rows, 2), "Adam Smith");
+    CHECK_STR(row_name(&r->rows, 3), "Analysts");
+    CHECK_STR(row_name(&r->rows, 7), "Adam Smith");
+    CHECK_EQ_U(r->code_page, 1252);
+    /* in a list only its entries count */
+    const char *b[] = {"bob", "analysts"};
+    r = resolve(2, b, MH_GAL_MID_GROUPS);
+    REQUIRE(r && r->mids.n == 2);
+    CHECK_EQ_U(r->mids.ids[0], MH_NSPI_MID_UNRESOLVED);
+    CHECK_EQ_U(r->mids.ids[1], MID(ANALYSTS));
+    r = resolve(1, b, 0x4242);
+    CHECK(r && r->error_code == MH_NSPI_INVALID_BOOKMARK && !r->has_mids);
+    /* nothing resolved: no rows */
+    const char *u[] = {"qqq"};
+    r = resolve(1, u, 0);
+    REQUIRE(r && r->error_code == 0 && r->mids.n == 1);
+    CHECK_EQ_U(r->rows.n_rows, 0);
+}
+
 /* ------------------------------------------------------------- URLs */
 
 static void test_urls(void)
@@ -1161,6 +1222,9 @@ static void test_no_backend(void)
     mh_nspi_queryrows_resp *r = query(stat_of(0, 0, 0), 10, NULL, 0);
     CHECK(r && r->error_code == 0 && r->rows.n_rows == 0);
     CHECK(r && r->state.current_rec == MH_NSPI_MID_END_OF_TABLE && r->state.total_recs == 0);
+    const char *n[] = {"ada"};
+    mh_nspi_resolvenames_resp *rn = resolve(1, n, 0);
+    CHECK(rn && rn->error_code == 0 && rn->mids.ids[0] == MH_NSPI_MID_UNRESOLVED);
     mh_nspi_getprops_resp *g = getprops(MID(ADA), 0, 1252, 1, NAME_COL);
     CHECK(g && g->error_code == MH_NSPI_ERRORS_RETURNED);
     cx = saved;
@@ -1192,6 +1256,7 @@ int main(void)
     RUN(test_comparemids_resort);
     RUN(test_getmatches_filter);
     RUN(test_getmatches_links);
+    RUN(test_resolvenames);
     RUN(test_urls);
     RUN(test_bind_and_unsupported);
     RUN(test_no_backend);
