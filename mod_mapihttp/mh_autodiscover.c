@@ -698,7 +698,7 @@ const char *mh_ad_deployment_id(apr_pool_t *pool, const char *organization)
 }
 
 /* A GUID as text, Data1..Data3 read little-endian (as the wire holds them). */
-static const char *guid_text(apr_pool_t *pool, const mh_guid *g)
+const char *mh_ad_guid_text(apr_pool_t *pool, const mh_guid *g)
 {
     const uint8_t *b = g->b;
     return apr_psprintf(pool,
@@ -746,7 +746,7 @@ const char *mh_ad_mailbox_url(apr_pool_t *pool, const char *base, const char *se
         authority = apr_pstrcat(pool, server, port ? port : "", NULL);
     }
     return apr_pstrcat(pool, scheme, authority, "/mapi/", endpoint, "/?MailboxId=",
-                       guid_text(pool, mailbox), "@", url_escape(pool, domain), NULL);
+                       mh_ad_guid_text(pool, mailbox), "@", url_escape(pool, domain), NULL);
 }
 
 /* ------------------------------------------------------------- serving */

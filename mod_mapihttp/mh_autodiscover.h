@@ -158,6 +158,10 @@ const char *mh_ad_deployment_id(apr_pool_t *pool, const char *organization);
 const char *mh_ad_mailbox_url(apr_pool_t *pool, const char *base, const char *server,
                               const char *endpoint, const mh_guid *mailbox, const char *domain);
 
+/* A GUID as text, "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" in lower case, its
+ * first three fields little-endian as stored (the MailboxId form). */
+const char *mh_ad_guid_text(apr_pool_t *pool, const mh_guid *g);
+
 /* ------------------------------------------------------------- serving */
 
 /* What the HTTP layer hands in. */

@@ -5,6 +5,7 @@
 #include "mh_aux.h"
 #include "mh_bodies.h"
 #include "mh_log.h"
+#include "mh_nspi.h"
 #include "mh_nspi_wire.h"
 #include "mh_rop.h"
 #include "mh_rpcext.h"
@@ -128,6 +129,7 @@ struct mh_call {
 
     /* request bodies */
     mh_execute_req execute;
+    mh_nspi_req nspi;
 
     /* response */
     uint32_t status_code; /* non-zero: failure body */
@@ -368,6 +370,18 @@ static void log_aux(mh_call *c, const mh_aux_in *aux)
                mh_aux_summary(&info, c->pool));
 }
 
+/* What the address book handlers know of this request. */
+static void nspi_ctx(mh_call *c, mh_nspi_ctx *cx)
+{
+    memset(cx, 0, sizeof(*cx));
+    cx->pool = c->pool;
+    cx->be = c->svc->backend;
+    cx->user = c->in.user;
+    memcpy(cx->server_guid.b, mh_session_store_guid(c->svc->store), 16);
+    cx->organization = c->svc->organization;
+    cx->base_url = c->svc->external_url ? c->svc->external_url : c->in.self_url;
+}
+
 static int accept_create(mh_call *c, const void *body, apr_size_t len)
 {
     const char *why = NULL;
@@ -392,13 +406,13 @@ static int accept_create(mh_call *c, const void *body, apr_size_t len)
             state = s;
         }
     } else {
-        mh_nspi_bind_req req;
-        bst = mh_nspi_parse_bind_req(body, len, c->pool, &req, &why);
+        mh_nspi_bind_req *req = &c->nspi.bind;
+        bst = mh_nspi_parse_bind_req(body, len, c->pool, req, &why);
         if (bst == MH_BODY_OK) {
             nspi_state *s = apr_pcalloc(c->pool, sizeof(*s));
-            s->flags = req.flags;
-            s->has_state = req.has_state;
-            s->stat = req.state;
+            s->flags = req->flags;
+            s->has_state = req->has_state;
+            s->stat = req->state;
             state = s;
         }
     }
@@ -426,6 +440,24 @@ static int accept_create(mh_call *c, const void *body, apr_size_t len)
             return MH_RC_SUCCESS;
         }
         es->display_name = display;
+    } else {
+        /* Bind's checks (MS-OXNSPI 3.1.4.1.1): a refused Bind makes no
+         * context either */
+        mh_nspi_ctx cx;
+        nspi_ctx(c, &cx);
+        const char *refusal = NULL;
+        uint32_t ec = mh_nspi_bind(&cx, &c->nspi.bind, &refusal);
+        if (ec) {
+            c->error_code = ec;
+            c->diag = refusal;
+            mh_log(MH_LOG_DEBUG, MHLOGNO(01800) "Bind refused for %s: 0x%08X %s", c->in.user,
+                   ec, refusal ? refusal : "");
+            mh_nspi_bind_resp resp;
+            memset(&resp, 0, sizeof resp);
+            resp.error_code = ec;
+            mh_nspi_build_bind_resp(&c->body, &resp);
+            return MH_RC_SUCCESS;
+        }
     }
     codec_for(c->ep)->encode(state, c->pool, &blob, &blob_len);
     unsigned char id[MH_SESSION_ID_LEN], seq[MH_SESSION_ID_LEN];
@@ -539,13 +571,14 @@ int mh_call_accept(mh_call *c, const void *body, apr_size_t len)
     }
 
     case CTX_SEQUENCED:
-        if (c->type == MH_RT_EXECUTE) {
+        if (c->type == MH_RT_EXECUTE)
             bst = mh_parse_execute(body, len, c->pool, &c->execute, &why);
-            if (bst == MH_BODY_MALFORMED)
-                return body_status(c, bst, why);
-            if (bst == MH_BODY_LIMIT)
-                body_status(c, bst, why); /* failure body, session untouched */
-        }
+        else
+            bst = mh_nspi_parse_req(c->type, body, len, c->pool, &c->nspi, &why);
+        if (bst == MH_BODY_MALFORMED)
+            return body_status(c, bst, why);
+        if (bst == MH_BODY_LIMIT)
+            body_status(c, bst, why); /* failure body, session untouched */
         st = mh_session_begin(c->svc->store, c->ctx_id, c->ep, c->in.user, c->seq,
                               c->type == MH_RT_EXECUTE, codec_for(c->ep), c->start,
                               c->pool, &c->sess);
@@ -553,11 +586,6 @@ int mh_call_accept(mh_call *c, const void *body, apr_size_t len)
             return from_store(c, st);
         c->out_ctx = c->ctx_cookie;
         c->out_seq = hex16(c->pool, c->sess->sequence);
-        if (c->type != MH_RT_EXECUTE) {
-            /* NSPI calls other than Bind/Unbind come with the address book */
-            c->status_code = MH_RPC_S_PROCNUM_OUT_OF_RANGE;
-            c->diag = "request type not served yet";
-        }
         return MH_RC_SUCCESS;
     }
     return fail(c, MH_RC_UNKNOWN_FAILURE, "unhandled request type");
@@ -805,6 +833,21 @@ static apr_status_t run_wait(mh_call *c)
     return APR_SUCCESS;
 }
 
+/*
+ * The address book calls (MS-OXCMAPIHTTP 2.2.5, MS-OXNSPI 3.1.4.1): the
+ * handlers of mh_nspi.c against the backend's directory.
+ */
+static void run_nspi(mh_call *c)
+{
+    mh_nspi_ctx cx;
+    nspi_ctx(c, &cx);
+    mh_nspi_resp resp;
+    mh_nspi_handle(&cx, c->type, &c->nspi, &resp);
+    /* every response struct begins with status_code, error_code */
+    c->error_code = resp.unbind.error_code;
+    mh_nspi_build_resp(c->type, &c->body, &resp);
+}
+
 apr_status_t mh_call_run(mh_call *c, const mh_io *io)
 {
     apr_status_t rv;
@@ -819,6 +862,14 @@ apr_status_t mh_call_run(mh_call *c, const mh_io *io)
         switch (c->type) {
         case MH_RT_EXECUTE:
             run_execute(c);
+            break;
+        case MH_RT_COMPAREMIDS: case MH_RT_DNTOMID: case MH_RT_GETMATCHES:
+        case MH_RT_GETPROPLIST: case MH_RT_GETPROPS: case MH_RT_GETSPECIALTABLE:
+        case MH_RT_GETTEMPLATEINFO: case MH_RT_MODLINKATT: case MH_RT_MODPROPS:
+        case MH_RT_QUERYCOLUMNS: case MH_RT_QUERYROWS: case MH_RT_RESOLVENAMES:
+        case MH_RT_RESORTRESTRICTION: case MH_RT_SEEKENTRIES: case MH_RT_UPDATESTAT:
+        case MH_RT_GETMAILBOXURL: case MH_RT_GETADDRESSBOOKURL:
+            run_nspi(c);
             break;
         case MH_RT_NOTIFICATIONWAIT:
             if (c->wait_rejected) {

@@ -39,6 +39,8 @@ typedef struct mh_service {
     apr_off_t max_body;                 /* MapiHttpMaxRequestBody */
     const mh_be *backend;               /* MapiHttpBackend; NULL: none configured */
     int chain_responses;                /* MapiHttpChainedResponses */
+    const char *organization;           /* MapiHttpOrganization; NULL: the default */
+    const char *external_url;           /* MapiHttpExternalUrl; NULL: the request's own */
 } mh_service;
 
 /* What the HTTP layer hands in. */
@@ -55,6 +57,7 @@ typedef struct mh_http_in {
     int has_length;           /* Content-Length or chunked coding present */
     apr_off_t content_length; /* -1 when unknown (chunked) */
     int https;                /* cookies get Secure */
+    const char *self_url;     /* "scheme://host[:port]" as httpd builds its own URLs */
 } mh_http_in;
 
 /* The response stream the HTTP layer provides for stage 3. */

@@ -303,6 +303,23 @@ const char *mh_cp_from_utf8(uint32_t cp, const char *s, apr_pool_t *pool, size_t
     return cb_finish(&b, pool, len_r);
 }
 
+int mh_cp_supported(uint32_t cp)
+{
+    switch (cp) {
+    case 1252: case MH_CP_UTF8:
+        return 1;
+    case 0: case MH_CP_UNICODE: case 1201: case 12000: case 12001:
+        return 0;
+    default:
+        break;
+    }
+    iconv_t cd = cp_open(cp, 0);
+    if (cd == (iconv_t)-1)
+        return 0;
+    iconv_close(cd);
+    return 1;
+}
+
 /* ================================================== reading and writing */
 
 /*
@@ -1659,6 +1676,36 @@ static int str_cmp(const char *a, const char *b, int how)
     int r = cmp_points(pa, na, pb, nb);
     free(pa);
     free(pb);
+    return r;
+}
+
+int mh_str_fold_cmp(const char *a, const char *b)
+{
+    return str_cmp(a ? a : "", b ? b : "", CMP_CASE | CMP_NONSPACE);
+}
+
+int mh_str_collate(const char *a, const char *b)
+{
+    if (!a || !b)
+        return a == b ? 0 : a ? 1 : -1;
+    int r = str_cmp(a, b, CMP_CASE | CMP_NONSPACE);
+    if (!r)
+        r = str_cmp(a, b, CMP_CASE);
+    if (!r) {
+        r = strcmp(a, b);
+        r = r < 0 ? -1 : r > 0;
+    }
+    return r;
+}
+
+int mh_str_fold_prefix(const char *s, const char *prefix)
+{
+    uint32_t *ps, *pp;
+    size_t ns = str_points(s ? s : "", CMP_CASE | CMP_NONSPACE, &ps);
+    size_t np = str_points(prefix ? prefix : "", CMP_CASE | CMP_NONSPACE, &pp);
+    int r = np <= ns && (np == 0 || memcmp(ps, pp, np * sizeof *pp) == 0);
+    free(ps);
+    free(pp);
     return r;
 }
 

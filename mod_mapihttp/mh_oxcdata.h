@@ -37,6 +37,30 @@ const char *mh_cp_to_utf8(uint32_t cp, const char *s, size_t len, apr_pool_t *po
 /* UTF-8 into code page `cp`; characters it lacks become '?'.  *len_r gets
  * the length without the NUL (the result is NUL-terminated). */
 const char *mh_cp_from_utf8(uint32_t cp, const char *s, apr_pool_t *pool, size_t *len_r);
+/*
+ * Whether PT_STRING8 values can be read and written in code page `cp`:
+ * 1252 and 65001 always, others when iconv knows them (the conversions
+ * above quietly take unknown ones as 1252; callers that must refuse them,
+ * the address book's InvalidCodepage, ask here first).  Never the Unicode
+ * code pages (1200, 1201, 12000, 12001) nor 0.
+ */
+int mh_cp_supported(uint32_t cp);
+
+/* ------------------------------------------------- string collation */
+
+/*
+ * Orders two UTF-8 strings the way people expect a list of names sorted:
+ * first ignoring case and accents (Latin, Greek and Cyrillic letters fold
+ * as in mh_restriction_eval's IGNORECASE | IGNORENONSPACE), ties broken
+ * by case-insensitive comparison, then by the bytes.  <0, 0 (equal bytes
+ * only), >0.  NULL sorts first.
+ */
+int mh_str_collate(const char *a, const char *b);
+/* The first level of mh_str_collate alone: 0 when a and b differ only in
+ * case and accents. */
+int mh_str_fold_cmp(const char *a, const char *b);
+/* Whether `s` begins with `prefix` ignoring case and accents. */
+int mh_str_fold_prefix(const char *s, const char *prefix);
 
 /* ------------------------------------------------- property values */
 

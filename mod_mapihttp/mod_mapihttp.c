@@ -86,6 +86,8 @@ static void fill_services(server_rec *main_s, mh_session_store *store)
         svc->max_body = c->max_body != MH_UNSET ? c->max_body : MH_DEFAULT_MAX_BODY;
         svc->backend = c->backend;
         svc->chain_responses = c->chain_responses != MH_UNSET ? (int)c->chain_responses : 1;
+        svc->organization = c->organization;
+        svc->external_url = c->external_url;
         mh_ad_config *ad = &c->ad;
         ad->external_url = c->external_url;
         ad->internal_url = c->internal_url;
@@ -613,6 +615,7 @@ static int mh_handler(request_rec *r)
             in.content_length = v;
     }
     in.https = strcmp(ap_http_scheme(r), "https") == 0;
+    in.self_url = ap_construct_url(r->pool, "", r);
 
     mh_call *c = mh_call_create(r->pool, &sc->svc, &in, start);
     int code = mh_call_check_headers(c);

@@ -2,6 +2,7 @@
  * mh_client.c - MAPI/HTTP client: HTTP/1.1 over TCP or TLS.
  */
 #include "mh_client.h"
+#include "mh_nspi_wire.h"
 #include "mh_wire.h"
 
 #include <errno.h>
@@ -699,3 +700,36 @@ const unsigned char *mh_mapi_connect_body(apr_pool_t *pool, const char *user_dn,
     *len_r = wr.len;
     return wr.buf;
 }
+
+/* ------------------------------------------------------ address book */
+
+int mh_nspi_call(mh_mapi *m, apr_pool_t *pool, int rt, const char *type_name,
+                 const union mh_nspi_req *req, union mh_nspi_resp *resp, mh_response **raw_r,
+                 const char **why_r)
+{
+    mh_wr wr;
+    mh_wr_init(&wr, pool, 256);
+    mh_nspi_build_req((mh_reqtype)rt, &wr, req);
+    mh_response *r = NULL;
+    *why_r = NULL;
+    if (raw_r)
+        *raw_r = NULL;
+    if (mh_mapi_call(m, pool, type_name, wr.buf, wr.len, &r) != APR_SUCCESS || !r) {
+        *why_r = mh_client_error(m->conn);
+        return -1;
+    }
+    if (raw_r)
+        *raw_r = r;
+    int code = mh_response_code(r);
+    if (code != 0)
+        return code;
+    if (!r->inner_ok) {
+        *why_r = "the inner response stream did not parse";
+        return -1;
+    }
+    if (mh_nspi_parse_resp((mh_reqtype)rt, r->payload, r->payload_len, pool, resp, why_r) !=
+        MH_BODY_OK)
+        return -1;
+    return 0;
+}
+

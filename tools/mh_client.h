@@ -135,4 +135,22 @@ const unsigned char *mh_mapi_connect_body(apr_pool_t *pool, const char *user_dn,
 /* The X-ResponseCode of a response (-1 when missing). */
 int mh_response_code(const mh_response *r);
 
+/*
+ * One address book call (MS-OXCMAPIHTTP 2.2.5) on an /mapi/nspi
+ * conversation: `req` (the member of the union for request type `rt`, an
+ * MH_RT_* of the NSPI endpoint) built with the wire layer (mh_nspi_wire.h),
+ * sent as X-RequestType `type_name` (its name, e.g. "GetProps"; this
+ * library does not link mh_http.c's names, whose mh_response_code_name
+ * clashes with mh_emsmdb.c's), and the response body
+ * parsed into `resp`.  Returns the X-ResponseCode when the response had a
+ * parsable body (0), the non-zero X-ResponseCode of a refused request, or
+ * -1 when the exchange failed or the body did not parse (why in *why_r).
+ * *raw_r (may be NULL) gets the HTTP response.
+ */
+union mh_nspi_req;
+union mh_nspi_resp;
+int mh_nspi_call(mh_mapi *m, apr_pool_t *pool, int rt, const char *type_name,
+                 const union mh_nspi_req *req, union mh_nspi_resp *resp, mh_response **raw_r,
+                 const char **why_r);
+
 #endif

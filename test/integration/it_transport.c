@@ -130,6 +130,25 @@ static mh_mapi *connected(const char *path)
     return m;
 }
 
+/* A GetProps body: the display name of MId 0x10 in the GAL. */
+static const unsigned char *getprops_body(size_t *len)
+{
+    mh_wr wr;
+    mh_wr_init(&wr, pool, 64);
+    mh_nspi_getprops_req req;
+    memset(&req, 0, sizeof(req));
+    static mh_proptag tag = 0x3001001F;
+    req.has_state = 1;
+    req.state.code_page = 1252;
+    req.state.current_rec = 0x10;
+    req.has_tags = 1;
+    req.tags.n = 1;
+    req.tags.tags = &tag;
+    mh_nspi_build_getprops_req(&wr, &req);
+    *len = wr.len;
+    return wr.buf;
+}
+
 static mh_mapi *bound(void)
 {
     size_t n;
@@ -822,7 +841,12 @@ static void test_garbage_bodies(void)
         const char *type;
         int nspi;
     } types[] = {{"Connect", 0}, {"Execute", 0}, {"Disconnect", 0}, {"NotificationWait", 0},
-                 {"Bind", 1}, {"Unbind", 1}};
+                 {"Bind", 1}, {"Unbind", 1}, {"CompareMIds", 1}, {"DNToMId", 1},
+                 {"GetMatches", 1}, {"GetPropList", 1}, {"GetProps", 1},
+                 {"GetSpecialTable", 1}, {"GetTemplateInfo", 1}, {"ModLinkAtt", 1},
+                 {"ModProps", 1}, {"QueryColumns", 1}, {"QueryRows", 1},
+                 {"ResolveNames", 1}, {"ResortRestriction", 1}, {"SeekEntries", 1},
+                 {"UpdateStat", 1}, {"GetMailboxUrl", 1}, {"GetAddressBookUrl", 1}};
     uint32_t x = 0x12345678;
     unsigned char junk[600];
     int bad = 0;
@@ -1150,26 +1174,53 @@ static void test_bind_unbind(void)
     CHECK_EQ_U(u32_at(r, 0), 0);
     CHECK_EQ_U(u32_at(r, 4), 1);
     check_failure(call(m, "PING", NULL, 0), 10);
-    check_failure(call(m, "GetProps", NULL, 0), 10);
+    size_t gn;
+    const unsigned char *gp = getprops_body(&gn);
+    check_failure(call(m, "GetProps", gp, gn), 10);
     /* bad Bind bodies */
     mh_mapi *m3 = mapi(NSPI, MH_TEST_USER, MH_TEST_PASSWORD);
     check_failure(call(m3, "Bind", b, n - 1), 12);
     check_failure(call(m3, "Bind", b, 3), 12);
 }
 
-static void test_nspi_request_not_served_yet(void)
+/* The address book requests are served (mh_nspi.c; it_nspi tests them
+ * over a directory): here, that they are sequenced like every NSPI call,
+ * answer without a backend, and that a malformed body costs nothing. */
+static void test_nspi_requests_served(void)
 {
     mh_mapi *m = bound();
     REQUIRE(m);
     const char *seq0 = apr_pstrdup(pool, mh_cookie_jar_get(m->jar, "NspiSequence", NULL));
-    mh_response *r = call(m, "GetSpecialTable", NULL, 0);
+    mh_wr wr;
+    mh_wr_init(&wr, pool, 64);
+    mh_nspi_getspecialtable_req req;
+    memset(&req, 0, sizeof(req));
+    req.flags = MH_NSPI_UNICODE_STRINGS;
+    req.has_state = 1;
+    req.state.code_page = 1252;
+    mh_nspi_build_getspecialtable_req(&wr, &req);
+    mh_response *r = call(m, "GetSpecialTable", wr.buf, wr.len);
     REQUIRE(r);
-    CHECK_EQ_U(mh_response_code(r), 0);
-    /* a failure body: StatusCode RPC_S_PROCNUM_OUT_OF_RANGE */
-    CHECK_EQ_U(r->payload_len, 8);
-    CHECK_EQ_U(u32_at(r, 0), MH_RPC_S_PROCNUM_OUT_OF_RANGE);
+    check_success_envelope(r, m, "GetSpecialTable");
+    mh_nspi_getspecialtable_resp resp;
+    const char *why = NULL;
+    REQUIRE(mh_nspi_parse_getspecialtable_resp(r->payload, r->payload_len, pool, &resp, &why) ==
+            MH_BODY_OK);
+    CHECK_EQ_U(resp.status_code, 0);
+    CHECK_EQ_U(resp.error_code, 0);
+    CHECK(resp.has_rows && resp.rows.n == 5);
     /* sequenced like every NSPI call: the sequence rotated */
-    CHECK(strcmp(seq0, mh_cookie_jar_get(m->jar, "NspiSequence", NULL)) != 0);
+    const char *seq1 = apr_pstrdup(pool, mh_cookie_jar_get(m->jar, "NspiSequence", NULL));
+    CHECK(strcmp(seq0, seq1) != 0);
+    /* a malformed body: 12, and the context and its sequence as they were */
+    check_failure(call(m, "GetSpecialTable", wr.buf, wr.len - 1), 12);
+    CHECK_STR(mh_cookie_jar_get(m->jar, "NspiSequence", NULL), seq1);
+    size_t gn;
+    const unsigned char *gp = getprops_body(&gn);
+    r = call(m, "GetProps", gp, gn);
+    REQUIRE(r && mh_response_code(r) == 0);
+    CHECK_EQ_U(u32_at(r, 0), 0);
+    CHECK_EQ_U(u32_at(r, 4), MH_NSPI_ERRORS_RETURNED); /* no directory: no values */
 }
 
 /* -------------------------------------------------------------- TLS */
@@ -1274,7 +1325,7 @@ static int suite_main(const char *mpm)
     TEST(test_wait_client_gone_releases_slot);
     TEST(test_wait_ends_on_disconnect);
     TEST(test_bind_unbind);
-    TEST(test_nspi_request_not_served_yet);
+    TEST(test_nspi_requests_served);
     TEST(test_tls_secure_cookies);
     TEST(test_logging);
     TEST(check_log_clean);

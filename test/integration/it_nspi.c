@@ -1,0 +1,771 @@
+/*
+ * it_nspi.c - the address book endpoint end to end: a real httpd with the
+ * LMDB backend and a directory of thirty users and lists made with
+ * mapihttp-admin, and a client speaking MAPI/HTTP with the wire layer's
+ * client side (mh_nspi_call).  Every scenario compares the values that
+ * come back, not only the codes:
+ *
+ *   - what a client does to make a profile: Bind, DNToMId of its own DN,
+ *     GetProps of that entry, GetSpecialTable, QueryRows, ResolveNames,
+ *     GetMailboxUrl of its home server, Unbind;
+ *   - browsing the GAL page by page (every name in order, the STAT after
+ *     every page), backwards, by fraction, with UpdateStat;
+ *   - SeekEntries, CompareMIds, ResortRestriction;
+ *   - ResolveNames: unique, ambiguous and unknown names, addresses, DNs;
+ *   - GetMatches with PR_ANR and with a content restriction;
+ *   - the properties of a user and of a list, its members through
+ *     PR_EMS_AB_MEMBER, in 8-bit and Unicode strings;
+ *   - bad input: truncated bodies, unknown code pages and containers,
+ *     calls not supported, a refused Bind;
+ *   - MIds and the session survive a graceful restart.
+ *
+ *   it_nspi --mpm event|prefork [--per-request-process]
+ */
+#include "harness.h"
+#include "mh_test.h"
+
+#include "config.h"
+#include "mh_bodies.h"
+#include "mh_mapierr.h"
+#include "mh_nspi_wire.h"
+#include "mh_props.h"
+
+#include <signal.h>
+#include <stdio.h>
+
+#include <apr_strings.h>
+
+static apr_pool_t *pool;
+static apr_pool_t *root_pool;
+static mh_httpd *H;
+static int PER_REQUEST;
+
+#define NSPI_PATH "/mapi/nspi/?MailboxId=ada@example.com"
+#define DN_PREFIX                                                                \
+    "/o=First Organization/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)" \
+    "/cn=Recipients/cn="
+
+/* PidTag... as requested on the wire */
+#define T_NAME_W MH_TAG(0x3001, PT_UNICODE)
+#define T_NAME_A MH_TAG(0x3001, PT_STRING8)
+#define T_SMTP_W MH_TAG(0x39FE, PT_UNICODE)
+#define T_EMAIL_A MH_TAG(0x3003, PT_STRING8)
+#define T_ADDRTYPE_A MH_TAG(0x3002, PT_STRING8)
+#define T_DISPLAY_TYPE MH_TAG(0x3900, PT_LONG)
+#define T_OBJECT_TYPE MH_TAG(0x0FFE, PT_LONG)
+#define T_ENTRYID MH_TAG(0x0FFF, PT_BINARY)
+#define T_HOME_MDB_A MH_TAG(0x8006, PT_STRING8)
+#define T_PROXY_W MH_TAG(0x800F, PT_MV_UNICODE)
+#define T_ACCOUNT_A MH_TAG(0x3A00, PT_STRING8)
+#define T_MEMBER MH_TAG(0x8009, PT_OBJECT)
+#define T_ANR MH_TAG(0x360C, PT_UNICODE)
+
+/* The directory, in GAL order (case and accents ignored). */
+static const char *const GAL[] = {
+    "Ada Lovelace",     "Alan Turing",    "Barbara Liskov",  "Bob Bobson",
+    "Charles Babbage",  "Claude Shannon", "Compiler Writers", "Dennis Ritchie",
+    "Donald Knuth",     "Edsger Dijkstra", "\xc3\x89milie du Ch\xc3\xa2telet", "Everyone",
+    "Frances Allen",    "Grace Hopper",   "Hedy Lamarr",     "Ivan Sutherland",
+    "John Backus",      "Ken Thompson",   "Konrad Zuse",     "Leslie Lamport",
+    "Margaret Hamilton", "Niklaus Wirth", "Ole-Johan Dahl",  "Peter Naur",
+    "Pioneers",         "Radia Perlman",  "Sophie Wilson",   "Tim Berners-Lee",
+    "Ursula Franklin",  "Whitfield Diffie"};
+#define N_GAL 30
+
+/* ------------------------------------------------------------ calls */
+
+static const char *type_name(mh_reqtype rt)
+{
+    switch (rt) {
+    case MH_RT_BIND: return "Bind";
+    case MH_RT_UNBIND: return "Unbind";
+    case MH_RT_COMPAREMIDS: return "CompareMIds";
+    case MH_RT_DNTOMID: return "DNToMId";
+    case MH_RT_GETMATCHES: return "GetMatches";
+    case MH_RT_GETPROPLIST: return "GetPropList";
+    case MH_RT_GETPROPS: return "GetProps";
+    case MH_RT_GETSPECIALTABLE: return "GetSpecialTable";
+    case MH_RT_GETTEMPLATEINFO: return "GetTemplateInfo";
+    case MH_RT_MODLINKATT: return "ModLinkAtt";
+    case MH_RT_MODPROPS: return "ModProps";
+    case MH_RT_QUERYCOLUMNS: return "QueryColumns";
+    case MH_RT_QUERYROWS: return "QueryRows";
+    case MH_RT_RESOLVENAMES: return "ResolveNames";
+    case MH_RT_RESORTRESTRICTION: return "ResortRestriction";
+    case MH_RT_SEEKENTRIES: return "SeekEntries";
+    case MH_RT_UPDATESTAT: return "UpdateStat";
+    case MH_RT_GETMAILBOXURL: return "GetMailboxUrl";
+    case MH_RT_GETADDRESSBOOKURL: return "GetAddressBookUrl";
+    default: return "?";
+    }
+}
+
+/* --per-request-process: every request on a new connection */
+static void before(mh_mapi *m)
+{
+    if (PER_REQUEST)
+        mh_client_disconnect(m->conn);
+}
+
+/* A call whose response must parse (NULL and a failed check otherwise). */
+static mh_nspi_resp *nspi(mh_mapi *m, mh_reqtype rt, const mh_nspi_req *req)
+{
+    before(m);
+    mh_nspi_resp *resp = apr_pcalloc(pool, sizeof(*resp));
+    const char *why = NULL;
+    mh_response *raw = NULL;
+    int code = mh_nspi_call(m, pool, rt, type_name(rt), req, resp, &raw, &why);
+    if (code != 0) {
+        printf("# %s: X-ResponseCode %d %s\n", type_name(rt), code, why ? why : "");
+        CHECK(0);
+        return NULL;
+    }
+    if (resp->unbind.status_code != 0) {
+        printf("# %s: StatusCode 0x%x\n", type_name(rt), resp->unbind.status_code);
+        CHECK(0);
+        return NULL;
+    }
+    return resp;
+}
+
+static mh_stat stat_of(uint32_t container, uint32_t current, int32_t delta, uint32_t cp)
+{
+    mh_stat s;
+    memset(&s, 0, sizeof(s));
+    s.container_id = container;
+    s.current_rec = current;
+    s.delta = delta;
+    s.code_page = cp;
+    s.template_locale = 0x409;
+    s.sort_locale = 0x409;
+    return s;
+}
+
+static mh_nspi_tags tags_of(int n, const mh_proptag *t)
+{
+    mh_nspi_tags r = {(uint32_t)n, (mh_proptag *)t};
+    return r;
+}
+
+/* A bound conversation of `user`, with the code page of its STAT. */
+static mh_mapi *bound_as(const char *user, const char *password, uint32_t cp,
+                         uint32_t *ec_r, mh_guid *guid_r)
+{
+    mh_client *c = mh_httpd_client(H, pool, H->port, 0);
+    mh_mapi *m = mh_mapi_create(pool, c, NSPI_PATH, user, password);
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.bind.has_state = 1;
+    q.bind.state = stat_of(0, 0, 0, cp);
+    mh_nspi_resp *r = nspi(m, MH_RT_BIND, &q);
+    if (!r)
+        return NULL;
+    if (ec_r)
+        *ec_r = r->bind.error_code;
+    if (guid_r)
+        *guid_r = r->bind.server_guid;
+    return r->bind.error_code == 0 ? m : NULL;
+}
+
+static mh_mapi *bound(void)
+{
+    uint32_t ec = 0;
+    mh_mapi *m = bound_as(MH_TEST_USER, MH_TEST_PASSWORD, 1252, &ec, NULL);
+    CHECK_EQ_U(ec, 0);
+    return m;
+}
+
+static mh_nspi_queryrows_resp *query(mh_mapi *m, mh_stat st, uint32_t count,
+                                     const uint32_t *et, uint32_t etn, int n,
+                                     const mh_proptag *cols)
+{
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.queryrows.has_state = 1;
+    q.queryrows.state = st;
+    q.queryrows.row_count = count;
+    q.queryrows.explicit_table.n = etn;
+    q.queryrows.explicit_table.ids = (uint32_t *)et;
+    q.queryrows.has_columns = n > 0;
+    q.queryrows.columns = tags_of(n, cols);
+    mh_nspi_resp *r = nspi(m, MH_RT_QUERYROWS, &q);
+    return r ? &r->queryrows : NULL;
+}
+
+static const char *str_at(const mh_nspi_rowset *rs, uint32_t row, uint32_t col)
+{
+    const mh_propval *v = row < rs->n_rows ? rs->rows[row].vals[col] : NULL;
+    return v && MH_TAG_TYPE(v->tag) == PT_UNICODE && v->v.str ? v->v.str : "(none)";
+}
+
+static const mh_proptag NAME_ONLY[] = {T_NAME_W};
+
+static mh_nspi_resolvenames_resp *resolve(mh_mapi *m, int n, const char **names)
+{
+    static const mh_proptag cols[] = {T_NAME_W, T_SMTP_W, T_ENTRYID};
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.resolvenames.reserved = 0x80000000u;
+    q.resolvenames.has_state = 1;
+    q.resolvenames.state = stat_of(0, 0, 0, 1252);
+    q.resolvenames.has_tags = 1;
+    q.resolvenames.tags = tags_of(3, cols);
+    q.resolvenames.has_names = 1;
+    q.resolvenames.names.n = (uint32_t)n;
+    q.resolvenames.names.s = names;
+    mh_nspi_resp *r = nspi(m, MH_RT_RESOLVENAMES, &q);
+    return r ? &r->resolvenames : NULL;
+}
+
+static uint32_t mid_of_dn(mh_mapi *m, const char *dn)
+{
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.dntomid.has_names = 1;
+    q.dntomid.names.n = 1;
+    q.dntomid.names.s = &dn;
+    mh_nspi_resp *r = nspi(m, MH_RT_DNTOMID, &q);
+    if (!r || r->dntomid.error_code || !r->dntomid.has_mids || r->dntomid.mids.n != 1)
+        return 0;
+    return r->dntomid.mids.ids[0];
+}
+
+static mh_nspi_getprops_resp *getprops(mh_mapi *m, uint32_t mid, uint32_t flags, uint32_t cp,
+                                       int n, const mh_proptag *tags)
+{
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.getprops.flags = flags;
+    q.getprops.has_state = 1;
+    q.getprops.state = stat_of(0, mid, 0, cp);
+    q.getprops.has_tags = tags != NULL;
+    q.getprops.tags = tags_of(n, tags);
+    mh_nspi_resp *r = nspi(m, MH_RT_GETPROPS, &q);
+    return r ? &r->getprops : NULL;
+}
+
+/* ---------------------------------------------------------- scenarios */
+
+/*
+ * What a client runs to make a profile (client-quirks.md): Bind, DNToMId
+ * of the user's DN, GetProps of it, GetSpecialTable, QueryRows,
+ * ResolveNames, GetMailboxUrl of its home server, Unbind.
+ */
+static void test_profile_sequence(void)
+{
+    uint32_t ec = 1;
+    mh_guid guid;
+    mh_mapi *m = bound_as(MH_TEST_USER, MH_TEST_PASSWORD, 1252, &ec, &guid);
+    REQUIRE(m);
+    uint32_t me = mid_of_dn(m, DN_PREFIX "ada");
+    CHECK(me >= 0x10);
+    static const mh_proptag tags[] = {T_NAME_A, T_SMTP_W, T_EMAIL_A, T_ADDRTYPE_A,
+                                      T_DISPLAY_TYPE, T_OBJECT_TYPE, T_HOME_MDB_A, T_ENTRYID};
+    mh_nspi_getprops_resp *p = getprops(m, me, 0, 1252, 8, tags);
+    REQUIRE(p && p->error_code == 0 && p->has_values && p->values.n == 8);
+    CHECK_STR(p->values.v[0].v.str, "Ada Lovelace");
+    CHECK_STR(p->values.v[1].v.str, "ada@example.com");
+    CHECK_STR(p->values.v[2].v.str, DN_PREFIX "ada");
+    CHECK_STR(p->values.v[3].v.str, "EX");
+    CHECK_EQ_U(p->values.v[4].v.i32, 0); /* DT_MAILUSER */
+    CHECK_EQ_U(p->values.v[5].v.i32, 6); /* MAPI_MAILUSER */
+    const char *home = p->values.v[6].v.str;
+    CHECK(strncmp(home, "/o=First Organization/ou=Exchange Administrative Group "
+                        "(FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn=", 100) == 0);
+    CHECK(strstr(home, "@example.com/cn=Microsoft Private MDB") != NULL);
+    /* the permanent entry ID names the DN */
+    REQUIRE(p->values.v[7].v.bin.len == 28 + strlen(DN_PREFIX "ada") + 1);
+    CHECK_STR((const char *)p->values.v[7].v.bin.data + 28, DN_PREFIX "ada");
+
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.getspecialtable.flags = MH_NSPI_UNICODE_STRINGS;
+    q.getspecialtable.has_state = 1;
+    q.getspecialtable.state = stat_of(0, 0, 0, 1252);
+    q.getspecialtable.has_version = 1;
+    q.getspecialtable.version = 0;
+    mh_nspi_resp *r = nspi(m, MH_RT_GETSPECIALTABLE, &q);
+    REQUIRE(r && r->getspecialtable.error_code == 0 && r->getspecialtable.rows.n == 5);
+    const mh_proplist *gal = &r->getspecialtable.rows.lists[0];
+    REQUIRE(gal->n >= 5);
+    CHECK_EQ_U(gal->v[3].v.i32, 0); /* the GAL's container ID */
+    CHECK_STR(gal->v[4].v.str, "Global Address List");
+    uint32_t version = r->getspecialtable.version;
+    q.getspecialtable.version = version; /* current: no rows */
+    r = nspi(m, MH_RT_GETSPECIALTABLE, &q);
+    REQUIRE(r && r->getspecialtable.error_code == 0);
+    CHECK_EQ_U(r->getspecialtable.rows.n, 0);
+
+    mh_nspi_queryrows_resp *rows = query(m, stat_of(0, 0, 0, 1252), 10, NULL, 0, 1, NAME_ONLY);
+    REQUIRE(rows && rows->error_code == 0 && rows->rows.n_rows == 10);
+    CHECK_STR(str_at(&rows->rows, 0, 0), GAL[0]);
+
+    const char *names[] = {"bob", "grace hopper"};
+    mh_nspi_resolvenames_resp *rn = resolve(m, 2, names);
+    REQUIRE(rn && rn->error_code == 0 && rn->mids.n == 2 && rn->rows.n_rows == 2);
+    CHECK_STR(str_at(&rn->rows, 0, 0), "Bob Bobson");
+    CHECK_STR(str_at(&rn->rows, 1, 1), "grace@example.com");
+    /* ResolveNames gives ephemeral entry IDs: this server's GUID and the MId */
+    const mh_propval *eid = rn->rows.rows[0].vals[2];
+    REQUIRE(eid && eid->v.bin.len == 32); /* MS-OXNSPI 2.2.9.2 */
+    CHECK_EQ_U(eid->v.bin.data[0], 0x87);
+    CHECK_MEM(eid->v.bin.data + 4, 16, guid.b, 16);
+    CHECK_EQ_U(mh_get_u32(eid->v.bin.data + 24), 0); /* DT_MAILUSER */
+    CHECK_EQ_U(mh_get_u32(eid->v.bin.data + 28), rn->mids.ids[0]);
+
+    /* the home server's DN to the mailbox URL: the GUID of the DN */
+    const char *cn = strstr(home, "/cn=Servers/cn=") + 15;
+    const char *guid_text = apr_pstrmemdup(pool, cn, 36);
+    memset(&q, 0, sizeof(q));
+    q.getmailboxurl.server_dn = apr_pstrmemdup(pool, home, (size_t)(strstr(home,
+                                               "/cn=Microsoft") - home));
+    r = nspi(m, MH_RT_GETMAILBOXURL, &q);
+    REQUIRE(r && r->getmailboxurl.error_code == 0);
+    const char *url = r->getmailboxurl.server_url;
+    CHECK(strncmp(url, "http://", 7) == 0);
+    CHECK(strstr(url, apr_pstrcat(pool, "/mapi/emsmdb/?MailboxId=", guid_text, "@example.com",
+                                  NULL)) != NULL);
+    memset(&q, 0, sizeof(q));
+    q.getaddressbookurl.user_dn = DN_PREFIX "ada";
+    r = nspi(m, MH_RT_GETADDRESSBOOKURL, &q);
+    REQUIRE(r && r->getaddressbookurl.error_code == 0);
+    CHECK(strstr(r->getaddressbookurl.server_url,
+                 apr_pstrcat(pool, "/mapi/nspi/?MailboxId=", guid_text, NULL)) != NULL);
+
+    memset(&q, 0, sizeof(q));
+    r = nspi(m, MH_RT_UNBIND, &q);
+    REQUIRE(r);
+    CHECK_EQ_U(r->unbind.error_code, MH_NSPI_UNBIND_SUCCESS);
+    /* the context is gone */
+    mh_nspi_resp resp;
+    const char *why;
+    memset(&q, 0, sizeof(q));
+    q.dntomid.has_names = 1;
+    before(m);
+    CHECK_EQ_U(mh_nspi_call(m, pool, MH_RT_DNTOMID, "DNToMId", &q, &resp, NULL, &why), 10);
+}
+
+/* The GAL page by page: every name in order, the STAT after each page. */
+static void test_browse(void)
+{
+    mh_mapi *m = bound();
+    REQUIRE(m);
+    mh_stat st = stat_of(0, MH_NSPI_MID_BEGINNING_OF_TABLE, 0, 1252);
+    uint32_t seen = 0, pages = 0;
+    while (seen < N_GAL && pages < 10) {
+        mh_nspi_queryrows_resp *r = query(m, st, 7, NULL, 0, 1, NAME_ONLY);
+        REQUIRE(r && r->error_code == 0 && r->has_state && r->has_rows);
+        uint32_t want = N_GAL - seen < 7 ? N_GAL - seen : 7;
+        CHECK_EQ_U(r->rows.n_rows, want); /* never more than asked */
+        for (uint32_t i = 0; i < r->rows.n_rows; i++)
+            CHECK_STR(str_at(&r->rows, i, 0), GAL[seen + i]);
+        seen += r->rows.n_rows;
+        CHECK_EQ_U(r->state.num_pos, seen);
+        CHECK_EQ_U(r->state.total_recs, N_GAL);
+        CHECK_EQ_U(r->state.delta, 0);
+        st = r->state;
+        pages++;
+        if (r->rows.n_rows == 0)
+            break;
+    }
+    CHECK_EQ_U(seen, N_GAL);
+    CHECK_EQ_U(pages, 5);
+    CHECK_EQ_U(st.current_rec, MH_NSPI_MID_END_OF_TABLE);
+    mh_nspi_queryrows_resp *r = query(m, st, 7, NULL, 0, 1, NAME_ONLY);
+    CHECK(r && r->error_code == 0 && r->rows.n_rows == 0);
+    /* the last three from the end */
+    r = query(m, stat_of(0, MH_NSPI_MID_END_OF_TABLE, -3, 1252), 50, NULL, 0, 1, NAME_ONLY);
+    REQUIRE(r && r->rows.n_rows == 3);
+    CHECK_STR(str_at(&r->rows, 0, 0), GAL[27]);
+    /* a fraction: 2/3 of the way, as a scroll bar asks */
+    mh_stat f = stat_of(0, MH_NSPI_MID_CURRENT, 0, 1252);
+    f.num_pos = 2;
+    f.total_recs = 3;
+    r = query(m, f, 1, NULL, 0, 1, NAME_ONLY);
+    REQUIRE(r && r->rows.n_rows == 1);
+    CHECK_STR(str_at(&r->rows, 0, 0), GAL[20]);
+    CHECK_EQ_U(r->state.num_pos, 21);
+    /* UpdateStat: 5 back from there, the movement reported */
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.updatestat.has_state = 1;
+    q.updatestat.state = r->state;
+    q.updatestat.state.delta = -5;
+    q.updatestat.delta_requested = 1;
+    mh_nspi_resp *u = nspi(m, MH_RT_UPDATESTAT, &q);
+    REQUIRE(u && u->updatestat.error_code == 0 && u->updatestat.has_delta);
+    CHECK(u->updatestat.delta == -5);
+    CHECK_EQ_U(u->updatestat.state.num_pos, 16);
+    /* 8-bit strings in the session's code page: É in windows-1252 */
+    static const mh_proptag name_a[] = {T_NAME_A};
+    r = query(m, stat_of(0, MH_NSPI_MID_BEGINNING_OF_TABLE, 10, 1252), 1, NULL, 0, 1, name_a);
+    REQUIRE(r && r->rows.n_rows == 1);
+    CHECK_STR(str_at(&r->rows, 0, 0), GAL[10]);
+    /* the Users list alone: no lists in it */
+    uint32_t n_users = 0;
+    st = stat_of(0xFFFFFFF1u, 0, 0, 1252);
+    r = query(m, st, 100, NULL, 0, 1, NAME_ONLY);
+    REQUIRE(r && r->error_code == 0);
+    n_users = r->rows.n_rows;
+    CHECK_EQ_U(n_users, N_GAL - 3);
+    for (uint32_t i = 0; i < r->rows.n_rows; i++)
+        CHECK(strcmp(str_at(&r->rows, i, 0), "Pioneers") != 0);
+}
+
+static void test_seek_compare_resort(void)
+{
+    mh_mapi *m = bound();
+    REQUIRE(m);
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.seekentries.has_state = 1;
+    q.seekentries.state = stat_of(0, 0, 0, 1252);
+    q.seekentries.has_target = 1;
+    q.seekentries.target = mh_pv_str(T_NAME_A, "k");
+    q.seekentries.has_columns = 1;
+    q.seekentries.columns = tags_of(1, NAME_ONLY);
+    mh_nspi_resp *r = nspi(m, MH_RT_SEEKENTRIES, &q);
+    REQUIRE(r && r->seekentries.error_code == 0);
+    CHECK_EQ_U(r->seekentries.state.num_pos, 17);
+    CHECK_EQ_U(r->seekentries.state.total_recs, N_GAL);
+    REQUIRE(r->seekentries.has_rows && r->seekentries.rows.n_rows == N_GAL - 17);
+    CHECK_STR(str_at(&r->seekentries.rows, 0, 0), "Ken Thompson");
+    uint32_t ken = r->seekentries.state.current_rec;
+    q.seekentries.target = mh_pv_str(T_NAME_W, "zz");
+    r = nspi(m, MH_RT_SEEKENTRIES, &q);
+    CHECK(r && r->seekentries.error_code == MH_NSPI_NOT_FOUND && !r->seekentries.has_rows);
+
+    uint32_t ada = mid_of_dn(m, DN_PREFIX "ada");
+    memset(&q, 0, sizeof(q));
+    q.comparemids.has_state = 1;
+    q.comparemids.state = stat_of(0, 0, 0, 1252);
+    q.comparemids.mid1 = ken;
+    q.comparemids.mid2 = ada;
+    r = nspi(m, MH_RT_COMPAREMIDS, &q);
+    CHECK(r && r->comparemids.error_code == 0 && r->comparemids.result > 0);
+
+    uint32_t in[] = {ken, 0x99999, ada};
+    memset(&q, 0, sizeof(q));
+    q.resortrestriction.has_state = 1;
+    q.resortrestriction.state = stat_of(0, ken, 0, 1252);
+    q.resortrestriction.has_mids = 1;
+    q.resortrestriction.mids.n = 3;
+    q.resortrestriction.mids.ids = in;
+    r = nspi(m, MH_RT_RESORTRESTRICTION, &q);
+    REQUIRE(r && r->resortrestriction.error_code == 0 && r->resortrestriction.mids.n == 2);
+    CHECK_EQ_U(r->resortrestriction.mids.ids[0], ada);
+    CHECK_EQ_U(r->resortrestriction.mids.ids[1], ken);
+    CHECK_EQ_U(r->resortrestriction.state.num_pos, 1);
+    CHECK_EQ_U(r->resortrestriction.state.total_recs, 2);
+}
+
+static void test_resolve_names(void)
+{
+    mh_mapi *m = bound();
+    REQUIRE(m);
+    /* unique, ambiguous, unknown; an address, a DN, a name with accents */
+    const char *names[] = {"grace", "d", "nobody-here", "KEN@example.com", DN_PREFIX "tim",
+                           "emilie", "Lovelace", "pioneers"};
+    mh_nspi_resolvenames_resp *r = resolve(m, 8, names);
+    REQUIRE(r && r->error_code == 0 && r->has_mids && r->mids.n == 8);
+    CHECK(r->mids.ids[0] >= 0x10);
+    CHECK_EQ_U(r->mids.ids[1], MH_NSPI_MID_AMBIGUOUS); /* Dennis, Donald, Diffie, Dijkstra, Dahl */
+    CHECK_EQ_U(r->mids.ids[2], MH_NSPI_MID_UNRESOLVED);
+    REQUIRE(r->has_rows && r->rows.n_rows == 6);
+    CHECK_STR(str_at(&r->rows, 0, 0), "Grace Hopper");
+    CHECK_STR(str_at(&r->rows, 1, 0), "Ken Thompson");
+    CHECK_STR(str_at(&r->rows, 2, 0), "Tim Berners-Lee");
+    CHECK_STR(str_at(&r->rows, 3, 0), GAL[10]);
+    CHECK_STR(str_at(&r->rows, 4, 0), "Ada Lovelace");
+    CHECK_STR(str_at(&r->rows, 5, 1), "pioneers@example.com");
+}
+
+/* GetMatches with PR_ANR (what Outlook falls back to when ResolveNames
+ * finds nothing, and what its search box sends) and with a content
+ * restriction. */
+static void test_getmatches(void)
+{
+    mh_mapi *m = bound();
+    REQUIRE(m);
+    mh_restriction anr;
+    memset(&anr, 0, sizeof(anr));
+    anr.type = MH_RES_PROPERTY;
+    anr.u.prop.relop = MH_RELOP_EQ;
+    anr.u.prop.tag = T_ANR;
+    anr.u.prop.val = mh_pv_str(T_ANR, "d");
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.getmatches.has_state = 1;
+    q.getmatches.state = stat_of(0, 0, 0, 1252);
+    q.getmatches.has_filter = 1;
+    q.getmatches.filter = &anr;
+    q.getmatches.row_count = 50;
+    q.getmatches.has_columns = 1;
+    q.getmatches.columns = tags_of(1, NAME_ONLY);
+    mh_nspi_resp *p = nspi(m, MH_RT_GETMATCHES, &q);
+    REQUIRE(p && p->getmatches.error_code == 0 && p->getmatches.has_mids);
+    const char *const d_names[] = {"Dennis Ritchie", "Donald Knuth", "Edsger Dijkstra",
+                                   GAL[10], "Ole-Johan Dahl", "Whitfield Diffie"};
+    REQUIRE(p->getmatches.mids.n == 6 && p->getmatches.rows.n_rows == 6);
+    for (int i = 0; i < 6; i++)
+        CHECK_STR(str_at(&p->getmatches.rows, (uint32_t)i, 0), d_names[i]);
+    q.getmatches.row_count = 5;
+    p = nspi(m, MH_RT_GETMATCHES, &q);
+    CHECK(p && p->getmatches.error_code == MH_NSPI_TABLE_TOO_BIG && !p->getmatches.has_mids);
+    /* a content restriction: names holding "son" */
+    mh_restriction c;
+    memset(&c, 0, sizeof(c));
+    c.type = MH_RES_CONTENT;
+    c.u.content.fuzzy = MH_FL_SUBSTRING | MH_FL_IGNORECASE;
+    c.u.content.tag = T_NAME_W;
+    c.u.content.val = mh_pv_str(T_NAME_W, "SON");
+    q.getmatches.filter = &c;
+    q.getmatches.row_count = 50;
+    p = nspi(m, MH_RT_GETMATCHES, &q);
+    REQUIRE(p && p->getmatches.error_code == 0 && p->getmatches.rows.n_rows == 3);
+    CHECK_STR(str_at(&p->getmatches.rows, 0, 0), "Bob Bobson");
+    CHECK_STR(str_at(&p->getmatches.rows, 1, 0), "Ken Thompson");
+    CHECK_STR(str_at(&p->getmatches.rows, 2, 0), "Sophie Wilson");
+}
+
+static void test_user_and_list_props(void)
+{
+    mh_mapi *m = bound();
+    REQUIRE(m);
+    /* mapihttp-admin names a list after its address */
+    uint32_t list = mid_of_dn(m, DN_PREFIX "pioneers@example.com");
+    uint32_t alan = mid_of_dn(m, DN_PREFIX "alan");
+    REQUIRE(list >= 0x10 && alan >= 0x10);
+    static const mh_proptag tags[] = {T_NAME_W, T_DISPLAY_TYPE, T_OBJECT_TYPE, T_PROXY_W,
+                                      T_ACCOUNT_A, T_MEMBER};
+    mh_nspi_getprops_resp *p = getprops(m, list, 0, 1252, 6, tags);
+    REQUIRE(p && p->values.n == 6);
+    CHECK_EQ_U(p->error_code, MH_NSPI_ERRORS_RETURNED); /* PR_EMS_AB_MEMBER: GetMatches */
+    CHECK_STR(p->values.v[0].v.str, "Pioneers");
+    CHECK_EQ_U(p->values.v[1].v.i32, 1); /* DT_DISTLIST */
+    CHECK_EQ_U(p->values.v[2].v.i32, 8); /* MAPI_DISTLIST */
+    REQUIRE(p->values.v[3].v.mv.n == 1);
+    CHECK_STR(((const char *const *)p->values.v[3].v.mv.v)[0], "SMTP:pioneers@example.com");
+    CHECK_STR(p->values.v[4].v.str, "pioneers");
+    CHECK_EQ_U(p->values.v[5].tag, MH_TAG(0x8009, PT_ERROR));
+    /* its members */
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.getmatches.has_state = 1;
+    q.getmatches.state = stat_of(T_MEMBER, list, 0, 1252);
+    q.getmatches.row_count = 100;
+    q.getmatches.has_columns = 1;
+    q.getmatches.columns = tags_of(1, NAME_ONLY);
+    mh_nspi_resp *r = nspi(m, MH_RT_GETMATCHES, &q);
+    REQUIRE(r && r->getmatches.error_code == 0 && r->getmatches.rows.n_rows == 4);
+    CHECK_STR(str_at(&r->getmatches.rows, 0, 0), "Ada Lovelace");
+    CHECK_STR(str_at(&r->getmatches.rows, 1, 0), "Alan Turing");
+    CHECK_STR(str_at(&r->getmatches.rows, 2, 0), "Charles Babbage");
+    CHECK_STR(str_at(&r->getmatches.rows, 3, 0), "Grace Hopper");
+    CHECK_EQ_U(r->getmatches.state.container_id, list);
+    /* a user: every property it has, by GetPropList, then GetProps */
+    memset(&q, 0, sizeof(q));
+    q.getproplist.flags = MH_NSPI_FSKIPOBJECTS;
+    q.getproplist.mid = alan;
+    q.getproplist.code_page = 1252;
+    r = nspi(m, MH_RT_GETPROPLIST, &q);
+    REQUIRE(r && r->getproplist.error_code == 0 && r->getproplist.tags.n >= 15);
+    p = getprops(m, alan, 0, 1252, (int)r->getproplist.tags.n, r->getproplist.tags.tags);
+    REQUIRE(p && p->error_code == 0 && p->values.n == r->getproplist.tags.n);
+    int found = 0;
+    for (uint32_t i = 0; i < p->values.n; i++)
+        if (MH_TAG_ID(p->values.v[i].tag) == 0x39FE)
+            found = !strcmp(p->values.v[i].v.str, "alan@example.com");
+    CHECK(found);
+    /* and Ursula, without a mailbox: no home server */
+    uint32_t ursula = mid_of_dn(m, DN_PREFIX "ursula");
+    REQUIRE(ursula >= 0x10);
+    static const mh_proptag home[] = {T_HOME_MDB_A};
+    p = getprops(m, ursula, 0, 1252, 1, home);
+    CHECK(p && p->error_code == MH_NSPI_ERRORS_RETURNED &&
+          p->values.v[0].v.err == MAPI_E_NOT_FOUND);
+}
+
+static void test_bad_input(void)
+{
+    mh_mapi *m = bound();
+    REQUIRE(m);
+    mh_nspi_resp resp;
+    const char *why;
+    mh_nspi_req q;
+    /* truncated and trailing bytes: 12 */
+    memset(&q, 0, sizeof(q));
+    q.queryrows.has_state = 1;
+    q.queryrows.state = stat_of(0, 0, 0, 1252);
+    q.queryrows.row_count = 5;
+    mh_wr wr;
+    mh_wr_init(&wr, pool, 64);
+    mh_nspi_build_queryrows_req(&wr, &q.queryrows);
+    for (size_t cut = 0; cut < wr.len; cut += 7) {
+        mh_response *raw = NULL;
+        before(m);
+        CHECK_EQ_U(mh_mapi_call(m, pool, "QueryRows", wr.buf, cut, &raw), APR_SUCCESS);
+        CHECK(raw && mh_response_code(raw) == 12);
+    }
+    unsigned char *more = apr_pmemdup(pool, wr.buf, wr.len + 1);
+    more[wr.len] = 0;
+    mh_response *raw = NULL;
+    before(m);
+    CHECK_EQ_U(mh_mapi_call(m, pool, "QueryRows", more, wr.len + 1, &raw), APR_SUCCESS);
+    CHECK(raw && mh_response_code(raw) == 12);
+    /* ... and the context goes on */
+    mh_nspi_queryrows_resp *r = query(m, q.queryrows.state, 2, NULL, 0, 1, NAME_ONLY);
+    CHECK(r && r->error_code == 0 && r->rows.n_rows == 2);
+    /* a code page nobody knows, an unknown container, an MId in no table */
+    r = query(m, stat_of(0, 0, 0, 4242), 2, NULL, 0, 1, NAME_ONLY);
+    CHECK(r && r->error_code == MH_NSPI_INVALID_CODEPAGE && !r->has_rows);
+    r = query(m, stat_of(0x4242, 0, 0, 1252), 2, NULL, 0, 1, NAME_ONLY);
+    CHECK(r && r->error_code == MH_NSPI_INVALID_BOOKMARK);
+    r = query(m, stat_of(0, 0x99999, 0, 1252), 2, NULL, 0, 1, NAME_ONLY);
+    CHECK(r && r->error_code == MH_NSPI_NOT_FOUND);
+    /* calls not served: NotSupported, the session goes on */
+    memset(&q, 0, sizeof(q));
+    q.gettemplateinfo.display_type = 0;
+    q.gettemplateinfo.code_page = 1252;
+    q.gettemplateinfo.locale_id = 0x409;
+    before(m);
+    CHECK_EQ_U(mh_nspi_call(m, pool, MH_RT_GETTEMPLATEINFO, "GetTemplateInfo", &q, &resp, NULL,
+                            &why), 0);
+    CHECK_EQ_U(resp.gettemplateinfo.error_code, MH_NSPI_NOT_SUPPORTED);
+    memset(&q, 0, sizeof(q));
+    q.modprops.has_state = 1;
+    q.modprops.state = stat_of(0, 0x10, 0, 1252);
+    before(m);
+    CHECK_EQ_U(mh_nspi_call(m, pool, MH_RT_MODPROPS, "ModProps", &q, &resp, NULL, &why), 0);
+    CHECK_EQ_U(resp.modprops.error_code, MH_NSPI_NOT_SUPPORTED);
+    memset(&q, 0, sizeof(q));
+    before(m);
+    CHECK_EQ_U(mh_nspi_call(m, pool, MH_RT_MODLINKATT, "ModLinkAtt", &q, &resp, NULL, &why), 0);
+    CHECK_EQ_U(resp.modlinkatt.error_code, MH_NSPI_NOT_SUPPORTED);
+    /* a Bind in the Unicode code page: refused, and no context */
+    uint32_t ec = 0;
+    CHECK(bound_as(MH_TEST_USER, MH_TEST_PASSWORD, MH_NSPI_CP_WINUNICODE, &ec, NULL) == NULL);
+    CHECK_EQ_U(ec, MH_NSPI_INVALID_CODEPAGE);
+    /* beyond a limit: 100,001 MIds in an Explicit Table (a failure body) */
+    mh_wr_init(&wr, pool, 500000);
+    mh_wr_u32(&wr, 0);         /* Flags */
+    mh_wr_u8(&wr, 0xFF);
+    mh_stat st = stat_of(0, 0, 0, 1252);
+    mh_wr_stat(&wr, &st);
+    mh_wr_u32(&wr, 100001);    /* ExplicitTableCount */
+    for (uint32_t i = 0; i < 100001; i++)
+        mh_wr_u32(&wr, 0x10);
+    mh_wr_u32(&wr, 1);         /* RowCount */
+    mh_wr_u8(&wr, 0);          /* no columns */
+    mh_wr_u32(&wr, 0);         /* no aux */
+    raw = NULL;
+    before(m);
+    CHECK_EQ_U(mh_mapi_call(m, pool, "QueryRows", wr.buf, wr.len, &raw), APR_SUCCESS);
+    REQUIRE(raw && mh_response_code(raw) == 0 && raw->payload_len >= 8);
+    CHECK_EQ_U(mh_get_u32(raw->payload), MH_RPC_X_BAD_STUB_DATA);
+}
+
+/* MIds come from the directory: the same after a graceful restart, and
+ * the session outlives it. */
+static void test_restart(void)
+{
+    mh_mapi *m = bound();
+    REQUIRE(m);
+    uint32_t before = mid_of_dn(m, DN_PREFIX "konrad");
+    CHECK(before >= 0x10);
+    REQUIRE(mh_httpd_graceful(H) == 0);
+    uint32_t after = mid_of_dn(m, DN_PREFIX "konrad");
+    CHECK_EQ_U(after, before);
+    mh_mapi *m2 = bound();
+    REQUIRE(m2);
+    CHECK_EQ_U(mid_of_dn(m2, DN_PREFIX "konrad"), before);
+}
+
+static void test_log_clean(void)
+{
+    CHECK_EQ_U(mh_httpd_check_log(H), 0);
+}
+
+/* ------------------------------------------------------------- main */
+
+static int make_store(mh_httpd *h)
+{
+    static const char *const users[][2] = {
+        {"alan", "Alan Turing"},         {"barbara", "Barbara Liskov"},
+        {"charles", "Charles Babbage"},  {"claude", "Claude Shannon"},
+        {"dennis", "Dennis Ritchie"},    {"donald", "Donald Knuth"},
+        {"edsger", "Edsger Dijkstra"},   {"emilie", "\xc3\x89milie du Ch\xc3\xa2telet"},
+        {"frances", "Frances Allen"},    {"grace", "Grace Hopper"},
+        {"hedy", "Hedy Lamarr"},         {"ivan", "Ivan Sutherland"},
+        {"john", "John Backus"},         {"ken", "Ken Thompson"},
+        {"konrad", "Konrad Zuse"},       {"leslie", "Leslie Lamport"},
+        {"margaret", "Margaret Hamilton"}, {"niklaus", "Niklaus Wirth"},
+        {"olejohan", "Ole-Johan Dahl"},  {"peter", "Peter Naur"},
+        {"radia", "Radia Perlman"},      {"sophie", "Sophie Wilson"},
+        {"tim", "Tim Berners-Lee"},      {"whitfield", "Whitfield Diffie"}};
+    const char *steps[40];
+    int n = 0;
+    steps[n++] = "init";
+    steps[n++] = "user add ada --name 'Ada Lovelace' --email ada@example.com "
+                 "--alias lovelace@example.com --password secret-ada";
+    steps[n++] = "user add bob --name 'Bob Bobson' --email bob@example.com --password secret-bob";
+    for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++)
+        steps[n++] = apr_psprintf(h->pool, "user add %s --name '%s' --email %s@example.com",
+                                  users[i][0], users[i][1], users[i][0]);
+    steps[n++] = "user add ursula --name 'Ursula Franklin' --email ursula@example.com "
+                 "--no-mailbox";
+    steps[n++] = "group add pioneers@example.com --name Pioneers";
+    steps[n++] = "group members pioneers@example.com ada alan charles grace";
+    steps[n++] = "group add compilers@example.com --name 'Compiler Writers'";
+    steps[n++] = "group members compilers@example.com john niklaus peter grace donald";
+    steps[n++] = "group add all@example.com --name Everyone";
+    steps[n++] = "group members all@example.com pioneers@example.com bob ursula";
+    for (int i = 0; i < n; i++) {
+        const char *out = NULL;
+        if (mh_httpd_admin(h, steps[i], &out) != 0) {
+            printf("# mapihttp-admin %s failed:\n%s\n", steps[i], out ? out : "");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    MH_TEST_INIT();
+    signal(SIGPIPE, SIG_IGN);
+    apr_pool_create(&root_pool, NULL);
+    pool = root_pool;
+    const char *mpm = "event";
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--mpm") == 0 && i + 1 < argc)
+            mpm = argv[++i];
+        else if (strcmp(argv[i], "--per-request-process") == 0)
+            PER_REQUEST = 1;
+    }
+    H = mh_httpd_create(pool, mpm);
+    if (!H || make_store(H) != 0) {
+        printf("not ok - could not prepare the server\n");
+        return 1;
+    }
+    H->server_conf = mh_httpd_lmdb_conf(H);
+    H->auth_provider = "lmdb";
+    if (PER_REQUEST)
+        H->max_connections_per_child = 1;
+    if (mh_httpd_start(H) != 0) {
+        printf("not ok - httpd did not start\n");
+        mh_httpd_destroy(H);
+        return 1;
+    }
+    MH_IT_TEST(test_profile_sequence, pool, root_pool);
+    MH_IT_TEST(test_browse, pool, root_pool);
+    MH_IT_TEST(test_seek_compare_resort, pool, root_pool);
+    MH_IT_TEST(test_resolve_names, pool, root_pool);
+    MH_IT_TEST(test_getmatches, pool, root_pool);
+    MH_IT_TEST(test_user_and_list_props, pool, root_pool);
+    MH_IT_TEST(test_bad_input, pool, root_pool);
+    MH_IT_TEST(test_restart, pool, root_pool);
+    MH_IT_TEST(test_log_clean, pool, root_pool);
+    mh_httpd_destroy(H);
+    return MH_TEST_DONE();
+}
