@@ -10,7 +10,7 @@
 #   first ROP run.
 set -e
 top="$(cd "$(dirname "$0")/.." && pwd)"
-build="${1:-$top/build}"
+build="$(cd "${1:-$top/build}" && pwd)"
 secs="${MH_BENCH_SECONDS:-10}"
 threads="${MH_BENCH_THREADS:-16}"
 msgs="${MH_BENCH_MESSAGES:-10000}"

@@ -1,7 +1,8 @@
 /*
  * test_rop_tabl.c - the table ROPs (MS-OXCTABL) through the fixture: a
  * real LMDB store, no httpd.  A contents table of 200 messages sorted by
- * received time and paged, categorized and expanded, restricted; a
+ * received time and paged, in ID order, paged deep, categorized and
+ * expanded, restricted; a
  * hierarchy table with and without Depth; the errors.
  */
 #include "mh_test.h"
@@ -282,6 +283,77 @@ static void test_sorted_and_paged(void)
     REQUIRE(r != NULL && rl == 12);
     CHECK_EQ_U(mh_get_u32(r + 2), 0);
     CHECK_EQ_U(mh_get_u32(r + 8), MAPI_E_INVALID_BOOKMARK);
+}
+
+/* Tables read in index order on demand: by ID without a sort order, a
+ * deep page after SeekRowFractional, and the associated contents. */
+static void test_on_demand(void)
+{
+    uint32_t h[3], count;
+    REQUIRE(open_contents(h, &count) == 0);
+    CHECK_EQ_U(count, NMSG);
+    mh_proptag cols[3] = {PR_INST_ID, PR_SUBJECT, PR_MESSAGE_DELIVERY_TIME};
+    mh_wr w;
+    mh_wr_init(&w, F.pool, 64);
+    rq_set_columns(&w, 2, cols, 3);
+    rq_query_rows(&w, 2, 0x01, 1, 1000);
+    size_t rl;
+    const unsigned char *r = run(h, &w, &rl);
+    REQUIRE(r != NULL);
+    uint8_t origin;
+    uint16_t n;
+    mh_propval **rows;
+    REQUIRE(parse_rows(r + 7, rl - 7, cols, 3, &origin, &n, &rows) == 0);
+    CHECK_EQ_U(n, NMSG);
+    CHECK_EQ_U(origin, MH_BOOKMARK_END);
+    /* no sort order: the order the messages were saved in (their IDs) */
+    for (uint16_t i = 0; i < n; i++) {
+        char want[32];
+        snprintf(want, sizeof(want), "message %03u", i);
+        CHECK_STR(rows[i][1].v.str, want);
+        if (i)
+            CHECK(mh_id_from_wire((uint64_t)rows[i][0].v.i64, NULL) >
+                  mh_id_from_wire((uint64_t)rows[i - 1][0].v.i64, NULL));
+    }
+
+    /* oldest first, three quarters down: rows 150.. of the arrival order */
+    mh_sort_order o = {PR_MESSAGE_DELIVERY_TIME, 0};
+    mh_wr_init(&w, F.pool, 64);
+    rq_sort(&w, 2, &o, 1, 0, 0);
+    rq_hdr(&w, 0x1A, 2);
+    mh_wr_u32(&w, 3);
+    mh_wr_u32(&w, 4);
+    rq_query_rows(&w, 2, 0, 1, 5);
+    rq_hdr(&w, 0x17, 2);
+    r = run(h, &w, &rl);
+    REQUIRE(r != NULL && rl > 7 + 6);
+    CHECK_EQ_U(r[0], 0x13);
+    CHECK_EQ_U(mh_get_u32(r + 2), 0);
+    CHECK_EQ_U(r[7], 0x1A);
+    CHECK_EQ_U(mh_get_u32(r + 9), 0);
+    REQUIRE(parse_rows(r + 13, rl - 13, cols, 3, &origin, &n, &rows) == 0);
+    CHECK_EQ_U(n, 5);
+    CHECK_EQ_U(origin, MH_BOOKMARK_CURRENT);
+    for (uint16_t i = 0; i < n; i++)
+        CHECK_EQ_U(rows[i][2].v.ft, BASE_TIME + (150ull + i) * 600000000ull);
+    REQUIRE(rl >= 14);
+    CHECK_EQ_U(r[rl - 14], 0x17);
+    CHECK_EQ_U(mh_get_u32(r + rl - 8), 155);
+    CHECK_EQ_U(mh_get_u32(r + rl - 4), NMSG);
+
+    /* the associated contents: as many rows as RopGetContentsTable said */
+    mh_wr_init(&w, F.pool, 64);
+    rq_get_table(&w, 0x05, 1, 2, 0x02);
+    rq_set_columns(&w, 2, cols, 1);
+    rq_query_rows(&w, 2, 0, 1, 1000);
+    r = run(h, &w, &rl);
+    REQUIRE(r != NULL && rl > 10 + 7);
+    CHECK_EQ_U(r[0], 0x05);
+    CHECK_EQ_U(mh_get_u32(r + 2), 0);
+    uint32_t fai = mh_get_u32(r + 6);
+    REQUIRE(parse_rows(r + 17, rl - 17, cols, 1, &origin, &n, &rows) == 0);
+    CHECK_EQ_U(n, fai);
+    CHECK_EQ_U(origin, MH_BOOKMARK_END);
 }
 
 static void test_categorized(void)
@@ -579,6 +651,7 @@ int main(void)
         return 1;
     }
     RUN(test_sorted_and_paged);
+    RUN(test_on_demand);
     RUN(test_categorized);
     RUN(test_restricted);
     RUN(test_hierarchy);
