@@ -220,6 +220,10 @@ const char *lbe_fold(apr_pool_t *pool, const char *s, size_t max);
 mh_err lbe_folder_load(mh_txn *t, mh_id id, apr_pool_t *pool, lbe_folder *f, mh_error *err);
 mh_err lbe_folder_store(mh_txn *t, const lbe_folder *f, mh_error *err);
 mh_err lbe_message_load(mh_txn *t, mh_id id, apr_pool_t *pool, lbe_message *m, mh_error *err);
+/* A message record's header alone (m->msg NULL); *rd is left at its
+ * message tree, in the map (valid while the transaction lives). */
+mh_err lbe_message_head(mh_txn *t, mh_id id, apr_pool_t *pool, lbe_message *m, mh_rd *rd,
+                        mh_error *err);
 mh_err lbe_message_store(mh_txn *t, const lbe_message *m, mh_error *err);
 /* The kind of the record of an ID (0: none). */
 int lbe_object_kind(mh_txn *t, mh_id id);

@@ -177,6 +177,17 @@ mh_err lbe_props_get(mh_txn *t, const mh_objref *obj, const mh_proptag *tags, ui
     }
     case MH_OBJ_MESSAGE: {
         lbe_message m;
+        if (tags && obj->depth == 0) {
+            /* a few values of the message itself: only those are decoded */
+            mh_rd rd;
+            mh_proplist l;
+            if ((e = lbe_message_head(t, obj->id, pool, &m, &rd, err)) != MH_OK)
+                return e;
+            if (mh_proplist_decode_ids(&rd, pool, tags, n, &l) != 0)
+                return mh_fail(err, pool, MH_E_CORRUPT, "message %llu: damaged record",
+                               (unsigned long long)obj->id);
+            return filter_props(t, &l, tags, n, large, pool, values_r, err);
+        }
         if ((e = lbe_message_load(t, obj->id, pool, &m, err)) != MH_OK)
             return e;
         const mh_proplist *l = locate(m.msg, obj);
