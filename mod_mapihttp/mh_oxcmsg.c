@@ -640,8 +640,32 @@ uint32_t mh_message_props(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t, mh_id 
     memset(&ref, 0, sizeof(ref));
     ref.kind = MH_OBJ_MESSAGE;
     ref.id = mid;
+    /* only the stored values asked for and those the computed ones come
+     * from (a table row wants a dozen of a message's many) */
+    const mh_proptag *fetch = NULL;
+    uint32_t n_fetch = 0;
+    if (tags) {
+        static const mh_proptag from[] = {PR_MESSAGE_FLAGS, PR_HASATTACH, PR_DISPLAY_TO,
+                                          PR_DISPLAY_CC, PR_DISPLAY_BCC, PR_CREATOR_ENTRYID};
+        size_t n_from = sizeof(from) / sizeof(from[0]);
+        mh_proptag *f = apr_palloc(pool, (n + n_from) * sizeof(*f));
+        for (uint32_t i = 0; i < n && f; i++) {
+            uint16_t type = MH_TAG_TYPE(tags[i]);
+            if (type == PT_UNSPECIFIED)
+                f = NULL; /* any type: every value it could be */
+            else if (f)
+                f[i] = type == PT_STRING8      ? MH_TAG_RETYPE(tags[i], PT_UNICODE)
+                       : type == PT_MV_STRING8 ? MH_TAG_RETYPE(tags[i], PT_MV_UNICODE)
+                                               : tags[i];
+        }
+        if (f) {
+            memcpy(f + n, from, sizeof(from));
+            fetch = f;
+            n_fetch = n + (uint32_t)n_from;
+        }
+    }
     mh_proplist all;
-    if ((e = mh_be_props_get(t, &ref, NULL, 0, large, &all, &err)) != MH_OK)
+    if ((e = mh_be_props_get(t, &ref, fetch, n_fetch, large, &all, &err)) != MH_OK)
         return mh_err_to_mapi(e);
     /* work on a list of our own: computed values are added to it */
     mh_proplist l;

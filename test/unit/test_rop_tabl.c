@@ -356,6 +356,44 @@ static void test_on_demand(void)
     CHECK_EQ_U(origin, MH_BOOKMARK_END);
 }
 
+/* Row values through column tags of other string kinds and untyped, the
+ * computed ones and an absent one. */
+static void test_column_kinds(void)
+{
+    uint32_t h[3], count;
+    REQUIRE(open_contents(h, &count) == 0);
+    mh_proptag cols[6] = {MH_TAG(0x001A, PT_STRING8), MH_TAG(0x0037, PT_UNSPECIFIED),
+                          PR_IMPORTANCE, PR_MESSAGE_FLAGS, PR_MESSAGE_SIZE,
+                          MH_TAG(0x1000, PT_UNICODE) /* PR_BODY: none */};
+    mh_wr w;
+    mh_wr_init(&w, F.pool, 64);
+    rq_set_columns(&w, 2, cols, 6);
+    rq_query_rows(&w, 2, 0, 1, 3);
+    size_t rl;
+    const unsigned char *r = run(h, &w, &rl);
+    REQUIRE(r != NULL && rl > 7);
+    uint8_t origin;
+    uint16_t n;
+    mh_propval **rows;
+    REQUIRE(parse_rows(r + 7, rl - 7, cols, 6, &origin, &n, &rows) == 0);
+    REQUIRE(n == 3);
+    for (uint16_t i = 0; i < n; i++) {
+        char want[32];
+        snprintf(want, sizeof(want), "message %03u", i);
+        CHECK_STR(rows[i][0].v.str, "IPM.Note");
+        CHECK(MH_TAG_TYPE(rows[i][1].tag) == PT_UNICODE ||
+              MH_TAG_TYPE(rows[i][1].tag) == PT_STRING8);
+        CHECK_STR(rows[i][1].v.str, want);
+        CHECK_EQ_U(rows[i][2].v.i32, i % 3);
+        CHECK_EQ_U(MH_TAG_TYPE(rows[i][3].tag), PT_LONG);
+        CHECK_EQ_U(rows[i][3].v.i32 & MSGFLAG_READ, 0);
+        CHECK_EQ_U(MH_TAG_TYPE(rows[i][4].tag), PT_LONG);
+        CHECK(rows[i][4].v.i32 > 11);
+        CHECK_EQ_U(MH_TAG_TYPE(rows[i][5].tag), PT_ERROR);
+        CHECK_EQ_U(rows[i][5].v.err, MAPI_E_NOT_FOUND);
+    }
+}
+
 static void test_categorized(void)
 {
     uint32_t h[3], count;
@@ -652,6 +690,7 @@ int main(void)
     }
     RUN(test_sorted_and_paged);
     RUN(test_on_demand);
+    RUN(test_column_kinds);
     RUN(test_categorized);
     RUN(test_restricted);
     RUN(test_hierarchy);
