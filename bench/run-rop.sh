@@ -94,31 +94,49 @@ start
 http="$build/bench/bench-http --port $port --threads $threads --seconds $secs"
 rop="$build/bench/bench-rop run --port $port --threads $threads --seconds $secs \
     --user bench --password bench-secret --messages $msgs"
-echo "| request ($threads connections, ${secs}s)               | req/s    | p50 µs  | p90 µs  | p99 µs  | errors |"
-echo "|------------------------------------------|----------|---------|---------|---------|--------|"
+# CPU time the httpd's processes have used so far, in clock ticks: what a
+# request costs the server, whatever else the machine is doing.
+ticks() {
+    for p in $(pgrep -f "$run/httpd.conf"); do cat "/proc/$p/stat" 2>/dev/null; done |
+        sed 's/^.*) //' | awk '{ t += $12 + $13 } END { print t + 0 }'
+}
+hz="$(getconf CLK_TCK)"
+# measure KIND COMMAND...: runs a bench program, prints its row with the
+# server CPU per request added, and keeps its rate for the summary.
+measure() {
+    kind="$1"
+    shift
+    t0="$(ticks)"
+    line="$("$@")" || failed=1
+    t1="$(ticks)"
+    rate="$(echo "$line" | awk -F'|' '{print $3 + 0}')"
+    cpu="$(awk -v t="$((t1 - t0))" -v hz="$hz" -v r="$rate" -v s="$secs" \
+        'BEGIN { printf "%7.0f", (r > 0 ? t * 1e6 / hz / (r * s) : 0) }')"
+    echo "$line $cpu |"
+    echo "$kind $rate $cpu" >> "$run/rates"
+}
+echo "| request ($threads connections, ${secs}s)               | req/s    | p50 µs  | p90 µs  | p99 µs  | errors | server CPU µs/req |"
+echo "|------------------------------------------|----------|---------|---------|---------|--------|---------|"
 : > "$run/rates"
 failed=0
 i=1
 while [ "$i" -le "$rounds" ]; do
-    line="$($http --mode static --path /static-1k.txt --label "static 1 KB file (round $i)")" ||
-        failed=1
-    echo "$line"
-    echo "static $(echo "$line" | awk -F'|' '{print $3}')" >> "$run/rates"
+    measure static $http --mode static --path /static-1k.txt \
+        --label "static 1 KB file (round $i)"
     if [ "$i" -eq 1 ] && [ -n "${MH_BENCH_PERF:-}" ]; then
         (sleep 2; perf record -a -g -o "$MH_BENCH_PERF" sleep 4 >/dev/null 2>&1) &
     fi
-    line="$($rop --user-dn "$dn" --label "ROP batch, $msgs-message Inbox (round $i)")" ||
-        failed=1
-    echo "$line"
-    echo "rop $(echo "$line" | awk -F'|' '{print $3}')" >> "$run/rates"
+    measure rop $rop --user-dn "$dn" --label "ROP batch, $msgs-message Inbox (round $i)"
     i=$((i + 1))
 done
 wait
 echo "load after: $(uptime | sed 's/.*load average: //')" >&2
 stop
-awk '$1 == "static" { s += $2; ns++ } $1 == "rop" { r += $2; nr++ }
+awk '$1 == "static" { s += $2; sc += $3; ns++ } $1 == "rop" { r += $2; rc += $3; nr++ }
      END { printf "\nmean: static %.0f req/s, ROP batch %.0f req/s, ratio %.3f (goal: 0.333)\n",
-                  s / ns, r / nr, (r / nr) / (s / ns) }' "$run/rates"
+                  s / ns, r / nr, (r / nr) / (s / ns)
+           printf "server CPU per request: static %.0f µs, ROP batch %.0f µs\n",
+                  sc / ns, rc / nr }' "$run/rates"
 if grep -E ':(error|crit|alert|emerg)\]' "$run/error.log" >/dev/null; then
     echo "errors in the server log:" >&2
     grep -E ':(error|crit|alert|emerg)\]' "$run/error.log" | head >&2
