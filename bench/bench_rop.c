@@ -18,7 +18,8 @@
  *       Prints the user's legacy DN (for run's --user-dn).
  *
  * run:  T threads, each with its own keep-alive connection and emsmdb
- *       session (Connect and Logon once), then, for S seconds, ONE Execute
+ *       session (Connect and Logon once, before the clock starts), then, for
+ *       S seconds, ONE Execute
  *       after the other carrying the batch Outlook's list view sends:
  *         RopOpenFolder (Inbox), RopGetContentsTable, RopSetColumns (12
  *         list-view columns), RopSortTable (PidTagMessageDeliveryTime
@@ -212,12 +213,17 @@ static int run_batch(session *s, apr_pool_t *p)
     return 0;
 }
 
+/* Every session is open before the clock starts. */
+static pthread_barrier_t ready;
+
 static void *worker(void *arg)
 {
     session *s = arg;
     apr_pool_t *p;
     apr_pool_create(&s->pool, NULL);
-    if (open_session(s) < 0) {
+    int opened = open_session(s) == 0;
+    pthread_barrier_wait(&ready);
+    if (!opened) {
         pthread_mutex_lock(&lock);
         if (errors++ == 0)
             fprintf(stderr, "bench-rop: %s\n", s->why);
@@ -264,11 +270,13 @@ static int run(void)
     lat = malloc(sizeof(double) * MAX_SAMPLES);
     session *ss = calloc((size_t)threads, sizeof(session));
     pthread_t *t = calloc((size_t)threads, sizeof(pthread_t));
-    double t0 = now_us();
+    pthread_barrier_init(&ready, NULL, (unsigned)threads + 1);
     for (int i = 0; i < threads; i++) {
         ss[i].k_of_rank = k_of_rank;
         pthread_create(&t[i], NULL, worker, &ss[i]);
     }
+    pthread_barrier_wait(&ready);
+    double t0 = now_us();
     struct timespec d = {seconds, 0};
     nanosleep(&d, NULL);
     stop = 1;
