@@ -533,36 +533,68 @@ static uint32_t load_small(mh_ropctx *cx, mh_object *obj, const mh_proplist *src
 
 /* ------------------------------------------------ computed message values */
 
+/* Whether a value with this tag is among those asked for (tags NULL:
+ * every value is). */
+static int asked(const mh_proptag *tags, uint32_t n, mh_proptag tag)
+{
+    if (!tags)
+        return 1;
+    for (uint32_t i = 0; i < n; i++)
+        if (tag_matches(tags[i], tag))
+            return 1;
+    return 0;
+}
+
 /* Fills what a stored message's place and identity give: entry IDs, IDs,
- * parent, store. */
+ * parent, store; of `tags` only (NULL: all of them). */
 static void identity_props(mh_ropctx *cx, const mh_logon *lg, mh_id fid, mh_id mid,
-                           apr_pool_t *pool, mh_proplist *l)
+                           const mh_proptag *tags, uint32_t n, apr_pool_t *pool,
+                           mh_proplist *l)
 {
     (void)cx;
+#define ASKED(tag) asked(tags, n, (tag))
     if (mid) {
-        uint8_t *eid = apr_palloc(pool, MH_MESSAGE_EID_LEN);
-        mh_eid_message(&lg->mailbox, &lg->mailbox, fid, &lg->mailbox, mid, eid);
-        add_value(pool, l, mh_pv_bin(PR_ENTRYID, eid, MH_MESSAGE_EID_LEN));
-        add_value(pool, l, mh_pv_bin(PR_RECORD_KEY, eid, MH_MESSAGE_EID_LEN));
-        add_value(pool, l, mh_pv_i8(PR_MID, (int64_t)mh_id_to_wire(mid, MH_REPLID_LOCAL)));
-        add_value(pool, l, mh_pv_i8(PR_INST_ID, (int64_t)mh_id_to_wire(mid, MH_REPLID_LOCAL)));
-        add_value(pool, l, mh_pv_long(PR_INSTANCE_NUM, 0));
+        if (ASKED(PR_ENTRYID) || ASKED(PR_RECORD_KEY)) {
+            uint8_t *eid = apr_palloc(pool, MH_MESSAGE_EID_LEN);
+            mh_eid_message(&lg->mailbox, &lg->mailbox, fid, &lg->mailbox, mid, eid);
+            add_value(pool, l, mh_pv_bin(PR_ENTRYID, eid, MH_MESSAGE_EID_LEN));
+            add_value(pool, l, mh_pv_bin(PR_RECORD_KEY, eid, MH_MESSAGE_EID_LEN));
+        }
+        int64_t wire = (int64_t)mh_id_to_wire(mid, MH_REPLID_LOCAL);
+        if (ASKED(PR_MID))
+            add_value(pool, l, mh_pv_i8(PR_MID, wire));
+        if (ASKED(PR_INST_ID))
+            add_value(pool, l, mh_pv_i8(PR_INST_ID, wire));
+        if (ASKED(PR_INSTANCE_NUM))
+            add_value(pool, l, mh_pv_long(PR_INSTANCE_NUM, 0));
     }
     if (fid) {
-        uint8_t *feid = apr_palloc(pool, MH_FOLDER_EID_LEN);
-        mh_bin psk;
-        mh_eid_folder(&lg->mailbox, &lg->mailbox, fid, feid);
-        add_value(pool, l, mh_pv_bin(PR_PARENT_ENTRYID, feid, MH_FOLDER_EID_LEN));
-        add_value(pool, l, mh_pv_i8(PR_FID, (int64_t)mh_id_to_wire(fid, MH_REPLID_LOCAL)));
-        add_value(pool, l, mh_pv_i8(PR_PARENT_FID, (int64_t)mh_id_to_wire(fid, MH_REPLID_LOCAL)));
-        xid_bin(pool, &lg->mailbox, fid, &psk);
-        add_value(pool, l, mh_pv_bin(PR_PARENT_SOURCE_KEY, psk.data, psk.len));
+        if (ASKED(PR_PARENT_ENTRYID)) {
+            uint8_t *feid = apr_palloc(pool, MH_FOLDER_EID_LEN);
+            mh_eid_folder(&lg->mailbox, &lg->mailbox, fid, feid);
+            add_value(pool, l, mh_pv_bin(PR_PARENT_ENTRYID, feid, MH_FOLDER_EID_LEN));
+        }
+        int64_t wire = (int64_t)mh_id_to_wire(fid, MH_REPLID_LOCAL);
+        if (ASKED(PR_FID))
+            add_value(pool, l, mh_pv_i8(PR_FID, wire));
+        if (ASKED(PR_PARENT_FID))
+            add_value(pool, l, mh_pv_i8(PR_PARENT_FID, wire));
+        if (ASKED(PR_PARENT_SOURCE_KEY)) {
+            mh_bin psk;
+            xid_bin(pool, &lg->mailbox, fid, &psk);
+            add_value(pool, l, mh_pv_bin(PR_PARENT_SOURCE_KEY, psk.data, psk.len));
+        }
     }
-    mh_bin seid;
-    mh_store_entryid(lg, pool, &seid);
-    add_value(pool, l, mh_pv_bin(PR_STORE_ENTRYID, seid.data, seid.len));
-    add_value(pool, l, mh_pv_bin(PR_STORE_RECORD_KEY, lg->mailbox.b, 16));
-    add_value(pool, l, mh_pv_long(PR_OBJECT_TYPE, MAPI_MESSAGE));
+    if (ASKED(PR_STORE_ENTRYID)) {
+        mh_bin seid;
+        mh_store_entryid(lg, pool, &seid);
+        add_value(pool, l, mh_pv_bin(PR_STORE_ENTRYID, seid.data, seid.len));
+    }
+    if (ASKED(PR_STORE_RECORD_KEY))
+        add_value(pool, l, mh_pv_bin(PR_STORE_RECORD_KEY, lg->mailbox.b, 16));
+    if (ASKED(PR_OBJECT_TYPE))
+        add_value(pool, l, mh_pv_long(PR_OBJECT_TYPE, MAPI_MESSAGE));
+#undef ASKED
 }
 
 static int32_t access_bits(mh_ropctx *cx, const mh_logon *lg, uint32_t rights,
@@ -585,7 +617,8 @@ static void msgobj_all(mh_ropctx *cx, mh_object *obj, apr_pool_t *pool, mh_propl
     mh_logon *lg = mh_obj_logon_data(cx, obj);
     mh_proplist_copy(pool, all, &m->inst->props);
     if (lg)
-        identity_props(cx, lg, m->embedded ? 0 : m->fid, m->embedded ? 0 : m->mid, pool, all);
+        identity_props(cx, lg, m->embedded ? 0 : m->fid, m->embedded ? 0 : m->mid, NULL, 0,
+                       pool, all);
     uint64_t size = mh_message_bytes(m->inst);
     add_value(pool, all, mh_pv_long(PR_MESSAGE_SIZE, size > INT32_MAX ? INT32_MAX : (int32_t)size));
     add_value(pool, all, mh_pv_i8(PR_MESSAGE_SIZE_EXTENDED, (int64_t)size));
@@ -670,7 +703,7 @@ uint32_t mh_message_props(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t, mh_id 
     /* work on a list of our own: computed values are added to it */
     mh_proplist l;
     mh_proplist_copy(pool, &l, &all);
-    identity_props(cx, lg, info.folder, mid, pool, &l);
+    identity_props(cx, lg, info.folder, mid, tags, n, pool, &l);
     int32_t flags = list_long(&l, PR_MESSAGE_FLAGS, 0);
     flags = info.read ? (flags | MSGFLAG_READ) : (flags & ~MSGFLAG_READ);
     flags = info.fai ? (flags | MSGFLAG_ASSOCIATED) : (flags & ~MSGFLAG_ASSOCIATED);

@@ -392,6 +392,29 @@ static void test_column_kinds(void)
         CHECK_EQ_U(MH_TAG_TYPE(rows[i][5].tag), PT_ERROR);
         CHECK_EQ_U(rows[i][5].v.err, MAPI_E_NOT_FOUND);
     }
+
+    /* the values a message's place gives, alone and untyped */
+    mh_proptag id_cols[5] = {MH_TAG(0x674A, PT_I8) /* PR_MID */, PR_INST_ID,
+                             MH_TAG(0x6749, PT_I8) /* PR_PARENT_FID */,
+                             MH_TAG(0x0FFF, PT_UNSPECIFIED) /* PR_ENTRYID */,
+                             MH_TAG(0x0FFB, PT_BINARY) /* PR_STORE_ENTRYID */};
+    mh_wr_init(&w, F.pool, 64);
+    rq_set_columns(&w, 2, id_cols, 5);
+    rq_query_rows(&w, 2, 0, 1, 2);
+    r = run(h, &w, &rl);
+    REQUIRE(r != NULL && rl > 7);
+    REQUIRE(parse_rows(r + 7, rl - 7, id_cols, 5, &origin, &n, &rows) == 0);
+    REQUIRE(n == 2);
+    for (uint16_t i = 0; i < n; i++) {
+        CHECK_EQ_U(MH_TAG_TYPE(rows[i][0].tag), PT_I8);
+        CHECK(rows[i][0].v.i64 == rows[i][1].v.i64);
+        CHECK_EQ_U(MH_TAG_TYPE(rows[i][2].tag), PT_I8);
+        CHECK(rows[i][2].v.i64 == (int64_t)fids[4]);
+        CHECK_EQ_U(MH_TAG_TYPE(rows[i][3].tag), PT_BINARY);
+        CHECK_EQ_U(rows[i][3].v.bin.len, 70); /* MS-OXCDATA 2.2.4.2 */
+        CHECK_EQ_U(MH_TAG_TYPE(rows[i][4].tag), PT_BINARY);
+        CHECK(rows[i][4].v.bin.len > 60);
+    }
 }
 
 static void test_categorized(void)
