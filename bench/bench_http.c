@@ -2,10 +2,12 @@
  * bench_http.c - request rate and latency of a running httpd, with keep-alive
  * connections from several threads:
  *
- *   bench-http --port P --mode ping   --user U --password W [--threads N] [--seconds S]
+ *   bench-http --port P --mode ping   --user U --password W --user-dn DN [--threads N]
+ *              [--seconds S]
  *   bench-http --port P --mode static --path /static-1k.txt [--user U --password W] ...
  *
- * ping:   each thread makes one emsmdb session (Connect) and then sends
+ * ping:   each thread makes one emsmdb session (Connect as the user's legacy
+ *         DN) and then sends
  *         PING with it, over Basic auth, as Outlook's keep-alive traffic does;
  *         every response is checked (HTTP 200, X-ResponseCode 0, DONE).
  * static: GET of a file, with Basic credentials when --user is given;
@@ -30,7 +32,7 @@
 #include <apr_strings.h>
 
 static int port, seconds = 10, threads = 8, ping_mode;
-static const char *path = "/static-1k.txt", *user, *password, *label = "requests";
+static const char *path = "/static-1k.txt", *user, *password, *user_dn, *label = "requests";
 static volatile int stop;
 
 #define MAX_SAMPLES 2000000
@@ -66,7 +68,7 @@ static void *worker(void *arg)
     if (ping_mode) {
         m = mh_mapi_create(root, c, "/mapi/emsmdb/", user, password);
         size_t n;
-        const unsigned char *b = mh_mapi_connect_body(root, "", 0, &n);
+        const unsigned char *b = mh_mapi_connect_body(root, user_dn, 0, &n);
         mh_response *r;
         if (mh_mapi_call(m, root, "Connect", b, n, &r) != APR_SUCCESS || r->status != 200 ||
             mh_response_code(r) != 0 || !mh_cookie_jar_get(m->jar, "MapiContext", NULL)) {
@@ -126,6 +128,8 @@ int main(int argc, char **argv)
             path = argv[i + 1];
         else if (strcmp(argv[i], "--user") == 0)
             user = argv[i + 1];
+        else if (strcmp(argv[i], "--user-dn") == 0)
+            user_dn = argv[i + 1];
         else if (strcmp(argv[i], "--password") == 0)
             password = argv[i + 1];
         else if (strcmp(argv[i], "--threads") == 0)
@@ -135,9 +139,10 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--label") == 0)
             label = argv[i + 1];
     }
-    if (!port || threads < 1 || threads > 256 || (ping_mode && (!user || !password))) {
+    if (!port || threads < 1 || threads > 256 || (ping_mode && (!user || !password || !user_dn))) {
         fprintf(stderr, "usage: bench-http --port P --mode ping|static [--path P] "
-                        "[--user U --password W] [--threads N] [--seconds S] [--label L]\n");
+                        "[--user U --password W] [--user-dn DN] [--threads N] [--seconds S] "
+                        "[--label L]\n");
         return 2;
     }
     lat = malloc(sizeof(double) * MAX_SAMPLES);
