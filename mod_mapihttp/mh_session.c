@@ -1004,6 +1004,7 @@ mh_ss_status mh_session_begin(mh_session_store *st,
         goto done;
     }
     s->store = st;
+    s->pool = pool;
     memcpy(s->id, id, MH_SESSION_ID_LEN);
     s->endpoint = ep;
     mh_session_owner_new(st, &s->owner);
@@ -1067,11 +1068,12 @@ mh_ss_status mh_session_end(mh_session *s, const mh_state_codec *codec,
     mh_ss_status result = MH_SS_OK;
     const void *blob = NULL;
     size_t blob_len = 0;
-    apr_pool_t *scratch = NULL;
 
+    /* the encoded state lives in the request's pool until the commit
+     * (a pool of its own cost an allocator, mapped and unmapped, per
+     * request) */
     if (s->state_dirty) {
-        if (apr_pool_create_unmanaged_ex(&scratch, NULL, NULL) != APR_SUCCESS ||
-            codec->encode(s->state, scratch, &blob, &blob_len) != APR_SUCCESS ||
+        if (codec->encode(s->state, s->pool, &blob, &blob_len) != APR_SUCCESS ||
             blob_len > STATE_MAX) {
             mh_log(MH_LOG_ERR, MHLOGNO(00108) "session state does not encode; "
                    "changes of this request are not kept");
@@ -1113,8 +1115,6 @@ fail:
     lmdb_fail("end", rc);
     result = MH_SS_ERROR;
 release:
-    if (scratch)
-        apr_pool_destroy(scratch);
     if (s->state_pool) {
         if (result == MH_SS_OK)
             cache_put(st, s->id, s->generation, s->state_pool, s->state);
