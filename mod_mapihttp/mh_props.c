@@ -311,11 +311,17 @@ int mh_proplist_decode_ids(mh_rd *rd, apr_pool_t *pool, const mh_proptag *tags, 
     }
     l->n = 0;
     l->v = apr_pcalloc(pool, sizeof(mh_propval) * (count ? count : 1));
+    /* the ids wanted, by their low 8 bits: most values are told apart
+     * without looking at the list */
+    uint64_t seen[4] = {0, 0, 0, 0};
+    for (uint32_t k = 0; k < n; k++)
+        seen[(MH_TAG_ID(tags[k]) >> 6) & 3] |= 1ull << (MH_TAG_ID(tags[k]) & 63);
     for (uint32_t i = 0; i < count; i++) {
         uint16_t id = rd->err || mh_rd_left(rd) < 4 ? 0 : (uint16_t)(mh_get_u32(rd->p) >> 16);
         int keep = 0;
-        for (uint32_t k = 0; k < n && !keep; k++)
-            keep = MH_TAG_ID(tags[k]) == id;
+        if (seen[(id >> 6) & 3] & (1ull << (id & 63)))
+            for (uint32_t k = 0; k < n && !keep; k++)
+                keep = MH_TAG_ID(tags[k]) == id;
         if (keep ? mh_propval_decode(rd, pool, &l->v[l->n++]) != 0 : propval_skip(rd) != 0)
             return -1;
     }

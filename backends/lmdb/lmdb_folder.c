@@ -133,6 +133,29 @@ static mh_err filter_props(mh_txn *t, const mh_proplist *all, const mh_proptag *
     return MH_OK;
 }
 
+/* The same for a list decoded into `pool` for this call alone: its values
+ * are handed over as they are, not copied again. */
+static mh_err filter_fresh(mh_txn *t, mh_proplist *fresh, const mh_proptag *tags, uint32_t n,
+                           uint64_t large, apr_pool_t *pool, mh_proplist *out, mh_error *err)
+{
+    out->v = apr_pcalloc(pool, sizeof(mh_propval) * (n ? n : 1));
+    out->n = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const mh_propval *v = mh_proplist_find(fresh, tags[i]);
+        if (!v)
+            continue;
+        if ((v->flags & MH_PV_LARGE) && v->v.large.size <= large) {
+            mh_err e = resolve_value(t, v, large, pool, &out->v[out->n], err);
+            if (e != MH_OK)
+                return e;
+        } else {
+            out->v[out->n] = *v;
+        }
+        out->n++;
+    }
+    return MH_OK;
+}
+
 /* The message or attachment an objref points into, inside a loaded message. */
 static const mh_proplist *locate(const mh_message *m, const mh_objref *obj)
 {
@@ -186,7 +209,7 @@ mh_err lbe_props_get(mh_txn *t, const mh_objref *obj, const mh_proptag *tags, ui
             if (mh_proplist_decode_ids(&rd, pool, tags, n, &l) != 0)
                 return mh_fail(err, pool, MH_E_CORRUPT, "message %llu: damaged record",
                                (unsigned long long)obj->id);
-            return filter_props(t, &l, tags, n, large, pool, values_r, err);
+            return filter_fresh(t, &l, tags, n, large, pool, values_r, err);
         }
         if ((e = lbe_message_load(t, obj->id, pool, &m, err)) != MH_OK)
             return e;
