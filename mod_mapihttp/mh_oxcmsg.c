@@ -250,6 +250,14 @@ static int tag_matches(mh_proptag want, mh_proptag have)
 
 static const mh_propval *find_match(const mh_proplist *l, mh_proptag want)
 {
+    uint16_t wt = MH_TAG_TYPE(want);
+    if (wt != PT_UNSPECIFIED && wt != PT_STRING8 && wt != PT_MV_STRING8) {
+        /* only the same tag answers (tag_matches) */
+        for (uint32_t i = 0; i < l->n; i++)
+            if (l->v[i].tag == want)
+                return &l->v[i];
+        return NULL;
+    }
     for (uint32_t i = 0; i < l->n; i++)
         if (tag_matches(want, l->v[i].tag))
             return &l->v[i];
@@ -284,6 +292,27 @@ static void set_copy(apr_pool_t *pool, mh_proplist *l, const mh_propval *v)
 static void add_value(apr_pool_t *pool, mh_proplist *l, mh_propval v)
 {
     mh_proplist_set(pool, l, &v);
+}
+
+/* add_value for a list with room for *cap values, grown by doubling: a
+ * list that gets many values added is not copied for each one. */
+static void put_value(apr_pool_t *pool, mh_proplist *l, uint32_t *cap, mh_propval v)
+{
+    for (uint32_t i = 0; i < l->n; i++) {
+        if (l->v[i].tag == v.tag) {
+            l->v[i] = v;
+            return;
+        }
+    }
+    if (l->n == *cap) {
+        uint32_t nc = *cap ? *cap * 2 : 16;
+        mh_propval *nv = apr_palloc(pool, nc * sizeof(*nv));
+        if (l->n)
+            memcpy(nv, l->v, l->n * sizeof(*nv));
+        l->v = nv;
+        *cap = nc;
+    }
+    l->v[l->n++] = v;
 }
 
 static int32_t list_long(const mh_proplist *l, mh_proptag tag, int32_t dflt)
@@ -546,10 +575,11 @@ static int asked(const mh_proptag *tags, uint32_t n, mh_proptag tag)
 }
 
 /* Fills what a stored message's place and identity give: entry IDs, IDs,
- * parent, store; of `tags` only (NULL: all of them). */
+ * parent, store; of `tags` only (NULL: all of them).  l has room for *cap
+ * values (put_value). */
 static void identity_props(mh_ropctx *cx, const mh_logon *lg, mh_id fid, mh_id mid,
                            const mh_proptag *tags, uint32_t n, apr_pool_t *pool,
-                           mh_proplist *l)
+                           mh_proplist *l, uint32_t *cap)
 {
     (void)cx;
 #define ASKED(tag) asked(tags, n, (tag))
@@ -557,43 +587,43 @@ static void identity_props(mh_ropctx *cx, const mh_logon *lg, mh_id fid, mh_id m
         if (ASKED(PR_ENTRYID) || ASKED(PR_RECORD_KEY)) {
             uint8_t *eid = apr_palloc(pool, MH_MESSAGE_EID_LEN);
             mh_eid_message(&lg->mailbox, &lg->mailbox, fid, &lg->mailbox, mid, eid);
-            add_value(pool, l, mh_pv_bin(PR_ENTRYID, eid, MH_MESSAGE_EID_LEN));
-            add_value(pool, l, mh_pv_bin(PR_RECORD_KEY, eid, MH_MESSAGE_EID_LEN));
+            put_value(pool, l, cap, mh_pv_bin(PR_ENTRYID, eid, MH_MESSAGE_EID_LEN));
+            put_value(pool, l, cap, mh_pv_bin(PR_RECORD_KEY, eid, MH_MESSAGE_EID_LEN));
         }
         int64_t wire = (int64_t)mh_id_to_wire(mid, MH_REPLID_LOCAL);
         if (ASKED(PR_MID))
-            add_value(pool, l, mh_pv_i8(PR_MID, wire));
+            put_value(pool, l, cap, mh_pv_i8(PR_MID, wire));
         if (ASKED(PR_INST_ID))
-            add_value(pool, l, mh_pv_i8(PR_INST_ID, wire));
+            put_value(pool, l, cap, mh_pv_i8(PR_INST_ID, wire));
         if (ASKED(PR_INSTANCE_NUM))
-            add_value(pool, l, mh_pv_long(PR_INSTANCE_NUM, 0));
+            put_value(pool, l, cap, mh_pv_long(PR_INSTANCE_NUM, 0));
     }
     if (fid) {
         if (ASKED(PR_PARENT_ENTRYID)) {
             uint8_t *feid = apr_palloc(pool, MH_FOLDER_EID_LEN);
             mh_eid_folder(&lg->mailbox, &lg->mailbox, fid, feid);
-            add_value(pool, l, mh_pv_bin(PR_PARENT_ENTRYID, feid, MH_FOLDER_EID_LEN));
+            put_value(pool, l, cap, mh_pv_bin(PR_PARENT_ENTRYID, feid, MH_FOLDER_EID_LEN));
         }
         int64_t wire = (int64_t)mh_id_to_wire(fid, MH_REPLID_LOCAL);
         if (ASKED(PR_FID))
-            add_value(pool, l, mh_pv_i8(PR_FID, wire));
+            put_value(pool, l, cap, mh_pv_i8(PR_FID, wire));
         if (ASKED(PR_PARENT_FID))
-            add_value(pool, l, mh_pv_i8(PR_PARENT_FID, wire));
+            put_value(pool, l, cap, mh_pv_i8(PR_PARENT_FID, wire));
         if (ASKED(PR_PARENT_SOURCE_KEY)) {
             mh_bin psk;
             xid_bin(pool, &lg->mailbox, fid, &psk);
-            add_value(pool, l, mh_pv_bin(PR_PARENT_SOURCE_KEY, psk.data, psk.len));
+            put_value(pool, l, cap, mh_pv_bin(PR_PARENT_SOURCE_KEY, psk.data, psk.len));
         }
     }
     if (ASKED(PR_STORE_ENTRYID)) {
         mh_bin seid;
         mh_store_entryid(lg, pool, &seid);
-        add_value(pool, l, mh_pv_bin(PR_STORE_ENTRYID, seid.data, seid.len));
+        put_value(pool, l, cap, mh_pv_bin(PR_STORE_ENTRYID, seid.data, seid.len));
     }
     if (ASKED(PR_STORE_RECORD_KEY))
-        add_value(pool, l, mh_pv_bin(PR_STORE_RECORD_KEY, lg->mailbox.b, 16));
+        put_value(pool, l, cap, mh_pv_bin(PR_STORE_RECORD_KEY, lg->mailbox.b, 16));
     if (ASKED(PR_OBJECT_TYPE))
-        add_value(pool, l, mh_pv_long(PR_OBJECT_TYPE, MAPI_MESSAGE));
+        put_value(pool, l, cap, mh_pv_long(PR_OBJECT_TYPE, MAPI_MESSAGE));
 #undef ASKED
 }
 
@@ -616,9 +646,10 @@ static void msgobj_all(mh_ropctx *cx, mh_object *obj, apr_pool_t *pool, mh_propl
     mh_msgobj *m = obj->data;
     mh_logon *lg = mh_obj_logon_data(cx, obj);
     mh_proplist_copy(pool, all, &m->inst->props);
+    uint32_t cap = all->n;
     if (lg)
         identity_props(cx, lg, m->embedded ? 0 : m->fid, m->embedded ? 0 : m->mid, NULL, 0,
-                       pool, all);
+                       pool, all, &cap);
     uint64_t size = mh_message_bytes(m->inst);
     add_value(pool, all, mh_pv_long(PR_MESSAGE_SIZE, size > INT32_MAX ? INT32_MAX : (int32_t)size));
     add_value(pool, all, mh_pv_i8(PR_MESSAGE_SIZE_EXTENDED, (int64_t)size));
@@ -682,28 +713,41 @@ uint32_t mh_message_props(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t, mh_id 
                                           PR_DISPLAY_CC, PR_DISPLAY_BCC, PR_CREATOR_ENTRYID};
         size_t n_from = sizeof(from) / sizeof(from[0]);
         mh_proptag *f = apr_palloc(pool, (n + n_from) * sizeof(*f));
-        for (uint32_t i = 0; i < n && f; i++) {
-            uint16_t type = MH_TAG_TYPE(tags[i]);
-            if (type == PT_UNSPECIFIED)
+        uint32_t nf = 0;
+        for (size_t i = 0; f && i < n + n_from; i++) {
+            mh_proptag tag = i < n ? tags[i] : from[i - n];
+            uint16_t type = MH_TAG_TYPE(tag);
+            if (type == PT_UNSPECIFIED) {
                 f = NULL; /* any type: every value it could be */
-            else if (f)
-                f[i] = type == PT_STRING8      ? MH_TAG_RETYPE(tags[i], PT_UNICODE)
-                       : type == PT_MV_STRING8 ? MH_TAG_RETYPE(tags[i], PT_MV_UNICODE)
-                                               : tags[i];
+                break;
+            }
+            if (type == PT_STRING8)
+                tag = MH_TAG_RETYPE(tag, PT_UNICODE);
+            else if (type == PT_MV_STRING8)
+                tag = MH_TAG_RETYPE(tag, PT_MV_UNICODE);
+            uint32_t k = 0;
+            while (k < nf && f[k] != tag)
+                k++;
+            if (k == nf)
+                f[nf++] = tag;
         }
         if (f) {
-            memcpy(f + n, from, sizeof(from));
             fetch = f;
-            n_fetch = n + (uint32_t)n_from;
+            n_fetch = nf;
         }
     }
     mh_proplist all;
     if ((e = mh_be_props_get(t, &ref, fetch, n_fetch, large, &all, &err)) != MH_OK)
         return mh_err_to_mapi(e);
-    /* work on a list of our own: computed values are added to it */
+    /* work on a list of our own, with room for the computed values; what
+     * is kept of it is copied into `pool` at the end */
     mh_proplist l;
-    mh_proplist_copy(pool, &l, &all);
-    identity_props(cx, lg, info.folder, mid, tags, n, pool, &l);
+    uint32_t cap = all.n + 24;
+    l.n = all.n;
+    l.v = apr_palloc(pool, cap * sizeof(*l.v));
+    if (all.n)
+        memcpy(l.v, all.v, all.n * sizeof(*l.v));
+    identity_props(cx, lg, info.folder, mid, tags, n, pool, &l, &cap);
     int32_t flags = list_long(&l, PR_MESSAGE_FLAGS, 0);
     flags = info.read ? (flags | MSGFLAG_READ) : (flags & ~MSGFLAG_READ);
     flags = info.fai ? (flags | MSGFLAG_ASSOCIATED) : (flags & ~MSGFLAG_ASSOCIATED);
@@ -727,34 +771,38 @@ uint32_t mh_message_props(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t, mh_id 
         if ((e = mh_be_message_read(t, mid, 0, &m, &err)) != MH_OK)
             return mh_err_to_mapi(e);
         if (!mh_proplist_find(&l, PR_DISPLAY_TO))
-            add_value(pool, &l, mh_pv_str(PR_DISPLAY_TO, display_list(pool, m, 1)));
+            put_value(pool, &l, &cap, mh_pv_str(PR_DISPLAY_TO, display_list(pool, m, 1)));
         if (!mh_proplist_find(&l, PR_DISPLAY_CC))
-            add_value(pool, &l, mh_pv_str(PR_DISPLAY_CC, display_list(pool, m, 2)));
+            put_value(pool, &l, &cap, mh_pv_str(PR_DISPLAY_CC, display_list(pool, m, 2)));
         if (!mh_proplist_find(&l, PR_DISPLAY_BCC))
-            add_value(pool, &l, mh_pv_str(PR_DISPLAY_BCC, display_list(pool, m, 3)));
+            put_value(pool, &l, &cap, mh_pv_str(PR_DISPLAY_BCC, display_list(pool, m, 3)));
         if (!mh_proplist_find(&l, PR_HASATTACH))
-            add_value(pool, &l, mh_pv_bool(PR_HASATTACH, m->n_attachments > 0));
+            put_value(pool, &l, &cap, mh_pv_bool(PR_HASATTACH, m->n_attachments > 0));
     }
     const mh_propval *ha = mh_proplist_find(&l, PR_HASATTACH);
     flags = (ha && ha->v.b) ? (flags | MSGFLAG_HASATTACH) : (flags & ~MSGFLAG_HASATTACH);
-    add_value(pool, &l, mh_pv_long(PR_MESSAGE_FLAGS, flags));
-    add_value(pool, &l, mh_pv_long(PR_MESSAGE_SIZE, (int32_t)info.size));
-    add_value(pool, &l, mh_pv_i8(PR_MESSAGE_SIZE_EXTENDED, info.size));
-    add_value(pool, &l, mh_pv_bool(PR_ASSOCIATED, info.fai));
+    put_value(pool, &l, &cap, mh_pv_long(PR_MESSAGE_FLAGS, flags));
+    put_value(pool, &l, &cap, mh_pv_long(PR_MESSAGE_SIZE, (int32_t)info.size));
+    put_value(pool, &l, &cap, mh_pv_i8(PR_MESSAGE_SIZE_EXTENDED, info.size));
+    put_value(pool, &l, &cap, mh_pv_bool(PR_ASSOCIATED, info.fai));
     uint32_t rights = 0;
     uint32_t ec = folder_rights(cx, lg, t, info.folder, &rights);
     if (ec)
         return ec;
     int32_t acc = access_bits(cx, lg, rights, &l);
-    add_value(pool, &l, mh_pv_long(PR_ACCESS, acc));
-    add_value(pool, &l, mh_pv_long(PR_ACCESS_LEVEL, (acc & MH_ACCESS_MODIFY) ? 1 : 0));
+    put_value(pool, &l, &cap, mh_pv_long(PR_ACCESS, acc));
+    put_value(pool, &l, &cap, mh_pv_long(PR_ACCESS_LEVEL, (acc & MH_ACCESS_MODIFY) ? 1 : 0));
     select_values(&l, tags, n, large, pool, out);
-    /* inline values turned into references here are the store's too */
     for (uint32_t i = 0; i < out->n; i++) {
         if ((out->v[i].flags & MH_PV_LARGE) && out->v[i].v.large.ref == 0) {
+            /* inline values turned into references here are the store's too */
             const mh_propval *sv = mh_proplist_find(&all, out->v[i].tag);
             if (sv && (sv->flags & MH_PV_LARGE))
                 out->v[i].v.large.ref = sv->v.large.ref;
+        } else {
+            mh_propval c;
+            mh_propval_copy(pool, &c, &out->v[i]);
+            out->v[i] = c;
         }
     }
     return 0;

@@ -290,6 +290,10 @@ static uint32_t read_row(tctx *c, mh_tv_row *row, const mh_proptag *tags, uint32
         ec = mh_message_props(c->cx, c->lg, c->txn, id, tags, n, ROW_LARGE, c->cx->pool, &pl);
     if (ec)
         return ec;
+    if (row->props.n == 0) {
+        row->props = pl; /* the common case: nothing to merge with */
+        return 0;
+    }
     for (uint32_t i = 0; i < pl.n; i++)
         mh_proplist_set(c->cx->pool, &row->props, &pl.v[i]);
     return 0;
