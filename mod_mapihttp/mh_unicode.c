@@ -43,17 +43,26 @@ void mh_wr_utf16z(mh_wr *wr, const char *s)
     const unsigned char *p = (const unsigned char *)s, *end = p;
     while (*end)
         end++;
+    /* no UTF-8 sequence takes more UTF-16 bytes than its own length (4
+     * bytes: a surrogate pair), so room for all is reserved once and what
+     * is left over given back */
+    size_t max = 2 * (size_t)(end - p) + 2;
+    unsigned char *o = mh_wr_reserve(wr, max), *start = o;
     while (p < end) {
-        uint32_t c = utf8_next(&p, end);
+        uint32_t c = *p < 0x80 ? *p++ : utf8_next(&p, end);
         if (c >= 0x10000) {
             c -= 0x10000;
-            mh_wr_u16(wr, (uint16_t)(0xD800 | (c >> 10)));
-            mh_wr_u16(wr, (uint16_t)(0xDC00 | (c & 0x3FF)));
+            mh_put_u16(o, (uint16_t)(0xD800 | (c >> 10)));
+            mh_put_u16(o + 2, (uint16_t)(0xDC00 | (c & 0x3FF)));
+            o += 4;
         } else {
-            mh_wr_u16(wr, (uint16_t)c);
+            mh_put_u16(o, (uint16_t)c);
+            o += 2;
         }
     }
-    mh_wr_u16(wr, 0);
+    mh_put_u16(o, 0);
+    o += 2;
+    wr->len -= max - (size_t)(o - start);
 }
 
 static void put_utf8(mh_wr *out, uint32_t c)
