@@ -119,6 +119,10 @@ struct mh_txn {
     lbe_mailbox mr;    /* its record, written back at commit when dirty */
     int mr_dirty;
     int done;
+    /* read transactions: the message record read last (a table row asks
+     * for a message's info and then its values) */
+    mh_id last_msg;
+    MDB_val last_rec;
 };
 
 /* Object records (objects database). */

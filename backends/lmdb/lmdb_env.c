@@ -700,7 +700,17 @@ mh_err lbe_message_head(mh_txn *t, mh_id id, apr_pool_t *pool, lbe_message *m, m
     lbe_key k;
     objkey(&k, t, id);
     MDB_val key = lk_val(&k), v;
-    int rc = mdb_get(t->txn, lbe_dbi(t, DBI_OBJECTS), &key, &v);
+    int rc;
+    if (!t->write && id && t->last_msg == id) {
+        v = t->last_rec; /* a read transaction sees the same record still */
+        rc = 0;
+    } else {
+        rc = mdb_get(t->txn, lbe_dbi(t, DBI_OBJECTS), &key, &v);
+        if (rc == 0 && !t->write) {
+            t->last_msg = id;
+            t->last_rec = v;
+        }
+    }
     if (rc == MDB_NOTFOUND || (rc == 0 && (v.mv_size < 1 ||
                                            ((uint8_t *)v.mv_data)[0] != LBE_OBJ_MESSAGE)))
         return mh_fail(err, pool, MH_E_NOT_FOUND, "no message %llu", (unsigned long long)id);
