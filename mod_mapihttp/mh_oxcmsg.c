@@ -562,17 +562,12 @@ static uint32_t load_small(mh_ropctx *cx, mh_object *obj, const mh_proplist *src
 
 /* ------------------------------------------------ computed message values */
 
-/* Whether a value with this tag is among those asked for (tags NULL:
- * every value is). */
-static int asked(const mh_proptag *tags, uint32_t n, mh_proptag tag)
-{
-    if (!tags)
-        return 1;
-    for (uint32_t i = 0; i < n; i++)
-        if (tag_matches(tags[i], tag))
-            return 1;
-    return 0;
-}
+/* The values identity_props computes, in the order of its table. */
+enum {
+    IP_ENTRYID, IP_RECORD_KEY, IP_MID, IP_INST_ID, IP_INSTANCE_NUM, IP_PARENT_ENTRYID,
+    IP_FID, IP_PARENT_FID, IP_PARENT_SOURCE_KEY, IP_STORE_ENTRYID, IP_STORE_RECORD_KEY,
+    IP_OBJECT_TYPE, IP_COUNT
+};
 
 /* Fills what a stored message's place and identity give: entry IDs, IDs,
  * parent, store; of `tags` only (NULL: all of them).  l has room for *cap
@@ -582,47 +577,62 @@ static void identity_props(mh_ropctx *cx, const mh_logon *lg, mh_id fid, mh_id m
                            mh_proplist *l, uint32_t *cap)
 {
     (void)cx;
-#define ASKED(tag) asked(tags, n, (tag))
+    /* which of them are asked for, in one pass over the tags */
+    static const mh_proptag ident[IP_COUNT] = {
+        [IP_ENTRYID] = PR_ENTRYID, [IP_RECORD_KEY] = PR_RECORD_KEY, [IP_MID] = PR_MID,
+        [IP_INST_ID] = PR_INST_ID, [IP_INSTANCE_NUM] = PR_INSTANCE_NUM,
+        [IP_PARENT_ENTRYID] = PR_PARENT_ENTRYID, [IP_FID] = PR_FID,
+        [IP_PARENT_FID] = PR_PARENT_FID, [IP_PARENT_SOURCE_KEY] = PR_PARENT_SOURCE_KEY,
+        [IP_STORE_ENTRYID] = PR_STORE_ENTRYID, [IP_STORE_RECORD_KEY] = PR_STORE_RECORD_KEY,
+        [IP_OBJECT_TYPE] = PR_OBJECT_TYPE};
+    uint32_t want = tags ? 0 : ~0u;
+    for (uint32_t i = 0; tags && i < n; i++)
+        for (uint32_t k = 0; k < IP_COUNT; k++)
+            if (MH_TAG_ID(tags[i]) == MH_TAG_ID(ident[k]) && tag_matches(tags[i], ident[k]))
+                want |= 1u << k;
+    if (!want)
+        return;
+#define ASKED(tag) ((want >> IP_##tag) & 1)
     if (mid) {
-        if (ASKED(PR_ENTRYID) || ASKED(PR_RECORD_KEY)) {
+        if (ASKED(ENTRYID) || ASKED(RECORD_KEY)) {
             uint8_t *eid = apr_palloc(pool, MH_MESSAGE_EID_LEN);
             mh_eid_message(&lg->mailbox, &lg->mailbox, fid, &lg->mailbox, mid, eid);
             put_value(pool, l, cap, mh_pv_bin(PR_ENTRYID, eid, MH_MESSAGE_EID_LEN));
             put_value(pool, l, cap, mh_pv_bin(PR_RECORD_KEY, eid, MH_MESSAGE_EID_LEN));
         }
         int64_t wire = (int64_t)mh_id_to_wire(mid, MH_REPLID_LOCAL);
-        if (ASKED(PR_MID))
+        if (ASKED(MID))
             put_value(pool, l, cap, mh_pv_i8(PR_MID, wire));
-        if (ASKED(PR_INST_ID))
+        if (ASKED(INST_ID))
             put_value(pool, l, cap, mh_pv_i8(PR_INST_ID, wire));
-        if (ASKED(PR_INSTANCE_NUM))
+        if (ASKED(INSTANCE_NUM))
             put_value(pool, l, cap, mh_pv_long(PR_INSTANCE_NUM, 0));
     }
     if (fid) {
-        if (ASKED(PR_PARENT_ENTRYID)) {
+        if (ASKED(PARENT_ENTRYID)) {
             uint8_t *feid = apr_palloc(pool, MH_FOLDER_EID_LEN);
             mh_eid_folder(&lg->mailbox, &lg->mailbox, fid, feid);
             put_value(pool, l, cap, mh_pv_bin(PR_PARENT_ENTRYID, feid, MH_FOLDER_EID_LEN));
         }
         int64_t wire = (int64_t)mh_id_to_wire(fid, MH_REPLID_LOCAL);
-        if (ASKED(PR_FID))
+        if (ASKED(FID))
             put_value(pool, l, cap, mh_pv_i8(PR_FID, wire));
-        if (ASKED(PR_PARENT_FID))
+        if (ASKED(PARENT_FID))
             put_value(pool, l, cap, mh_pv_i8(PR_PARENT_FID, wire));
-        if (ASKED(PR_PARENT_SOURCE_KEY)) {
+        if (ASKED(PARENT_SOURCE_KEY)) {
             mh_bin psk;
             xid_bin(pool, &lg->mailbox, fid, &psk);
             put_value(pool, l, cap, mh_pv_bin(PR_PARENT_SOURCE_KEY, psk.data, psk.len));
         }
     }
-    if (ASKED(PR_STORE_ENTRYID)) {
+    if (ASKED(STORE_ENTRYID)) {
         mh_bin seid;
         mh_store_entryid(lg, pool, &seid);
         put_value(pool, l, cap, mh_pv_bin(PR_STORE_ENTRYID, seid.data, seid.len));
     }
-    if (ASKED(PR_STORE_RECORD_KEY))
+    if (ASKED(STORE_RECORD_KEY))
         put_value(pool, l, cap, mh_pv_bin(PR_STORE_RECORD_KEY, lg->mailbox.b, 16));
-    if (ASKED(PR_OBJECT_TYPE))
+    if (ASKED(OBJECT_TYPE))
         put_value(pool, l, cap, mh_pv_long(PR_OBJECT_TYPE, MAPI_MESSAGE));
 #undef ASKED
 }
