@@ -78,9 +78,14 @@ int mh_lz77_decompress(const unsigned char *in, size_t in_len, unsigned char *ou
         length += 3;
         if (offset > op || length > out_len - op)
             return -1;
-        /* byte by byte: a match may overlap its own output */
-        for (size_t i = 0; i < length; i++, op++)
-            out[op] = out[op - offset];
+        if (offset >= length) {
+            memcpy(out + op, out + op - offset, length);
+            op += length;
+        } else {
+            /* byte by byte: the match overlaps its own output */
+            for (size_t i = 0; i < length; i++, op++)
+                out[op] = out[op - offset];
+        }
     }
 }
 
@@ -99,35 +104,59 @@ size_t mh_lz77_bound(size_t n)
 #define WINDOW 8192
 #define MIN_MATCH 3
 
+/* Matches longer than this index only their first and last positions
+ * (as zlib's fast levels do): inserting every position of long runs cost
+ * more than what later matches gained from them. */
+#define INSERT_ALL_MAX 32
+#define INSERT_ENDS 4
+
 static uint32_t hash3(const unsigned char *p)
 {
     uint32_t v = (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16);
     return (v * 2654435761u) >> (32 - HASH_BITS);
 }
 
+/* How many bytes from a and b are equal, at most max (a before b). */
+static size_t match_len(const unsigned char *a, const unsigned char *b, size_t max)
+{
+    size_t n = 0;
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* eight bytes at a time: the first differing byte is the lowest set
+     * byte of the XOR */
+    while (max - n >= 8) {
+        uint64_t x, y;
+        memcpy(&x, a + n, 8);
+        memcpy(&y, b + n, 8);
+        if (x != y)
+            return n + (size_t)(__builtin_ctzll(x ^ y) >> 3);
+        n += 8;
+    }
+#endif
+    while (n < max && a[n] == b[n])
+        n++;
+    return n;
+}
+
 size_t mh_lz77_compress(const unsigned char *in, size_t in_len, unsigned char *out)
 {
-    int32_t head[1 << HASH_BITS];
+    uint32_t head[1 << HASH_BITS]; /* position + 1 of the last 3-byte prefix; 0: none */
     size_t ip = 0, op = 4, flag_pos = 0, half_byte_pos = 0;
     uint32_t flags = 0;
     unsigned flag_count = 0;
 
-    for (size_t i = 0; i < (1u << HASH_BITS); i++)
-        head[i] = -1;
+    memset(head, 0, sizeof(head));
 
     while (ip < in_len) {
         size_t best_len = 0, best_off = 0;
         if (in_len - ip >= MIN_MATCH) {
             uint32_t h = hash3(in + ip);
-            int32_t cand = head[h];
-            head[h] = (int32_t)ip;
-            if (cand >= 0 && ip - (size_t)cand <= WINDOW) {
-                size_t max = in_len - ip, n = 0;
-                while (n < max && in[(size_t)cand + n] == in[ip + n])
-                    n++;
+            size_t cand = head[h];
+            head[h] = (uint32_t)ip + 1;
+            if (cand-- && ip - cand <= WINDOW) {
+                size_t n = match_len(in + cand, in + ip, in_len - ip);
                 if (n >= MIN_MATCH) {
                     best_len = n;
-                    best_off = ip - (size_t)cand;
+                    best_off = ip - cand;
                 }
             }
         }
@@ -163,9 +192,13 @@ size_t mh_lz77_compress(const unsigned char *in, size_t in_len, unsigned char *o
                     }
                 }
             }
-            /* index the positions the match covers (cheaply: their starts) */
-            for (size_t k = 1; k < best_len && ip + k + MIN_MATCH <= in_len; k++)
-                head[hash3(in + ip + k)] = (int32_t)(ip + k);
+            /* index the positions the match covers: all of a short one, the
+             * first and last few of a long one */
+            for (size_t k = 1; k < best_len && ip + k + MIN_MATCH <= in_len; k++) {
+                if (best_len > INSERT_ALL_MAX && k == INSERT_ENDS)
+                    k = best_len - INSERT_ENDS;
+                head[hash3(in + ip + k)] = (uint32_t)(ip + k) + 1;
+            }
             ip += best_len;
             flags = (flags << 1) | 1;
         }
