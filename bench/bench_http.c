@@ -13,8 +13,9 @@
  * static: GET of a file, with Basic credentials when --user is given;
  *         every response must be 200 with the file's length.
  *
- * Prints a table row: requests per second and the latency distribution
- * (median, 90th and 99th percentile, microseconds), labelled --label.  See
+ * Prints a table row: requests per second, the latency distribution
+ * (median, 90th and 99th percentile, microseconds), errors, and this
+ * client's own CPU time per request (microseconds), labelled --label.  See
  * bench/README.md and bench/run-http.sh.
  */
 #include "mh_client.h"
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 
 #include <apr_general.h>
 #include <apr_base64.h>
@@ -40,6 +42,15 @@ static double *lat;
 static long n_lat;
 static long errors;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* CPU time this process has used (every thread), microseconds. */
+static double cpu_us(void)
+{
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e6 + u.ru_utime.tv_usec +
+           u.ru_stime.tv_usec;
+}
 
 static double now_us(void)
 {
@@ -147,7 +158,7 @@ int main(int argc, char **argv)
     }
     lat = malloc(sizeof(double) * MAX_SAMPLES);
     pthread_t *t = calloc((size_t)threads, sizeof(pthread_t));
-    double t0 = now_us();
+    double t0 = now_us(), c0 = cpu_us();
     for (int i = 0; i < threads; i++)
         pthread_create(&t[i], NULL, worker, NULL);
     struct timespec d = {seconds, 0};
@@ -156,12 +167,14 @@ int main(int argc, char **argv)
     for (int i = 0; i < threads; i++)
         pthread_join(t[i], NULL);
     double elapsed = (now_us() - t0) / 1e6;
+    double client_cpu = cpu_us() - c0;
     qsort(lat, (size_t)n_lat, sizeof(double), cmp_d);
     if (n_lat == 0) {
         fprintf(stderr, "bench-http: no successful requests (%ld errors)\n", errors);
         return 1;
     }
-    printf("| %-40s | %8.0f | %7.0f | %7.0f | %7.0f | %6ld |\n", label, n_lat / elapsed, lat[n_lat / 2], lat[(n_lat * 9) / 10], lat[(n_lat * 99) / 100],
-           errors);
+    printf("| %-40s | %8.0f | %7.0f | %7.0f | %7.0f | %6ld | %7.0f |\n", label, n_lat / elapsed,
+           lat[n_lat / 2], lat[(n_lat * 9) / 10], lat[(n_lat * 99) / 100], errors,
+           client_cpu / n_lat);
     return errors ? 1 : 0;
 }

@@ -90,8 +90,8 @@ admin user add bench --name Bench --email bench@example.com --password bench-sec
 dn="$(admin user show bench | sed -n 's/^legacy DN: *//p')"
 
 b="$build/bench/bench-http --port $port --threads $threads --seconds $secs"
-echo "| request ($threads connections, ${secs}s)               | req/s    | p50 µs  | p90 µs  | p99 µs  | errors |"
-echo "|------------------------------------------|----------|---------|---------|---------|--------|"
+echo "| request ($threads connections, ${secs}s)               | req/s    | p50 µs  | p90 µs  | p99 µs  | errors | client CPU µs/req |"
+echo "|------------------------------------------|----------|---------|---------|---------|--------|---------|"
 start ""
 $b --mode static --path /static-1k.txt --label "static 1 KB file, no auth"
 $b --mode static --path /auth/static-1k.txt --user bench --password bench-secret \

@@ -120,8 +120,8 @@ measure() {
 # the credentials once and the store's pages are in memory
 $http --mode static --path /static-1k.txt --seconds 2 >/dev/null || failed=1
 $rop --user-dn "$dn" --seconds 2 >/dev/null || failed=1
-echo "| request ($threads connections, ${secs}s)               | req/s    | p50 µs  | p90 µs  | p99 µs  | errors | server CPU µs/req |"
-echo "|------------------------------------------|----------|---------|---------|---------|--------|---------|"
+echo "| request ($threads connections, ${secs}s)               | req/s    | p50 µs  | p90 µs  | p99 µs  | errors | client CPU µs/req | server CPU µs/req |"
+echo "|------------------------------------------|----------|---------|---------|---------|--------|---------|---------|"
 : > "$run/rates"
 i=1
 while [ "$i" -le "$rounds" ]; do
