@@ -586,10 +586,26 @@ static void identity_props(mh_ropctx *cx, const mh_logon *lg, mh_id fid, mh_id m
         [IP_STORE_ENTRYID] = PR_STORE_ENTRYID, [IP_STORE_RECORD_KEY] = PR_STORE_RECORD_KEY,
         [IP_OBJECT_TYPE] = PR_OBJECT_TYPE};
     uint32_t want = tags ? 0 : ~0u;
-    for (uint32_t i = 0; tags && i < n; i++)
-        for (uint32_t k = 0; k < IP_COUNT; k++)
-            if (MH_TAG_ID(tags[i]) == MH_TAG_ID(ident[k]) && tag_matches(tags[i], ident[k]))
-                want |= 1u << k;
+    for (uint32_t i = 0; tags && i < n; i++) {
+        int k;
+        switch (MH_TAG_ID(tags[i])) {
+        case MH_TAG_ID(PR_ENTRYID): k = IP_ENTRYID; break;
+        case MH_TAG_ID(PR_RECORD_KEY): k = IP_RECORD_KEY; break;
+        case MH_TAG_ID(PR_MID): k = IP_MID; break;
+        case MH_TAG_ID(PR_INST_ID): k = IP_INST_ID; break;
+        case MH_TAG_ID(PR_INSTANCE_NUM): k = IP_INSTANCE_NUM; break;
+        case MH_TAG_ID(PR_PARENT_ENTRYID): k = IP_PARENT_ENTRYID; break;
+        case MH_TAG_ID(PR_FID): k = IP_FID; break;
+        case MH_TAG_ID(PR_PARENT_FID): k = IP_PARENT_FID; break;
+        case MH_TAG_ID(PR_PARENT_SOURCE_KEY): k = IP_PARENT_SOURCE_KEY; break;
+        case MH_TAG_ID(PR_STORE_ENTRYID): k = IP_STORE_ENTRYID; break;
+        case MH_TAG_ID(PR_STORE_RECORD_KEY): k = IP_STORE_RECORD_KEY; break;
+        case MH_TAG_ID(PR_OBJECT_TYPE): k = IP_OBJECT_TYPE; break;
+        default: continue;
+        }
+        if (tag_matches(tags[i], ident[k]))
+            want |= 1u << k;
+    }
     if (!want)
         return;
 #define ASKED(tag) ((want >> IP_##tag) & 1)
@@ -724,6 +740,7 @@ uint32_t mh_message_props(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t, mh_id 
         size_t n_from = sizeof(from) / sizeof(from[0]);
         mh_proptag *f = apr_palloc(pool, (n + n_from) * sizeof(*f));
         uint32_t nf = 0;
+        uint64_t seen[4] = {0, 0, 0, 0}; /* ids in f, by their low 8 bits */
         for (size_t i = 0; f && i < n + n_from; i++) {
             mh_proptag tag = i < n ? tags[i] : from[i - n];
             uint16_t type = MH_TAG_TYPE(tag);
@@ -735,11 +752,15 @@ uint32_t mh_message_props(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t, mh_id 
                 tag = MH_TAG_RETYPE(tag, PT_UNICODE);
             else if (type == PT_MV_STRING8)
                 tag = MH_TAG_RETYPE(tag, PT_MV_UNICODE);
-            uint32_t k = 0;
-            while (k < nf && f[k] != tag)
-                k++;
-            if (k == nf)
+            uint16_t id = MH_TAG_ID(tag);
+            uint32_t k = nf;
+            if (seen[(id >> 6) & 3] & (1ull << (id & 63)))
+                for (k = 0; k < nf && f[k] != tag; k++)
+                    ;
+            if (k == nf) {
                 f[nf++] = tag;
+                seen[(id >> 6) & 3] |= 1ull << (id & 63);
+            }
         }
         if (f) {
             fetch = f;
