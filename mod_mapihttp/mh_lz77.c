@@ -110,10 +110,10 @@ size_t mh_lz77_bound(size_t n)
 #define INSERT_ALL_MAX 32
 #define INSERT_ENDS 4
 
-static uint32_t hash3(const unsigned char *p)
+static uint32_t hash3(const unsigned char *p, unsigned bits)
 {
     uint32_t v = (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16);
-    return (v * 2654435761u) >> (32 - HASH_BITS);
+    return (v * 2654435761u) >> (32 - bits);
 }
 
 /* How many bytes from a and b are equal, at most max (a before b). */
@@ -144,12 +144,17 @@ size_t mh_lz77_compress(const unsigned char *in, size_t in_len, unsigned char *o
     uint32_t flags = 0;
     unsigned flag_count = 0;
 
-    memset(head, 0, sizeof(head));
+    /* a table no larger than the input needs (small buffers are common:
+     * clearing 32 KB for each cost more than compressing them) */
+    unsigned bits = 8;
+    while (bits < HASH_BITS && ((size_t)1 << bits) < in_len)
+        bits++;
+    memset(head, 0, sizeof(head[0]) << bits);
 
     while (ip < in_len) {
         size_t best_len = 0, best_off = 0;
         if (in_len - ip >= MIN_MATCH) {
-            uint32_t h = hash3(in + ip);
+            uint32_t h = hash3(in + ip, bits);
             size_t cand = head[h];
             head[h] = (uint32_t)ip + 1;
             if (cand-- && ip - cand <= WINDOW) {
@@ -197,7 +202,7 @@ size_t mh_lz77_compress(const unsigned char *in, size_t in_len, unsigned char *o
             for (size_t k = 1; k < best_len && ip + k + MIN_MATCH <= in_len; k++) {
                 if (best_len > INSERT_ALL_MAX && k == INSERT_ENDS)
                     k = best_len - INSERT_ENDS;
-                head[hash3(in + ip + k)] = (uint32_t)(ip + k) + 1;
+                head[hash3(in + ip + k, bits)] = (uint32_t)(ip + k) + 1;
             }
             ip += best_len;
             flags = (flags << 1) | 1;
