@@ -19,7 +19,16 @@ port="${MH_BENCH_PORT:-18481}"
 moddir="$(apxs -q LIBEXECDIR)"
 run="$(mktemp -d /tmp/mh-bench-XXXXXX)"
 chmod 755 "$run"
-trap 'stop; rm -rf "$run"' EXIT
+# the session store on tmpfs when there is one, as under Debian's
+# /run/apache2 (DefaultRuntimeDir); here /tmp may be a disk
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+    sessions="$(mktemp -d /dev/shm/mh-bench-sessions-XXXXXX)"
+else
+    sessions="$run/sessions"
+    mkdir -p "$sessions"
+fi
+[ "$(id -u)" -eq 0 ] && chown www-data:www-data "$sessions"
+trap 'stop; rm -rf "$run" "$sessions"' EXIT
 store="lmdb path=$run/store"
 admin() { "$build/tools/mapihttp-admin" --backend "$store" "$@"; }
 
@@ -61,6 +70,7 @@ MaxRequestWorkers 100
 KeepAlive On
 MaxKeepAliveRequests 0
 MapiHttpBackend $store
+MapiHttpSessionStore $sessions
 Listen 127.0.0.1:$port
 <Directory $run/htdocs>
     Require all granted
