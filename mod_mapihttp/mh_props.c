@@ -301,8 +301,8 @@ static int propval_skip(mh_rd *rd)
     return rd->err ? -1 : 0;
 }
 
-int mh_proplist_decode_ids(mh_rd *rd, apr_pool_t *pool, const mh_proptag *tags, uint32_t n,
-                           mh_proplist *l)
+int mh_proplist_decode_tags(mh_rd *rd, apr_pool_t *pool, const mh_proptag *tags, uint32_t n,
+                            mh_proplist *l)
 {
     uint32_t count = mh_rd_u32(rd);
     if (rd->err || (size_t)count > mh_rd_left(rd) / 5) {
@@ -310,18 +310,33 @@ int mh_proplist_decode_ids(mh_rd *rd, apr_pool_t *pool, const mh_proptag *tags, 
         return -1;
     }
     l->n = 0;
-    l->v = apr_pcalloc(pool, sizeof(mh_propval) * (count ? count : 1));
-    /* the ids wanted, by their low 8 bits: most values are told apart
-     * without looking at the list */
+    l->v = apr_palloc(pool, sizeof(mh_propval) * (count ? count : 1));
+    /* the tags asked for, sorted for a binary search, and their ids by
+     * their low 8 bits: most values are told apart without a search */
+    mh_proptag stack[64], *sorted = n <= 64 ? stack : apr_palloc(pool, n * sizeof(*sorted));
     uint64_t seen[4] = {0, 0, 0, 0};
-    for (uint32_t k = 0; k < n; k++)
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t j = k;
+        for (; j > 0 && sorted[j - 1] > tags[k]; j--)
+            sorted[j] = sorted[j - 1];
+        sorted[j] = tags[k];
         seen[(MH_TAG_ID(tags[k]) >> 6) & 3] |= 1ull << (MH_TAG_ID(tags[k]) & 63);
+    }
     for (uint32_t i = 0; i < count; i++) {
-        uint16_t id = rd->err || mh_rd_left(rd) < 4 ? 0 : (uint16_t)(mh_get_u32(rd->p) >> 16);
+        mh_proptag tag = rd->err || mh_rd_left(rd) < 4 ? 0 : mh_get_u32(rd->p);
+        uint16_t id = MH_TAG_ID(tag);
         int keep = 0;
-        if (seen[(id >> 6) & 3] & (1ull << (id & 63)))
-            for (uint32_t k = 0; k < n && !keep; k++)
-                keep = MH_TAG_ID(tags[k]) == id;
+        if (seen[(id >> 6) & 3] & (1ull << (id & 63))) {
+            uint32_t lo = 0, hi = n;
+            while (lo < hi) {
+                uint32_t mid = (lo + hi) / 2;
+                if (sorted[mid] < tag)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            keep = lo < n && sorted[lo] == tag;
+        }
         if (keep ? mh_propval_decode(rd, pool, &l->v[l->n++]) != 0 : propval_skip(rd) != 0)
             return -1;
     }

@@ -133,25 +133,21 @@ static mh_err filter_props(mh_txn *t, const mh_proplist *all, const mh_proptag *
     return MH_OK;
 }
 
-/* The same for a list decoded into `pool` for this call alone: its values
- * are handed over as they are, not copied again. */
-static mh_err filter_fresh(mh_txn *t, mh_proplist *fresh, const mh_proptag *tags, uint32_t n,
-                           uint64_t large, apr_pool_t *pool, mh_proplist *out, mh_error *err)
+/* The values of a list decoded into `pool` for this call alone, with the
+ * tags asked for only: handed over as they are (no copy), large ones up to
+ * `large` loaded. */
+static mh_err take_fresh(mh_txn *t, mh_proplist *fresh, uint64_t large, apr_pool_t *pool,
+                         mh_error *err)
 {
-    out->v = apr_pcalloc(pool, sizeof(mh_propval) * (n ? n : 1));
-    out->n = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        const mh_propval *v = mh_proplist_find(fresh, tags[i]);
-        if (!v)
-            continue;
+    for (uint32_t i = 0; i < fresh->n; i++) {
+        mh_propval *v = &fresh->v[i];
         if ((v->flags & MH_PV_LARGE) && v->v.large.size <= large) {
-            mh_err e = resolve_value(t, v, large, pool, &out->v[out->n], err);
+            mh_propval r;
+            mh_err e = resolve_value(t, v, large, pool, &r, err);
             if (e != MH_OK)
                 return e;
-        } else {
-            out->v[out->n] = *v;
+            *v = r;
         }
-        out->n++;
     }
     return MH_OK;
 }
@@ -203,13 +199,12 @@ mh_err lbe_props_get(mh_txn *t, const mh_objref *obj, const mh_proptag *tags, ui
         if (tags && obj->depth == 0) {
             /* a few values of the message itself: only those are decoded */
             mh_rd rd;
-            mh_proplist l;
             if ((e = lbe_message_head(t, obj->id, pool, &m, &rd, err)) != MH_OK)
                 return e;
-            if (mh_proplist_decode_ids(&rd, pool, tags, n, &l) != 0)
+            if (mh_proplist_decode_tags(&rd, pool, tags, n, values_r) != 0)
                 return mh_fail(err, pool, MH_E_CORRUPT, "message %llu: damaged record",
                                (unsigned long long)obj->id);
-            return filter_fresh(t, &l, tags, n, large, pool, values_r, err);
+            return take_fresh(t, values_r, large, pool, err);
         }
         if ((e = lbe_message_load(t, obj->id, pool, &m, err)) != MH_OK)
             return e;
