@@ -569,15 +569,9 @@ enum {
     IP_OBJECT_TYPE, IP_COUNT
 };
 
-/* Fills what a stored message's place and identity give: entry IDs, IDs,
- * parent, store; of `tags` only (NULL: all of them).  l has room for *cap
- * values (put_value). */
-static void identity_props(mh_ropctx *cx, const mh_logon *lg, mh_id fid, mh_id mid,
-                           const mh_proptag *tags, uint32_t n, apr_pool_t *pool,
-                           mh_proplist *l, uint32_t *cap)
+/* Which identity values (IP_* bits) some tags ask for (tags NULL: all). */
+static uint32_t identity_asked(const mh_proptag *tags, uint32_t n)
 {
-    (void)cx;
-    /* which of them are asked for, in one pass over the tags */
     static const mh_proptag ident[IP_COUNT] = {
         [IP_ENTRYID] = PR_ENTRYID, [IP_RECORD_KEY] = PR_RECORD_KEY, [IP_MID] = PR_MID,
         [IP_INST_ID] = PR_INST_ID, [IP_INSTANCE_NUM] = PR_INSTANCE_NUM,
@@ -606,6 +600,16 @@ static void identity_props(mh_ropctx *cx, const mh_logon *lg, mh_id fid, mh_id m
         if (tag_matches(tags[i], ident[k]))
             want |= 1u << k;
     }
+    return want;
+}
+
+/* Fills what a stored message's place and identity give: entry IDs, IDs,
+ * parent, store; those `want` asks for (identity_asked).  l has room for
+ * *cap values (put_value). */
+static void identity_props(mh_ropctx *cx, const mh_logon *lg, mh_id fid, mh_id mid,
+                           uint32_t want, apr_pool_t *pool, mh_proplist *l, uint32_t *cap)
+{
+    (void)cx;
     if (!want)
         return;
 #define ASKED(tag) ((want >> IP_##tag) & 1)
@@ -674,8 +678,8 @@ static void msgobj_all(mh_ropctx *cx, mh_object *obj, apr_pool_t *pool, mh_propl
     mh_proplist_copy(pool, all, &m->inst->props);
     uint32_t cap = all->n;
     if (lg)
-        identity_props(cx, lg, m->embedded ? 0 : m->fid, m->embedded ? 0 : m->mid, NULL, 0,
-                       pool, all, &cap);
+        identity_props(cx, lg, m->embedded ? 0 : m->fid, m->embedded ? 0 : m->mid, ~0u, pool,
+                       all, &cap);
     uint64_t size = mh_message_bytes(m->inst);
     add_value(pool, all, mh_pv_long(PR_MESSAGE_SIZE, size > INT32_MAX ? INT32_MAX : (int32_t)size));
     add_value(pool, all, mh_pv_i8(PR_MESSAGE_SIZE_EXTENDED, (int64_t)size));
@@ -717,10 +721,68 @@ static void stamp_for_save(mh_ropctx *cx, mh_message *inst, int fai, apr_pool_t 
         remove_id(&inst->props, MH_TAG_ID(computed[i]));
 }
 
+struct mh_message_plan {
+    const mh_proptag *tags;      /* as asked (NULL: every property) */
+    uint32_t n;
+    const mh_proptag *fetch;     /* stored tags to read, sorted; NULL: all */
+    uint32_t n_fetch;
+    uint32_t ident;              /* identity values asked (identity_asked) */
+};
+
+const mh_message_plan *mh_message_plan_make(apr_pool_t *pool, const mh_proptag *tags,
+                                            uint32_t n)
+{
+    mh_message_plan *pl = apr_pcalloc(pool, sizeof(*pl));
+    pl->tags = tags;
+    pl->n = n;
+    pl->ident = identity_asked(tags, n);
+    if (!tags)
+        return pl;
+    /* only the stored values asked for and those the computed ones come
+     * from (a table row wants a dozen of a message's many), each once,
+     * sorted (the order mh_proplist_decode_tags works in) */
+    static const mh_proptag from[] = {PR_MESSAGE_FLAGS, PR_HASATTACH, PR_DISPLAY_TO,
+                                      PR_DISPLAY_CC, PR_DISPLAY_BCC, PR_CREATOR_ENTRYID};
+    size_t n_from = sizeof(from) / sizeof(from[0]);
+    mh_proptag *f = apr_palloc(pool, (n + n_from) * sizeof(*f));
+    uint32_t nf = 0;
+    for (size_t i = 0; i < n + n_from; i++) {
+        mh_proptag tag = i < n ? tags[i] : from[i - n];
+        uint16_t type = MH_TAG_TYPE(tag);
+        if (type == PT_UNSPECIFIED)
+            return pl; /* any type: every value it could be */
+        if (type == PT_STRING8)
+            tag = MH_TAG_RETYPE(tag, PT_UNICODE);
+        else if (type == PT_MV_STRING8)
+            tag = MH_TAG_RETYPE(tag, PT_MV_UNICODE);
+        uint32_t k = nf;
+        while (k > 0 && f[k - 1] > tag)
+            k--;
+        if (k > 0 && f[k - 1] == tag)
+            continue;
+        memmove(f + k + 1, f + k, (nf - k) * sizeof(*f));
+        f[k] = tag;
+        nf++;
+    }
+    pl->fetch = f;
+    pl->n_fetch = nf;
+    return pl;
+}
+
 uint32_t mh_message_props(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t, mh_id mid,
                           const mh_proptag *tags, uint32_t n, uint64_t large,
                           apr_pool_t *pool, mh_proplist *out)
 {
+    return mh_message_props_planned(cx, lg, t, mid, mh_message_plan_make(pool, tags, n),
+                                    large, pool, out);
+}
+
+uint32_t mh_message_props_planned(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t, mh_id mid,
+                                  const mh_message_plan *plan, uint64_t large,
+                                  apr_pool_t *pool, mh_proplist *out)
+{
+    const mh_proptag *tags = plan->tags;
+    uint32_t n = plan->n;
     mh_message_info info;
     mh_error err;
     mh_err e = mh_be_message_info(t, mid, &info, &err);
@@ -730,43 +792,8 @@ uint32_t mh_message_props(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t, mh_id 
     memset(&ref, 0, sizeof(ref));
     ref.kind = MH_OBJ_MESSAGE;
     ref.id = mid;
-    /* only the stored values asked for and those the computed ones come
-     * from (a table row wants a dozen of a message's many) */
-    const mh_proptag *fetch = NULL;
-    uint32_t n_fetch = 0;
-    if (tags) {
-        static const mh_proptag from[] = {PR_MESSAGE_FLAGS, PR_HASATTACH, PR_DISPLAY_TO,
-                                          PR_DISPLAY_CC, PR_DISPLAY_BCC, PR_CREATOR_ENTRYID};
-        size_t n_from = sizeof(from) / sizeof(from[0]);
-        mh_proptag *f = apr_palloc(pool, (n + n_from) * sizeof(*f));
-        uint32_t nf = 0;
-        uint64_t seen[4] = {0, 0, 0, 0}; /* ids in f, by their low 8 bits */
-        for (size_t i = 0; f && i < n + n_from; i++) {
-            mh_proptag tag = i < n ? tags[i] : from[i - n];
-            uint16_t type = MH_TAG_TYPE(tag);
-            if (type == PT_UNSPECIFIED) {
-                f = NULL; /* any type: every value it could be */
-                break;
-            }
-            if (type == PT_STRING8)
-                tag = MH_TAG_RETYPE(tag, PT_UNICODE);
-            else if (type == PT_MV_STRING8)
-                tag = MH_TAG_RETYPE(tag, PT_MV_UNICODE);
-            uint16_t id = MH_TAG_ID(tag);
-            uint32_t k = nf;
-            if (seen[(id >> 6) & 3] & (1ull << (id & 63)))
-                for (k = 0; k < nf && f[k] != tag; k++)
-                    ;
-            if (k == nf) {
-                f[nf++] = tag;
-                seen[(id >> 6) & 3] |= 1ull << (id & 63);
-            }
-        }
-        if (f) {
-            fetch = f;
-            n_fetch = nf;
-        }
-    }
+    const mh_proptag *fetch = plan->fetch;
+    uint32_t n_fetch = plan->n_fetch;
     mh_proplist all;
     if ((e = mh_be_props_get(t, &ref, fetch, n_fetch, large, &all, &err)) != MH_OK)
         return mh_err_to_mapi(e);
@@ -778,7 +805,7 @@ uint32_t mh_message_props(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t, mh_id 
     l.v = apr_palloc(pool, cap * sizeof(*l.v));
     if (all.n)
         memcpy(l.v, all.v, all.n * sizeof(*l.v));
-    identity_props(cx, lg, info.folder, mid, tags, n, pool, &l, &cap);
+    identity_props(cx, lg, info.folder, mid, plan->ident, pool, &l, &cap);
     int32_t flags = list_long(&l, PR_MESSAGE_FLAGS, 0);
     flags = info.read ? (flags | MSGFLAG_READ) : (flags & ~MSGFLAG_READ);
     flags = info.fai ? (flags | MSGFLAG_ASSOCIATED) : (flags & ~MSGFLAG_ASSOCIATED);

@@ -209,6 +209,10 @@ typedef struct tctx {
     mh_tv_row **lrows;           /* their rows, made when fetched */
     uint32_t n_listed, cap_listed;
     mh_tv_row gone;              /* a row the listing did not reach */
+    /* how message rows are read, for the tags read last */
+    const mh_message_plan *plan;
+    const mh_proptag *plan_tags;
+    uint32_t plan_n;
 } tctx;
 
 static void tags_add(apr_pool_t *pool, mh_proptag **tags, uint32_t *n, uint32_t *cap,
@@ -284,10 +288,17 @@ static uint32_t read_row(tctx *c, mh_tv_row *row, const mh_proptag *tags, uint32
     mh_id id = mh_id_from_wire(row->id, &replid);
     mh_proplist pl = {0, NULL};
     uint32_t ec;
-    if (c->t->kind == MH_TBL_HIERARCHY)
+    if (c->t->kind == MH_TBL_HIERARCHY) {
         ec = mh_folder_props(c->cx, c->lg, c->txn, id, tags, n, ROW_LARGE, c->cx->pool, &pl);
-    else
-        ec = mh_message_props(c->cx, c->lg, c->txn, id, tags, n, ROW_LARGE, c->cx->pool, &pl);
+    } else {
+        if (!c->plan || c->plan_tags != tags || c->plan_n != n) {
+            c->plan = mh_message_plan_make(c->cx->pool, tags, n);
+            c->plan_tags = tags;
+            c->plan_n = n;
+        }
+        ec = mh_message_props_planned(c->cx, c->lg, c->txn, id, c->plan, ROW_LARGE,
+                                      c->cx->pool, &pl);
+    }
     if (ec)
         return ec;
     if (row->props.n == 0) {

@@ -313,14 +313,22 @@ int mh_proplist_decode_tags(mh_rd *rd, apr_pool_t *pool, const mh_proptag *tags,
     l->v = apr_palloc(pool, sizeof(mh_propval) * (count ? count : 1));
     /* the tags asked for, sorted for a binary search, and their ids by
      * their low 8 bits: most values are told apart without a search */
-    mh_proptag stack[64], *sorted = n <= 64 ? stack : apr_palloc(pool, n * sizeof(*sorted));
+    int in_order = 1;
     uint64_t seen[4] = {0, 0, 0, 0};
     for (uint32_t k = 0; k < n; k++) {
-        uint32_t j = k;
-        for (; j > 0 && sorted[j - 1] > tags[k]; j--)
-            sorted[j] = sorted[j - 1];
-        sorted[j] = tags[k];
+        in_order = in_order && (k == 0 || tags[k - 1] <= tags[k]);
         seen[(MH_TAG_ID(tags[k]) >> 6) & 3] |= 1ull << (MH_TAG_ID(tags[k]) & 63);
+    }
+    const mh_proptag *sorted = tags;
+    if (!in_order) {
+        mh_proptag *s = apr_palloc(pool, n * sizeof(*s));
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t j = k;
+            for (; j > 0 && s[j - 1] > tags[k]; j--)
+                s[j] = s[j - 1];
+            s[j] = tags[k];
+        }
+        sorted = s;
     }
     for (uint32_t i = 0; i < count; i++) {
         mh_proptag tag = rd->err || mh_rd_left(rd) < 4 ? 0 : mh_get_u32(rd->p);
