@@ -857,7 +857,8 @@ uint32_t mh_message_props_planned(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t
             const mh_propval *sv = mh_proplist_find(&all, out->v[i].tag);
             if (sv && (sv->flags & MH_PV_LARGE))
                 out->v[i].v.large.ref = sv->v.large.ref;
-        } else {
+        } else if (t->pool != pool) {
+            /* the backend's values live in the transaction's pool */
             mh_propval c;
             mh_propval_copy(pool, &c, &out->v[i]);
             out->v[i] = c;
