@@ -721,12 +721,26 @@ static void stamp_for_save(mh_ropctx *cx, mh_message *inst, int fai, apr_pool_t 
         remove_id(&inst->props, MH_TAG_ID(computed[i]));
 }
 
+/* The other computed values of a message, as bits of a plan's `computed`. */
+enum {
+    CV_DISPLAY_TO, CV_DISPLAY_CC, CV_DISPLAY_BCC, CV_HASATTACH, CV_MESSAGE_FLAGS,
+    CV_MESSAGE_SIZE, CV_MESSAGE_SIZE_EXTENDED, CV_ASSOCIATED, CV_ACCESS, CV_ACCESS_LEVEL,
+    CV_COUNT
+};
+static const mh_proptag computed_tags[CV_COUNT] = {
+    [CV_DISPLAY_TO] = PR_DISPLAY_TO, [CV_DISPLAY_CC] = PR_DISPLAY_CC,
+    [CV_DISPLAY_BCC] = PR_DISPLAY_BCC, [CV_HASATTACH] = PR_HASATTACH,
+    [CV_MESSAGE_FLAGS] = PR_MESSAGE_FLAGS, [CV_MESSAGE_SIZE] = PR_MESSAGE_SIZE,
+    [CV_MESSAGE_SIZE_EXTENDED] = PR_MESSAGE_SIZE_EXTENDED, [CV_ASSOCIATED] = PR_ASSOCIATED,
+    [CV_ACCESS] = PR_ACCESS, [CV_ACCESS_LEVEL] = PR_ACCESS_LEVEL};
+
 struct mh_message_plan {
     const mh_proptag *tags;      /* as asked (NULL: every property) */
     uint32_t n;
     const mh_proptag *fetch;     /* stored tags to read, sorted; NULL: all */
     uint32_t n_fetch;
     uint32_t ident;              /* identity values asked (identity_asked) */
+    uint32_t computed;           /* other computed values asked (CV_* bits) */
 };
 
 const mh_message_plan *mh_message_plan_make(apr_pool_t *pool, const mh_proptag *tags,
@@ -736,6 +750,11 @@ const mh_message_plan *mh_message_plan_make(apr_pool_t *pool, const mh_proptag *
     pl->tags = tags;
     pl->n = n;
     pl->ident = identity_asked(tags, n);
+    pl->computed = tags ? 0 : ~0u;
+    for (uint32_t i = 0; tags && i < n; i++)
+        for (int k = 0; k < CV_COUNT; k++)
+            if (tag_matches(tags[i], computed_tags[k]))
+                pl->computed |= 1u << k;
     if (!tags)
         return pl;
     /* only the stored values asked for and those the computed ones come
@@ -811,19 +830,9 @@ uint32_t mh_message_props_planned(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t
     flags = info.fai ? (flags | MSGFLAG_ASSOCIATED) : (flags & ~MSGFLAG_ASSOCIATED);
     /* messages saved by other paths may lack what a save here stores */
     int need_tree = 0;
-    static const mh_proptag derived[] = {PR_DISPLAY_TO, PR_DISPLAY_CC, PR_DISPLAY_BCC,
-                                         PR_HASATTACH};
-    for (int i = 0; i < 4; i++) {
-        if (mh_proplist_find(&l, derived[i]))
-            continue;
-        if (!tags) {
+    for (int k = CV_DISPLAY_TO; k <= CV_HASATTACH; k++)
+        if ((plan->computed >> k & 1) && !mh_proplist_find(&l, computed_tags[k]))
             need_tree = 1;
-        } else {
-            for (uint32_t k = 0; k < n; k++)
-                if (tag_matches(tags[k], derived[i]))
-                    need_tree = 1;
-        }
-    }
     if (need_tree) {
         mh_message *m;
         if ((e = mh_be_message_read(t, mid, 0, &m, &err)) != MH_OK)
@@ -839,17 +848,26 @@ uint32_t mh_message_props_planned(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t
     }
     const mh_propval *ha = mh_proplist_find(&l, PR_HASATTACH);
     flags = (ha && ha->v.b) ? (flags | MSGFLAG_HASATTACH) : (flags & ~MSGFLAG_HASATTACH);
-    put_value(pool, &l, &cap, mh_pv_long(PR_MESSAGE_FLAGS, flags));
-    put_value(pool, &l, &cap, mh_pv_long(PR_MESSAGE_SIZE, (int32_t)info.size));
-    put_value(pool, &l, &cap, mh_pv_i8(PR_MESSAGE_SIZE_EXTENDED, info.size));
-    put_value(pool, &l, &cap, mh_pv_bool(PR_ASSOCIATED, info.fai));
+    /* the computed values asked for (the others would not be selected) */
+    uint32_t want = plan->computed;
+    if (want >> CV_MESSAGE_FLAGS & 1)
+        put_value(pool, &l, &cap, mh_pv_long(PR_MESSAGE_FLAGS, flags));
+    if (want >> CV_MESSAGE_SIZE & 1)
+        put_value(pool, &l, &cap, mh_pv_long(PR_MESSAGE_SIZE, (int32_t)info.size));
+    if (want >> CV_MESSAGE_SIZE_EXTENDED & 1)
+        put_value(pool, &l, &cap, mh_pv_i8(PR_MESSAGE_SIZE_EXTENDED, info.size));
+    if (want >> CV_ASSOCIATED & 1)
+        put_value(pool, &l, &cap, mh_pv_bool(PR_ASSOCIATED, info.fai));
     uint32_t rights = 0;
     uint32_t ec = folder_rights(cx, lg, t, info.folder, &rights);
     if (ec)
         return ec;
-    int32_t acc = access_bits(cx, lg, rights, &l);
-    put_value(pool, &l, &cap, mh_pv_long(PR_ACCESS, acc));
-    put_value(pool, &l, &cap, mh_pv_long(PR_ACCESS_LEVEL, (acc & MH_ACCESS_MODIFY) ? 1 : 0));
+    if (want & (1u << CV_ACCESS | 1u << CV_ACCESS_LEVEL)) {
+        int32_t acc = access_bits(cx, lg, rights, &l);
+        put_value(pool, &l, &cap, mh_pv_long(PR_ACCESS, acc));
+        put_value(pool, &l, &cap,
+                  mh_pv_long(PR_ACCESS_LEVEL, (acc & MH_ACCESS_MODIFY) ? 1 : 0));
+    }
     select_values(&l, tags, n, large, pool, out);
     for (uint32_t i = 0; i < out->n; i++) {
         if ((out->v[i].flags & MH_PV_LARGE) && out->v[i].v.large.ref == 0) {
