@@ -81,8 +81,17 @@ int mh_lz77_decompress(const unsigned char *in, size_t in_len, unsigned char *ou
         if (offset >= length) {
             memcpy(out + op, out + op - offset, length);
             op += length;
+        } else if (offset >= 8) {
+            /* overlapping, but eight bytes back at least: each piece is
+             * written before it is read */
+            size_t i = 0;
+            for (; length - i >= 8; i += 8)
+                memcpy(out + op + i, out + op + i - offset, 8);
+            for (; i < length; i++)
+                out[op + i] = out[op + i - offset];
+            op += length;
         } else {
-            /* byte by byte: the match overlaps its own output */
+            /* byte by byte: the match repeats its last few bytes */
             for (size_t i = 0; i < length; i++, op++)
                 out[op] = out[op - offset];
         }

@@ -120,6 +120,21 @@ static void test_every_length(void)
     }
 }
 
+/* Matches overlapping their own output at every distance from 1 to 20
+ * (a period-d pattern repeated: one long match at offset d). */
+static void test_overlapping_matches(void)
+{
+    unsigned char src[600], comp[1200], back[600];
+    for (size_t d = 1; d <= 20; d++) {
+        for (size_t i = 0; i < sizeof(src); i++)
+            src[i] = (unsigned char)('a' + (i % d) * 7 % 26 + (i % d));
+        size_t cn = mh_lz77_compress(src, sizeof(src), comp);
+        CHECK(cn < sizeof(src) / 4); /* it did find the repetition */
+        CHECK(mh_lz77_decompress(comp, cn, back, sizeof(back)) == 0);
+        CHECK_MEM(back, sizeof(back), src, sizeof(src));
+    }
+}
+
 int main(void)
 {
     MH_TEST_INIT();
@@ -129,5 +144,6 @@ int main(void)
     RUN(test_malformed);
     RUN(test_roundtrip);
     RUN(test_every_length);
+    RUN(test_overlapping_matches);
     return MH_TEST_DONE();
 }
