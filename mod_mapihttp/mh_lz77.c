@@ -116,7 +116,7 @@ size_t mh_lz77_bound(size_t n)
 /* Matches longer than this index only their first and last positions
  * (as zlib's fast levels do): inserting every position of long runs cost
  * more than what later matches gained from them. */
-#define INSERT_ALL_MAX 16
+#define INSERT_ALL_MAX 8
 #define INSERT_ENDS 2
 
 static uint32_t hash3(const unsigned char *p, unsigned bits)
