@@ -757,13 +757,22 @@ const mh_message_plan *mh_message_plan_make(apr_pool_t *pool, const mh_proptag *
                 pl->computed |= 1u << k;
     if (!tags)
         return pl;
-    /* only the stored values asked for and those the computed ones come
-     * from (a table row wants a dozen of a message's many), each once,
-     * sorted (the order mh_proplist_decode_tags works in) */
-    static const mh_proptag from[] = {PR_MESSAGE_FLAGS, PR_HASATTACH, PR_DISPLAY_TO,
-                                      PR_DISPLAY_CC, PR_DISPLAY_BCC, PR_CREATOR_ENTRYID};
-    size_t n_from = sizeof(from) / sizeof(from[0]);
-    mh_proptag *f = apr_palloc(pool, (n + n_from) * sizeof(*f));
+    /* only the stored values asked for and those the computed values
+     * asked for come from (a table row wants a dozen of a message's many),
+     * each once, sorted (the order mh_proplist_decode_tags works in) */
+    mh_proptag from[6];
+    size_t n_from = 0;
+    uint32_t c = pl->computed;
+    if (c & (1u << CV_MESSAGE_FLAGS))
+        from[n_from++] = PR_MESSAGE_FLAGS;
+    if (c & (1u << CV_MESSAGE_FLAGS | 1u << CV_HASATTACH))
+        from[n_from++] = PR_HASATTACH;
+    for (int k = CV_DISPLAY_TO; k <= CV_DISPLAY_BCC; k++)
+        if (c >> k & 1)
+            from[n_from++] = computed_tags[k];
+    if (c & (1u << CV_ACCESS | 1u << CV_ACCESS_LEVEL))
+        from[n_from++] = PR_CREATOR_ENTRYID;
+    mh_proptag *f = apr_palloc(pool, (n + n_from + 1) * sizeof(*f));
     uint32_t nf = 0;
     for (size_t i = 0; i < n + n_from; i++) {
         mh_proptag tag = i < n ? tags[i] : from[i - n];

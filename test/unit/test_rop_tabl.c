@@ -394,16 +394,20 @@ static void test_column_kinds(void)
     }
 
     /* the values a message's place gives, alone and untyped */
-    mh_proptag id_cols[5] = {MH_TAG(0x674A, PT_I8) /* PR_MID */, PR_INST_ID,
+    mh_proptag id_cols[8] = {MH_TAG(0x674A, PT_I8) /* PR_MID */, PR_INST_ID,
                              MH_TAG(0x6749, PT_I8) /* PR_PARENT_FID */,
                              MH_TAG(0x0FFF, PT_UNSPECIFIED) /* PR_ENTRYID */,
-                             MH_TAG(0x0FFB, PT_BINARY) /* PR_STORE_ENTRYID */};
+                             MH_TAG(0x0FFB, PT_BINARY) /* PR_STORE_ENTRYID */,
+                             /* computed from the recipients when not stored */
+                             MH_TAG(0x0E04, PT_UNICODE) /* PR_DISPLAY_TO */,
+                             MH_TAG(0x0FF4, PT_LONG) /* PR_ACCESS */,
+                             MH_TAG(0x0FF7, PT_LONG) /* PR_ACCESS_LEVEL */};
     mh_wr_init(&w, F.pool, 64);
-    rq_set_columns(&w, 2, id_cols, 5);
+    rq_set_columns(&w, 2, id_cols, 8);
     rq_query_rows(&w, 2, 0, 1, 2);
     r = run(h, &w, &rl);
     REQUIRE(r != NULL && rl > 7);
-    REQUIRE(parse_rows(r + 7, rl - 7, id_cols, 5, &origin, &n, &rows) == 0);
+    REQUIRE(parse_rows(r + 7, rl - 7, id_cols, 8, &origin, &n, &rows) == 0);
     REQUIRE(n == 2);
     for (uint16_t i = 0; i < n; i++) {
         CHECK_EQ_U(MH_TAG_TYPE(rows[i][0].tag), PT_I8);
@@ -414,6 +418,11 @@ static void test_column_kinds(void)
         CHECK_EQ_U(rows[i][3].v.bin.len, 70); /* MS-OXCDATA 2.2.4.2 */
         CHECK_EQ_U(MH_TAG_TYPE(rows[i][4].tag), PT_BINARY);
         CHECK(rows[i][4].v.bin.len > 60);
+        CHECK_EQ_U(MH_TAG_TYPE(rows[i][5].tag), PT_UNICODE);
+        CHECK_STR(rows[i][5].v.str, ""); /* no recipients */
+        CHECK_EQ_U(MH_TAG_TYPE(rows[i][6].tag), PT_LONG);
+        CHECK_EQ_U(rows[i][6].v.i32, 0x7); /* modify, read, delete: the owner */
+        CHECK_EQ_U(rows[i][7].v.i32, 1);
     }
 }
 
