@@ -6,6 +6,7 @@
 #   bench/run-rop.sh [BUILD_DIR]      (default: build)
 # Environment: MH_BENCH_SECONDS (10), MH_BENCH_THREADS (16),
 #   MH_BENCH_MESSAGES (10000), MH_BENCH_ROUNDS (3), MH_BENCH_PORT (18481),
+#   MH_BENCH_BREAKDOWN (1: also PING and a minimal Execute, for comparison),
 #   MH_BENCH_PERF=FILE to record a system-wide perf profile during the
 #   first ROP run.
 set -e
@@ -144,6 +145,13 @@ while [ "$i" -le "$rounds" ]; do
     i=$((i + 1))
 done
 wait
+if [ "${MH_BENCH_BREAKDOWN:-1}" = 1 ]; then
+    # what an Execute costs before its ROPs, for comparison (not in the ratio)
+    measure ping $http --mode ping --user bench --password bench-secret --user-dn "$dn" \
+        --label "PING with session (for comparison)"
+    measure open $rop --user-dn "$dn" --batch open \
+        --label "Execute: OpenFolder, Release (compar.)"
+fi
 echo "load after: $(uptime | sed 's/.*load average: //')" >&2
 stop
 awk '$1 == "static" { s += $2; sc += $3; ns++ } $1 == "rop" { r += $2; rc += $3; nr++ }
