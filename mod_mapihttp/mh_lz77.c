@@ -208,9 +208,11 @@ size_t mh_lz77_compress(const unsigned char *in, size_t in_len, unsigned char *o
             }
             /* index the positions the match covers: all of a short one, the
              * first and last few of a long one */
-            for (size_t k = 1; k < best_len && ip + k + MIN_MATCH <= in_len; k++) {
+            for (size_t k = 1; k < best_len; k++) {
                 if (best_len > INSERT_ALL_MAX && k == INSERT_ENDS)
                     k = best_len - INSERT_ENDS;
+                if (ip + k + MIN_MATCH > in_len)
+                    break; /* (after the jump too) a prefix must be whole */
                 head[hash3(in + ip + k, bits)] = (uint32_t)(ip + k) + 1;
             }
             ip += best_len;
