@@ -82,6 +82,7 @@ static uint64_t mul;
 #define MAX_SAMPLES 2000000
 static double *lat;
 static long n_lat, errors;
+static double last_done;          /* when the last worker's last request ended */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The 12 columns of Outlook's message list (MS-OXCTABL 2.2.2.1.2). */
@@ -275,7 +276,11 @@ static void *worker(void *arg)
         }
         apr_pool_clear(p);
     }
+    double done = now_us();
+    mh_emsc_disconnect(s->em); /* after the clock: the server keeps no stale contexts */
     pthread_mutex_lock(&lock);
+    if (done > last_done)
+        last_done = done;
     for (long i = 0; i < n_mine && n_lat < MAX_SAMPLES; i++)
         lat[n_lat++] = mine[i];
     pthread_mutex_unlock(&lock);
@@ -314,7 +319,7 @@ static int run(void)
     stop = 1;
     for (int i = 0; i < threads; i++)
         pthread_join(t[i], NULL);
-    double elapsed = (now_us() - t0) / 1e6;
+    double elapsed = ((last_done > t0 ? last_done : now_us()) - t0) / 1e6;
     double client_cpu = cpu_us() - c0;
     if (n_lat == 0) {
         fprintf(stderr, "bench-rop: no successful requests (%ld errors)\n", errors);
