@@ -135,6 +135,20 @@ static void test_overlapping_matches(void)
     }
 }
 
+/* Inputs longer than 64 KB: positions kept in 16 bits wrap; what is found
+ * must still be the real bytes (text-like, so there are matches on both
+ * sides of every wrap). */
+static void test_past_64k(void)
+{
+    static unsigned char src[200000], comp[200000 + 200000 / 8 + 64], back[200000];
+    for (size_t i = 0; i < sizeof(src); i++)
+        src[i] = (unsigned char)("subject sender date flag "[rng() % 25]);
+    size_t cn = mh_lz77_compress(src, sizeof(src), comp);
+    CHECK(cn < sizeof(src));
+    CHECK(mh_lz77_decompress(comp, cn, back, sizeof(back)) == 0);
+    CHECK_MEM(back, sizeof(back), src, sizeof(src));
+}
+
 int main(void)
 {
     MH_TEST_INIT();
@@ -145,5 +159,6 @@ int main(void)
     RUN(test_roundtrip);
     RUN(test_every_length);
     RUN(test_overlapping_matches);
+    RUN(test_past_64k);
     return MH_TEST_DONE();
 }
