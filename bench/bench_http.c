@@ -2,17 +2,20 @@
  * bench_http.c - request rate and latency of a running httpd, with keep-alive
  * connections from several threads:
  *
- *   bench-http --port P --mode ping   --user U --password W [--threads N] [--seconds S]
+ *   bench-http --port P --mode ping   --user U --password W --user-dn DN [--threads N]
+ *              [--seconds S]
  *   bench-http --port P --mode static --path /static-1k.txt [--user U --password W] ...
  *
- * ping:   each thread makes one emsmdb session (Connect) and then sends
+ * ping:   each thread makes one emsmdb session (Connect as the user's legacy
+ *         DN) and then sends
  *         PING with it, over Basic auth, as Outlook's keep-alive traffic does;
  *         every response is checked (HTTP 200, X-ResponseCode 0, DONE).
  * static: GET of a file, with Basic credentials when --user is given;
  *         every response must be 200 with the file's length.
  *
- * Prints a table row: requests per second and the latency distribution
- * (median, 90th and 99th percentile, microseconds), labelled --label.  See
+ * Prints a table row: requests per second, the latency distribution
+ * (median, 90th and 99th percentile, microseconds), errors, and this
+ * client's own CPU time per request (microseconds), labelled --label.  See
  * bench/README.md and bench/run-http.sh.
  */
 #include "mh_client.h"
@@ -24,13 +27,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 
 #include <apr_general.h>
 #include <apr_base64.h>
 #include <apr_strings.h>
 
 static int port, seconds = 10, threads = 8, ping_mode;
-static const char *path = "/static-1k.txt", *user, *password, *label = "requests";
+static const char *path = "/static-1k.txt", *user, *password, *user_dn, *label = "requests";
 static volatile int stop;
 
 #define MAX_SAMPLES 2000000
@@ -38,6 +42,15 @@ static double *lat;
 static long n_lat;
 static long errors;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* CPU time this process has used (every thread), microseconds. */
+static double cpu_us(void)
+{
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e6 + u.ru_utime.tv_usec +
+           u.ru_stime.tv_usec;
+}
 
 static double now_us(void)
 {
@@ -66,7 +79,7 @@ static void *worker(void *arg)
     if (ping_mode) {
         m = mh_mapi_create(root, c, "/mapi/emsmdb/", user, password);
         size_t n;
-        const unsigned char *b = mh_mapi_connect_body(root, "", 0, &n);
+        const unsigned char *b = mh_mapi_connect_body(root, user_dn, 0, &n);
         mh_response *r;
         if (mh_mapi_call(m, root, "Connect", b, n, &r) != APR_SUCCESS || r->status != 200 ||
             mh_response_code(r) != 0 || !mh_cookie_jar_get(m->jar, "MapiContext", NULL)) {
@@ -126,6 +139,8 @@ int main(int argc, char **argv)
             path = argv[i + 1];
         else if (strcmp(argv[i], "--user") == 0)
             user = argv[i + 1];
+        else if (strcmp(argv[i], "--user-dn") == 0)
+            user_dn = argv[i + 1];
         else if (strcmp(argv[i], "--password") == 0)
             password = argv[i + 1];
         else if (strcmp(argv[i], "--threads") == 0)
@@ -135,14 +150,15 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--label") == 0)
             label = argv[i + 1];
     }
-    if (!port || threads < 1 || threads > 256 || (ping_mode && (!user || !password))) {
+    if (!port || threads < 1 || threads > 256 || (ping_mode && (!user || !password || !user_dn))) {
         fprintf(stderr, "usage: bench-http --port P --mode ping|static [--path P] "
-                        "[--user U --password W] [--threads N] [--seconds S] [--label L]\n");
+                        "[--user U --password W] [--user-dn DN] [--threads N] [--seconds S] "
+                        "[--label L]\n");
         return 2;
     }
     lat = malloc(sizeof(double) * MAX_SAMPLES);
     pthread_t *t = calloc((size_t)threads, sizeof(pthread_t));
-    double t0 = now_us();
+    double t0 = now_us(), c0 = cpu_us();
     for (int i = 0; i < threads; i++)
         pthread_create(&t[i], NULL, worker, NULL);
     struct timespec d = {seconds, 0};
@@ -151,12 +167,14 @@ int main(int argc, char **argv)
     for (int i = 0; i < threads; i++)
         pthread_join(t[i], NULL);
     double elapsed = (now_us() - t0) / 1e6;
+    double client_cpu = cpu_us() - c0;
     qsort(lat, (size_t)n_lat, sizeof(double), cmp_d);
     if (n_lat == 0) {
         fprintf(stderr, "bench-http: no successful requests (%ld errors)\n", errors);
         return 1;
     }
-    printf("| %-40s | %8.0f | %7.0f | %7.0f | %7.0f | %6ld |\n", label, n_lat / elapsed, lat[n_lat / 2], lat[(n_lat * 9) / 10], lat[(n_lat * 99) / 100],
-           errors);
+    printf("| %-40s | %8.0f | %7.0f | %7.0f | %7.0f | %6ld | %7.0f |\n", label, n_lat / elapsed,
+           lat[n_lat / 2], lat[(n_lat * 9) / 10], lat[(n_lat * 99) / 100], errors,
+           client_cpu / n_lat);
     return errors ? 1 : 0;
 }

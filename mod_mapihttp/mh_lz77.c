@@ -78,9 +78,23 @@ int mh_lz77_decompress(const unsigned char *in, size_t in_len, unsigned char *ou
         length += 3;
         if (offset > op || length > out_len - op)
             return -1;
-        /* byte by byte: a match may overlap its own output */
-        for (size_t i = 0; i < length; i++, op++)
-            out[op] = out[op - offset];
+        if (offset >= length) {
+            memcpy(out + op, out + op - offset, length);
+            op += length;
+        } else if (offset >= 8) {
+            /* overlapping, but eight bytes back at least: each piece is
+             * written before it is read */
+            size_t i = 0;
+            for (; length - i >= 8; i += 8)
+                memcpy(out + op + i, out + op + i - offset, 8);
+            for (; i < length; i++)
+                out[op + i] = out[op + i - offset];
+            op += length;
+        } else {
+            /* byte by byte: the match repeats its last few bytes */
+            for (size_t i = 0; i < length; i++, op++)
+                out[op] = out[op - offset];
+        }
     }
 }
 
@@ -99,35 +113,64 @@ size_t mh_lz77_bound(size_t n)
 #define WINDOW 8192
 #define MIN_MATCH 3
 
-static uint32_t hash3(const unsigned char *p)
+/* Matches longer than this index only their first and last positions
+ * (as zlib's fast levels do): inserting every position of long runs cost
+ * more than what later matches gained from them. */
+#define INSERT_ALL_MAX 8
+#define INSERT_ENDS 2
+
+static uint32_t hash3(const unsigned char *p, unsigned bits)
 {
     uint32_t v = (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16);
-    return (v * 2654435761u) >> (32 - HASH_BITS);
+    return (v * 2654435761u) >> (32 - bits);
+}
+
+/* How many bytes from a and b are equal, at most max (a before b). */
+static size_t match_len(const unsigned char *a, const unsigned char *b, size_t max)
+{
+    size_t n = 0;
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* eight bytes at a time: the first differing byte is the lowest set
+     * byte of the XOR */
+    while (max - n >= 8) {
+        uint64_t x, y;
+        memcpy(&x, a + n, 8);
+        memcpy(&y, b + n, 8);
+        if (x != y)
+            return n + (size_t)(__builtin_ctzll(x ^ y) >> 3);
+        n += 8;
+    }
+#endif
+    while (n < max && a[n] == b[n])
+        n++;
+    return n;
 }
 
 size_t mh_lz77_compress(const unsigned char *in, size_t in_len, unsigned char *out)
 {
-    int32_t head[1 << HASH_BITS];
+    uint32_t head[1 << HASH_BITS]; /* position + 1 of the last 3-byte prefix; 0: none */
     size_t ip = 0, op = 4, flag_pos = 0, half_byte_pos = 0;
     uint32_t flags = 0;
     unsigned flag_count = 0;
 
-    for (size_t i = 0; i < (1u << HASH_BITS); i++)
-        head[i] = -1;
+    /* a table no larger than the input needs (small buffers are common:
+     * clearing 32 KB for each cost more than compressing them) */
+    unsigned bits = 8;
+    while (bits < HASH_BITS && ((size_t)1 << bits) < in_len)
+        bits++;
+    memset(head, 0, sizeof(head[0]) << bits);
 
     while (ip < in_len) {
         size_t best_len = 0, best_off = 0;
         if (in_len - ip >= MIN_MATCH) {
-            uint32_t h = hash3(in + ip);
-            int32_t cand = head[h];
-            head[h] = (int32_t)ip;
-            if (cand >= 0 && ip - (size_t)cand <= WINDOW) {
-                size_t max = in_len - ip, n = 0;
-                while (n < max && in[(size_t)cand + n] == in[ip + n])
-                    n++;
+            uint32_t h = hash3(in + ip, bits);
+            size_t cand = head[h];
+            head[h] = (uint32_t)ip + 1;
+            if (cand-- && ip - cand <= WINDOW) {
+                size_t n = match_len(in + cand, in + ip, in_len - ip);
                 if (n >= MIN_MATCH) {
                     best_len = n;
-                    best_off = ip - (size_t)cand;
+                    best_off = ip - cand;
                 }
             }
         }
@@ -163,9 +206,15 @@ size_t mh_lz77_compress(const unsigned char *in, size_t in_len, unsigned char *o
                     }
                 }
             }
-            /* index the positions the match covers (cheaply: their starts) */
-            for (size_t k = 1; k < best_len && ip + k + MIN_MATCH <= in_len; k++)
-                head[hash3(in + ip + k)] = (int32_t)(ip + k);
+            /* index the positions the match covers: all of a short one, the
+             * first and last few of a long one */
+            for (size_t k = 1; k < best_len; k++) {
+                if (best_len > INSERT_ALL_MAX && k == INSERT_ENDS)
+                    k = best_len - INSERT_ENDS;
+                if (ip + k + MIN_MATCH > in_len)
+                    break; /* (after the jump too) a prefix must be whole */
+                head[hash3(in + ip + k, bits)] = (uint32_t)(ip + k) + 1;
+            }
             ip += best_len;
             flags = (flags << 1) | 1;
         }

@@ -142,6 +142,14 @@ static int tag_matches(mh_proptag want, mh_proptag have)
 
 static const mh_propval *find_match(const mh_proplist *l, mh_proptag want)
 {
+    uint16_t wt = MH_TAG_TYPE(want);
+    if (wt != PT_UNSPECIFIED && wt != PT_STRING8 && wt != PT_MV_STRING8) {
+        /* only the same tag answers (tag_matches) */
+        for (uint32_t i = 0; i < l->n; i++)
+            if (l->v[i].tag == want)
+                return &l->v[i];
+        return NULL;
+    }
     for (uint32_t i = 0; i < l->n; i++)
         if (tag_matches(want, l->v[i].tag))
             return &l->v[i];
@@ -176,6 +184,27 @@ static void set_copy(apr_pool_t *pool, mh_proplist *l, const mh_propval *v)
 static void add_value(apr_pool_t *pool, mh_proplist *l, mh_propval v)
 {
     mh_proplist_set(pool, l, &v);
+}
+
+/* add_value for a list with room for *cap values, grown by doubling: a
+ * list that gets many values added is not copied for each one. */
+static void put_value(apr_pool_t *pool, mh_proplist *l, uint32_t *cap, mh_propval v)
+{
+    for (uint32_t i = 0; i < l->n; i++) {
+        if (l->v[i].tag == v.tag) {
+            l->v[i] = v;
+            return;
+        }
+    }
+    if (l->n == *cap) {
+        uint32_t nc = *cap ? *cap * 2 : 16;
+        mh_propval *nv = apr_palloc(pool, nc * sizeof(*nv));
+        if (l->n)
+            memcpy(nv, l->v, l->n * sizeof(*nv));
+        l->v = nv;
+        *cap = nc;
+    }
+    l->v[l->n++] = v;
 }
 
 static int32_t list_long(const mh_proplist *l, mh_proptag tag, int32_t dflt)
@@ -425,36 +454,99 @@ static uint32_t load_small(mh_ropctx *cx, mh_object *obj, const mh_proplist *src
 
 /* ------------------------------------------------ computed message values */
 
+/* The values identity_props computes, in the order of its table. */
+enum {
+    IP_ENTRYID, IP_RECORD_KEY, IP_MID, IP_INST_ID, IP_INSTANCE_NUM, IP_PARENT_ENTRYID,
+    IP_FID, IP_PARENT_FID, IP_PARENT_SOURCE_KEY, IP_STORE_ENTRYID, IP_STORE_RECORD_KEY,
+    IP_OBJECT_TYPE, IP_COUNT
+};
+
+/* Which identity values (IP_* bits) some tags ask for (tags NULL: all). */
+static uint32_t identity_asked(const mh_proptag *tags, uint32_t n)
+{
+    static const mh_proptag ident[IP_COUNT] = {
+        [IP_ENTRYID] = PR_ENTRYID, [IP_RECORD_KEY] = PR_RECORD_KEY, [IP_MID] = PR_MID,
+        [IP_INST_ID] = PR_INST_ID, [IP_INSTANCE_NUM] = PR_INSTANCE_NUM,
+        [IP_PARENT_ENTRYID] = PR_PARENT_ENTRYID, [IP_FID] = PR_FID,
+        [IP_PARENT_FID] = PR_PARENT_FID, [IP_PARENT_SOURCE_KEY] = PR_PARENT_SOURCE_KEY,
+        [IP_STORE_ENTRYID] = PR_STORE_ENTRYID, [IP_STORE_RECORD_KEY] = PR_STORE_RECORD_KEY,
+        [IP_OBJECT_TYPE] = PR_OBJECT_TYPE};
+    uint32_t want = tags ? 0 : ~0u;
+    for (uint32_t i = 0; tags && i < n; i++) {
+        int k;
+        switch (MH_TAG_ID(tags[i])) {
+        case MH_TAG_ID(PR_ENTRYID): k = IP_ENTRYID; break;
+        case MH_TAG_ID(PR_RECORD_KEY): k = IP_RECORD_KEY; break;
+        case MH_TAG_ID(PR_MID): k = IP_MID; break;
+        case MH_TAG_ID(PR_INST_ID): k = IP_INST_ID; break;
+        case MH_TAG_ID(PR_INSTANCE_NUM): k = IP_INSTANCE_NUM; break;
+        case MH_TAG_ID(PR_PARENT_ENTRYID): k = IP_PARENT_ENTRYID; break;
+        case MH_TAG_ID(PR_FID): k = IP_FID; break;
+        case MH_TAG_ID(PR_PARENT_FID): k = IP_PARENT_FID; break;
+        case MH_TAG_ID(PR_PARENT_SOURCE_KEY): k = IP_PARENT_SOURCE_KEY; break;
+        case MH_TAG_ID(PR_STORE_ENTRYID): k = IP_STORE_ENTRYID; break;
+        case MH_TAG_ID(PR_STORE_RECORD_KEY): k = IP_STORE_RECORD_KEY; break;
+        case MH_TAG_ID(PR_OBJECT_TYPE): k = IP_OBJECT_TYPE; break;
+        default: continue;
+        }
+        if (tag_matches(tags[i], ident[k]))
+            want |= 1u << k;
+    }
+    return want;
+}
+
 /* Fills what a stored message's place and identity give: entry IDs, IDs,
- * parent, store. */
+ * parent, store; those `want` asks for (identity_asked).  l has room for
+ * *cap values (put_value). */
 static void identity_props(mh_ropctx *cx, const mh_logon *lg, mh_id fid, mh_id mid,
-                           apr_pool_t *pool, mh_proplist *l)
+                           uint32_t want, apr_pool_t *pool, mh_proplist *l, uint32_t *cap)
 {
     (void)cx;
+    if (!want)
+        return;
+#define ASKED(tag) ((want >> IP_##tag) & 1)
     if (mid) {
-        uint8_t *eid = apr_palloc(pool, MH_MESSAGE_EID_LEN);
-        mh_eid_message(&lg->mailbox, &lg->mailbox, fid, &lg->mailbox, mid, eid);
-        add_value(pool, l, mh_pv_bin(PR_ENTRYID, eid, MH_MESSAGE_EID_LEN));
-        add_value(pool, l, mh_pv_bin(PR_RECORD_KEY, eid, MH_MESSAGE_EID_LEN));
-        add_value(pool, l, mh_pv_i8(PR_MID, (int64_t)mh_id_to_wire(mid, MH_REPLID_LOCAL)));
-        add_value(pool, l, mh_pv_i8(PR_INST_ID, (int64_t)mh_id_to_wire(mid, MH_REPLID_LOCAL)));
-        add_value(pool, l, mh_pv_long(PR_INSTANCE_NUM, 0));
+        if (ASKED(ENTRYID) || ASKED(RECORD_KEY)) {
+            uint8_t *eid = apr_palloc(pool, MH_MESSAGE_EID_LEN);
+            mh_eid_message(&lg->mailbox, &lg->mailbox, fid, &lg->mailbox, mid, eid);
+            put_value(pool, l, cap, mh_pv_bin(PR_ENTRYID, eid, MH_MESSAGE_EID_LEN));
+            put_value(pool, l, cap, mh_pv_bin(PR_RECORD_KEY, eid, MH_MESSAGE_EID_LEN));
+        }
+        int64_t wire = (int64_t)mh_id_to_wire(mid, MH_REPLID_LOCAL);
+        if (ASKED(MID))
+            put_value(pool, l, cap, mh_pv_i8(PR_MID, wire));
+        if (ASKED(INST_ID))
+            put_value(pool, l, cap, mh_pv_i8(PR_INST_ID, wire));
+        if (ASKED(INSTANCE_NUM))
+            put_value(pool, l, cap, mh_pv_long(PR_INSTANCE_NUM, 0));
     }
     if (fid) {
-        uint8_t *feid = apr_palloc(pool, MH_FOLDER_EID_LEN);
-        mh_bin psk;
-        mh_eid_folder(&lg->mailbox, &lg->mailbox, fid, feid);
-        add_value(pool, l, mh_pv_bin(PR_PARENT_ENTRYID, feid, MH_FOLDER_EID_LEN));
-        add_value(pool, l, mh_pv_i8(PR_FID, (int64_t)mh_id_to_wire(fid, MH_REPLID_LOCAL)));
-        add_value(pool, l, mh_pv_i8(PR_PARENT_FID, (int64_t)mh_id_to_wire(fid, MH_REPLID_LOCAL)));
-        xid_bin(pool, &lg->mailbox, fid, &psk);
-        add_value(pool, l, mh_pv_bin(PR_PARENT_SOURCE_KEY, psk.data, psk.len));
+        if (ASKED(PARENT_ENTRYID)) {
+            uint8_t *feid = apr_palloc(pool, MH_FOLDER_EID_LEN);
+            mh_eid_folder(&lg->mailbox, &lg->mailbox, fid, feid);
+            put_value(pool, l, cap, mh_pv_bin(PR_PARENT_ENTRYID, feid, MH_FOLDER_EID_LEN));
+        }
+        int64_t wire = (int64_t)mh_id_to_wire(fid, MH_REPLID_LOCAL);
+        if (ASKED(FID))
+            put_value(pool, l, cap, mh_pv_i8(PR_FID, wire));
+        if (ASKED(PARENT_FID))
+            put_value(pool, l, cap, mh_pv_i8(PR_PARENT_FID, wire));
+        if (ASKED(PARENT_SOURCE_KEY)) {
+            mh_bin psk;
+            xid_bin(pool, &lg->mailbox, fid, &psk);
+            put_value(pool, l, cap, mh_pv_bin(PR_PARENT_SOURCE_KEY, psk.data, psk.len));
+        }
     }
-    mh_bin seid;
-    mh_store_entryid(lg, pool, &seid);
-    add_value(pool, l, mh_pv_bin(PR_STORE_ENTRYID, seid.data, seid.len));
-    add_value(pool, l, mh_pv_bin(PR_STORE_RECORD_KEY, lg->mailbox.b, 16));
-    add_value(pool, l, mh_pv_long(PR_OBJECT_TYPE, MAPI_MESSAGE));
+    if (ASKED(STORE_ENTRYID)) {
+        mh_bin seid;
+        mh_store_entryid(lg, pool, &seid);
+        put_value(pool, l, cap, mh_pv_bin(PR_STORE_ENTRYID, seid.data, seid.len));
+    }
+    if (ASKED(STORE_RECORD_KEY))
+        put_value(pool, l, cap, mh_pv_bin(PR_STORE_RECORD_KEY, lg->mailbox.b, 16));
+    if (ASKED(OBJECT_TYPE))
+        put_value(pool, l, cap, mh_pv_long(PR_OBJECT_TYPE, MAPI_MESSAGE));
+#undef ASKED
 }
 
 static int32_t access_bits(mh_ropctx *cx, const mh_logon *lg, uint32_t rights,
@@ -476,8 +568,10 @@ static void msgobj_all(mh_ropctx *cx, mh_object *obj, apr_pool_t *pool, mh_propl
     mh_msgobj *m = obj->data;
     mh_logon *lg = mh_obj_logon_data(cx, obj);
     mh_proplist_copy(pool, all, &m->inst->props);
+    uint32_t cap = all->n;
     if (lg)
-        identity_props(cx, lg, m->embedded ? 0 : m->fid, m->embedded ? 0 : m->mid, pool, all);
+        identity_props(cx, lg, m->embedded ? 0 : m->fid, m->embedded ? 0 : m->mid, ~0u, pool,
+                       all, &cap);
     uint64_t size = mh_message_bytes(m->inst);
     add_value(pool, all, mh_pv_long(PR_MESSAGE_SIZE, size > INT32_MAX ? INT32_MAX : (int32_t)size));
     add_value(pool, all, mh_pv_i8(PR_MESSAGE_SIZE_EXTENDED, (int64_t)size));
@@ -519,10 +613,96 @@ static void stamp_for_save(mh_ropctx *cx, mh_message *inst, int fai, apr_pool_t 
         remove_id(&inst->props, MH_TAG_ID(computed[i]));
 }
 
+/* The other computed values of a message, as bits of a plan's `computed`. */
+enum {
+    CV_DISPLAY_TO, CV_DISPLAY_CC, CV_DISPLAY_BCC, CV_HASATTACH, CV_MESSAGE_FLAGS,
+    CV_MESSAGE_SIZE, CV_MESSAGE_SIZE_EXTENDED, CV_ASSOCIATED, CV_ACCESS, CV_ACCESS_LEVEL,
+    CV_COUNT
+};
+static const mh_proptag computed_tags[CV_COUNT] = {
+    [CV_DISPLAY_TO] = PR_DISPLAY_TO, [CV_DISPLAY_CC] = PR_DISPLAY_CC,
+    [CV_DISPLAY_BCC] = PR_DISPLAY_BCC, [CV_HASATTACH] = PR_HASATTACH,
+    [CV_MESSAGE_FLAGS] = PR_MESSAGE_FLAGS, [CV_MESSAGE_SIZE] = PR_MESSAGE_SIZE,
+    [CV_MESSAGE_SIZE_EXTENDED] = PR_MESSAGE_SIZE_EXTENDED, [CV_ASSOCIATED] = PR_ASSOCIATED,
+    [CV_ACCESS] = PR_ACCESS, [CV_ACCESS_LEVEL] = PR_ACCESS_LEVEL};
+
+struct mh_message_plan {
+    const mh_proptag *tags;      /* as asked (NULL: every property) */
+    uint32_t n;
+    const mh_proptag *fetch;     /* stored tags to read, sorted; NULL: all */
+    uint32_t n_fetch;
+    uint32_t ident;              /* identity values asked (identity_asked) */
+    uint32_t computed;           /* other computed values asked (CV_* bits) */
+};
+
+const mh_message_plan *mh_message_plan_make(apr_pool_t *pool, const mh_proptag *tags,
+                                            uint32_t n)
+{
+    mh_message_plan *pl = apr_pcalloc(pool, sizeof(*pl));
+    pl->tags = tags;
+    pl->n = n;
+    pl->ident = identity_asked(tags, n);
+    pl->computed = tags ? 0 : ~0u;
+    for (uint32_t i = 0; tags && i < n; i++)
+        for (int k = 0; k < CV_COUNT; k++)
+            if (tag_matches(tags[i], computed_tags[k]))
+                pl->computed |= 1u << k;
+    if (!tags)
+        return pl;
+    /* only the stored values asked for and those the computed values
+     * asked for come from (a table row wants a dozen of a message's many),
+     * each once, sorted (the order mh_proplist_decode_tags works in) */
+    mh_proptag from[6];
+    size_t n_from = 0;
+    uint32_t c = pl->computed;
+    if (c & (1u << CV_MESSAGE_FLAGS))
+        from[n_from++] = PR_MESSAGE_FLAGS;
+    if (c & (1u << CV_MESSAGE_FLAGS | 1u << CV_HASATTACH))
+        from[n_from++] = PR_HASATTACH;
+    for (int k = CV_DISPLAY_TO; k <= CV_DISPLAY_BCC; k++)
+        if (c >> k & 1)
+            from[n_from++] = computed_tags[k];
+    if (c & (1u << CV_ACCESS | 1u << CV_ACCESS_LEVEL))
+        from[n_from++] = PR_CREATOR_ENTRYID;
+    mh_proptag *f = apr_palloc(pool, (n + n_from + 1) * sizeof(*f));
+    uint32_t nf = 0;
+    for (size_t i = 0; i < n + n_from; i++) {
+        mh_proptag tag = i < n ? tags[i] : from[i - n];
+        uint16_t type = MH_TAG_TYPE(tag);
+        if (type == PT_UNSPECIFIED)
+            return pl; /* any type: every value it could be */
+        if (type == PT_STRING8)
+            tag = MH_TAG_RETYPE(tag, PT_UNICODE);
+        else if (type == PT_MV_STRING8)
+            tag = MH_TAG_RETYPE(tag, PT_MV_UNICODE);
+        uint32_t k = nf;
+        while (k > 0 && f[k - 1] > tag)
+            k--;
+        if (k > 0 && f[k - 1] == tag)
+            continue;
+        memmove(f + k + 1, f + k, (nf - k) * sizeof(*f));
+        f[k] = tag;
+        nf++;
+    }
+    pl->fetch = f;
+    pl->n_fetch = nf;
+    return pl;
+}
+
 uint32_t mh_message_props(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t, mh_id mid,
                           const mh_proptag *tags, uint32_t n, uint64_t large,
                           apr_pool_t *pool, mh_proplist *out)
 {
+    return mh_message_props_planned(cx, lg, t, mid, mh_message_plan_make(pool, tags, n),
+                                    large, pool, out);
+}
+
+uint32_t mh_message_props_planned(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t, mh_id mid,
+                                  const mh_message_plan *plan, uint64_t large,
+                                  apr_pool_t *pool, mh_proplist *out)
+{
+    const mh_proptag *tags = plan->tags;
+    uint32_t n = plan->n;
     mh_message_info info;
     mh_error err;
     mh_err e = mh_be_message_info(t, mid, &info, &err);
@@ -532,64 +712,75 @@ uint32_t mh_message_props(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t, mh_id 
     memset(&ref, 0, sizeof(ref));
     ref.kind = MH_OBJ_MESSAGE;
     ref.id = mid;
+    const mh_proptag *fetch = plan->fetch;
+    uint32_t n_fetch = plan->n_fetch;
     mh_proplist all;
-    if ((e = mh_be_props_get(t, &ref, NULL, 0, large, &all, &err)) != MH_OK)
+    if ((e = mh_be_props_get(t, &ref, fetch, n_fetch, large, &all, &err)) != MH_OK)
         return mh_err_to_mapi(e);
-    /* work on a list of our own: computed values are added to it */
+    /* work on a list of our own, with room for the computed values; what
+     * is kept of it is copied into `pool` at the end */
     mh_proplist l;
-    mh_proplist_copy(pool, &l, &all);
-    identity_props(cx, lg, info.folder, mid, pool, &l);
+    uint32_t cap = all.n + 24;
+    l.n = all.n;
+    l.v = apr_palloc(pool, cap * sizeof(*l.v));
+    if (all.n)
+        memcpy(l.v, all.v, all.n * sizeof(*l.v));
+    identity_props(cx, lg, info.folder, mid, plan->ident, pool, &l, &cap);
     int32_t flags = list_long(&l, PR_MESSAGE_FLAGS, 0);
     flags = info.read ? (flags | MSGFLAG_READ) : (flags & ~MSGFLAG_READ);
     flags = info.fai ? (flags | MSGFLAG_ASSOCIATED) : (flags & ~MSGFLAG_ASSOCIATED);
     /* messages saved by other paths may lack what a save here stores */
     int need_tree = 0;
-    static const mh_proptag derived[] = {PR_DISPLAY_TO, PR_DISPLAY_CC, PR_DISPLAY_BCC,
-                                         PR_HASATTACH};
-    for (int i = 0; i < 4; i++) {
-        if (mh_proplist_find(&l, derived[i]))
-            continue;
-        if (!tags) {
+    for (int k = CV_DISPLAY_TO; k <= CV_HASATTACH; k++)
+        if ((plan->computed >> k & 1) && !mh_proplist_find(&l, computed_tags[k]))
             need_tree = 1;
-        } else {
-            for (uint32_t k = 0; k < n; k++)
-                if (tag_matches(tags[k], derived[i]))
-                    need_tree = 1;
-        }
-    }
     if (need_tree) {
         mh_message *m;
         if ((e = mh_be_message_read(t, mid, 0, &m, &err)) != MH_OK)
             return mh_err_to_mapi(e);
         if (!mh_proplist_find(&l, PR_DISPLAY_TO))
-            add_value(pool, &l, mh_pv_str(PR_DISPLAY_TO, display_list(pool, m, 1)));
+            put_value(pool, &l, &cap, mh_pv_str(PR_DISPLAY_TO, display_list(pool, m, 1)));
         if (!mh_proplist_find(&l, PR_DISPLAY_CC))
-            add_value(pool, &l, mh_pv_str(PR_DISPLAY_CC, display_list(pool, m, 2)));
+            put_value(pool, &l, &cap, mh_pv_str(PR_DISPLAY_CC, display_list(pool, m, 2)));
         if (!mh_proplist_find(&l, PR_DISPLAY_BCC))
-            add_value(pool, &l, mh_pv_str(PR_DISPLAY_BCC, display_list(pool, m, 3)));
+            put_value(pool, &l, &cap, mh_pv_str(PR_DISPLAY_BCC, display_list(pool, m, 3)));
         if (!mh_proplist_find(&l, PR_HASATTACH))
-            add_value(pool, &l, mh_pv_bool(PR_HASATTACH, m->n_attachments > 0));
+            put_value(pool, &l, &cap, mh_pv_bool(PR_HASATTACH, m->n_attachments > 0));
     }
     const mh_propval *ha = mh_proplist_find(&l, PR_HASATTACH);
     flags = (ha && ha->v.b) ? (flags | MSGFLAG_HASATTACH) : (flags & ~MSGFLAG_HASATTACH);
-    add_value(pool, &l, mh_pv_long(PR_MESSAGE_FLAGS, flags));
-    add_value(pool, &l, mh_pv_long(PR_MESSAGE_SIZE, (int32_t)info.size));
-    add_value(pool, &l, mh_pv_i8(PR_MESSAGE_SIZE_EXTENDED, info.size));
-    add_value(pool, &l, mh_pv_bool(PR_ASSOCIATED, info.fai));
+    /* the computed values asked for (the others would not be selected) */
+    uint32_t want = plan->computed;
+    if (want >> CV_MESSAGE_FLAGS & 1)
+        put_value(pool, &l, &cap, mh_pv_long(PR_MESSAGE_FLAGS, flags));
+    if (want >> CV_MESSAGE_SIZE & 1)
+        put_value(pool, &l, &cap, mh_pv_long(PR_MESSAGE_SIZE, (int32_t)info.size));
+    if (want >> CV_MESSAGE_SIZE_EXTENDED & 1)
+        put_value(pool, &l, &cap, mh_pv_i8(PR_MESSAGE_SIZE_EXTENDED, info.size));
+    if (want >> CV_ASSOCIATED & 1)
+        put_value(pool, &l, &cap, mh_pv_bool(PR_ASSOCIATED, info.fai));
     uint32_t rights = 0;
     uint32_t ec = folder_rights(cx, lg, t, info.folder, &rights);
     if (ec)
         return ec;
-    int32_t acc = access_bits(cx, lg, rights, &l);
-    add_value(pool, &l, mh_pv_long(PR_ACCESS, acc));
-    add_value(pool, &l, mh_pv_long(PR_ACCESS_LEVEL, (acc & MH_ACCESS_MODIFY) ? 1 : 0));
+    if (want & (1u << CV_ACCESS | 1u << CV_ACCESS_LEVEL)) {
+        int32_t acc = access_bits(cx, lg, rights, &l);
+        put_value(pool, &l, &cap, mh_pv_long(PR_ACCESS, acc));
+        put_value(pool, &l, &cap,
+                  mh_pv_long(PR_ACCESS_LEVEL, (acc & MH_ACCESS_MODIFY) ? 1 : 0));
+    }
     select_values(&l, tags, n, large, pool, out);
-    /* inline values turned into references here are the store's too */
     for (uint32_t i = 0; i < out->n; i++) {
         if ((out->v[i].flags & MH_PV_LARGE) && out->v[i].v.large.ref == 0) {
+            /* inline values turned into references here are the store's too */
             const mh_propval *sv = mh_proplist_find(&all, out->v[i].tag);
             if (sv && (sv->flags & MH_PV_LARGE))
                 out->v[i].v.large.ref = sv->v.large.ref;
+        } else if (t->pool != pool) {
+            /* the backend's values live in the transaction's pool */
+            mh_propval c;
+            mh_propval_copy(pool, &c, &out->v[i]);
+            out->v[i] = c;
         }
     }
     return 0;

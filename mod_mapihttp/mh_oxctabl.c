@@ -11,8 +11,10 @@
  *
  * Contents tables load only what a page needs when they can: without a
  * restriction or categories, and sorted by nothing or by one column the
- * backend indexes, the message IDs come in order from contents_list and
- * only the rows a ROP returns are read.  Otherwise the rows are read with
+ * backend indexes, the row count is the folder's, message IDs come in
+ * order from contents_list only as far into the table as a ROP reaches (a
+ * page from the top walks one page of the index), and only the rows a ROP
+ * returns are read.  Otherwise the rows are read with
  * the values sorting and filtering need, sorted here, and completed for
  * the rows a ROP returns.
  */
@@ -190,7 +192,20 @@ typedef struct tctx {
     mh_tview *v;
     mh_proptag *want;            /* values to read for each returned row */
     uint32_t n_want;
-    uint32_t err;                /* a failure inside ensure */
+    uint32_t err;                /* a failure inside ensure or fetch */
+    /* contents read from the backend's index on demand (fetch_row) */
+    mh_sort lsort;
+    const mh_sort *lsortp;       /* NULL: by ID */
+    mh_cursor lnext;             /* where the listing goes on */
+    int ldone;                   /* listed to the end */
+    uint64_t *lids;              /* wire IDs listed so far, in order */
+    mh_tv_row **lrows;           /* their rows, made when fetched */
+    uint32_t n_listed, cap_listed;
+    mh_tv_row gone;              /* a row the listing did not reach */
+    /* how message rows are read, for the tags read last */
+    const mh_message_plan *plan;
+    const mh_proptag *plan_tags;
+    uint32_t plan_n;
 } tctx;
 
 static void tags_add(apr_pool_t *pool, mh_proptag **tags, uint32_t *n, uint32_t *cap,
@@ -266,12 +281,23 @@ static uint32_t read_row(tctx *c, mh_tv_row *row, const mh_proptag *tags, uint32
     mh_id id = mh_id_from_wire(row->id, &replid);
     mh_proplist pl = {0, NULL};
     uint32_t ec;
-    if (c->t->kind == MH_TBL_HIERARCHY)
+    if (c->t->kind == MH_TBL_HIERARCHY) {
         ec = mh_folder_props(c->cx, c->lg, c->txn, id, tags, n, ROW_LARGE, c->cx->pool, &pl);
-    else
-        ec = mh_message_props(c->cx, c->lg, c->txn, id, tags, n, ROW_LARGE, c->cx->pool, &pl);
+    } else {
+        if (!c->plan || c->plan_tags != tags || c->plan_n != n) {
+            c->plan = mh_message_plan_make(c->cx->pool, tags, n);
+            c->plan_tags = tags;
+            c->plan_n = n;
+        }
+        ec = mh_message_props_planned(c->cx, c->lg, c->txn, id, c->plan, ROW_LARGE,
+                                      c->cx->pool, &pl);
+    }
     if (ec)
         return ec;
+    if (row->props.n == 0) {
+        row->props = pl; /* the common case: nothing to merge with */
+        return 0;
+    }
     for (uint32_t i = 0; i < pl.n; i++)
         mh_proplist_set(c->cx->pool, &row->props, &pl.v[i]);
     return 0;
@@ -473,6 +499,61 @@ static uint32_t contents_ids(tctx *c, const mh_sort *sort, mh_tv_row **rows_r, u
     return 0;
 }
 
+/*
+ * Row idx of a contents table read in index order: lists IDs from where
+ * the listing stopped until idx is reached, in steps that double (64 IDs
+ * first: a page from the top costs one short walk of the index).  The
+ * values come later, from ensure_row, for the rows a ROP returns.
+ */
+static mh_tv_row *fetch_row(void *baton, uint32_t idx)
+{
+    tctx *c = baton;
+    unsigned lf = (c->t->flags & TF_ASSOCIATED) ? MH_LIST_FAI : 0;
+    while (idx >= c->n_listed && !c->ldone) {
+        uint32_t step = c->n_listed < 64 ? 64 : c->n_listed > 8192 ? 8192 : c->n_listed;
+        if (c->n_listed + step > c->cap_listed) {
+            uint32_t cap = c->n_listed + step;
+            uint64_t *ids = apr_palloc(c->cx->pool, cap * sizeof(*ids));
+            mh_tv_row **rows = apr_pcalloc(c->cx->pool, cap * sizeof(*rows));
+            if (c->n_listed) {
+                memcpy(ids, c->lids, c->n_listed * sizeof(*ids));
+                memcpy(rows, c->lrows, c->n_listed * sizeof(*rows));
+            }
+            c->lids = ids;
+            c->lrows = rows;
+            c->cap_listed = cap;
+        }
+        mh_id *got_ids = (mh_id *)(c->lids + c->n_listed);
+        mh_cursor from = c->lnext;
+        uint32_t got = 0;
+        mh_error err;
+        mh_err e = mh_be_contents_list(c->txn, c->t->fid, lf, c->lsortp, &from, step, got_ids,
+                                       &got, &c->lnext, &err);
+        if (e != MH_OK) {
+            c->err = be_fail(e);
+            c->ldone = 1;
+            break;
+        }
+        for (uint32_t i = 0; i < got; i++)
+            c->lids[c->n_listed + i] = mh_id_to_wire(got_ids[i], MH_REPLID_LOCAL);
+        c->n_listed += got;
+        if (c->lnext.len == 0 || got == 0)
+            c->ldone = 1;
+        if (c->cx->tick && !c->ldone)
+            c->cx->tick(c->cx->tick_baton);
+    }
+    if (idx >= c->n_listed) {
+        /* the folder's count promised more rows than its index holds */
+        c->gone.loaded = 1;
+        return &c->gone;
+    }
+    if (!c->lrows[idx]) {
+        c->lrows[idx] = apr_pcalloc(c->cx->pool, sizeof(mh_tv_row));
+        c->lrows[idx]->id = c->lids[idx];
+    }
+    return c->lrows[idx];
+}
+
 static int sort_indexed(const mh_ropctx *cx, const mh_sort_set *s)
 {
     if (s->n == 0)
@@ -549,15 +630,25 @@ static uint32_t tbl_load(mh_ropctx *cx, mh_object *obj, const mh_restriction *ex
         if (t->flags & TF_SOFT_DELETES)
             break; /* nothing is kept soft-deleted here: an empty table */
         if (!res && sort_indexed(cx, &t->sort)) {
-            mh_sort s = {0, 0};
+            /* in the backend's order: the folder's count, and the rows a
+             * ROP touches read when it touches them (fetch_row) */
             if (t->sort.n) {
-                s.tag = t->sort.orders[0].tag;
-                if (MH_TAG_TYPE(s.tag) == PT_STRING8)
-                    s.tag = MH_TAG_RETYPE(s.tag, PT_UNICODE);
-                s.descending = (t->sort.orders[0].order & MH_TABLE_SORT_DESCEND) != 0;
+                c->lsort.tag = t->sort.orders[0].tag;
+                if (MH_TAG_TYPE(c->lsort.tag) == PT_STRING8)
+                    c->lsort.tag = MH_TAG_RETYPE(c->lsort.tag, PT_UNICODE);
+                c->lsort.descending = (t->sort.orders[0].order & MH_TABLE_SORT_DESCEND) != 0;
+                c->lsortp = &c->lsort;
             }
-            ec = contents_ids(c, t->sort.n ? &s : NULL, &rows, &n);
+            mh_folder_info fi;
+            mh_error err;
+            mh_err e = mh_be_folder_info(c->txn, t->fid, &fi, &err);
+            if (e != MH_OK) {
+                ec = be_fail(e);
+                break;
+            }
+            n = (t->flags & TF_ASSOCIATED) ? fi.fai_count : fi.content_count;
             p.presorted = 1;
+            p.fetch = fetch_row;
         } else {
             ec = contents_ids(c, NULL, &rows, &n);
             /* sorting, filtering and categories need these of every row */
@@ -622,6 +713,16 @@ static void tbl_done(tctx *c)
     if (c->txn)
         mh_be_abort(c->txn);
     c->txn = NULL;
+}
+
+/* A listing failure met while rows were located (fetch_row): the ROP
+ * fails before it writes or keeps anything. */
+static uint32_t tbl_failed(tctx *c)
+{
+    uint32_t ec = c->err;
+    if (ec)
+        tbl_done(c);
+    return ec;
 }
 
 static uint32_t cursor_pos(tctx *c)
@@ -909,6 +1010,8 @@ static uint32_t rop_query_rows(mh_ropctx *cx, mh_rop *rop)
     if ((ec = tbl_load(cx, obj, NULL, &c)) != 0)
         return ec;
     uint32_t count = mh_tview_count(c.v), pos = cursor_pos(&c);
+    if ((ec = tbl_failed(&c)) != 0)
+        return ec;
     mh_wr rows;
     mh_wr_init(&rows, cx->pool, 1024);
     uint32_t n = 0;
@@ -983,6 +1086,8 @@ static uint32_t rop_query_position(mh_ropctx *cx, mh_rop *rop)
     if ((ec = tbl_load(cx, obj, NULL, &c)) != 0)
         return ec;
     uint32_t pos = cursor_pos(&c), count = mh_tview_count(c.v);
+    if ((ec = tbl_failed(&c)) != 0)
+        return ec;
     mh_wr_u32(rop->body, pos);
     mh_wr_u32(rop->body, count);
     tbl_done(&c);
@@ -1031,6 +1136,8 @@ static uint32_t rop_seek_row(mh_ropctx *cx, mh_rop *rop)
         return ec;
     uint32_t start;
     origin_pos(&c, origin, &start);
+    if ((ec = tbl_failed(&c)) != 0)
+        return ec;
     int32_t moved;
     uint8_t less;
     seek(&c, start, delta, &moved, &less);
@@ -1074,6 +1181,8 @@ static uint32_t rop_seek_row_bookmark(mh_ropctx *cx, mh_rop *rop)
         return ec;
     int gone;
     uint32_t start = mh_tview_resolve(c.v, &bm->a, &gone);
+    if ((ec = tbl_failed(&c)) != 0)
+        return ec;
     int32_t moved;
     uint8_t less;
     seek(&c, start, delta, &moved, &less);
@@ -1131,6 +1240,8 @@ static uint32_t rop_create_bookmark(mh_ropctx *cx, mh_rop *rop)
     if ((ec = tbl_load(cx, obj, NULL, &c)) != 0)
         return ec;
     mh_tv_anchor a = mh_tview_anchor(c.v, cursor_pos(&c));
+    if ((ec = tbl_failed(&c)) != 0)
+        return ec;
     tbl_done(&c);
     uint32_t id;
     if ((ec = add_bookmark(obj, &a, &id)) != 0)

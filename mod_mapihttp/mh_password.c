@@ -15,6 +15,10 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+#include <openssl/core_names.h>
+#define MH_HMAC_TEMPLATE 1
+#endif
 
 #define DIGEST_LEN 32
 
@@ -40,6 +44,13 @@ struct mh_authcache {
     unsigned char key[32];
     pthread_mutex_t lock;
     slot *slots;
+#ifdef MH_HMAC_TEMPLATE
+    /* HMAC-SHA256 keyed once; each digest works on a copy.  OpenSSL 3
+     * looks algorithms up by name under locks that every thread of the
+     * process shares: HMAC() did so on every request. */
+    EVP_MAC *mac;
+    EVP_MAC_CTX *keyed;
+#endif
 };
 
 static apr_status_t cache_cleanup(void *data)
@@ -47,6 +58,12 @@ static apr_status_t cache_cleanup(void *data)
     mh_authcache *c = data;
     OPENSSL_cleanse(c->key, sizeof(c->key));
     pthread_mutex_destroy(&c->lock);
+#ifdef MH_HMAC_TEMPLATE
+    EVP_MAC_CTX_free(c->keyed);
+    EVP_MAC_free(c->mac);
+    c->keyed = NULL;
+    c->mac = NULL;
+#endif
     return APR_SUCCESS;
 }
 
@@ -63,6 +80,18 @@ mh_authcache *mh_authcache_create(apr_pool_t *pool, unsigned slots, apr_interval
     }
     c->slots = apr_pcalloc(pool, sizeof(slot) * c->n);
     pthread_mutex_init(&c->lock, NULL);
+#ifdef MH_HMAC_TEMPLATE
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                            (char *)"SHA256", 0),
+                           OSSL_PARAM_construct_end()};
+    if ((c->mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL ||
+        (c->keyed = EVP_MAC_CTX_new(c->mac)) == NULL ||
+        !EVP_MAC_init(c->keyed, c->key, sizeof(c->key), params)) {
+        /* digest() falls back on HMAC() */
+        EVP_MAC_CTX_free(c->keyed);
+        c->keyed = NULL;
+    }
+#endif
     apr_pool_cleanup_register(pool, c, cache_cleanup, apr_pool_cleanup_null);
     return c;
 }
@@ -84,9 +113,21 @@ static int digest(const mh_authcache *c, const char *user, const char *password,
         memcpy(p, parts[i], lens[i]);
         p += lens[i];
     }
-    unsigned int olen = 0;
-    int ok = HMAC(EVP_sha256(), c->key, (int)sizeof(c->key), buf, total, out, &olen) != NULL &&
+    int ok = 0;
+#ifdef MH_HMAC_TEMPLATE
+    if (c->keyed) {
+        EVP_MAC_CTX *x = EVP_MAC_CTX_dup(c->keyed);
+        size_t olen = 0;
+        ok = x && EVP_MAC_update(x, buf, total) && EVP_MAC_final(x, out, &olen, DIGEST_LEN) &&
              olen == DIGEST_LEN;
+        EVP_MAC_CTX_free(x);
+    } else
+#endif
+    {
+        unsigned int olen = 0;
+        ok = HMAC(EVP_sha256(), c->key, (int)sizeof(c->key), buf, total, out, &olen) != NULL &&
+             olen == DIGEST_LEN;
+    }
     OPENSSL_cleanse(buf, total);
     free(buf);
     return ok;

@@ -258,6 +258,99 @@ int mh_proplist_decode(mh_rd *rd, apr_pool_t *pool, mh_proplist *l)
     return 0;
 }
 
+/* Steps over an encoded value without copying it (lengths are checked as
+ * mh_propval_decode checks them; the bytes of strings are not). */
+static int propval_skip(mh_rd *rd)
+{
+    uint16_t type = MH_TAG_TYPE(mh_rd_u32(rd));
+    uint8_t form = mh_rd_u8(rd);
+    if (rd->err)
+        return -1;
+    if (form == FORM_LARGE) {
+        mh_rd_bytes(rd, 16);
+        return rd->err ? -1 : 0;
+    }
+    if (form != FORM_INLINE || !mh_type_storable(type)) {
+        rd->err = 1;
+        return -1;
+    }
+    uint16_t base = type & (uint16_t)~MV_FLAG;
+    size_t fs = fixed_size(base);
+    int counted = base == PT_UNICODE || (type & MV_FLAG ? base == PT_BINARY
+                                                        : is_binary_like(base));
+    if (!fs && !counted) {
+        rd->err = 1;
+        return -1;
+    }
+    uint32_t n = 1;
+    if (type & MV_FLAG) {
+        n = mh_rd_u32(rd);
+        if (rd->err || (size_t)n > mh_rd_left(rd) / (fs ? fs : 4)) {
+            rd->err = 1;
+            return -1;
+        }
+    }
+    if (fs) {
+        mh_rd_bytes(rd, fs * n);
+        if (!rd->err && !(type & MV_FLAG) && type == PT_BOOLEAN && rd->p[-1] > 1)
+            rd->err = 1;
+    } else {
+        for (uint32_t i = 0; i < n && !rd->err; i++)
+            mh_rd_bytes(rd, mh_rd_u32(rd));
+    }
+    return rd->err ? -1 : 0;
+}
+
+int mh_proplist_decode_tags(mh_rd *rd, apr_pool_t *pool, const mh_proptag *tags, uint32_t n,
+                            mh_proplist *l)
+{
+    uint32_t count = mh_rd_u32(rd);
+    if (rd->err || (size_t)count > mh_rd_left(rd) / 5) {
+        rd->err = 1;
+        return -1;
+    }
+    l->n = 0;
+    l->v = apr_palloc(pool, sizeof(mh_propval) * (count ? count : 1));
+    /* the tags asked for, sorted for a binary search, and their ids by
+     * their low 8 bits: most values are told apart without a search */
+    int in_order = 1;
+    uint64_t seen[4] = {0, 0, 0, 0};
+    for (uint32_t k = 0; k < n; k++) {
+        in_order = in_order && (k == 0 || tags[k - 1] <= tags[k]);
+        seen[(MH_TAG_ID(tags[k]) >> 6) & 3] |= 1ull << (MH_TAG_ID(tags[k]) & 63);
+    }
+    const mh_proptag *sorted = tags;
+    if (!in_order) {
+        mh_proptag *s = apr_palloc(pool, n * sizeof(*s));
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t j = k;
+            for (; j > 0 && s[j - 1] > tags[k]; j--)
+                s[j] = s[j - 1];
+            s[j] = tags[k];
+        }
+        sorted = s;
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        mh_proptag tag = rd->err || mh_rd_left(rd) < 4 ? 0 : mh_get_u32(rd->p);
+        uint16_t id = MH_TAG_ID(tag);
+        int keep = 0;
+        if (seen[(id >> 6) & 3] & (1ull << (id & 63))) {
+            uint32_t lo = 0, hi = n;
+            while (lo < hi) {
+                uint32_t mid = (lo + hi) / 2;
+                if (sorted[mid] < tag)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            keep = lo < n && sorted[lo] == tag;
+        }
+        if (keep ? mh_propval_decode(rd, pool, &l->v[l->n++]) != 0 : propval_skip(rd) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static void message_encode(mh_wr *wr, const mh_message *m)
 {
     mh_proplist_encode(wr, &m->props);

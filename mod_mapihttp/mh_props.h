@@ -29,6 +29,11 @@ int mh_propval_decode(mh_rd *rd, apr_pool_t *pool, mh_propval *v);
 
 void mh_proplist_encode(mh_wr *wr, const mh_proplist *l);
 int mh_proplist_decode(mh_rd *rd, apr_pool_t *pool, mh_proplist *l);
+/* The same keeping only the values whose tag is one of `tags` (exactly);
+ * the others are checked as far as their lengths and skipped, not copied.
+ * For readers that want a few values of a long list. */
+int mh_proplist_decode_tags(mh_rd *rd, apr_pool_t *pool, const mh_proptag *tags, uint32_t n,
+                            mh_proplist *l);
 
 void mh_message_encode(mh_wr *wr, const mh_message *m);
 int mh_message_decode(mh_rd *rd, apr_pool_t *pool, mh_message **m_r);

@@ -317,6 +317,18 @@ uint32_t mh_folder_props(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t, mh_id f
 uint32_t mh_message_props(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t, mh_id mid,
                           const mh_proptag *tags, uint32_t n, uint64_t large,
                           apr_pool_t *pool, mh_proplist *out);
+/*
+ * The same for many messages and the same tags (a table's rows): what to
+ * read and what to compute is worked out once by mh_message_plan_make
+ * (the plan refers to `tags`, which must live as long), then each message
+ * costs its own reading.  (mh_oxcmsg.c)
+ */
+typedef struct mh_message_plan mh_message_plan;
+const mh_message_plan *mh_message_plan_make(apr_pool_t *pool, const mh_proptag *tags,
+                                            uint32_t n);
+uint32_t mh_message_props_planned(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t, mh_id mid,
+                                  const mh_message_plan *plan, uint64_t large,
+                                  apr_pool_t *pool, mh_proplist *out);
 
 /* The rows of a message object's attachment table (its current instance;
  * each row has PR_ATTACH_NUM and the attachment's properties).

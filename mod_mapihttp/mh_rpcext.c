@@ -9,7 +9,14 @@
 
 static void xor_a5(unsigned char *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    size_t i = 0;
+    for (; n - i >= 8; i += 8) { /* eight bytes at a time */
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        w ^= 0xA5A5A5A5A5A5A5A5ull;
+        memcpy(p + i, &w, 8);
+    }
+    for (; i < n; i++)
         p[i] ^= 0xA5;
 }
 

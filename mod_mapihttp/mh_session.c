@@ -50,6 +50,10 @@
 #define MARK_LEN 28
 #define RECORD_FIXED_LEN (4 + 16 + 5 * 8 + 2 * MARK_LEN + 2 + 4)
 #define SWEEP_INTERVAL_MS 30000u
+/* An expiry less than this behind the one a request would set is left as
+ * it is (a context then expires up to this much early): a touch changes
+ * nothing, and the end of a request does not move the expiry index. */
+#define TOUCH_SLACK_MS 1000
 #define SWEEP_BUDGET 64u
 #define STATE_MAX (64u * 1024 * 1024)
 
@@ -1004,6 +1008,7 @@ mh_ss_status mh_session_begin(mh_session_store *st,
         goto done;
     }
     s->store = st;
+    s->pool = pool;
     memcpy(s->id, id, MH_SESSION_ID_LEN);
     s->endpoint = ep;
     mh_session_owner_new(st, &s->owner);
@@ -1067,11 +1072,12 @@ mh_ss_status mh_session_end(mh_session *s, const mh_state_codec *codec,
     mh_ss_status result = MH_SS_OK;
     const void *blob = NULL;
     size_t blob_len = 0;
-    apr_pool_t *scratch = NULL;
 
+    /* the encoded state lives in the request's pool until the commit
+     * (a pool of its own cost an allocator, mapped and unmapped, per
+     * request) */
     if (s->state_dirty) {
-        if (apr_pool_create_unmanaged_ex(&scratch, NULL, NULL) != APR_SUCCESS ||
-            codec->encode(s->state, scratch, &blob, &blob_len) != APR_SUCCESS ||
+        if (codec->encode(s->state, s->pool, &blob, &blob_len) != APR_SUCCESS ||
             blob_len > STATE_MAX) {
             mh_log(MH_LOG_ERR, MHLOGNO(00108) "session state does not encode; "
                    "changes of this request are not kept");
@@ -1090,9 +1096,10 @@ mh_ss_status mh_session_end(mh_session *s, const mh_state_codec *codec,
         result = MH_SS_GONE;
         goto commit;
     }
-    uint64_t old_expires = r.expires_ms;
+    uint64_t old_expires = r.expires_ms, expires = now_ms + to_ms(idle);
     memset(&r.busy, 0, sizeof(r.busy));
-    r.expires_ms = now_ms + to_ms(idle);
+    if (expires < r.expires_ms || expires > r.expires_ms + TOUCH_SLACK_MS)
+        r.expires_ms = expires;
     if (s->state_dirty) {
         r.generation++;
         r.state = blob;
@@ -1113,8 +1120,6 @@ fail:
     lmdb_fail("end", rc);
     result = MH_SS_ERROR;
 release:
-    if (scratch)
-        apr_pool_destroy(scratch);
     if (s->state_pool) {
         if (result == MH_SS_OK)
             cache_put(st, s->id, s->generation, s->state_pool, s->state);
@@ -1183,8 +1188,7 @@ static mh_ss_status touch_fn(mh_session_store *st, record *r, uint64_t now_ms,
 
 /* A touch finding the expiry this close to what it would set changes
  * nothing: answered from a read-only transaction, without the write lock
- * every httpd process shares. */
-#define TOUCH_SLACK_MS 1000
+ * every httpd process shares (TOUCH_SLACK_MS, above). */
 
 mh_ss_status mh_session_touch(mh_session_store *st,
                               const unsigned char id[MH_SESSION_ID_LEN],

@@ -114,6 +114,7 @@ typedef struct mh_session {
     int state_dirty;        /* set by the caller when state changed */
     int from_cache;         /* state came from this process's cache */
     uint64_t events_delivered; /* events this request takes over */
+    apr_pool_t *pool;       /* the request's (scratch memory of end) */
 } mh_session;
 
 /*

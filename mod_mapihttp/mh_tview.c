@@ -57,6 +57,7 @@ struct mh_tview {
     mh_tv_toggle *tog;
     uint32_t n_tog, cap_tog;
     mh_tv_ensure_fn *ensure;
+    mh_tv_fetch_fn *fetch;   /* rows on demand: row i is visible row i */
     void *baton;
 };
 
@@ -433,6 +434,15 @@ uint32_t mh_tview_build(apr_pool_t *pool, mh_tv_row *rows, uint32_t n, const mh_
         v->tog = apr_pmemdup(pool, p->toggles, p->n_toggles * sizeof(*p->toggles));
         v->n_tog = p->n_toggles;
     }
+    if (p->fetch) {
+        /* in order already, every row visible: nothing to arrange */
+        if (rows || p->res || !p->presorted)
+            return MAPI_E_INVALID_PARAMETER;
+        v->fetch = p->fetch;
+        v->n_vis = n;
+        *v_r = v;
+        return 0;
+    }
 
     /* filter, then instances */
     uint32_t cap = n + 1;
@@ -492,8 +502,14 @@ int mh_tview_info(const mh_tview *v, uint32_t idx, mh_tv_info *info)
 {
     if (idx >= v->n_vis)
         return -1;
-    const tv_ent *e = &v->all[v->vis[idx]];
     memset(info, 0, sizeof(*info));
+    if (v->fetch) {
+        info->row = v->fetch(v->baton, idx);
+        info->id = info->row->id;
+        info->row_type = MH_TBL_LEAF_ROW;
+        return 0;
+    }
+    const tv_ent *e = &v->all[v->vis[idx]];
     if (e->header) {
         const tv_cat *c = &v->cats[e->ref];
         info->header = 1;
@@ -554,6 +570,13 @@ const mh_propval *mh_tview_value(mh_tview *v, uint32_t idx, mh_proptag tag)
     const mh_propval *pv = computed(v, &info, tag);
     if (pv)
         return pv;
+    if (v->fetch) {
+        if (MH_TAG_TYPE(tag) & MH_MV_INSTANCE)
+            return NULL; /* no instances: the sort is the backend's */
+        if (!info.row->loaded && v->ensure && v->ensure(v->baton, info.row) != 0)
+            return NULL;
+        return mh_tv_find_prop(&info.row->props, tag);
+    }
     const tv_ent *e = &v->all[v->vis[idx]];
     if (info.header) {
         const tv_cat *c = &v->cats[e->ref];
@@ -627,6 +650,8 @@ uint32_t mh_tview_resolve(const mh_tview *v, const mh_tv_anchor *a, int *gone_r)
 
 static int find_header(const mh_tview *v, uint64_t cat_id, uint32_t *idx_r)
 {
+    if (v->fetch)
+        return -1; /* no categories */
     for (uint32_t i = 0; i < v->n_vis; i++) {
         const tv_ent *e = &v->all[v->vis[i]];
         if (e->header && v->cats[e->ref].id == cat_id) {

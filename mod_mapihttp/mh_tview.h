@@ -69,6 +69,8 @@ typedef struct mh_tview mh_tview;
 
 /* Completes a row's values before they are rendered or matched. */
 typedef int mh_tv_ensure_fn(void *baton, mh_tv_row *row);
+/* Row `idx` of a view whose rows come on demand (mh_tv_params.fetch). */
+typedef mh_tv_row *mh_tv_fetch_fn(void *baton, uint32_t idx);
 
 typedef struct mh_tv_params {
     const mh_sort_set *sort;        /* NULL or n == 0: rows keep their order */
@@ -77,7 +79,16 @@ typedef struct mh_tv_params {
     const mh_tv_toggle *toggles;    /* the collapse state */
     uint32_t n_toggles;
     mh_tv_ensure_fn *ensure;        /* may be NULL: rows are complete */
-    void *baton;
+    void *baton;                    /* of ensure and fetch */
+    /*
+     * Rows on demand instead of an array (mh_tview_build's rows NULL, n the
+     * row count), for rows that arrive in their final order (presorted)
+     * with no restriction: fetch gives row idx (idx < n), never NULL (a row
+     * that has gone may come without values), a pointer valid as long as
+     * the view.  Only the rows a ROP touches are fetched, so a page of a
+     * large table costs a page.  NULL: rows come as an array.
+     */
+    mh_tv_fetch_fn *fetch;
 } mh_tv_params;
 
 /*
@@ -85,7 +96,8 @@ typedef struct mh_tv_params {
  * on them).  Returns 0, or MAPI_E_TOO_COMPLEX for a sort set the view
  * cannot apply (a multivalue instance column that is not multi-valued,
  * more than one of them, an aggregate flag where MS-OXCDATA 2.13.1 does
- * not allow one), or MAPI_E_INVALID_PARAMETER.
+ * not allow one), or MAPI_E_INVALID_PARAMETER (also for `fetch` with rows,
+ * a restriction or rows that are not presorted).
  */
 uint32_t mh_tview_build(apr_pool_t *pool, mh_tv_row *rows, uint32_t n, const mh_tv_params *p,
                         mh_tview **v_r);

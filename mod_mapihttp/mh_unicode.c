@@ -43,36 +43,47 @@ void mh_wr_utf16z(mh_wr *wr, const char *s)
     const unsigned char *p = (const unsigned char *)s, *end = p;
     while (*end)
         end++;
+    /* no UTF-8 sequence takes more UTF-16 bytes than its own length (4
+     * bytes: a surrogate pair), so room for all is reserved once and what
+     * is left over given back */
+    size_t max = 2 * (size_t)(end - p) + 2;
+    unsigned char *o = mh_wr_reserve(wr, max), *start = o;
     while (p < end) {
-        uint32_t c = utf8_next(&p, end);
+        uint32_t c = *p < 0x80 ? *p++ : utf8_next(&p, end);
         if (c >= 0x10000) {
             c -= 0x10000;
-            mh_wr_u16(wr, (uint16_t)(0xD800 | (c >> 10)));
-            mh_wr_u16(wr, (uint16_t)(0xDC00 | (c & 0x3FF)));
+            mh_put_u16(o, (uint16_t)(0xD800 | (c >> 10)));
+            mh_put_u16(o + 2, (uint16_t)(0xDC00 | (c & 0x3FF)));
+            o += 4;
         } else {
-            mh_wr_u16(wr, (uint16_t)c);
+            mh_put_u16(o, (uint16_t)c);
+            o += 2;
         }
     }
-    mh_wr_u16(wr, 0);
+    mh_put_u16(o, 0);
+    o += 2;
+    wr->len -= max - (size_t)(o - start);
 }
 
-static void put_utf8(mh_wr *out, uint32_t c)
+/* Writes c as UTF-8 at o; returns the byte after it. */
+static unsigned char *put_utf8(unsigned char *o, uint32_t c)
 {
     if (c < 0x80) {
-        mh_wr_u8(out, (uint8_t)c);
+        *o++ = (unsigned char)c;
     } else if (c < 0x800) {
-        mh_wr_u8(out, (uint8_t)(0xC0 | (c >> 6)));
-        mh_wr_u8(out, (uint8_t)(0x80 | (c & 0x3F)));
+        *o++ = (unsigned char)(0xC0 | (c >> 6));
+        *o++ = (unsigned char)(0x80 | (c & 0x3F));
     } else if (c < 0x10000) {
-        mh_wr_u8(out, (uint8_t)(0xE0 | (c >> 12)));
-        mh_wr_u8(out, (uint8_t)(0x80 | ((c >> 6) & 0x3F)));
-        mh_wr_u8(out, (uint8_t)(0x80 | (c & 0x3F)));
+        *o++ = (unsigned char)(0xE0 | (c >> 12));
+        *o++ = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+        *o++ = (unsigned char)(0x80 | (c & 0x3F));
     } else {
-        mh_wr_u8(out, (uint8_t)(0xF0 | (c >> 18)));
-        mh_wr_u8(out, (uint8_t)(0x80 | ((c >> 12) & 0x3F)));
-        mh_wr_u8(out, (uint8_t)(0x80 | ((c >> 6) & 0x3F)));
-        mh_wr_u8(out, (uint8_t)(0x80 | (c & 0x3F)));
+        *o++ = (unsigned char)(0xF0 | (c >> 18));
+        *o++ = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
+        *o++ = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+        *o++ = (unsigned char)(0x80 | (c & 0x3F));
     }
+    return o;
 }
 
 const char *mh_rd_utf16z(mh_rd *rd, size_t max_units, apr_pool_t *pool)
@@ -86,10 +97,15 @@ const char *mh_rd_utf16z(mh_rd *rd, size_t max_units, apr_pool_t *pool)
         rd->err = 1;
         return NULL;
     }
-    mh_wr out;
-    mh_wr_init(&out, pool, units + 1);
+    /* every unit gives at most three UTF-8 bytes (a surrogate pair, two
+     * units, gives four): room for all at once, ASCII copied straight */
+    unsigned char *o = apr_palloc(pool, 3 * units + 1), *start = o;
     for (size_t i = 0; i < units; i++) {
         uint32_t c = mh_get_u16(p + 2 * i);
+        if (c < 0x80) {
+            *o++ = (unsigned char)c;
+            continue;
+        }
         if (c >= 0xD800 && c <= 0xDBFF && i + 1 < units) {
             uint32_t lo = mh_get_u16(p + 2 * (i + 1));
             if (lo >= 0xDC00 && lo <= 0xDFFF) {
@@ -101,9 +117,9 @@ const char *mh_rd_utf16z(mh_rd *rd, size_t max_units, apr_pool_t *pool)
         } else if (c >= 0xD800 && c <= 0xDFFF) {
             c = 0xFFFD;
         }
-        put_utf8(&out, c);
+        o = put_utf8(o, c);
     }
-    mh_wr_u8(&out, 0);
+    *o = 0;
     rd->p += 2 * (units + 1);
-    return (const char *)out.buf;
+    return (const char *)start;
 }

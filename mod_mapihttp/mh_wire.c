@@ -86,7 +86,7 @@ void mh_wr_init(mh_wr *wr, apr_pool_t *pool, size_t initial_cap)
     wr->len = 0;
 }
 
-unsigned char *mh_wr_reserve(mh_wr *wr, size_t n)
+unsigned char *mh_wr_grow(mh_wr *wr, size_t n)
 {
     if (wr->cap - wr->len < n) {
         if (n > SIZE_MAX / 4 - wr->len)
@@ -102,28 +102,6 @@ unsigned char *mh_wr_reserve(mh_wr *wr, size_t n)
     unsigned char *r = wr->buf + wr->len;
     wr->len += n;
     return r;
-}
-
-void mh_wr_u8(mh_wr *wr, uint8_t v)
-{
-    *mh_wr_reserve(wr, 1) = v;
-}
-
-void mh_wr_u16(mh_wr *wr, uint16_t v)
-{
-    mh_put_u16(mh_wr_reserve(wr, 2), v);
-}
-
-void mh_wr_u32(mh_wr *wr, uint32_t v)
-{
-    mh_put_u32(mh_wr_reserve(wr, 4), v);
-}
-
-void mh_wr_u64(mh_wr *wr, uint64_t v)
-{
-    unsigned char *p = mh_wr_reserve(wr, 8);
-    mh_put_u32(p, (uint32_t)v);
-    mh_put_u32(p + 4, (uint32_t)(v >> 32));
 }
 
 void mh_wr_bytes(mh_wr *wr, const void *data, size_t n)

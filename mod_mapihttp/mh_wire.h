@@ -74,12 +74,40 @@ typedef struct mh_wr {
 } mh_wr;
 
 void mh_wr_init(mh_wr *wr, apr_pool_t *pool, size_t initial_cap);
-/* Reserves n bytes at the end and returns a pointer to them. */
-unsigned char *mh_wr_reserve(mh_wr *wr, size_t n);
-void mh_wr_u8(mh_wr *wr, uint8_t v);
-void mh_wr_u16(mh_wr *wr, uint16_t v);
-void mh_wr_u32(mh_wr *wr, uint32_t v);
-void mh_wr_u64(mh_wr *wr, uint64_t v);
+/* mh_wr_reserve when the buffer must grow first. */
+unsigned char *mh_wr_grow(mh_wr *wr, size_t n);
+/* Reserves n bytes at the end and returns a pointer to them.  (The
+ * writers are inline: encoders call them for every field.) */
+static inline unsigned char *mh_wr_reserve(mh_wr *wr, size_t n)
+{
+    if (wr->cap - wr->len < n)
+        return mh_wr_grow(wr, n);
+    unsigned char *r = wr->buf + wr->len;
+    wr->len += n;
+    return r;
+}
+static inline void mh_wr_u8(mh_wr *wr, uint8_t v)
+{
+    *mh_wr_reserve(wr, 1) = v;
+}
+static inline void mh_wr_u16(mh_wr *wr, uint16_t v)
+{
+    unsigned char *p = mh_wr_reserve(wr, 2);
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+}
+static inline void mh_wr_u32(mh_wr *wr, uint32_t v)
+{
+    unsigned char *p = mh_wr_reserve(wr, 4);
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+static inline void mh_wr_u64(mh_wr *wr, uint64_t v)
+{
+    unsigned char *p = mh_wr_reserve(wr, 8);
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
 void mh_wr_bytes(mh_wr *wr, const void *data, size_t n);
 /* Writes s and its NUL. */
 void mh_wr_asciiz(mh_wr *wr, const char *s);

@@ -468,9 +468,19 @@ apr_status_t mh_client_request(mh_client *c, apr_pool_t *pool, const char *metho
             apr_table_do(add_hdr, &h, headers, NULL);
         h.out = apr_pstrcat(pool, h.out, "\r\n", NULL);
         apr_time_t sent = apr_time_now();
-        rv = write_all(c, h.out, strlen(h.out));
-        if (rv == APR_SUCCESS && body_len)
-            rv = write_all(c, body, body_len);
+        size_t hlen = strlen(h.out);
+        if (body_len && body_len <= 65536) {
+            /* head and a small body in one write, as one segment: a body
+             * sent apart costs the server a second wakeup */
+            char *all = apr_palloc(pool, hlen + body_len);
+            memcpy(all, h.out, hlen);
+            memcpy(all + hlen, body, body_len);
+            rv = write_all(c, all, hlen + body_len);
+        } else {
+            rv = write_all(c, h.out, hlen);
+            if (rv == APR_SUCCESS && body_len)
+                rv = write_all(c, body, body_len);
+        }
         if (rv == APR_SUCCESS) {
             rv = mh_client_read_response(c, pool, strcmp(method, "HEAD") == 0, resp_r);
             if (rv == APR_SUCCESS) {

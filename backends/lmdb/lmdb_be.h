@@ -125,6 +125,10 @@ struct mh_txn {
     lbe_mailbox mr;    /* its record, written back at commit when dirty */
     int mr_dirty;
     int done;
+    /* read transactions: the message record read last (a table row asks
+     * for a message's info and then its values) */
+    mh_id last_msg;
+    MDB_val last_rec;
 };
 
 /* Object records (objects database). */
@@ -226,6 +230,10 @@ const char *lbe_fold(apr_pool_t *pool, const char *s, size_t max);
 mh_err lbe_folder_load(mh_txn *t, mh_id id, apr_pool_t *pool, lbe_folder *f, mh_error *err);
 mh_err lbe_folder_store(mh_txn *t, const lbe_folder *f, mh_error *err);
 mh_err lbe_message_load(mh_txn *t, mh_id id, apr_pool_t *pool, lbe_message *m, mh_error *err);
+/* A message record's header alone (m->msg NULL); *rd is left at its
+ * message tree, in the map (valid while the transaction lives). */
+mh_err lbe_message_head(mh_txn *t, mh_id id, apr_pool_t *pool, lbe_message *m, mh_rd *rd,
+                        mh_error *err);
 mh_err lbe_message_store(mh_txn *t, const lbe_message *m, mh_error *err);
 /* The kind of the record of an ID (0: none). */
 int lbe_object_kind(mh_txn *t, mh_id id);

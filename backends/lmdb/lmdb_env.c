@@ -705,30 +705,53 @@ mh_err lbe_folder_store(mh_txn *t, const lbe_folder *f, mh_error *err)
     return rc ? lbe_fail(err, t->pool, rc, "write a folder") : MH_OK;
 }
 
-mh_err lbe_message_load(mh_txn *t, mh_id id, apr_pool_t *pool, lbe_message *m, mh_error *err)
+mh_err lbe_message_head(mh_txn *t, mh_id id, apr_pool_t *pool, lbe_message *m, mh_rd *rd,
+                        mh_error *err)
 {
     lbe_key k;
     objkey(&k, t, id);
     MDB_val key = lk_val(&k), v;
-    int rc = mdb_get(t->txn, lbe_dbi(t, DBI_OBJECTS), &key, &v);
+    int rc;
+    if (!t->write && id && t->last_msg == id) {
+        v = t->last_rec; /* a read transaction sees the same record still */
+        rc = 0;
+    } else {
+        rc = mdb_get(t->txn, lbe_dbi(t, DBI_OBJECTS), &key, &v);
+        if (rc == 0 && !t->write) {
+            t->last_msg = id;
+            t->last_rec = v;
+        }
+    }
     if (rc == MDB_NOTFOUND || (rc == 0 && (v.mv_size < 1 ||
                                            ((uint8_t *)v.mv_data)[0] != LBE_OBJ_MESSAGE)))
         return mh_fail(err, pool, MH_E_NOT_FOUND, "no message %llu", (unsigned long long)id);
     if (rc)
         return lbe_fail(err, pool, rc, "read a message");
-    mh_rd rd;
-    mh_rd_init(&rd, v.mv_data, v.mv_size);
-    mh_rd_u8(&rd);
-    if (mh_rd_u8(&rd) != 1)
+    mh_rd_init(rd, v.mv_data, v.mv_size);
+    mh_rd_u8(rd);
+    if (mh_rd_u8(rd) != 1)
         return mh_fail(err, pool, MH_E_CORRUPT, "message %llu: unknown record version",
                        (unsigned long long)id);
     m->id = id;
-    m->folder = mh_rd_u64(&rd);
-    m->fai = mh_rd_u8(&rd);
-    m->read = mh_rd_u8(&rd);
-    m->cn = mh_rd_u64(&rd);
-    m->read_cn = mh_rd_u64(&rd);
-    m->size = mh_rd_u32(&rd);
+    m->folder = mh_rd_u64(rd);
+    m->fai = mh_rd_u8(rd);
+    m->read = mh_rd_u8(rd);
+    m->cn = mh_rd_u64(rd);
+    m->read_cn = mh_rd_u64(rd);
+    m->size = mh_rd_u32(rd);
+    m->msg = NULL;
+    if (rd->err)
+        return mh_fail(err, pool, MH_E_CORRUPT, "message %llu: damaged record",
+                       (unsigned long long)id);
+    return MH_OK;
+}
+
+mh_err lbe_message_load(mh_txn *t, mh_id id, apr_pool_t *pool, lbe_message *m, mh_error *err)
+{
+    mh_rd rd;
+    mh_err e = lbe_message_head(t, id, pool, m, &rd, err);
+    if (e != MH_OK)
+        return e;
     if (mh_message_decode(&rd, pool, &m->msg) != 0 || (mh_rd_expect_end(&rd), rd.err))
         return mh_fail(err, pool, MH_E_CORRUPT, "message %llu: damaged record",
                        (unsigned long long)id);

@@ -133,6 +133,25 @@ static mh_err filter_props(mh_txn *t, const mh_proplist *all, const mh_proptag *
     return MH_OK;
 }
 
+/* The values of a list decoded into `pool` for this call alone, with the
+ * tags asked for only: handed over as they are (no copy), large ones up to
+ * `large` loaded. */
+static mh_err take_fresh(mh_txn *t, mh_proplist *fresh, uint64_t large, apr_pool_t *pool,
+                         mh_error *err)
+{
+    for (uint32_t i = 0; i < fresh->n; i++) {
+        mh_propval *v = &fresh->v[i];
+        if ((v->flags & MH_PV_LARGE) && v->v.large.size <= large) {
+            mh_propval r;
+            mh_err e = resolve_value(t, v, large, pool, &r, err);
+            if (e != MH_OK)
+                return e;
+            *v = r;
+        }
+    }
+    return MH_OK;
+}
+
 /* The message or attachment an objref points into, inside a loaded message. */
 static const mh_proplist *locate(const mh_message *m, const mh_objref *obj)
 {
@@ -177,6 +196,16 @@ mh_err lbe_props_get(mh_txn *t, const mh_objref *obj, const mh_proptag *tags, ui
     }
     case MH_OBJ_MESSAGE: {
         lbe_message m;
+        if (tags && obj->depth == 0) {
+            /* a few values of the message itself: only those are decoded */
+            mh_rd rd;
+            if ((e = lbe_message_head(t, obj->id, pool, &m, &rd, err)) != MH_OK)
+                return e;
+            if (mh_proplist_decode_tags(&rd, pool, tags, n, values_r) != 0)
+                return mh_fail(err, pool, MH_E_CORRUPT, "message %llu: damaged record",
+                               (unsigned long long)obj->id);
+            return take_fresh(t, values_r, large, pool, err);
+        }
         if ((e = lbe_message_load(t, obj->id, pool, &m, err)) != MH_OK)
             return e;
         const mh_proplist *l = locate(m.msg, obj);

@@ -191,8 +191,9 @@ mh_err lbe_message_info(mh_txn *t, mh_id message, mh_message_info *info, mh_erro
 {
     mh_err e;
     lbe_message m;
+    mh_rd rd;
     if ((e = lbe_need_mailbox(t, err)) != MH_OK ||
-        (e = lbe_message_load(t, message, t->pool, &m, err)) != MH_OK)
+        (e = lbe_message_head(t, message, t->pool, &m, &rd, err)) != MH_OK)
         return e;
     info->id = m.id;
     info->folder = m.folder;

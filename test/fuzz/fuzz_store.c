@@ -2,7 +2,7 @@
  * that carry outside bytes: private-mailbox entry IDs (clients send them in
  * ROPs; mh_entryid.c) and the property/message encoding (mh_props.c: LMDB
  * records and session state).  Whatever decodes must encode back to the
- * same bytes. */
+ * same bytes, and picking some of a list's values must give those values. */
 #include "mh_entryid.h"
 #include "mh_props.h"
 
@@ -51,7 +51,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (mh_proplist_decode(&rd, pool, &l) == 0 && !rd.err) {
         for (uint32_t i = 0; i < l.n; i++)
             (void)mh_propval_equal(&l.v[i], &l.v[i]);
+        /* picking every other value: the same values, the same end */
+        size_t used = size - mh_rd_left(&rd);
+        mh_proptag *tags = apr_palloc(pool, (l.n + 1) * sizeof(*tags));
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < l.n; i += 2)
+            tags[n++] = l.v[i].tag;
+        mh_proplist some;
+        mh_rd_init(&rd, data, size);
+        if (mh_proplist_decode_tags(&rd, pool, tags, n, &some) != 0 || rd.err ||
+            size - mh_rd_left(&rd) != used)
+            abort();
+        for (uint32_t i = 0, k = 0; i < l.n; i++) {
+            int asked = 0;
+            for (uint32_t j = 0; j < n; j++)
+                asked |= tags[j] == l.v[i].tag;
+            if (asked && (k >= some.n || !mh_propval_equal(&some.v[k++], &l.v[i])))
+                abort();
+        }
     }
+    /* whatever the bytes, picking values never reads past them */
+    static const mh_proptag some_tags[] = {PR_SUBJECT, PR_MESSAGE_FLAGS, PR_BODY,
+                                           MH_TAG(0x8001, PT_MV_UNICODE)};
+    mh_rd_init(&rd, data, size);
+    (void)mh_proplist_decode_tags(&rd, pool, some_tags, 4, &l);
     apr_pool_destroy(pool);
     return 0;
 }

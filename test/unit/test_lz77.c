@@ -120,6 +120,35 @@ static void test_every_length(void)
     }
 }
 
+/* Matches overlapping their own output at every distance from 1 to 20
+ * (a period-d pattern repeated: one long match at offset d). */
+static void test_overlapping_matches(void)
+{
+    unsigned char src[600], comp[1200], back[600];
+    for (size_t d = 1; d <= 20; d++) {
+        for (size_t i = 0; i < sizeof(src); i++)
+            src[i] = (unsigned char)('a' + (i % d) * 7 % 26 + (i % d));
+        size_t cn = mh_lz77_compress(src, sizeof(src), comp);
+        CHECK(cn < sizeof(src) / 4); /* it did find the repetition */
+        CHECK(mh_lz77_decompress(comp, cn, back, sizeof(back)) == 0);
+        CHECK_MEM(back, sizeof(back), src, sizeof(src));
+    }
+}
+
+/* Inputs longer than 64 KB: positions kept in 16 bits wrap; what is found
+ * must still be the real bytes (text-like, so there are matches on both
+ * sides of every wrap). */
+static void test_past_64k(void)
+{
+    static unsigned char src[200000], comp[200000 + 200000 / 8 + 64], back[200000];
+    for (size_t i = 0; i < sizeof(src); i++)
+        src[i] = (unsigned char)("subject sender date flag "[rng() % 25]);
+    size_t cn = mh_lz77_compress(src, sizeof(src), comp);
+    CHECK(cn < sizeof(src));
+    CHECK(mh_lz77_decompress(comp, cn, back, sizeof(back)) == 0);
+    CHECK_MEM(back, sizeof(back), src, sizeof(src));
+}
+
 int main(void)
 {
     MH_TEST_INIT();
@@ -129,5 +158,7 @@ int main(void)
     RUN(test_malformed);
     RUN(test_roundtrip);
     RUN(test_every_length);
+    RUN(test_overlapping_matches);
+    RUN(test_past_64k);
     return MH_TEST_DONE();
 }

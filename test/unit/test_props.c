@@ -242,6 +242,66 @@ static void test_malformed(void)
     CHECK(decode_message(w.buf, w.len, &back) == 0);
 }
 
+/* Decoding only some values of a list: each value alone (not by its id
+ * with another type), a few together, a large reference, and damage in a
+ * skipped value. */
+static void test_decode_some(void)
+{
+    mh_proplist l = every_type();
+    mh_propval big = {.tag = PR_BODY, .flags = MH_PV_LARGE};
+    big.v.large.size = 100000;
+    big.v.large.ref = 42;
+    mh_proplist_set(pool, &l, &big);
+    mh_wr w;
+    mh_wr_init(&w, pool, 64);
+    mh_proplist_encode(&w, &l);
+    mh_rd rd;
+    mh_proplist some;
+    for (uint32_t i = 0; i < l.n; i++) {
+        /* among other tags, and asked with another type (not kept) */
+        mh_proptag want[3] = {MH_TAG(0x7FFF, PT_LONG), l.v[i].tag, PR_SUBJECT};
+        mh_rd_init(&rd, w.buf, w.len);
+        REQUIRE(mh_proplist_decode_tags(&rd, pool, want, 3, &some) == 0);
+        CHECK(!rd.err && mh_rd_left(&rd) == 0);
+        REQUIRE(some.n == 1);
+        if (!mh_propval_equal(&some.v[0], &l.v[i]))
+            printf("# value %u (tag 0x%08x) differs\n", i, l.v[i].tag);
+        CHECK(mh_propval_equal(&some.v[0], &l.v[i]));
+        mh_proptag other = MH_TAG(MH_TAG_ID(l.v[i].tag),
+                                  MH_TAG_TYPE(l.v[i].tag) == PT_LONG ? PT_SHORT : PT_LONG);
+        mh_rd_init(&rd, w.buf, w.len);
+        REQUIRE(mh_proplist_decode_tags(&rd, pool, &other, 1, &some) == 0);
+        CHECK(some.n == 0 && mh_rd_left(&rd) == 0);
+    }
+    mh_proptag three[3] = {PR_BODY, MH_TAG(0x801B, PT_MV_BINARY), MH_TAG(0x8001, PT_SHORT)};
+    mh_rd_init(&rd, w.buf, w.len);
+    REQUIRE(mh_proplist_decode_tags(&rd, pool, three, 3, &some) == 0);
+    REQUIRE(some.n == 3);
+    CHECK_EQ_U(some.v[0].tag, MH_TAG(0x8001, PT_SHORT)); /* in the list's order */
+    CHECK_EQ_U(some.v[1].tag, MH_TAG(0x801B, PT_MV_BINARY));
+    CHECK(some.v[2].flags == MH_PV_LARGE && some.v[2].v.large.ref == 42);
+    mh_rd_init(&rd, w.buf, w.len);
+    REQUIRE(mh_proplist_decode_tags(&rd, pool, NULL, 0, &some) == 0);
+    CHECK(some.n == 0 && mh_rd_left(&rd) == 0);
+    /* every cut short is an error, whichever values are kept */
+    for (size_t cut = 0; cut < w.len; cut++) {
+        mh_rd_init(&rd, w.buf, cut);
+        CHECK(mh_proplist_decode_tags(&rd, pool, three, 1, &some) != 0);
+    }
+    /* damage in a value that is skipped is still an error */
+    const unsigned char bad_bool[] = {1, 0, 0, 0, 0x0B, 0x00, 0x1B, 0x0E, 0x00, 0x02};
+    const unsigned char bad_form[] = {1, 0, 0, 0, 0x03, 0x00, 0x01, 0x80, 0x07, 1, 0, 0, 0};
+    const unsigned char s8[] = {1, 0, 0, 0, 0x1E, 0x00, 0x37, 0x00, 0x00, 0x01, 0, 0, 0, 'a'};
+    const unsigned char many[] = {1, 0, 0, 0, 0x03, 0x10, 0x01, 0x80, 0x00,
+                                  0xFF, 0xFF, 0xFF, 0x7F, 1, 2};
+    const unsigned char *bad[] = {bad_bool, bad_form, s8, many};
+    size_t bad_len[] = {sizeof(bad_bool), sizeof(bad_form), sizeof(s8), sizeof(many)};
+    for (int i = 0; i < 4; i++) {
+        mh_rd_init(&rd, bad[i], bad_len[i]);
+        CHECK(mh_proplist_decode_tags(&rd, pool, three, 1, &some) != 0);
+    }
+}
+
 static void test_list_edits_and_sizes(void)
 {
     mh_proplist l = {0, NULL};
@@ -283,6 +343,7 @@ int main(void)
     RUN(test_every_type_round_trip);
     RUN(test_message_tree);
     RUN(test_malformed);
+    RUN(test_decode_some);
     RUN(test_list_edits_and_sizes);
     RUN(test_filetime);
     apr_pool_destroy(pool);

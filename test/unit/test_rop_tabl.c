@@ -1,7 +1,8 @@
 /*
  * test_rop_tabl.c - the table ROPs (MS-OXCTABL) through the fixture: a
  * real LMDB store, no httpd.  A contents table of 200 messages sorted by
- * received time and paged, categorized and expanded, restricted; a
+ * received time and paged, in ID order, paged deep, categorized and
+ * expanded, restricted; a
  * hierarchy table with and without Depth; the errors.
  */
 #include "mh_test.h"
@@ -282,6 +283,147 @@ static void test_sorted_and_paged(void)
     REQUIRE(r != NULL && rl == 12);
     CHECK_EQ_U(mh_get_u32(r + 2), 0);
     CHECK_EQ_U(mh_get_u32(r + 8), MAPI_E_INVALID_BOOKMARK);
+}
+
+/* Tables read in index order on demand: by ID without a sort order, a
+ * deep page after SeekRowFractional, and the associated contents. */
+static void test_on_demand(void)
+{
+    uint32_t h[3], count;
+    REQUIRE(open_contents(h, &count) == 0);
+    CHECK_EQ_U(count, NMSG);
+    mh_proptag cols[3] = {PR_INST_ID, PR_SUBJECT, PR_MESSAGE_DELIVERY_TIME};
+    mh_wr w;
+    mh_wr_init(&w, F.pool, 64);
+    rq_set_columns(&w, 2, cols, 3);
+    rq_query_rows(&w, 2, 0x01, 1, 1000);
+    size_t rl;
+    const unsigned char *r = run(h, &w, &rl);
+    REQUIRE(r != NULL);
+    uint8_t origin;
+    uint16_t n;
+    mh_propval **rows;
+    REQUIRE(parse_rows(r + 7, rl - 7, cols, 3, &origin, &n, &rows) == 0);
+    CHECK_EQ_U(n, NMSG);
+    CHECK_EQ_U(origin, MH_BOOKMARK_END);
+    /* no sort order: the order the messages were saved in (their IDs) */
+    for (uint16_t i = 0; i < n; i++) {
+        char want[32];
+        snprintf(want, sizeof(want), "message %03u", i);
+        CHECK_STR(rows[i][1].v.str, want);
+        if (i)
+            CHECK(mh_id_from_wire((uint64_t)rows[i][0].v.i64, NULL) >
+                  mh_id_from_wire((uint64_t)rows[i - 1][0].v.i64, NULL));
+    }
+
+    /* oldest first, three quarters down: rows 150.. of the arrival order */
+    mh_sort_order o = {PR_MESSAGE_DELIVERY_TIME, 0};
+    mh_wr_init(&w, F.pool, 64);
+    rq_sort(&w, 2, &o, 1, 0, 0);
+    rq_hdr(&w, 0x1A, 2);
+    mh_wr_u32(&w, 3);
+    mh_wr_u32(&w, 4);
+    rq_query_rows(&w, 2, 0, 1, 5);
+    rq_hdr(&w, 0x17, 2);
+    r = run(h, &w, &rl);
+    REQUIRE(r != NULL && rl > 7 + 6);
+    CHECK_EQ_U(r[0], 0x13);
+    CHECK_EQ_U(mh_get_u32(r + 2), 0);
+    CHECK_EQ_U(r[7], 0x1A);
+    CHECK_EQ_U(mh_get_u32(r + 9), 0);
+    REQUIRE(parse_rows(r + 13, rl - 13, cols, 3, &origin, &n, &rows) == 0);
+    CHECK_EQ_U(n, 5);
+    CHECK_EQ_U(origin, MH_BOOKMARK_CURRENT);
+    for (uint16_t i = 0; i < n; i++)
+        CHECK_EQ_U(rows[i][2].v.ft, BASE_TIME + (150ull + i) * 600000000ull);
+    REQUIRE(rl >= 14);
+    CHECK_EQ_U(r[rl - 14], 0x17);
+    CHECK_EQ_U(mh_get_u32(r + rl - 8), 155);
+    CHECK_EQ_U(mh_get_u32(r + rl - 4), NMSG);
+
+    /* the associated contents: as many rows as RopGetContentsTable said */
+    mh_wr_init(&w, F.pool, 64);
+    rq_get_table(&w, 0x05, 1, 2, 0x02);
+    rq_set_columns(&w, 2, cols, 1);
+    rq_query_rows(&w, 2, 0, 1, 1000);
+    r = run(h, &w, &rl);
+    REQUIRE(r != NULL && rl > 10 + 7);
+    CHECK_EQ_U(r[0], 0x05);
+    CHECK_EQ_U(mh_get_u32(r + 2), 0);
+    uint32_t fai = mh_get_u32(r + 6);
+    REQUIRE(parse_rows(r + 17, rl - 17, cols, 1, &origin, &n, &rows) == 0);
+    CHECK_EQ_U(n, fai);
+    CHECK_EQ_U(origin, MH_BOOKMARK_END);
+}
+
+/* Row values through column tags of other string kinds and untyped, the
+ * computed ones and an absent one. */
+static void test_column_kinds(void)
+{
+    uint32_t h[3], count;
+    REQUIRE(open_contents(h, &count) == 0);
+    mh_proptag cols[6] = {MH_TAG(0x001A, PT_STRING8), MH_TAG(0x0037, PT_UNSPECIFIED),
+                          PR_IMPORTANCE, PR_MESSAGE_FLAGS, PR_MESSAGE_SIZE,
+                          MH_TAG(0x1000, PT_UNICODE) /* PR_BODY: none */};
+    mh_wr w;
+    mh_wr_init(&w, F.pool, 64);
+    rq_set_columns(&w, 2, cols, 6);
+    rq_query_rows(&w, 2, 0, 1, 3);
+    size_t rl;
+    const unsigned char *r = run(h, &w, &rl);
+    REQUIRE(r != NULL && rl > 7);
+    uint8_t origin;
+    uint16_t n;
+    mh_propval **rows;
+    REQUIRE(parse_rows(r + 7, rl - 7, cols, 6, &origin, &n, &rows) == 0);
+    REQUIRE(n == 3);
+    for (uint16_t i = 0; i < n; i++) {
+        char want[32];
+        snprintf(want, sizeof(want), "message %03u", i);
+        CHECK_STR(rows[i][0].v.str, "IPM.Note");
+        CHECK(MH_TAG_TYPE(rows[i][1].tag) == PT_UNICODE ||
+              MH_TAG_TYPE(rows[i][1].tag) == PT_STRING8);
+        CHECK_STR(rows[i][1].v.str, want);
+        CHECK_EQ_U(rows[i][2].v.i32, i % 3);
+        CHECK_EQ_U(MH_TAG_TYPE(rows[i][3].tag), PT_LONG);
+        CHECK_EQ_U(rows[i][3].v.i32 & MSGFLAG_READ, 0);
+        CHECK_EQ_U(MH_TAG_TYPE(rows[i][4].tag), PT_LONG);
+        CHECK(rows[i][4].v.i32 > 11);
+        CHECK_EQ_U(MH_TAG_TYPE(rows[i][5].tag), PT_ERROR);
+        CHECK_EQ_U(rows[i][5].v.err, MAPI_E_NOT_FOUND);
+    }
+
+    /* the values a message's place gives, alone and untyped */
+    mh_proptag id_cols[8] = {MH_TAG(0x674A, PT_I8) /* PR_MID */, PR_INST_ID,
+                             MH_TAG(0x6749, PT_I8) /* PR_PARENT_FID */,
+                             MH_TAG(0x0FFF, PT_UNSPECIFIED) /* PR_ENTRYID */,
+                             MH_TAG(0x0FFB, PT_BINARY) /* PR_STORE_ENTRYID */,
+                             /* computed from the recipients when not stored */
+                             MH_TAG(0x0E04, PT_UNICODE) /* PR_DISPLAY_TO */,
+                             MH_TAG(0x0FF4, PT_LONG) /* PR_ACCESS */,
+                             MH_TAG(0x0FF7, PT_LONG) /* PR_ACCESS_LEVEL */};
+    mh_wr_init(&w, F.pool, 64);
+    rq_set_columns(&w, 2, id_cols, 8);
+    rq_query_rows(&w, 2, 0, 1, 2);
+    r = run(h, &w, &rl);
+    REQUIRE(r != NULL && rl > 7);
+    REQUIRE(parse_rows(r + 7, rl - 7, id_cols, 8, &origin, &n, &rows) == 0);
+    REQUIRE(n == 2);
+    for (uint16_t i = 0; i < n; i++) {
+        CHECK_EQ_U(MH_TAG_TYPE(rows[i][0].tag), PT_I8);
+        CHECK(rows[i][0].v.i64 == rows[i][1].v.i64);
+        CHECK_EQ_U(MH_TAG_TYPE(rows[i][2].tag), PT_I8);
+        CHECK(rows[i][2].v.i64 == (int64_t)fids[4]);
+        CHECK_EQ_U(MH_TAG_TYPE(rows[i][3].tag), PT_BINARY);
+        CHECK_EQ_U(rows[i][3].v.bin.len, 70); /* MS-OXCDATA 2.2.4.2 */
+        CHECK_EQ_U(MH_TAG_TYPE(rows[i][4].tag), PT_BINARY);
+        CHECK(rows[i][4].v.bin.len > 60);
+        CHECK_EQ_U(MH_TAG_TYPE(rows[i][5].tag), PT_UNICODE);
+        CHECK_STR(rows[i][5].v.str, ""); /* no recipients */
+        CHECK_EQ_U(MH_TAG_TYPE(rows[i][6].tag), PT_LONG);
+        CHECK_EQ_U(rows[i][6].v.i32, 0x7); /* modify, read, delete: the owner */
+        CHECK_EQ_U(rows[i][7].v.i32, 1);
+    }
 }
 
 static void test_categorized(void)
@@ -638,6 +780,8 @@ int main(void)
         return 1;
     }
     RUN(test_sorted_and_paged);
+    RUN(test_on_demand);
+    RUN(test_column_kinds);
     RUN(test_categorized);
     RUN(test_restricted);
     RUN(test_hierarchy);

@@ -146,6 +146,17 @@ static void test_expiry_and_touch(void)
                                 pool, &s),
                MH_SS_OK);
     CHECK_EQ_U(mh_session_end(s, &codec, T0 + SEC(100), SEC(60)), MH_SS_OK);
+    REQUIRE(mh_session_get_info(st, id, T0 + SEC(100), &info) == MH_SS_OK);
+    CHECK_EQ_U(apr_time_as_msec(info.expires), apr_time_as_msec(T0 + SEC(160)));
+    /* a request ending half a second later leaves that expiry as it is */
+    unsigned char seq2[16];
+    memcpy(seq2, s->sequence, 16);
+    CHECK_EQ_U(mh_session_begin(st, id, MH_EP_NSPI, "ada", seq2, 0, &codec,
+                                T0 + SEC(100) + SEC(1) / 2, pool, &s),
+               MH_SS_OK);
+    CHECK_EQ_U(mh_session_end(s, &codec, T0 + SEC(100) + SEC(1) / 2, SEC(60)), MH_SS_OK);
+    REQUIRE(mh_session_get_info(st, id, T0 + SEC(101), &info) == MH_SS_OK);
+    CHECK_EQ_U(apr_time_as_msec(info.expires), apr_time_as_msec(T0 + SEC(160)));
     /* idle past 160 s: expired, and removed */
     CHECK_EQ_U(mh_session_touch(st, id, MH_EP_NSPI, "ada", T0 + SEC(161), SEC(60)),
                MH_SS_EXPIRED);

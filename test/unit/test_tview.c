@@ -2,7 +2,7 @@
  * test_tview.c - the table view core (mh_tview): sorts of every type,
  * categorized sorts with one and two levels, multi-valued instances,
  * aggregate category order, expand/collapse, anchors, find, restrictions,
- * the collapse state blob.
+ * the collapse state blob, rows fetched on demand.
  */
 #include "mh_test.h"
 
@@ -85,7 +85,7 @@ static mh_tview *view(mh_tv_row *rows, uint32_t n, const mh_sort_order *o, uint1
     s->categorized = cat;
     s->expanded = exp;
     s->orders = (mh_sort_order *)o;
-    mh_tv_params p = {s, res, 0, tog, ntog, NULL, NULL};
+    mh_tv_params p = {.sort = s, .res = res, .toggles = tog, .n_toggles = ntog};
     mh_tview *v = NULL;
     uint32_t ec = mh_tview_build(pool, rows, n, &p, &v);
     return ec ? NULL : v;
@@ -145,7 +145,7 @@ static void test_two_keys_and_bad_sorts(void)
      * neither; an aggregate not right after the categories neither */
     mh_sort_order mv = {TAG_CATS, 0};
     mh_sort_set s = {1, 0, 0, &mv};
-    mh_tv_params p = {&s, NULL, 0, NULL, 0, NULL, NULL};
+    mh_tv_params p = {.sort = &s};
     mh_tview *bad;
     CHECK_EQ_U(mh_tview_build(pool, make_rows(base, NBASE), NBASE, &p, &bad), MAPI_E_TOO_COMPLEX);
     mh_sort_order mvi1 = {PR_IMPORTANCE | MH_MV_INSTANCE, 0};
@@ -462,7 +462,7 @@ static void test_ensure_and_presorted(void)
         rows[i].loaded = 0;
     mh_sort_order o = {PR_IMPORTANCE, MH_TABLE_SORT_DESCEND};
     mh_sort_set s = {1, 0, 0, &o};
-    mh_tv_params p = {&s, NULL, 1, NULL, 0, ensure_fn, NULL};
+    mh_tv_params p = {.sort = &s, .presorted = 1, .ensure = ensure_fn};
     mh_tview *v;
     REQUIRE(mh_tview_build(pool, rows, NBASE, &p, &v) == 0);
     /* presorted: the given order stays */
@@ -475,6 +475,95 @@ static void test_ensure_and_presorted(void)
     CHECK(pv && strcmp(pv->v.str, "carol") == 0);
     CHECK_EQ_U(ensure_calls, 1); /* once per row */
     CHECK(mh_tview_value(v, 5, PR_SUBJECT) == NULL);
+}
+
+/* Rows on demand: a table of 1000 rows in order, fetched only where the
+ * view is asked. */
+#define NFETCH 1000
+static mh_tv_row fetched[NFETCH];
+static int fetch_calls, fetch_max;
+static mh_tv_row *fetch_fn(void *baton, uint32_t idx)
+{
+    (void)baton;
+    fetch_calls++;
+    if ((int)idx > fetch_max)
+        fetch_max = (int)idx;
+    mh_tv_row *r = &fetched[idx];
+    r->id = 5000 + idx;
+    return r;
+}
+
+static void test_fetch(void)
+{
+    memset(fetched, 0, sizeof(fetched));
+    fetch_calls = 0;
+    fetch_max = -1;
+    mh_tv_params p = {.presorted = 1, .ensure = ensure_fn, .fetch = fetch_fn};
+    mh_tview *v;
+    REQUIRE(mh_tview_build(pool, NULL, NFETCH, &p, &v) == 0);
+    CHECK_EQ_U(mh_tview_count(v), NFETCH);
+    CHECK_EQ_U(fetch_calls, 0); /* building costs nothing */
+
+    /* a page from the top: rows 0..49 and their values, nothing further */
+    ensure_calls = 0;
+    for (uint32_t i = 0; i < 50; i++) {
+        const mh_propval *pv = mh_tview_value(v, i, PR_SUBJECT);
+        CHECK(pv && strcmp(pv->v.str, "loaded") == 0);
+        pv = mh_tview_value(v, i, PR_INST_ID);
+        CHECK(pv && pv->v.i64 == 5000 + (int64_t)i);
+    }
+    CHECK_EQ_U(ensure_calls, 50);
+    CHECK_EQ_U(fetch_max, 49);
+    mh_tv_info info;
+    REQUIRE(mh_tview_info(v, 7, &info) == 0);
+    CHECK(!info.header && info.row == &fetched[7] && info.id == 5007 && info.num == 0);
+    CHECK_EQ_U(info.row_type, MH_TBL_LEAF_ROW);
+    CHECK(mh_tview_info(v, NFETCH, &info) != 0);
+    CHECK(mh_tview_value(v, NFETCH, PR_SUBJECT) == NULL);
+    /* no multivalue instances */
+    CHECK(mh_tview_value(v, 3, MH_TAG(0x8001, PT_MV_UNICODE | MH_MV_INSTANCE)) == NULL);
+
+    /* anchors: made and resolved where they point, reaching no further */
+    mh_tv_anchor a = mh_tview_anchor(v, 50);
+    CHECK(a.at_row && a.id == 5050 && a.idx == 50);
+    int gone;
+    CHECK_EQ_U(mh_tview_resolve(v, &a, &gone), 50);
+    CHECK_EQ_U(gone, 0);
+    CHECK_EQ_U(fetch_max, 50);
+    mh_tv_anchor end = mh_tview_anchor(v, NFETCH);
+    CHECK(!end.at_row && end.idx == NFETCH);
+    /* an anchor whose row moved is found where it went; a gone one keeps
+     * its index */
+    mh_tv_anchor moved = {5900, 0, 10, 1};
+    CHECK_EQ_U(mh_tview_resolve(v, &moved, &gone), 900);
+    CHECK_EQ_U(gone, 0);
+    mh_tv_anchor lost = {77, 0, 10, 1};
+    CHECK_EQ_U(mh_tview_resolve(v, &lost, &gone), 10);
+    CHECK_EQ_U(gone, 1);
+
+    /* find, and no categories to expand */
+    mh_restriction r;
+    memset(&r, 0, sizeof(r));
+    r.type = MH_RES_PROPERTY;
+    r.u.prop.relop = MH_RELOP_EQ;
+    r.u.prop.tag = PR_INST_ID;
+    r.u.prop.val = mh_pv_i8(PR_INST_ID, 5123);
+    CHECK_EQ_U(mh_tview_find(v, &r, 100, 0), 123);
+    CHECK(mh_tview_find(v, &r, 100, 1) == -1);
+    uint32_t idx, n;
+    CHECK_EQ_U(mh_tview_expand(v, 1, &idx, &n), MAPI_E_NOT_FOUND);
+    CHECK_EQ_U(mh_tview_collapse(v, 1, &idx, &n), MAPI_E_NOT_FOUND);
+
+    /* only for presorted rows without a restriction, and without an array */
+    mh_tv_params q = {.fetch = fetch_fn};
+    CHECK_EQ_U(mh_tview_build(pool, NULL, 10, &q, &v), MAPI_E_INVALID_PARAMETER);
+    q.presorted = 1;
+    q.res = &r;
+    CHECK_EQ_U(mh_tview_build(pool, NULL, 10, &q, &v), MAPI_E_INVALID_PARAMETER);
+    q.res = NULL;
+    CHECK_EQ_U(mh_tview_build(pool, fetched, 10, &q, &v), MAPI_E_INVALID_PARAMETER);
+    CHECK_EQ_U(mh_tview_build(pool, NULL, 0, &q, &v), 0);
+    CHECK_EQ_U(mh_tview_count(v), 0);
 }
 
 int main(void)
@@ -491,6 +580,7 @@ int main(void)
     RUN(test_anchors);
     RUN(test_state_blob);
     RUN(test_ensure_and_presorted);
+    RUN(test_fetch);
     apr_pool_destroy(pool);
     return MH_TEST_DONE();
 }

@@ -133,6 +133,12 @@ static void test_utf16_roundtrip(void)
     CHECK_STR(mh_rd_utf16z(&rd, 100, pool), s);
     CHECK(!rd.err);
     CHECK_EQ_U(mh_rd_left(&rd), 0);
+    /* what follows goes right after the terminator */
+    mh_wr_utf16z(&wr, "\xc3\xa9");
+    mh_wr_u8(&wr, 0x7A);
+    const unsigned char more[] = {0xe9, 0, 0, 0, 0x7A};
+    REQUIRE(wr.len == sizeof(want) + sizeof(more));
+    CHECK_MEM(wr.buf + sizeof(want), sizeof(more), more, sizeof(more));
 }
 
 static void test_utf16_bad_input(void)
