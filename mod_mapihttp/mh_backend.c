@@ -347,7 +347,8 @@ mh_err mh_be_dir_put(mh_betxn *t, const mh_dir_entry *e, const char *password_ha
     ENTER(t, dir_put);
     uint32_t id = 0;
     RUN(t, dir_put, id != 0 && (e->id == 0 || id == e->id), t->txn, e, password_hash, &id);
-    *id_r = id;
+    if (id_r)
+        *id_r = id;
     return MH_OK;
 }
 

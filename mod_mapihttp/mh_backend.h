@@ -81,6 +81,7 @@ mh_err mh_be_dir_search(mh_betxn *t, const char *prefix, uint32_t max,
 mh_err mh_be_dir_members(mh_betxn *t, uint32_t group, uint32_t **ids_r, uint32_t *n_r,
                          mh_error *err);
 mh_err mh_be_dir_password(mh_betxn *t, const char *login, const char **hash_r, mh_error *err);
+/* id_r may be NULL when the caller does not need the entry's ID. */
 mh_err mh_be_dir_put(mh_betxn *t, const mh_dir_entry *e, const char *password_hash,
                      uint32_t *id_r, mh_error *err);
 mh_err mh_be_dir_delete(mh_betxn *t, uint32_t id, mh_error *err);
