@@ -743,3 +743,36 @@ int mh_nspi_call(mh_mapi *m, apr_pool_t *pool, int rt, const char *type_name,
     return 0;
 }
 
+
+const char *mh_nspi_error_name(uint32_t code)
+{
+    static const struct {
+        uint32_t code;
+        const char *name;
+    } names[] = {
+        {MH_NSPI_SUCCESS, "Success"},
+        {MH_NSPI_UNBIND_SUCCESS, "UnbindSuccess"},
+        {MH_NSPI_UNBIND_FAILURE, "UnbindFailure"},
+        {MH_NSPI_ERRORS_RETURNED, "ErrorsReturned"},
+        {MH_NSPI_GENERAL_FAILURE, "GeneralFailure"},
+        {MH_NSPI_NOT_SUPPORTED, "NotSupported"},
+        {MH_NSPI_INVALID_OBJECT, "InvalidObject"},
+        {MH_NSPI_OUT_OF_RESOURCES, "OutOfResources"},
+        {MH_NSPI_NOT_FOUND, "NotFound"},
+        {MH_NSPI_LOGON_FAILED, "LogonFailed"},
+        {MH_NSPI_TOO_COMPLEX, "TooComplex"},
+        {MH_NSPI_INVALID_CODEPAGE, "InvalidCodepage"},
+        {MH_NSPI_INVALID_LOCALE, "InvalidLocale"},
+        {MH_NSPI_TOO_BIG, "TooBig"},
+        {MH_NSPI_TABLE_TOO_BIG, "TableTooBig"},
+        {MH_NSPI_INVALID_BOOKMARK, "InvalidBookmark"},
+        {MH_NSPI_AMBIGUOUS_RECIPIENT, "AmbiguousRecipient"},
+        {MH_NSPI_ACCESS_DENIED, "AccessDenied"},
+        {MH_NSPI_NOT_ENOUGH_MEMORY, "NotEnoughMemory"},
+        {MH_NSPI_INVALID_PARAMETER, "InvalidParameter"},
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (names[i].code == code)
+            return names[i].name;
+    return NULL;
+}

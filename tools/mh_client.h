@@ -153,4 +153,8 @@ int mh_nspi_call(mh_mapi *m, apr_pool_t *pool, int rt, const char *type_name,
                  const union mh_nspi_req *req, union mh_nspi_resp *resp, mh_response **raw_r,
                  const char **why_r);
 
+/* The MS-OXNSPI 2.2.1.2 name of an NSPI ErrorCode ("NotFound",
+ * "ErrorsReturned", ...), or NULL for a value the spec does not list. */
+const char *mh_nspi_error_name(uint32_t code);
+
 #endif
