@@ -241,14 +241,15 @@ static const char *build_conf(mh_httpd *h)
         "  SSLEngine on\n"
         "  SSLCertificateFile %s/cert.pem\n"
         "  SSLCertificateKeyFile %s/key.pem\n"
-        "%s"
+        "%s%s"
         "</VirtualHost>\n",
         h->root, h->root, h->root, h->root, h->error_log, h->loglevel, h->access_log,
         user, h->mpm, moddir, h->mpm, mpm_conf, moddir, moddir, moddir, moddir, moddir,
         moddir, moddir, MH_BUILD_DIR, h->root, h->port, h->noauth_port, h->tls_port,
         h->server_conf ? h->server_conf : "", h->port, mapi_location,
         h->vhost_conf ? h->vhost_conf : "", h->noauth_port,
-        h->noauth_vhost_conf ? h->noauth_vhost_conf : "", h->tls_port, h->root, h->root, tls_location);
+        h->noauth_vhost_conf ? h->noauth_vhost_conf : "", h->tls_port, h->root, h->root, tls_location,
+        h->tls_vhost_conf ? h->tls_vhost_conf : "");
 }
 
 static int port_open(int port)

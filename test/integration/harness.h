@@ -37,6 +37,7 @@ typedef struct mh_httpd {
     const char *location_conf; /* extra directives inside <Location /mapi> */
     const char *vhost_conf;    /* extra directives inside the `port` virtual host */
     const char *noauth_vhost_conf; /* ... and inside the `noauth_port` one */
+    const char *tls_vhost_conf;    /* ... and inside the `tls_port` one */
     const char *auth_provider; /* AuthBasicProvider of `port` (default "file";
                                   the TLS port always uses "file") */
     const char *store_dir;     /* <root>/store: for a backend the test loads */
