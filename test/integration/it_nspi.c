@@ -5,9 +5,12 @@
  * client side (mh_nspi_call).  Every scenario compares the values that
  * come back, not only the codes:
  *
- *   - what a client does to make a profile: Bind, DNToMId of its own DN,
- *     GetProps of that entry, GetSpecialTable, QueryRows, ResolveNames,
- *     GetMailboxUrl of its home server, Unbind;
+ *   - what a client does to make a profile, in one session: Autodiscover
+ *     (its URL and LegacyDN used), Bind, DNToMId of its own DN, GetProps of
+ *     that entry, GetSpecialTable, QueryRows, ResolveNames of an ambiguous
+ *     prefix and of unique names, GetMatches with PR_ANR, a distribution
+ *     list expanded (and the list inside it), SeekEntries, GetMailboxUrl of
+ *     its home server, Unbind;
  *   - browsing the GAL page by page (every name in order, the STAT after
  *     every page), backwards, by fraction, with UpdateStat;
  *   - SeekEntries, CompareMIds, ResortRestriction;
@@ -25,6 +28,7 @@
 #include "mh_test.h"
 
 #include "config.h"
+#include "mh_adclient.h"
 #include "mh_bodies.h"
 #include "mh_mapierr.h"
 #include "mh_nspi_wire.h"
@@ -39,6 +43,7 @@ static apr_pool_t *pool;
 static apr_pool_t *root_pool;
 static mh_httpd *H;
 static int PER_REQUEST;
+static const char *ADA_MAILBOX; /* her mailbox GUID, as mapihttp-admin prints it */
 
 #define NSPI_PATH "/mapi/nspi/?MailboxId=ada@example.com"
 #define DN_PREFIX                                                                \
@@ -147,12 +152,13 @@ static mh_nspi_tags tags_of(int n, const mh_proptag *t)
     return r;
 }
 
-/* A bound conversation of `user`, with the code page of its STAT. */
-static mh_mapi *bound_as(const char *user, const char *password, uint32_t cp,
+/* A bound conversation of `user` on `path`, with the code page of its
+ * STAT. */
+static mh_mapi *bound_at(const char *path, const char *user, const char *password, uint32_t cp,
                          uint32_t *ec_r, mh_guid *guid_r)
 {
     mh_client *c = mh_httpd_client(H, pool, H->port, 0);
-    mh_mapi *m = mh_mapi_create(pool, c, NSPI_PATH, user, password);
+    mh_mapi *m = mh_mapi_create(pool, c, path, user, password);
     mh_nspi_req q;
     memset(&q, 0, sizeof(q));
     q.bind.has_state = 1;
@@ -165,6 +171,12 @@ static mh_mapi *bound_as(const char *user, const char *password, uint32_t cp,
     if (guid_r)
         *guid_r = r->bind.server_guid;
     return r->bind.error_code == 0 ? m : NULL;
+}
+
+static mh_mapi *bound_as(const char *user, const char *password, uint32_t cp,
+                         uint32_t *ec_r, mh_guid *guid_r)
+{
+    return bound_at(NSPI_PATH, user, password, cp, ec_r, guid_r);
 }
 
 static mh_mapi *bound(void)
@@ -246,19 +258,69 @@ static mh_nspi_getprops_resp *getprops(mh_mapi *m, uint32_t mid, uint32_t flags,
 
 /* ---------------------------------------------------------- scenarios */
 
+/* GetMatches without a filter on PR_EMS_AB_MEMBER of `list`: the names. */
+static mh_nspi_getmatches_resp *members(mh_mapi *m, uint32_t list)
+{
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.getmatches.has_state = 1;
+    q.getmatches.state = stat_of(T_MEMBER, list, 0, 1252);
+    q.getmatches.row_count = 100;
+    q.getmatches.has_columns = 1;
+    q.getmatches.columns = tags_of(1, NAME_ONLY);
+    mh_nspi_resp *r = nspi(m, MH_RT_GETMATCHES, &q);
+    return r ? &r->getmatches : NULL;
+}
+
 /*
- * What a client runs to make a profile (client-quirks.md): Bind, DNToMId
- * of the user's DN, GetProps of it, GetSpecialTable, QueryRows,
- * ResolveNames, GetMailboxUrl of its home server, Unbind.
+ * What a client runs to make a profile (client-quirks.md, MS-OXDSCLI,
+ * MS-OXNSPI), in one session and in this order: Autodiscover for the
+ * user's address, then on the address book URL it gives: Bind, DNToMId of
+ * the LegacyDN it gives, GetProps of that entry, GetSpecialTable,
+ * QueryRows of the first GAL page, ResolveNames of an ambiguous prefix and
+ * of unique names, GetMatches with PR_ANR for the ambiguous one (what
+ * Outlook shows to choose from), distribution list expansion through
+ * PR_EMS_AB_MEMBER (a list holding a list, then that one), SeekEntries,
+ * GetMailboxUrl/GetAddressBookUrl of the home server, Unbind.  Every value
+ * is compared.
  */
 static void test_profile_sequence(void)
 {
+    /* Autodiscover */
+    mh_client *ac = mh_httpd_client(H, pool, H->port, 0);
+    mh_adc_call ad;
+    REQUIRE(mh_adc_post(ac, pool, "/autodiscover/autodiscover.xml", MH_TEST_USER,
+                        MH_TEST_PASSWORD, "ada@example.com", NULL, &ad) == 0);
+    REQUIRE(ad.http->status == 200 && ad.parsed);
+    const mh_adc_response *a = &ad.resp;
+    CHECK_EQ_U(a->action, MH_ADC_SETTINGS);
+    CHECK_STR(a->display_name, "Ada Lovelace");
+    CHECK_STR(a->smtp, "ada@example.com");
+    CHECK_STR(a->legacy_dn, DN_PREFIX "ada");
+    CHECK_EQ_U(a->has_mapihttp, 1);
+    CHECK_EQ_U(a->mapihttp_version, 1);
+    const char *base = apr_psprintf(pool, "http://127.0.0.1:%d", H->port);
+    const char *mbx_id = apr_pstrcat(pool, "/?MailboxId=", ADA_MAILBOX, "@example.com", NULL);
+    CHECK_STR(a->mailstore.external, apr_pstrcat(pool, base, "/mapi/emsmdb", mbx_id, NULL));
+    CHECK_STR(a->mailstore.internal, a->mailstore.external);
+    CHECK_STR(a->addressbook.external, apr_pstrcat(pool, base, "/mapi/nspi", mbx_id, NULL));
+    CHECK_STR(a->addressbook.internal, a->addressbook.external);
+    mh_url ab;
+    REQUIRE(a->addressbook.external && mh_url_parse(pool, a->addressbook.external, &ab) == 0);
+    CHECK_EQ_U(ab.port, H->port);
+
+    /* Bind on the address book URL Autodiscover gave */
     uint32_t ec = 1;
     mh_guid guid;
-    mh_mapi *m = bound_as(MH_TEST_USER, MH_TEST_PASSWORD, 1252, &ec, &guid);
+    mh_mapi *m = bound_at(ab.path, MH_TEST_USER, MH_TEST_PASSWORD, 1252, &ec, &guid);
     REQUIRE(m);
-    uint32_t me = mid_of_dn(m, DN_PREFIX "ada");
+    CHECK_EQ_U(ec, 0);
+
+    /* DNToMId of the LegacyDN */
+    uint32_t me = mid_of_dn(m, a->legacy_dn);
     CHECK(me >= 0x10);
+
+    /* GetProps of the user */
     static const mh_proptag tags[] = {T_NAME_A, T_SMTP_W, T_EMAIL_A, T_ADDRTYPE_A,
                                       T_DISPLAY_TYPE, T_OBJECT_TYPE, T_HOME_MDB_A, T_ENTRYID};
     mh_nspi_getprops_resp *p = getprops(m, me, 0, 1252, 8, tags);
@@ -270,13 +332,14 @@ static void test_profile_sequence(void)
     CHECK_EQ_U(p->values.v[4].v.i32, 0); /* DT_MAILUSER */
     CHECK_EQ_U(p->values.v[5].v.i32, 6); /* MAPI_MAILUSER */
     const char *home = p->values.v[6].v.str;
-    CHECK(strncmp(home, "/o=First Organization/ou=Exchange Administrative Group "
-                        "(FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn=", 100) == 0);
-    CHECK(strstr(home, "@example.com/cn=Microsoft Private MDB") != NULL);
+    CHECK_STR(home, apr_pstrcat(pool, "/o=First Organization/ou=Exchange Administrative Group "
+                                "(FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn=",
+                                ADA_MAILBOX, "@example.com/cn=Microsoft Private MDB", NULL));
     /* the permanent entry ID names the DN */
     REQUIRE(p->values.v[7].v.bin.len == 28 + strlen(DN_PREFIX "ada") + 1);
     CHECK_STR((const char *)p->values.v[7].v.bin.data + 28, DN_PREFIX "ada");
 
+    /* GetSpecialTable: the address lists */
     mh_nspi_req q;
     memset(&q, 0, sizeof(q));
     q.getspecialtable.flags = MH_NSPI_UNICODE_STRINGS;
@@ -296,15 +359,30 @@ static void test_profile_sequence(void)
     REQUIRE(r && r->getspecialtable.error_code == 0);
     CHECK_EQ_U(r->getspecialtable.rows.n, 0);
 
+    /* QueryRows: the first page of the GAL, and where it leaves the STAT */
     mh_nspi_queryrows_resp *rows = query(m, stat_of(0, 0, 0, 1252), 10, NULL, 0, 1, NAME_ONLY);
     REQUIRE(rows && rows->error_code == 0 && rows->rows.n_rows == 10);
-    CHECK_STR(str_at(&rows->rows, 0, 0), GAL[0]);
+    for (uint32_t i = 0; i < 10; i++)
+        CHECK_STR(str_at(&rows->rows, i, 0), GAL[i]);
+    CHECK_EQ_U(rows->state.num_pos, 10);
+    CHECK_EQ_U(rows->state.total_recs, N_GAL);
 
-    const char *names[] = {"bob", "grace hopper"};
-    mh_nspi_resolvenames_resp *rn = resolve(m, 2, names);
-    REQUIRE(rn && rn->error_code == 0 && rn->mids.n == 2 && rn->rows.n_rows == 2);
+    /* ResolveNames: a unique name, an ambiguous prefix, a unique prefix,
+     * a list */
+    const char *names[] = {"bob", "d", "grace hop", "everyone"};
+    mh_nspi_resolvenames_resp *rn = resolve(m, 4, names);
+    REQUIRE(rn && rn->error_code == 0 && rn->mids.n == 4 && rn->rows.n_rows == 3);
+    CHECK(rn->mids.ids[0] >= 0x10);
+    CHECK_EQ_U(rn->mids.ids[1], MH_NSPI_MID_AMBIGUOUS);
+    CHECK(rn->mids.ids[2] >= 0x10);
+    CHECK(rn->mids.ids[3] >= 0x10);
     CHECK_STR(str_at(&rn->rows, 0, 0), "Bob Bobson");
+    CHECK_STR(str_at(&rn->rows, 0, 1), "bob@example.com");
+    CHECK_STR(str_at(&rn->rows, 1, 0), "Grace Hopper");
     CHECK_STR(str_at(&rn->rows, 1, 1), "grace@example.com");
+    CHECK_STR(str_at(&rn->rows, 2, 0), "Everyone");
+    CHECK_STR(str_at(&rn->rows, 2, 1), "all@example.com");
+    uint32_t everyone = rn->mids.ids[3];
     /* ResolveNames gives ephemeral entry IDs: this server's GUID and the MId */
     const mh_propval *eid = rn->rows.rows[0].vals[2];
     REQUIRE(eid && eid->v.bin.len == 32); /* MS-OXNSPI 2.2.9.2 */
@@ -312,26 +390,89 @@ static void test_profile_sequence(void)
     CHECK_MEM(eid->v.bin.data + 4, 16, guid.b, 16);
     CHECK_EQ_U(mh_get_u32(eid->v.bin.data + 24), 0); /* DT_MAILUSER */
     CHECK_EQ_U(mh_get_u32(eid->v.bin.data + 28), rn->mids.ids[0]);
+    eid = rn->rows.rows[2].vals[2];
+    REQUIRE(eid && eid->v.bin.len == 32);
+    CHECK_EQ_U(mh_get_u32(eid->v.bin.data + 24), 1); /* DT_DISTLIST */
+    CHECK_EQ_U(mh_get_u32(eid->v.bin.data + 28), everyone);
 
-    /* the home server's DN to the mailbox URL: the GUID of the DN */
-    const char *cn = strstr(home, "/cn=Servers/cn=") + 15;
-    const char *guid_text = apr_pstrmemdup(pool, cn, 36);
+    /* GetMatches with PR_ANR: the entries the ambiguous prefix names */
+    mh_restriction anr;
+    memset(&anr, 0, sizeof(anr));
+    anr.type = MH_RES_PROPERTY;
+    anr.u.prop.relop = MH_RELOP_EQ;
+    anr.u.prop.tag = T_ANR;
+    anr.u.prop.val = mh_pv_str(T_ANR, "d");
+    memset(&q, 0, sizeof(q));
+    q.getmatches.has_state = 1;
+    q.getmatches.state = stat_of(0, 0, 0, 1252);
+    q.getmatches.has_filter = 1;
+    q.getmatches.filter = &anr;
+    q.getmatches.row_count = 50;
+    q.getmatches.has_columns = 1;
+    q.getmatches.columns = tags_of(1, NAME_ONLY);
+    r = nspi(m, MH_RT_GETMATCHES, &q);
+    REQUIRE(r && r->getmatches.error_code == 0 && r->getmatches.has_mids);
+    const char *const d_names[] = {"Dennis Ritchie", "Donald Knuth", "Edsger Dijkstra",
+                                   GAL[10], "Ole-Johan Dahl", "Whitfield Diffie"};
+    REQUIRE(r->getmatches.mids.n == 6 && r->getmatches.rows.n_rows == 6);
+    for (uint32_t i = 0; i < 6; i++) {
+        CHECK_STR(str_at(&r->getmatches.rows, i, 0), d_names[i]);
+        CHECK(r->getmatches.mids.ids[i] >= 0x10);
+    }
+    CHECK_EQ_U(mid_of_dn(m, DN_PREFIX "donald"), r->getmatches.mids.ids[1]);
+
+    /* distribution list expansion: Everyone holds a list, bob and ursula;
+     * the list it holds, four users */
+    mh_nspi_getmatches_resp *dl = members(m, everyone);
+    REQUIRE(dl && dl->error_code == 0 && dl->has_mids && dl->rows.n_rows == 3 &&
+            dl->mids.n == 3);
+    CHECK_STR(str_at(&dl->rows, 0, 0), "Bob Bobson");
+    CHECK_STR(str_at(&dl->rows, 1, 0), "Pioneers");
+    CHECK_STR(str_at(&dl->rows, 2, 0), "Ursula Franklin");
+    CHECK_EQ_U(dl->state.container_id, everyone);
+    CHECK_EQ_U(dl->mids.ids[0], rn->mids.ids[0]); /* Bob, as ResolveNames found him */
+    uint32_t pioneers = dl->mids.ids[1];
+    CHECK_EQ_U(pioneers, mid_of_dn(m, DN_PREFIX "pioneers@example.com"));
+    dl = members(m, pioneers);
+    REQUIRE(dl && dl->error_code == 0 && dl->rows.n_rows == 4);
+    CHECK_STR(str_at(&dl->rows, 0, 0), "Ada Lovelace");
+    CHECK_STR(str_at(&dl->rows, 1, 0), "Alan Turing");
+    CHECK_STR(str_at(&dl->rows, 2, 0), "Charles Babbage");
+    CHECK_STR(str_at(&dl->rows, 3, 0), "Grace Hopper");
+    CHECK_EQ_U(dl->mids.ids[0], me);
+
+    /* SeekEntries: to the first name from "k", and the rows from there */
+    memset(&q, 0, sizeof(q));
+    q.seekentries.has_state = 1;
+    q.seekentries.state = stat_of(0, 0, 0, 1252);
+    q.seekentries.has_target = 1;
+    q.seekentries.target = mh_pv_str(T_NAME_A, "k");
+    q.seekentries.has_columns = 1;
+    q.seekentries.columns = tags_of(1, NAME_ONLY);
+    r = nspi(m, MH_RT_SEEKENTRIES, &q);
+    REQUIRE(r && r->seekentries.error_code == 0 && r->seekentries.has_rows);
+    CHECK_EQ_U(r->seekentries.state.num_pos, 17);
+    CHECK_EQ_U(r->seekentries.state.total_recs, N_GAL);
+    CHECK_EQ_U(r->seekentries.state.current_rec, mid_of_dn(m, DN_PREFIX "ken"));
+    REQUIRE(r->seekentries.rows.n_rows == N_GAL - 17);
+    for (uint32_t i = 0; i < N_GAL - 17; i++)
+        CHECK_STR(str_at(&r->seekentries.rows, i, 0), GAL[17 + i]);
+
+    /* the home server's DN to the mailbox URL: Autodiscover's */
     memset(&q, 0, sizeof(q));
     q.getmailboxurl.server_dn = apr_pstrmemdup(pool, home, (size_t)(strstr(home,
                                                "/cn=Microsoft") - home));
     r = nspi(m, MH_RT_GETMAILBOXURL, &q);
     REQUIRE(r && r->getmailboxurl.error_code == 0);
-    const char *url = r->getmailboxurl.server_url;
-    CHECK(strncmp(url, "http://", 7) == 0);
-    CHECK(strstr(url, apr_pstrcat(pool, "/mapi/emsmdb/?MailboxId=", guid_text, "@example.com",
-                                  NULL)) != NULL);
+    CHECK_STR(r->getmailboxurl.server_url, a->mailstore.external);
     memset(&q, 0, sizeof(q));
     q.getaddressbookurl.user_dn = DN_PREFIX "ada";
     r = nspi(m, MH_RT_GETADDRESSBOOKURL, &q);
     REQUIRE(r && r->getaddressbookurl.error_code == 0);
-    CHECK(strstr(r->getaddressbookurl.server_url,
-                 apr_pstrcat(pool, "/mapi/nspi/?MailboxId=", guid_text, NULL)) != NULL);
+    const char *ab_url = apr_pstrcat(pool, base, "/mapi/nspi/?MailboxId=", ADA_MAILBOX, NULL);
+    CHECK(strncmp(r->getaddressbookurl.server_url, ab_url, strlen(ab_url)) == 0);
 
+    /* Unbind */
     memset(&q, 0, sizeof(q));
     r = nspi(m, MH_RT_UNBIND, &q);
     REQUIRE(r);
@@ -727,7 +868,17 @@ static int make_store(mh_httpd *h)
             return -1;
         }
     }
-    return 0;
+    const char *out = NULL;
+    if (mh_httpd_admin(h, "user show ada", &out) != 0 || !out)
+        return -1;
+    const char *f = strstr(out, "mailbox:");
+    if (!f)
+        return -1;
+    f += strlen("mailbox:");
+    while (*f == ' ')
+        f++;
+    ADA_MAILBOX = apr_pstrmemdup(h->pool, f, strcspn(f, "\n"));
+    return strlen(ADA_MAILBOX) == 36 ? 0 : -1;
 }
 
 int main(int argc, char **argv)
@@ -750,6 +901,12 @@ int main(int argc, char **argv)
     }
     H->server_conf = mh_httpd_lmdb_conf(H);
     H->auth_provider = "lmdb";
+    /* Autodiscover, where a client making a profile asks first */
+    H->vhost_conf = "  <LocationMatch \"(?i)^/autodiscover/\">\n"
+                    "    MapiHttp On\n"
+                    "    AuthType Basic\n    AuthName \"MAPI test\"\n"
+                    "    AuthBasicProvider lmdb\n    Require valid-user\n"
+                    "  </LocationMatch>\n";
     if (PER_REQUEST)
         H->max_connections_per_child = 1;
     if (mh_httpd_start(H) != 0) {
