@@ -160,8 +160,11 @@ mod_mapihttp demo server is running (pid $(cat "$run/httpd.pid")).
       --data '<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"><Request><EMailAddress>$user@example.com</EMailAddress><AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema></Request></Autodiscover>' \\
       http://127.0.0.1:$http_port/autodiscover/autodiscover.xml
 
-  Check it as Outlook would (Connect, Logon, the folder tree, a test message):
-    build/tools/mapihttp-probe --message http://127.0.0.1:$http_port/ $user '$pw'
+  Check it as Outlook would when it makes a profile (Autodiscover, the
+  address book: the user's entry, a name resolved, the GAL; then Connect,
+  Logon, the folder tree, a test message):
+    build/tools/mapihttp-probe --message --email $user@example.com http://127.0.0.1:$http_port/ $user '$pw'
+    build/tools/mapihttp-probe --message --email $user@example.com --insecure https://127.0.0.1:$https_port/ $user '$pw'
 
   Store:     $store (LMDB: mailboxes and directory)
   Manage it: build/tools/mapihttp-admin --backend "lmdb path=$store" user list

@@ -1084,8 +1084,8 @@ static int ab_queryrows(probe *p, apr_pool_t *pool, mh_mapi *m)
                   g->state.total_recs);
         return -1;
     }
-    step_ok(p, step, "the Global Address List: the first %u of %u entries", n,
-            g->state.total_recs);
+    step_ok(p, step, "the Global Address List: %u of %u entr%s from the top", n,
+            g->state.total_recs, g->state.total_recs == 1 ? "y" : "ies");
     for (uint32_t i = 0; i < n; i++)
         detail("%s", entry_text(pool, &g->rows, i));
     if (n == 0)
