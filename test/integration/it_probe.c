@@ -314,6 +314,18 @@ static void test_explicit_url(void)
     check_address_book(out);
     if (rc)
         show(out);
+    /* --verbose: the Autodiscover XML both ways, every body in hex */
+    rc = probe(apr_pstrcat(pool, "--verbose --email ada@example.com ", url(H->port, 0),
+                           " ada secret-ada", NULL), &out);
+    CHECK_EQ_U(rc, 0);
+    CHECK(strstr(out, "  --- Autodiscover request to ") != NULL);
+    CHECK(strstr(out, "  |     <EMailAddress>ada@example.com</EMailAddress>\n") != NULL);
+    CHECK(strstr(out, "  --- Autodiscover response: HTTP 200") != NULL);
+    CHECK(strstr(out, "  |       <Protocol Type=\"mapiHttp\" Version=\"1\">\n") != NULL);
+    CHECK(strstr(out, "  --- Bind request body (45 bytes)\n") != NULL);
+    CHECK(strstr(out, "  --- Unbind response body (") != NULL);
+    CHECK(strstr(out, "  --- ROP input buffer") != NULL);
+    check_address_book(out);
 }
 
 /* redirectAddr for an address of another domain is followed. */
