@@ -7,7 +7,9 @@
 #include "mh_log.h"
 #include "mh_mapierr.h"
 #include "mh_nspi_gal.h"
+#include "mh_nspi_tmpl.h"
 #include "mh_oxcdata.h"
+#include "mh_props.h"
 
 #include <string.h>
 #include <strings.h>
@@ -764,6 +766,48 @@ static void do_resolvenames(const mh_nspi_ctx *cx, mh_gal *g,
     resp->has_rows = 1;
 }
 
+/* ----------------------------------------------------- GetTemplateInfo */
+
+/* NspiGetTemplateInfo (3.1.4.1.18; MS-OXOABKT 2.2) */
+static void do_gettemplateinfo(const mh_nspi_ctx *cx, mh_gal *g,
+                               const mh_nspi_gettemplateinfo_req *req,
+                               mh_nspi_gettemplateinfo_resp *resp)
+{
+    resp->code_page = req->code_page;
+    /* constraints 3-4: CP_WINUNICODE and code pages not known */
+    uint32_t ec = mh_cp_supported(req->code_page) ? MH_NSPI_SUCCESS : MH_NSPI_INVALID_CODEPAGE;
+    uint32_t display_type = req->display_type, lcid = req->locale_id;
+    if (!ec && req->has_template_dn) {
+        /* constraint 5: the DN names the template, ulType and the LCID are
+         * ignored.  The templates are those of the address book's objects:
+         * an object's DN (its PidTagTemplateid) names its display type's. */
+        const mh_gal_obj *o = req->template_dn ? mh_gal_find_dn(g, req->template_dn) : NULL;
+        if (!o || !o->e)
+            ec = MH_NSPI_INVALID_LOCALE;
+        else {
+            display_type = mh_gal_display_type(o);
+            lcid = MH_TMPL_DEFAULT_LCID;
+        }
+    }
+    mh_bin blob = {0, NULL};
+    if (!ec)
+        ec = mh_nspi_template(display_type, lcid, req->code_page, cx->pool, &blob);
+    resp->error_code = ec;
+    if (ec)
+        return; /* constraint 1: no row */
+    /* constraint 6: what the flags ask for; other flags (the help file
+     * ones, TI_EMT of address creation templates) add nothing */
+    mh_propval *v = apr_pcalloc(cx->pool, sizeof(mh_propval) * 2);
+    uint32_t n = 0;
+    if (req->flags & MH_NSPI_TI_TEMPLATE)
+        v[n++] = mh_pv_bin(PR_TEMPLATE_DATA, blob.data, blob.len);
+    if (req->flags & MH_NSPI_TI_SCRIPT)
+        v[n++] = *error_value(cx->pool, PR_SCRIPT_DATA, MAPI_E_NOT_FOUND); /* none here */
+    resp->has_row = 1;
+    resp->row.n = n;
+    resp->row.v = v;
+}
+
 /* ---------------------------------------------------------------- Bind */
 
 uint32_t mh_nspi_bind(const mh_nspi_ctx *cx, const mh_nspi_bind_req *req, const char **why_r)
@@ -807,12 +851,6 @@ void mh_nspi_handle(const mh_nspi_ctx *cx, mh_reqtype rt, const mh_nspi_req *req
     memset(resp, 0, sizeof(*resp));
     mh_gal *g = NULL;
     switch (rt) {
-    case MH_RT_GETTEMPLATEINFO:
-        /* display templates are not served yet: the properties dialog
-         * falls back to Outlook's own */
-        resp->gettemplateinfo.error_code = MH_NSPI_NOT_SUPPORTED;
-        resp->gettemplateinfo.code_page = req->gettemplateinfo.code_page;
-        return;
     case MH_RT_MODPROPS:
         resp->modprops.error_code = MH_NSPI_NOT_SUPPORTED;
         return;
@@ -876,6 +914,9 @@ void mh_nspi_handle(const mh_nspi_ctx *cx, mh_reqtype rt, const mh_nspi_req *req
         break;
     case MH_RT_RESOLVENAMES:
         do_resolvenames(cx, g, &req->resolvenames, &resp->resolvenames);
+        break;
+    case MH_RT_GETTEMPLATEINFO:
+        do_gettemplateinfo(cx, g, &req->gettemplateinfo, &resp->gettemplateinfo);
         break;
     default:
         resp->unbind.error_code = MH_NSPI_GENERAL_FAILURE; /* not an NSPI type */

@@ -69,7 +69,16 @@
  *  ResolveNames  per name mh_gal_anr (resolve): MID_UNRESOLVED,
  *                MID_AMBIGUOUS or the entry's MId; rows for the resolved
  *                ones (as QueryRows with fEphID).
- *  GetTemplateInfo, ModProps, ModLinkAtt  not supported: NotSupported.
+ *  GetTemplateInfo  the display template (mh_nspi_tmpl.h) of ulType in the
+ *                LCID's language* and the code page asked for, or with a
+ *                DN the template of that object's display type (English*).
+ *                A code page not served: InvalidCodepage; no template
+ *                (display types other than user, list and contact; an
+ *                invalid LCID; a DN naming no entry): InvalidLocale.  The
+ *                row: PidTagTemplateData for TI_TEMPLATE, PidTagScriptData
+ *                as the error NotFound for TI_SCRIPT (display templates
+ *                have no script*); no other flag adds anything.
+ *  ModProps, ModLinkAtt  not supported: NotSupported.
  */
 #ifndef MH_NSPI_H
 #define MH_NSPI_H

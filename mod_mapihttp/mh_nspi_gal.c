@@ -346,7 +346,7 @@ void mh_gal_ephemeral_eid(const mh_guid *server, uint32_t display_type, uint32_t
 
 /* ------------------------------------------------------- properties */
 
-static uint32_t display_type_of(const mh_gal_obj *o)
+uint32_t mh_gal_display_type(const mh_gal_obj *o)
 {
     if (o->c)
         return MH_DT_CONTAINER;
@@ -493,7 +493,7 @@ static mh_propval pv_object(mh_proptag tag)
 static void common_props(mh_gal *g, const mh_gal_obj *o, unsigned flags, plist *l)
 {
     apr_pool_t *p = g->pool;
-    uint32_t dt = display_type_of(o);
+    uint32_t dt = mh_gal_display_type(o);
     const char *dn = dn_of(g, o);
     mh_bin perm, eid;
     mh_gal_permanent_eid(dn, dt, p, &perm);
@@ -516,7 +516,7 @@ static mh_proplist *entry_props(mh_gal *g, const mh_gal_obj *o, unsigned flags)
     const mh_dir_entry *e = o->e;
     plist l = {apr_array_make(p, 32, sizeof(mh_propval))};
     common_props(g, o, flags, &l);
-    uint32_t dt = display_type_of(o);
+    uint32_t dt = mh_gal_display_type(o);
     put(&l, mh_pv_long(PR_OBJECT_TYPE, e->type == MH_DIR_GROUP ? MH_MAPI_DISTLIST
                                                                : MH_MAPI_MAILUSER));
     put(&l, mh_pv_long(PR_DISPLAY_TYPE_EX,

@@ -112,6 +112,7 @@ static inline uint32_t mh_gal_dir_id_of(uint32_t mid)
 #define PR_EMS_AB_IS_MASTER MH_TAG(0xFFFB, PT_BOOLEAN)
 #define PR_EMS_AB_PARENT_ENTRYID MH_TAG(0xFFFC, PT_BINARY)
 #define PR_EMS_AB_CONTAINERID MH_TAG(0xFFFD, PT_LONG)  /* PidTagAddressBookContainerId */
+#define PR_EMS_AB_MANAGE_DL MH_TAG(0x6704, PT_OBJECT) /* PidTagAddressBookManageDistributionList */
 
 /* PidTagObjectType values (MS-OXOABK 2.2.3.10) */
 #define MH_MAPI_ABCONT 4
@@ -205,6 +206,9 @@ long mh_gal_table_index(const mh_gal_table *t, uint32_t mid);
 
 /* Orders two objects as tables do (display name, then MId). */
 int mh_gal_cmp(const mh_gal_obj *a, const mh_gal_obj *b);
+
+/* PidTagDisplayType of an object (MH_DT_*). */
+uint32_t mh_gal_display_type(const mh_gal_obj *o);
 
 /* ------------------------------------------------------ positioning */
 

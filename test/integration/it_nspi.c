@@ -18,6 +18,7 @@
  *   - GetMatches with PR_ANR and with a content restriction;
  *   - the properties of a user and of a list, its members through
  *     PR_EMS_AB_MEMBER, in 8-bit and Unicode strings;
+ *   - the display templates of a user and a list (GetTemplateInfo);
  *   - bad input: truncated bodies, unknown code pages and containers,
  *     calls not supported, a refused Bind;
  *   - MIds and the session survive a graceful restart.
@@ -727,6 +728,106 @@ static void test_user_and_list_props(void)
           p->values.v[0].v.err == MAPI_E_NOT_FOUND);
 }
 
+/* ------------------------------------------------ display templates */
+
+/* A control of a template blob (MS-OXOABKT 2.2.2.1.2) and its string. */
+typedef struct tctl {
+    uint32_t type, prop;
+    const char *text;
+} tctl;
+
+/* The controls of a template, after checking its frame: Type 1, cRows
+ * rows of 36 bytes, every string offset inside the blob and its string
+ * NUL-terminated there; NULL when not. */
+static tctl *template_controls(const mh_bin *b, uint32_t *n_r)
+{
+    if (b->len < 8 || mh_get_u32(b->data) != 1)
+        return NULL;
+    uint32_t n = mh_get_u32(b->data + 4);
+    if (n == 0 || n > (b->len - 8) / 36)
+        return NULL;
+    tctl *c = apr_pcalloc(pool, sizeof(tctl) * n);
+    for (uint32_t i = 0; i < n; i++) {
+        const unsigned char *r = b->data + 8 + 36 * i;
+        c[i].type = mh_get_u32(r + 16);
+        c[i].prop = mh_get_u32(r + 24);
+        uint32_t off = mh_get_u32(r + 32);
+        if (off < 8 + 36 * n || off >= b->len || !memchr(b->data + off, 0, b->len - off))
+            return NULL;
+        c[i].text = (const char *)b->data + off;
+    }
+    *n_r = n;
+    return c;
+}
+
+static const tctl *find_control(const tctl *c, uint32_t n, uint32_t type, uint32_t prop)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (c[i].type == type && c[i].prop == prop)
+            return &c[i];
+    return NULL;
+}
+
+/* The properties dialog of a user and of a list, as Outlook asks for it
+ * (flags 0x61, MS-OXOABKT 4.2): by display type and by DN, in English and
+ * German. */
+static void test_templates(void)
+{
+    mh_mapi *m = bound();
+    REQUIRE(m);
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.gettemplateinfo.flags = 0x61;
+    q.gettemplateinfo.display_type = 0; /* DT_MAILUSER */
+    q.gettemplateinfo.code_page = 1252;
+    q.gettemplateinfo.locale_id = 0x409;
+    mh_nspi_resp *r = nspi(m, MH_RT_GETTEMPLATEINFO, &q);
+    REQUIRE(r && r->gettemplateinfo.error_code == 0 && r->gettemplateinfo.has_row);
+    CHECK_EQ_U(r->gettemplateinfo.code_page, 1252);
+    REQUIRE(r->gettemplateinfo.row.n == 1);
+    CHECK_EQ_U(r->gettemplateinfo.row.v[0].tag, 0x00010102); /* PidTagTemplateData */
+    uint32_t n = 0;
+    tctl *c = template_controls(&r->gettemplateinfo.row.v[0].v.bin, &n);
+    REQUIRE(c);
+    CHECK_EQ_U(c[0].type, 8); /* a tabbed page first */
+    CHECK_STR(c[0].text, "General");
+    const tctl *e = find_control(c, n, 1, MH_TAG(0x3A06, PT_STRING8)); /* first name */
+    REQUIRE(e && e > c);
+    CHECK_STR(e[-1].text, "&First:");
+    CHECK(find_control(c, n, 2, MH_TAG(0x8015, PT_OBJECT)) != NULL); /* delegates */
+    CHECK(find_control(c, n, 2, MH_TAG(0x8008, PT_OBJECT)) != NULL); /* member of */
+    CHECK(find_control(c, n, 0x0B, MH_TAG(0x800F, PT_MV_STRING8)) != NULL);
+    /* a list, named by its DN (ulType and the LCID then ignored), German */
+    q.gettemplateinfo.display_type = 0;
+    q.gettemplateinfo.has_template_dn = 1;
+    q.gettemplateinfo.template_dn = DN_PREFIX "pioneers@example.com";
+    r = nspi(m, MH_RT_GETTEMPLATEINFO, &q);
+    REQUIRE(r && r->gettemplateinfo.error_code == 0 && r->gettemplateinfo.row.n == 1);
+    c = template_controls(&r->gettemplateinfo.row.v[0].v.bin, &n);
+    REQUIRE(c);
+    CHECK(find_control(c, n, 2, MH_TAG(0x8009, PT_OBJECT)) != NULL);   /* members */
+    CHECK(find_control(c, n, 2, MH_TAG(0x800C, PT_OBJECT)) != NULL);   /* owner */
+    CHECK(find_control(c, n, 7, MH_TAG(0x6704, PT_OBJECT)) != NULL);   /* modify members */
+    CHECK(find_control(c, n, 1, MH_TAG(0x3A06, PT_STRING8)) == NULL);
+    q.gettemplateinfo.has_template_dn = 0;
+    q.gettemplateinfo.display_type = 1; /* DT_DISTLIST */
+    q.gettemplateinfo.locale_id = 0x407;
+    r = nspi(m, MH_RT_GETTEMPLATEINFO, &q);
+    REQUIRE(r && r->gettemplateinfo.error_code == 0 && r->gettemplateinfo.row.n == 1);
+    c = template_controls(&r->gettemplateinfo.row.v[0].v.bin, &n);
+    REQUIRE(c);
+    CHECK_STR(c[0].text, "Allgemein");
+    const tctl *b = find_control(c, n, 7, MH_TAG(0x6704, PT_OBJECT));
+    REQUIRE(b);
+    CHECK_STR(b->text, "Mitglieder \xe4&ndern..."); /* windows-1252 */
+    /* a DN that names nothing: InvalidLocale */
+    q.gettemplateinfo.has_template_dn = 1;
+    q.gettemplateinfo.template_dn = DN_PREFIX "nobody";
+    r = nspi(m, MH_RT_GETTEMPLATEINFO, &q);
+    CHECK(r && r->gettemplateinfo.error_code == MH_NSPI_INVALID_LOCALE &&
+          !r->gettemplateinfo.has_row);
+}
+
 static void test_bad_input(void)
 {
     mh_mapi *m = bound();
@@ -764,15 +865,18 @@ static void test_bad_input(void)
     CHECK(r && r->error_code == MH_NSPI_INVALID_BOOKMARK);
     r = query(m, stat_of(0, 0x99999, 0, 1252), 2, NULL, 0, 1, NAME_ONLY);
     CHECK(r && r->error_code == MH_NSPI_NOT_FOUND);
-    /* calls not served: NotSupported, the session goes on */
+    /* no template for a container: InvalidLocale, the session goes on */
     memset(&q, 0, sizeof(q));
-    q.gettemplateinfo.display_type = 0;
+    q.gettemplateinfo.flags = MH_NSPI_TI_TEMPLATE;
+    q.gettemplateinfo.display_type = 0x100;
     q.gettemplateinfo.code_page = 1252;
     q.gettemplateinfo.locale_id = 0x409;
     before(m);
     CHECK_EQ_U(mh_nspi_call(m, pool, MH_RT_GETTEMPLATEINFO, "GetTemplateInfo", &q, &resp, NULL,
                             &why), 0);
-    CHECK_EQ_U(resp.gettemplateinfo.error_code, MH_NSPI_NOT_SUPPORTED);
+    CHECK_EQ_U(resp.gettemplateinfo.error_code, MH_NSPI_INVALID_LOCALE);
+    CHECK(!resp.gettemplateinfo.has_row);
+    /* calls not served: NotSupported, the session goes on */
     memset(&q, 0, sizeof(q));
     q.modprops.has_state = 1;
     q.modprops.state = stat_of(0, 0x10, 0, 1252);
@@ -920,6 +1024,7 @@ int main(int argc, char **argv)
     MH_IT_TEST(test_resolve_names, pool, root_pool);
     MH_IT_TEST(test_getmatches, pool, root_pool);
     MH_IT_TEST(test_user_and_list_props, pool, root_pool);
+    MH_IT_TEST(test_templates, pool, root_pool);
     MH_IT_TEST(test_bad_input, pool, root_pool);
     MH_IT_TEST(test_restart, pool, root_pool);
     MH_IT_TEST(test_log_clean, pool, root_pool);

@@ -1198,9 +1198,9 @@ static void test_bind_and_unsupported(void)
 
     mh_nspi_req q;
     memset(&q, 0, sizeof(q));
-    q.gettemplateinfo.code_page = 1252;
+    q.gettemplateinfo.code_page = 1252; /* LCID 0: no template (test_nspi_mod has the rest) */
     mh_nspi_resp *p = call(MH_RT_GETTEMPLATEINFO, &q);
-    CHECK(p && p->gettemplateinfo.error_code == MH_NSPI_NOT_SUPPORTED &&
+    CHECK(p && p->gettemplateinfo.error_code == MH_NSPI_INVALID_LOCALE &&
           !p->gettemplateinfo.has_row);
     memset(&q, 0, sizeof(q));
     q.modprops.has_state = 1;
