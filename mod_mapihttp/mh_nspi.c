@@ -7,6 +7,7 @@
 #include "mh_log.h"
 #include "mh_mapierr.h"
 #include "mh_nspi_gal.h"
+#include "mh_nspi_mod.h"
 #include "mh_nspi_tmpl.h"
 #include "mh_oxcdata.h"
 #include "mh_props.h"
@@ -852,10 +853,10 @@ void mh_nspi_handle(const mh_nspi_ctx *cx, mh_reqtype rt, const mh_nspi_req *req
     mh_gal *g = NULL;
     switch (rt) {
     case MH_RT_MODPROPS:
-        resp->modprops.error_code = MH_NSPI_NOT_SUPPORTED;
+        mh_nspi_modprops(cx, &req->modprops, &resp->modprops); /* a transaction of its own */
         return;
     case MH_RT_MODLINKATT:
-        resp->modlinkatt.error_code = MH_NSPI_NOT_SUPPORTED;
+        mh_nspi_modlinkatt(cx, &req->modlinkatt, &resp->modlinkatt);
         return;
     case MH_RT_BIND:
     case MH_RT_UNBIND:

@@ -21,7 +21,7 @@
  *    GetMatches' RowCount; client-quirks.md), at most MH_NSPI_ROWS_MAX per
  *    QueryRows; a property an object lacks is a flagged MAPI_E_NOT_FOUND,
  *    a link attribute (PR_EMS_AB_MEMBER ...) MAPI_E_NO_SUPPORT (read them
- *    with GetMatches).
+ *    with GetMatches, or as PtypMultipleString(8): their DNs).
  *
  * Per call (the choices the spec leaves open are marked *):
  *  UpdateStat    positions (mh_gal_position); CurrentRec not in the table:
@@ -57,7 +57,9 @@
  *  GetPropList   the object's properties, strings as PtypString8 (unknown
  *                MId: NotFound*).
  *  GetProps      the listed properties (or GetPropList's) in request order;
- *                any missing: ErrorsReturned with PtypErrorCode values.
+ *                any missing: ErrorsReturned with PtypErrorCode values.  A
+ *                link attribute (members, owner, delegates, member of) asked
+ *                for as PtypMultipleString(8): the DNs it names*.
  *  QueryColumns  every property mh_gal knows.
  *  GetSpecialTable  the hierarchy table (mh_gal_hierarchy), no rows when
  *                the client's Version is MH_GAL_HIERARCHY_VERSION; address
@@ -78,7 +80,9 @@
  *                row: PidTagTemplateData for TI_TEMPLATE, PidTagScriptData
  *                as the error NotFound for TI_SCRIPT (display templates
  *                have no script*); no other flag adds anything.
- *  ModProps, ModLinkAtt  not supported: NotSupported.
+ *  ModProps, ModLinkAtt  what a user may change (delegates, members of
+ *                a list the user owns, certificates), else the spec's
+ *                refusal: mh_nspi_mod.h.
  */
 #ifndef MH_NSPI_H
 #define MH_NSPI_H

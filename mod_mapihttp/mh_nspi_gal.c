@@ -65,6 +65,7 @@ struct mh_gal {
     mh_gal_cfg cfg;
     const char *org;
     mh_betxn *t;               /* NULL: no backend */
+    int own_txn;               /* t is ours to end */
     apr_hash_t *objs;          /* MId -> gobj */
     gobj cont[N_CONTAINERS];
     int loaded;                /* every entry is in objs and in `all` */
@@ -73,7 +74,7 @@ struct mh_gal {
     mh_gal_table *tables[N_CONTAINERS];
 };
 
-uint32_t mh_gal_open(const mh_be *be, const mh_gal_cfg *cfg, apr_pool_t *pool, mh_gal **g_r)
+static mh_gal *gal_new(const mh_gal_cfg *cfg, apr_pool_t *pool)
 {
     mh_gal *g = apr_pcalloc(pool, sizeof(*g));
     g->pool = pool;
@@ -84,11 +85,26 @@ uint32_t mh_gal_open(const mh_be *be, const mh_gal_cfg *cfg, apr_pool_t *pool, m
         g->cont[i].pub.mid = containers[i].mid;
         g->cont[i].pub.c = &containers[i];
     }
+    return g;
+}
+
+uint32_t mh_gal_open(const mh_be *be, const mh_gal_cfg *cfg, apr_pool_t *pool, mh_gal **g_r)
+{
+    mh_gal *g = gal_new(cfg, pool);
     if (be) {
         mh_error err = {MH_OK, NULL};
         if (mh_be_begin(be, NULL, MH_TXN_READ, pool, &g->t, &err) != MH_OK)
             return MH_NSPI_GENERAL_FAILURE;
+        g->own_txn = 1;
     }
+    *g_r = g;
+    return MH_NSPI_SUCCESS;
+}
+
+uint32_t mh_gal_open_txn(mh_betxn *t, const mh_gal_cfg *cfg, apr_pool_t *pool, mh_gal **g_r)
+{
+    mh_gal *g = gal_new(cfg, pool);
+    g->t = t;
     *g_r = g;
     return MH_NSPI_SUCCESS;
 }
@@ -96,7 +112,8 @@ uint32_t mh_gal_open(const mh_be *be, const mh_gal_cfg *cfg, apr_pool_t *pool, m
 void mh_gal_close(mh_gal *g)
 {
     if (g && g->t) {
-        mh_be_abort(g->t);
+        if (g->own_txn)
+            mh_be_abort(g->t);
         g->t = NULL;
     }
 }
@@ -445,6 +462,52 @@ const mh_gal_obj *mh_gal_find_mailbox(mh_gal *g, const mh_guid *mailbox)
     return NULL;
 }
 
+const mh_gal_obj *mh_gal_find_entryid(mh_gal *g, const mh_bin *eid)
+{
+    const uint8_t *d = eid->data;
+    if (!d || eid->len < 28)
+        return NULL;
+    const mh_gal_obj *o = NULL;
+    if (d[0] == 0x87 && eid->len == 32) {
+        /* Ephemeral (2.2.9.2): ID type, R1-R3, this server's GUID, R4,
+         * display type, MId.  Another server's MIds mean nothing here. */
+        if (memcmp(d + 4, g->cfg.server_guid.b, 16) != 0)
+            return NULL;
+        o = mh_gal_get(g, mh_get_u32(d + 28));
+    } else if (d[0] == 0x00) {
+        /* Permanent (2.2.9.3): ID type, R1-R3, the NSPI provider UID, R4,
+         * display type, the DN with its NUL */
+        if (memcmp(d + 4, mh_ab_provider_uid, 16) != 0 || d[eid->len - 1] != 0)
+            return NULL;
+        const char *dn = (const char *)d + 28;
+        if (strlen(dn) != eid->len - 29)
+            return NULL; /* a NUL inside the DN */
+        o = mh_gal_find_dn(g, dn);
+    }
+    return o && o->e ? o : NULL;
+}
+
+uint32_t mh_gal_dir_owner(const mh_dir_entry *e)
+{
+    for (uint32_t i = 0; i < e->props.n; i++)
+        if (e->props.v[i].tag == MH_DIR_LINK_OWNER && !(e->props.v[i].flags & MH_PV_LARGE))
+            return (uint32_t)e->props.v[i].v.i32;
+    return 0;
+}
+
+void mh_gal_dir_delegates(const mh_dir_entry *e, const uint32_t **ids_r, uint32_t *n_r)
+{
+    *ids_r = NULL;
+    *n_r = 0;
+    for (uint32_t i = 0; i < e->props.n; i++)
+        if (e->props.v[i].tag == MH_DIR_LINK_DELEGATES && !(e->props.v[i].flags & MH_PV_LARGE) &&
+            e->props.v[i].v.mv.v) {
+            *ids_r = (const uint32_t *)e->props.v[i].v.mv.v;
+            *n_r = e->props.v[i].v.mv.n;
+            return;
+        }
+}
+
 /* The object GUID of an entry (PidTagAddressBookObjectGuid): derived from
  * the organization and the directory ID, so it is stable. */
 static mh_bin object_guid(mh_gal *g, uint32_t id)
@@ -572,11 +635,22 @@ static mh_proplist *entry_props(mh_gal *g, const mh_gal_obj *o, unsigned flags)
                 apr_pstrcat(p, mh_gal_server_dn(g, e, p), "/cn=Microsoft Private MDB", NULL));
     if (e->type == MH_DIR_GROUP)
         put(&l, pv_object(PR_EMS_AB_MEMBER));
+    /* the links the directory keeps as IDs are link attributes here */
+    if (e->type == MH_DIR_GROUP && mh_gal_dir_owner(e))
+        put(&l, pv_object(PR_EMS_AB_OWNER));
+    const uint32_t *dele;
+    uint32_t n_dele;
+    mh_gal_dir_delegates(e, &dele, &n_dele);
+    if (e->type == MH_DIR_USER && n_dele)
+        put(&l, pv_object(PR_EMS_AB_PUBLIC_DELEGATES));
     /* what else the directory holds (title, department, telephone ...) */
     for (uint32_t i = 0; i < e->props.n; i++) {
         const mh_propval *v = &e->props.v[i];
         if (MH_TAG_TYPE(v->tag) == PT_ERROR || (v->flags & MH_PV_LARGE))
             continue;
+        if (MH_TAG_ID(v->tag) == MH_TAG_ID(MH_DIR_LINK_OWNER) ||
+            MH_TAG_ID(v->tag) == MH_TAG_ID(MH_DIR_LINK_DELEGATES))
+            continue; /* IDs, not values a client can read */
         put(&l, *v);
     }
     mh_proplist *pl = apr_palloc(p, sizeof(*pl));
@@ -628,8 +702,35 @@ static int type_fits(uint16_t want, uint16_t have)
     return 0;
 }
 
+static int is_link(uint16_t id)
+{
+    return id == MH_TAG_ID(PR_EMS_AB_MEMBER) || id == MH_TAG_ID(PR_EMS_AB_IS_MEMBER_OF_DL) ||
+           id == MH_TAG_ID(PR_EMS_AB_OWNER) || id == MH_TAG_ID(PR_EMS_AB_PUBLIC_DELEGATES) ||
+           id == MH_TAG_ID(PR_EMS_AB_MANAGER) || id == MH_TAG_ID(PR_EMS_AB_REPORTS);
+}
+
+/* A link attribute as the legacy DNs of what it names (PT_MV_UNICODE), or
+ * NULL when it names nothing. */
+static const mh_propval *link_dns(mh_gal *g, const mh_gal_obj *o, mh_proptag tag)
+{
+    uint32_t *mids, n;
+    if (!o->e || mh_gal_links(g, o, tag, g->pool, &mids, &n) != MH_NSPI_SUCCESS || n == 0)
+        return NULL;
+    const char **dns = apr_palloc(g->pool, sizeof(char *) * n);
+    for (uint32_t i = 0; i < n; i++)
+        dns[i] = dn_of(g, mh_gal_get(g, mids[i]));
+    mh_propval *v = apr_pcalloc(g->pool, sizeof(*v));
+    v->tag = MH_TAG_RETYPE(tag, PT_MV_UNICODE);
+    v->v.mv.n = n;
+    v->v.mv.v = dns;
+    return v;
+}
+
 const mh_propval *mh_gal_prop(mh_gal *g, const mh_gal_obj *o, mh_proptag tag, unsigned flags)
 {
+    uint16_t want = MH_TAG_TYPE(tag);
+    if ((want == PT_MV_UNICODE || want == PT_MV_STRING8) && is_link(MH_TAG_ID(tag)))
+        return link_dns(g, o, tag);
     const mh_proplist *l = mh_gal_props(g, o, flags);
     for (uint32_t i = 0; i < l->n; i++)
         if (MH_TAG_ID(l->v[i].tag) == MH_TAG_ID(tag))
@@ -671,6 +772,7 @@ static const mh_proptag known_tags[] = {
     PR_EMS_AB_OWNER, PR_EMS_AB_REPORTS, PR_EMS_AB_PROXY_ADDRESSES, PR_EMS_AB_TARGET_ADDRESS,
     PR_EMS_AB_PUBLIC_DELEGATES, PR_EMS_AB_OBJ_DIST_NAME, PR_EMS_AB_OBJECT_GUID,
     PR_EMS_AB_IS_MASTER, PR_EMS_AB_PARENT_ENTRYID, PR_EMS_AB_CONTAINERID,
+    PR_USER_X509_CERTIFICATE, PR_EMS_AB_X509_CERT,
 };
 
 void mh_gal_all_tags(int unicode, apr_pool_t *pool, mh_nspi_tags *out)
@@ -789,9 +891,22 @@ uint32_t mh_gal_links(mh_gal *g, const mh_gal_obj *o, mh_proptag tag, apr_pool_t
                     }
             }
         }
-    } else if (id != MH_TAG_ID(PR_EMS_AB_MANAGER) && id != MH_TAG_ID(PR_EMS_AB_OWNER) &&
-               id != MH_TAG_ID(PR_EMS_AB_REPORTS) &&
-               id != MH_TAG_ID(PR_EMS_AB_PUBLIC_DELEGATES)) {
+    } else if (id == MH_TAG_ID(PR_EMS_AB_OWNER)) {
+        uint32_t owner = o->e && o->e->type == MH_DIR_GROUP ? mh_gal_dir_owner(o->e) : 0;
+        const mh_gal_obj *m = owner ? mh_gal_get(g, mh_gal_mid_of(owner)) : NULL;
+        if (m && m->e)
+            *(uint32_t *)apr_array_push(out) = m->mid;
+    } else if (id == MH_TAG_ID(PR_EMS_AB_PUBLIC_DELEGATES)) {
+        const uint32_t *ids = NULL;
+        uint32_t n = 0;
+        if (o->e && o->e->type == MH_DIR_USER)
+            mh_gal_dir_delegates(o->e, &ids, &n);
+        for (uint32_t i = 0; i < n; i++) {
+            const mh_gal_obj *m = mh_gal_get(g, mh_gal_mid_of(ids[i]));
+            if (m && m->e)
+                *(uint32_t *)apr_array_push(out) = m->mid;
+        }
+    } else if (id != MH_TAG_ID(PR_EMS_AB_MANAGER) && id != MH_TAG_ID(PR_EMS_AB_REPORTS)) {
         return MH_NSPI_NOT_SUPPORTED;
     }
     *mids_r = (uint32_t *)out->elts;

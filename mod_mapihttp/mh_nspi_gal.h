@@ -112,6 +112,8 @@ static inline uint32_t mh_gal_dir_id_of(uint32_t mid)
 #define PR_EMS_AB_IS_MASTER MH_TAG(0xFFFB, PT_BOOLEAN)
 #define PR_EMS_AB_PARENT_ENTRYID MH_TAG(0xFFFC, PT_BINARY)
 #define PR_EMS_AB_CONTAINERID MH_TAG(0xFFFD, PT_LONG)  /* PidTagAddressBookContainerId */
+#define PR_USER_X509_CERTIFICATE MH_TAG(0x3A70, PT_MV_BINARY) /* PidTagUserX509Certificate */
+#define PR_EMS_AB_X509_CERT MH_TAG(0x8C6A, PT_MV_BINARY) /* PidTagAddressBookX509Certificate */
 #define PR_EMS_AB_MANAGE_DL MH_TAG(0x6704, PT_OBJECT) /* PidTagAddressBookManageDistributionList */
 
 /* PidTagObjectType values (MS-OXOABK 2.2.3.10) */
@@ -182,6 +184,14 @@ typedef struct mh_gal_table {
  * book with no entries.
  */
 uint32_t mh_gal_open(const mh_be *be, const mh_gal_cfg *cfg, apr_pool_t *pool, mh_gal **g_r);
+/*
+ * The address book read through a transaction the caller began and ends
+ * (a writing one, for ModProps and ModLinkAtt: what is checked and what is
+ * changed are the same state).  `t` NULL: no backend.  Returns
+ * MH_NSPI_SUCCESS.  mh_gal_close leaves the transaction alone.  The model
+ * caches what it read: after a write through `t`, open a new one to see it.
+ */
+uint32_t mh_gal_open_txn(mh_betxn *t, const mh_gal_cfg *cfg, apr_pool_t *pool, mh_gal **g_r);
 /* Ends the read transaction (nothing read from the model after this).
  * Idempotent. */
 void mh_gal_close(mh_gal *g);
@@ -209,6 +219,21 @@ int mh_gal_cmp(const mh_gal_obj *a, const mh_gal_obj *b);
 
 /* PidTagDisplayType of an object (MH_DT_*). */
 uint32_t mh_gal_display_type(const mh_gal_obj *o);
+
+/*
+ * The entry an address book entry ID names (MS-OXNSPI 2.2.9.2-3): an
+ * Ephemeral Entry ID of this server (ID type 0x87, this Bind's server GUID,
+ * its MId) or a Permanent Entry ID (ID type 0x00, the NSPI provider UID,
+ * its DN), or NULL (malformed, another server's, naming nothing, a
+ * container).
+ */
+const mh_gal_obj *mh_gal_find_entryid(mh_gal *g, const mh_bin *eid);
+
+/* The links of an entry as the directory keeps them (MH_DIR_LINK_*):
+ * a list's owner (0: none) and a user's delegates (IDs in the entry's
+ * memory, in order; IDs naming nothing included). */
+uint32_t mh_gal_dir_owner(const mh_dir_entry *e);
+void mh_gal_dir_delegates(const mh_dir_entry *e, const uint32_t **ids_r, uint32_t *n_r);
 
 /* ------------------------------------------------------ positioning */
 
@@ -238,7 +263,10 @@ const mh_proplist *mh_gal_props(mh_gal *g, const mh_gal_obj *o, unsigned flags);
 /*
  * The value of property `tag` (its id, and a type that fits: the same,
  * PT_STRING8 for PT_UNICODE and back, the multi-valued kinds alike, or
- * PT_UNSPECIFIED), or NULL.
+ * PT_UNSPECIFIED), or NULL.  A link attribute (mh_gal_links) asked for as
+ * PT_MV_UNICODE or PT_MV_STRING8 is the legacy DNs of the objects it names,
+ * in table order (NULL when it names none): how a client reads delegates,
+ * owner or members with GetProps and QueryRows.
  */
 const mh_propval *mh_gal_prop(mh_gal *g, const mh_gal_obj *o, mh_proptag tag, unsigned flags);
 /* The tags of the properties an object has (GetPropList): strings as
@@ -274,9 +302,10 @@ const mh_gal_obj *mh_gal_find_mailbox(mh_gal *g, const mh_guid *mailbox);
 /*
  * The objects a link attribute of `o` names (GetMatches without a filter,
  * MS-OXNSPI 3.1.4.4.2.2), sorted: PR_EMS_AB_MEMBER (the members of a
- * distribution list), PR_EMS_AB_IS_MEMBER_OF_DL (the lists an entry is in);
- * PR_EMS_AB_MANAGER, _OWNER, _REPORTS and _PUBLIC_DELEGATES have no values
- * here.  Tags compare by id.  Returns MH_NSPI_SUCCESS, MH_NSPI_NOT_SUPPORTED
+ * distribution list), PR_EMS_AB_IS_MEMBER_OF_DL (the lists an entry is in),
+ * PR_EMS_AB_OWNER (a list's owner), PR_EMS_AB_PUBLIC_DELEGATES (a user's
+ * delegates); PR_EMS_AB_MANAGER and _REPORTS have no values here.  IDs
+ * naming no entry are left out.  Tags compare by id.  Returns MH_NSPI_SUCCESS, MH_NSPI_NOT_SUPPORTED
  * (not a link attribute) or MH_NSPI_GENERAL_FAILURE.
  */
 uint32_t mh_gal_links(mh_gal *g, const mh_gal_obj *o, mh_proptag tag, apr_pool_t *pool,

@@ -81,6 +81,8 @@ static void usage(FILE *f)
 "  user delete LOGIN                 the user and the mailbox\n"
 "  group add ADDR --name NAME        a distribution list\n"
 "  group members ADDR [LOGIN|ADDR]...  set its members\n"
+"  group owner ADDR [LOGIN]          who may change the members from Outlook\n"
+"                                    (none: administrators only)\n"
 "  group delete ADDR\n"
 "  mailbox create LOGIN              a mailbox for a user without one\n"
 "  mailbox stats LOGIN               sizes, counts and the folder tree\n"
@@ -306,6 +308,20 @@ static int cmd_user_show(ctx *c, const char *login)
     const char *hash = NULL;
     int has_pw = MH_SLOT(c->b->be, dir_password) &&
                  mh_be_dir_password(t, login, &hash, &err) == MH_OK;
+    /* the delegates the user chose in Outlook (NSPI ModLinkAtt) */
+    const char *delegates = NULL;
+    for (uint32_t i = 0; i < e.props.n; i++) {
+        const mh_propval *v = &e.props.v[i];
+        if (v->tag != MH_DIR_LINK_DELEGATES || !v->v.mv.v)
+            continue;
+        for (uint32_t k = 0; k < v->v.mv.n; k++) {
+            mh_dir_entry d;
+            if (mh_be_dir_get(t, (uint32_t)((const int32_t *)v->v.mv.v)[k], &d, &err) != MH_OK)
+                continue; /* deleted since */
+            const char *name = d.login ? d.login : d.smtp ? d.smtp : d.display_name;
+            delegates = delegates ? apr_pstrcat(c->pool, delegates, ", ", name, NULL) : name;
+        }
+    }
     mh_be_abort(t);
     printf("login:        %s\n", e.login);
     printf("id:           %u\n", e.id);
@@ -319,6 +335,7 @@ static int cmd_user_show(ctx *c, const char *login)
         printf("server:       %s\n", e.server);
     printf("password:     %s\n", has_pw ? "set" : "none");
     printf("state:        %s\n", e.disabled ? "disabled" : "enabled");
+    printf("delegates:    %s\n", delegates ? delegates : "none");
     return 0;
 }
 
@@ -447,6 +464,35 @@ static int cmd_group_members(ctx *c, const char *addr, int n, char **members)
     must(mh_be_dir_set_members(t, g.id, ids, (uint32_t)n, &e), &e, "cannot set the members");
     commit(t);
     printf("%s has %d member%s\n", addr, n, n == 1 ? "" : "s");
+    return 0;
+}
+
+/* The owner of a list: who may change its members from Outlook (NSPI
+ * ModLinkAtt).  No owner: administrators only. */
+static int cmd_group_owner(ctx *c, const char *addr, const char *owner)
+{
+    need_write(c);
+    mh_betxn *t = begin(c, NULL, 1);
+    mh_dir_entry g = find_entry(c, t, addr);
+    if (g.type != MH_DIR_GROUP)
+        die("%s is not a distribution list", addr);
+    mh_error e = {MH_OK, NULL};
+    if (owner) {
+        mh_dir_entry o = find_entry(c, t, owner);
+        if (o.type != MH_DIR_USER)
+            die("%s is not a user", owner);
+        mh_propval v = mh_pv_long(MH_DIR_LINK_OWNER, (int32_t)o.id);
+        mh_proplist_set(c->pool, &g.props, &v);
+    } else {
+        mh_proplist_remove(&g.props, MH_DIR_LINK_OWNER);
+    }
+    uint32_t id;
+    must(mh_be_dir_put(t, &g, NULL, &id, &e), &e, "cannot set the owner");
+    commit(t);
+    if (owner)
+        printf("%s is owned by %s\n", addr, owner);
+    else
+        printf("%s has no owner\n", addr);
     return 0;
 }
 
@@ -740,6 +786,8 @@ int main(int argc, char **argv)
         if (strcmp(w[1], "add") == 0) { NEED(3); return cmd_group_add(&c, w[2]); }
         if (strcmp(w[1], "members") == 0) return cmd_group_members(&c, w[2], n - 3, w + 3);
         if (strcmp(w[1], "delete") == 0) { NEED(3); return cmd_group_delete(&c, w[2]); }
+        if (strcmp(w[1], "owner") == 0 && n <= 4)
+            return cmd_group_owner(&c, w[2], n == 4 ? w[3] : NULL);
     } else if (strcmp(w[0], "mailbox") == 0 && n == 3) {
         if (strcmp(w[1], "create") == 0) return cmd_mailbox_create(&c, w[2]);
         if (strcmp(w[1], "stats") == 0) return cmd_mailbox_stats(&c, w[2]);

@@ -290,6 +290,25 @@ typedef struct mh_dir_entry {
     mh_proplist props;            /* further address-book properties */
 } mh_dir_entry;
 
+/*
+ * Links between entries kept in mh_dir_entry.props.  The address book's
+ * link attributes (MS-OXOABK PtypEmbeddedTable properties) that users may
+ * change through NSPI are stored as plain values under their property id,
+ * naming other entries by directory ID; mod_mapihttp reads and writes them
+ * (dir_get, dir_put), a backend only stores them as it stores any value:
+ *
+ *   MH_DIR_LINK_OWNER      on a list: its owner (PidTagAddressBookOwner),
+ *                          who may change its members through NSPI
+ *   MH_DIR_LINK_DELEGATES  on a user: its public delegates
+ *                          (PidTagAddressBookPublicDelegates), in order
+ *
+ * IDs are never reused, so an ID whose entry was deleted names nothing and
+ * readers skip it.  An LDAP-backed directory maps them to its own
+ * attributes (managedBy, publicDelegates) or leaves them out.
+ */
+#define MH_DIR_LINK_OWNER MH_TAG(0x800C, PT_LONG)
+#define MH_DIR_LINK_DELEGATES MH_TAG(0x8015, PT_MV_LONG)
+
 typedef enum mh_dir_key {
     MH_DIR_BY_LOGIN = 1,
     MH_DIR_BY_SMTP = 2,           /* primary address or an alias */

@@ -267,6 +267,80 @@ static void test_directory_delete(void)
     MUST(commit(t));
 }
 
+/*
+ * The links the address book keeps in an entry's properties
+ * (MH_DIR_LINK_OWNER, MH_DIR_LINK_DELEGATES) and the certificates users
+ * publish: PT_LONG, PT_MV_LONG and PT_MV_BINARY values stored and given
+ * back as they were, replaced whole by dir_put, the members untouched.
+ */
+static void test_directory_links(void)
+{
+    mh_error e;
+    mh_betxn *t = begin(NULL, 1);
+    REQUIRE(t);
+    mh_dir_entry g, a;
+    MUST(mh_be_dir_get(t, gid_team, &g, &e));
+    mh_propval owner = mh_pv_long(MH_DIR_LINK_OWNER, (int32_t)uid_ada);
+    g.props.n = 1;
+    g.props.v = &owner;
+    uint32_t id;
+    MUST(mh_be_dir_put(t, &g, NULL, &id, &e));
+    MUST(mh_be_dir_get(t, uid_ada, &a, &e));
+    int32_t dele[] = {(int32_t)uid_bob, (int32_t)uid_cyd};
+    static const uint8_t c1[] = {0x30, 0x82, 0x01, 0x00}, c2[] = {0x30, 0x00};
+    mh_bin cert[] = {{sizeof(c1), c1}, {sizeof(c2), c2}};
+    mh_propval v[3];
+    memset(v, 0, sizeof(v));
+    v[0] = a.props.n ? a.props.v[0] : mh_pv_str(MH_TAG(0x3A17, PT_UNICODE), "Analyst");
+    v[1].tag = MH_DIR_LINK_DELEGATES;
+    v[1].v.mv.n = 2;
+    v[1].v.mv.v = dele;
+    v[2].tag = MH_TAG(0x8C6A, PT_MV_BINARY); /* PidTagAddressBookX509Certificate */
+    v[2].v.mv.n = 2;
+    v[2].v.mv.v = cert;
+    a.props.n = 3;
+    a.props.v = v;
+    MUST(mh_be_dir_put(t, &a, NULL, &id, &e));
+    MUST(commit(t));
+
+    t = begin(NULL, 0);
+    REQUIRE(t);
+    mh_dir_entry got;
+    MUST(mh_be_dir_get(t, gid_team, &got, &e));
+    const mh_propval *p = mh_proplist_find(&got.props, MH_DIR_LINK_OWNER);
+    CHECK(p && p->v.i32 == (int32_t)uid_ada);
+    uint32_t *ids, n;
+    MUST(mh_be_dir_members(t, gid_team, &ids, &n, &e));
+    CHECK_EQ_U(n, 1);
+    MUST(mh_be_dir_get(t, uid_ada, &got, &e));
+    CHECK_EQ_U(got.props.n, 3);
+    for (int i = 0; i < 3; i++) {
+        p = mh_proplist_find(&got.props, v[i].tag);
+        CHECK(p && mh_propval_equal(p, &v[i]));
+    }
+    mh_be_abort(t);
+
+    /* replaced whole: the delegates dropped, the rest kept */
+    t = begin(NULL, 1);
+    REQUIRE(t);
+    MUST(mh_be_dir_get(t, uid_ada, &a, &e));
+    mh_propval keep[] = {v[0], v[2]};
+    a.props.n = 2;
+    a.props.v = keep;
+    MUST(mh_be_dir_put(t, &a, NULL, &id, &e));
+    MUST(commit(t));
+    t = begin(NULL, 0);
+    REQUIRE(t);
+    MUST(mh_be_dir_get(t, uid_ada, &got, &e));
+    CHECK_EQ_U(got.props.n, 2);
+    CHECK(mh_proplist_find(&got.props, MH_DIR_LINK_DELEGATES) == NULL);
+    p = mh_proplist_find(&got.props, v[2].tag);
+    CHECK(p && mh_propval_equal(p, &v[2]));
+    const char *hash;
+    OK(mh_be_dir_password(t, "ada", &hash, &e)); /* the password stays */
+    mh_be_abort(t);
+}
+
 /* ------------------------------------------------------------ mailboxes */
 
 static mh_guid MBX;
@@ -1644,6 +1718,7 @@ int main(int argc, char **argv)
     TEST(test_directory);
     TEST(test_gal_order_and_search);
     TEST(test_directory_delete);
+    TEST(test_directory_links);
     TEST(test_mailbox_create);
     TEST(test_properties_every_type);
     TEST(test_folders);

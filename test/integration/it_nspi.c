@@ -19,6 +19,8 @@
  *   - the properties of a user and of a list, its members through
  *     PR_EMS_AB_MEMBER, in 8-bit and Unicode strings;
  *   - the display templates of a user and a list (GetTemplateInfo);
+ *   - changes: delegates and the members of an owned list (ModLinkAtt),
+ *     a certificate (ModProps), read back; refusals for other users;
  *   - bad input: truncated bodies, unknown code pages and containers,
  *     calls not supported, a refused Bind;
  *   - MIds and the session survive a graceful restart.
@@ -828,6 +830,166 @@ static void test_templates(void)
           !r->gettemplateinfo.has_row);
 }
 
+/* ------------------------------------------------------------ changes */
+
+static uint32_t modlinkatt(mh_mapi *m, uint32_t flags, mh_proptag tag, uint32_t mid,
+                           uint32_t n, const mh_bin *eids)
+{
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.modlinkatt.flags = flags;
+    q.modlinkatt.tag = tag;
+    q.modlinkatt.mid = mid;
+    q.modlinkatt.has_entry_ids = 1;
+    q.modlinkatt.entry_ids.n = n;
+    q.modlinkatt.entry_ids.b = (mh_bin *)eids;
+    mh_nspi_resp *r = nspi(m, MH_RT_MODLINKATT, &q);
+    return r ? r->modlinkatt.error_code : 0xFFFFFFFFu;
+}
+
+/* A link attribute read back with GetProps as PtypMultipleString8: the
+ * last RDNs of the DNs it names, joined with ','; "-" for none. */
+static const char *links_of(mh_mapi *m, uint32_t mid, uint16_t id)
+{
+    const mh_proptag tag = MH_TAG(id, PT_MV_STRING8);
+    mh_nspi_getprops_resp *p = getprops(m, mid, 0, 1252, 1, &tag);
+    if (!p || !p->has_values || p->values.n != 1)
+        return "(no answer)";
+    const mh_propval *v = &p->values.v[0];
+    if (MH_TAG_TYPE(v->tag) == PT_ERROR)
+        return v->v.err == MAPI_E_NOT_FOUND ? "-" : "(error)";
+    const char *s = "";
+    for (uint32_t i = 0; i < v->v.mv.n; i++) {
+        const char *dn = ((const char *const *)v->v.mv.v)[i];
+        const char *cn = strstr(dn, "/cn=Recipients/cn=");
+        s = apr_pstrcat(pool, s, i ? "," : "", cn ? cn + 18 : dn, NULL);
+    }
+    return s;
+}
+
+/* The entry ID ResolveNames hands out for a name (ephemeral). */
+static mh_bin resolved_eid(mh_mapi *m, const char *name)
+{
+    mh_bin none = {0, NULL};
+    mh_nspi_resolvenames_resp *r = resolve(m, 1, &name);
+    if (!r || r->error_code || r->rows.n_rows != 1 || !r->rows.rows[0].vals[2])
+        return none;
+    return r->rows.rows[0].vals[2]->v.bin;
+}
+
+/*
+ * What a user may change in the address book, over HTTP: ada makes bob
+ * her delegate (ModLinkAtt, an entry ID from ResolveNames) and reads it
+ * back with GetProps and GetMatches; bob may not change ada's delegates;
+ * ada removes him with a Permanent Entry ID.  ada owns Pioneers and adds
+ * and removes a member; bob, who does not own it, is refused.  ada
+ * publishes a certificate with ModProps, is refused another property and
+ * someone else's entry.
+ */
+static void test_changes(void)
+{
+    mh_mapi *ada = bound();
+    REQUIRE(ada);
+    uint32_t ec = 1;
+    mh_mapi *bob = bound_as(MH_TEST_USER2, MH_TEST_PASSWORD2, 1252, &ec, NULL);
+    REQUIRE(bob);
+    uint32_t me = mid_of_dn(ada, DN_PREFIX "ada");
+    uint32_t pioneers = mid_of_dn(ada, DN_PREFIX "pioneers@example.com");
+    uint32_t bob_mid = mid_of_dn(ada, DN_PREFIX "bob");
+    REQUIRE(me >= 0x10 && pioneers >= 0x10 && bob_mid >= 0x10);
+    const mh_proptag delegates = MH_TAG(0x8015, PT_OBJECT);
+    const mh_proptag member = MH_TAG(0x8009, PT_OBJECT);
+
+    /* delegates */
+    CHECK_STR(links_of(ada, me, 0x8015), "-");
+    mh_bin b = resolved_eid(ada, "bob");
+    REQUIRE(b.len == 32);
+    CHECK_EQ_U(modlinkatt(ada, 0, delegates, me, 1, &b), MH_NSPI_SUCCESS);
+    CHECK_STR(links_of(ada, me, 0x8015), "bob");
+    CHECK_STR(links_of(bob, me, 0x8015), "bob"); /* another session sees it */
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.getmatches.has_state = 1;
+    q.getmatches.state = stat_of(delegates, me, 0, 1252);
+    q.getmatches.row_count = 10;
+    q.getmatches.has_columns = 1;
+    q.getmatches.columns = tags_of(1, NAME_ONLY);
+    mh_nspi_resp *r = nspi(ada, MH_RT_GETMATCHES, &q);
+    REQUIRE(r && r->getmatches.error_code == 0 && r->getmatches.rows.n_rows == 1);
+    CHECK_STR(str_at(&r->getmatches.rows, 0, 0), "Bob Bobson");
+    /* bob may not change ada's delegates, even to remove himself */
+    CHECK_EQ_U(modlinkatt(bob, MH_NSPI_FDELETE, delegates, me, 1, &b), MH_NSPI_ACCESS_DENIED);
+    mh_bin grace = resolved_eid(bob, "grace");
+    REQUIRE(grace.len == 32);
+    CHECK_EQ_U(modlinkatt(bob, 0, delegates, me, 1, &grace), MH_NSPI_ACCESS_DENIED);
+    CHECK_STR(links_of(ada, me, 0x8015), "bob");
+    /* removed again, named by a Permanent Entry ID (PidTagEntryId) */
+    static const mh_proptag eid_tag = T_ENTRYID;
+    mh_nspi_getprops_resp *p = getprops(ada, bob_mid, 0, 1252, 1, &eid_tag);
+    REQUIRE(p && p->error_code == 0 && p->values.v[0].v.bin.len > 28);
+    CHECK_EQ_U(p->values.v[0].v.bin.data[0], 0x00);
+    CHECK_EQ_U(modlinkatt(ada, MH_NSPI_FDELETE, delegates, me, 1, &p->values.v[0].v.bin),
+               MH_NSPI_SUCCESS);
+    CHECK_STR(links_of(ada, me, 0x8015), "-");
+
+    /* members of the list ada owns */
+    CHECK_STR(links_of(ada, pioneers, 0x800C), "ada");
+    CHECK_STR(links_of(ada, pioneers, 0x8009), "ada,alan,charles,grace");
+    CHECK_EQ_U(modlinkatt(ada, 0, member, pioneers, 1, &b), MH_NSPI_SUCCESS);
+    CHECK_STR(links_of(ada, pioneers, 0x8009), "ada,alan,bob,charles,grace");
+    CHECK_EQ_U(modlinkatt(bob, MH_NSPI_FDELETE, member, pioneers, 1, &b),
+               MH_NSPI_ACCESS_DENIED); /* bob does not own it */
+    CHECK_EQ_U(modlinkatt(ada, MH_NSPI_FDELETE, member, pioneers, 1, &b), MH_NSPI_SUCCESS);
+    CHECK_STR(links_of(ada, pioneers, 0x8009), "ada,alan,charles,grace");
+    /* nobody owns Compiler Writers: administrators only */
+    uint32_t compilers = mid_of_dn(ada, DN_PREFIX "compilers@example.com");
+    CHECK_EQ_U(modlinkatt(ada, 0, member, compilers, 1, &b), MH_NSPI_ACCESS_DENIED);
+
+    /* ModProps: ada's own certificate, and nothing else */
+    static const uint8_t der[] = {0x30, 0x82, 0x01, 0x0A, 0x02, 0x01, 0x01};
+    mh_bin cert = {sizeof(der), der};
+    mh_propval v;
+    memset(&v, 0, sizeof(v));
+    v.tag = MH_TAG(0x8C6A, PT_MV_BINARY);
+    v.v.mv.n = 1;
+    v.v.mv.v = &cert;
+    memset(&q, 0, sizeof(q));
+    q.modprops.has_state = 1;
+    q.modprops.state = stat_of(0, me, 0, 1252);
+    q.modprops.has_tags = 1; /* none to remove */
+    q.modprops.has_values = 1;
+    q.modprops.values.n = 1;
+    q.modprops.values.v = &v;
+    r = nspi(ada, MH_RT_MODPROPS, &q);
+    CHECK(r && r->modprops.error_code == MH_NSPI_SUCCESS);
+    static const mh_proptag cert_tag = MH_TAG(0x8C6A, PT_MV_BINARY);
+    p = getprops(bob, me, 0, 1252, 1, &cert_tag);
+    REQUIRE(p && p->error_code == 0 && p->values.v[0].v.mv.n == 1);
+    CHECK_MEM(((const mh_bin *)p->values.v[0].v.mv.v)[0].data,
+              ((const mh_bin *)p->values.v[0].v.mv.v)[0].len, der, sizeof(der));
+    r = nspi(bob, MH_RT_MODPROPS, &q); /* on ada's entry */
+    CHECK(r && r->modprops.error_code == MH_NSPI_ACCESS_DENIED);
+    mh_propval name = mh_pv_str(MH_TAG(0x3001, PT_UNICODE), "Countess");
+    q.modprops.values.v = &name;
+    r = nspi(ada, MH_RT_MODPROPS, &q);
+    CHECK(r && r->modprops.error_code == MH_NSPI_ACCESS_DENIED);
+    q.modprops.state.current_rec = pioneers;
+    r = nspi(ada, MH_RT_MODPROPS, &q);
+    CHECK(r && r->modprops.error_code == MH_NSPI_INVALID_OBJECT);
+    /* and removed: pPropTags without a row */
+    q.modprops.state.current_rec = me;
+    q.modprops.tags = tags_of(1, &cert_tag);
+    q.modprops.has_values = 0;
+    r = nspi(ada, MH_RT_MODPROPS, &q);
+    CHECK(r && r->modprops.error_code == MH_NSPI_SUCCESS);
+    p = getprops(ada, me, 0, 1252, 1, &cert_tag);
+    CHECK(p && p->error_code == MH_NSPI_ERRORS_RETURNED &&
+          p->values.v[0].v.err == MAPI_E_NOT_FOUND);
+    static const mh_proptag name_a = T_NAME_A;
+    p = getprops(ada, me, 0, 1252, 1, &name_a);
+    CHECK(p && p->error_code == 0 && !strcmp(p->values.v[0].v.str, "Ada Lovelace"));
+}
+
 static void test_bad_input(void)
 {
     mh_mapi *m = bound();
@@ -876,17 +1038,18 @@ static void test_bad_input(void)
                             &why), 0);
     CHECK_EQ_U(resp.gettemplateinfo.error_code, MH_NSPI_INVALID_LOCALE);
     CHECK(!resp.gettemplateinfo.has_row);
-    /* calls not served: NotSupported, the session goes on */
+    /* ModProps without pPropTags, ModLinkAtt of property 0: refused with
+     * the spec's errors, the session goes on */
     memset(&q, 0, sizeof(q));
     q.modprops.has_state = 1;
     q.modprops.state = stat_of(0, 0x10, 0, 1252);
     before(m);
     CHECK_EQ_U(mh_nspi_call(m, pool, MH_RT_MODPROPS, "ModProps", &q, &resp, NULL, &why), 0);
-    CHECK_EQ_U(resp.modprops.error_code, MH_NSPI_NOT_SUPPORTED);
+    CHECK_EQ_U(resp.modprops.error_code, MH_NSPI_INVALID_PARAMETER);
     memset(&q, 0, sizeof(q));
     before(m);
     CHECK_EQ_U(mh_nspi_call(m, pool, MH_RT_MODLINKATT, "ModLinkAtt", &q, &resp, NULL, &why), 0);
-    CHECK_EQ_U(resp.modlinkatt.error_code, MH_NSPI_NOT_SUPPORTED);
+    CHECK_EQ_U(resp.modlinkatt.error_code, MH_NSPI_NOT_FOUND);
     /* a Bind in the Unicode code page: refused, and no context */
     uint32_t ec = 0;
     CHECK(bound_as(MH_TEST_USER, MH_TEST_PASSWORD, MH_NSPI_CP_WINUNICODE, &ec, NULL) == NULL);
@@ -961,6 +1124,7 @@ static int make_store(mh_httpd *h)
                  "--no-mailbox";
     steps[n++] = "group add pioneers@example.com --name Pioneers";
     steps[n++] = "group members pioneers@example.com ada alan charles grace";
+    steps[n++] = "group owner pioneers@example.com ada";
     steps[n++] = "group add compilers@example.com --name 'Compiler Writers'";
     steps[n++] = "group members compilers@example.com john niklaus peter grace donald";
     steps[n++] = "group add all@example.com --name Everyone";
@@ -1025,6 +1189,7 @@ int main(int argc, char **argv)
     MH_IT_TEST(test_getmatches, pool, root_pool);
     MH_IT_TEST(test_user_and_list_props, pool, root_pool);
     MH_IT_TEST(test_templates, pool, root_pool);
+    MH_IT_TEST(test_changes, pool, root_pool);
     MH_IT_TEST(test_bad_input, pool, root_pool);
     MH_IT_TEST(test_restart, pool, root_pool);
     MH_IT_TEST(test_log_clean, pool, root_pool);

@@ -9,6 +9,7 @@
 #include "mh_mapierr.h"
 #include "mh_nspi.h"
 #include "mh_nspi_gal.h"
+#include "mh_nspi_mod.h"
 #include "mh_nspi_tmpl.h"
 #include "mh_oxcdata.h"
 #include "mh_props.h"
@@ -54,7 +55,8 @@ static uint32_t put_entry(mh_betxn *t, mh_dir_type type, const char *login, cons
         e.mailbox = mbx_guid(k);
     mh_propval *pv = apr_pcalloc(pool, sizeof(mh_propval) * 2);
     pv[e.props.n++] = mh_pv_str(PR_TITLE, "Engineer");
-    (void)owner; /* lists get owners with the changes ModLinkAtt makes */
+    if (owner)
+        pv[e.props.n++] = mh_pv_long(MH_DIR_LINK_OWNER, (int32_t)owner);
     e.props.v = pv;
     uint32_t id = 0;
     mh_error err = {MH_OK, NULL};
@@ -133,6 +135,17 @@ static mh_nspi_resp *call(mh_reqtype rt, const mh_nspi_req *req)
         return NULL;
     }
     return back;
+}
+
+static mh_stat stat_of(uint32_t current)
+{
+    mh_stat s;
+    memset(&s, 0, sizeof(s));
+    s.current_rec = current;
+    s.code_page = 1252;
+    s.template_locale = 0x409;
+    s.sort_locale = 0x409;
+    return s;
 }
 
 /* ============================================== display templates */
@@ -569,6 +582,419 @@ static void test_decoder_refuses(void)
     CHECK(decode(&m, 1252) == NULL);
 }
 
+/* ====================================================== ModLinkAtt */
+
+static mh_bin eph(int id, uint32_t display_type)
+{
+    mh_bin b;
+    mh_gal_ephemeral_eid(&cx.server_guid, display_type, MID(id), pool, &b);
+    return b;
+}
+
+static mh_bin perm(const char *cn, uint32_t display_type)
+{
+    mh_bin b;
+    mh_gal_permanent_eid(apr_pstrcat(pool, DN_PREFIX, cn, NULL), display_type, pool, &b);
+    return b;
+}
+
+static uint32_t modlinkatt(uint32_t flags, mh_proptag tag, uint32_t mid, int n, const mh_bin *eids)
+{
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.modlinkatt.flags = flags;
+    q.modlinkatt.tag = tag;
+    q.modlinkatt.mid = mid;
+    q.modlinkatt.has_entry_ids = n >= 0;
+    q.modlinkatt.entry_ids.n = n > 0 ? (uint32_t)n : 0;
+    q.modlinkatt.entry_ids.b = (mh_bin *)eids;
+    mh_nspi_resp *r = call(MH_RT_MODLINKATT, &q);
+    return r ? r->modlinkatt.error_code : 0xFFFFFFFFu;
+}
+
+static mh_nspi_getprops_resp *getprops(uint32_t mid, mh_proptag tag)
+{
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.getprops.has_state = 1;
+    q.getprops.state = stat_of(mid);
+    q.getprops.has_tags = 1;
+    q.getprops.tags.n = 1;
+    q.getprops.tags.tags = &tag;
+    mh_nspi_resp *r = call(MH_RT_GETPROPS, &q);
+    return r ? &r->getprops : NULL;
+}
+
+/* A link attribute as GetProps gives it in PtypMultipleString8: the DNs'
+ * last RDNs joined with ',', "-" when it names nothing. */
+static const char *links(uint32_t mid, uint16_t id)
+{
+    mh_nspi_getprops_resp *p = getprops(mid, MH_TAG(id, PT_MV_STRING8));
+    if (!p || p->values.n != 1)
+        return "(no answer)";
+    const mh_propval *v = &p->values.v[0];
+    if (MH_TAG_TYPE(v->tag) == PT_ERROR)
+        return v->v.err == MAPI_E_NOT_FOUND ? "-" : "(error)";
+    const char *s = "";
+    for (uint32_t i = 0; i < v->v.mv.n; i++) {
+        const char *dn = ((const char *const *)v->v.mv.v)[i];
+        const char *cn = strstr(dn, "/cn=Recipients/cn=");
+        s = apr_pstrcat(pool, s, i ? "," : "", cn ? cn + 18 : dn, NULL);
+    }
+    return s;
+}
+
+/* The same through GetMatches on the link (how Outlook reads it): the
+ * display names joined with ','. */
+static const char *links_by_getmatches(uint32_t mid, mh_proptag tag)
+{
+    static const mh_proptag name = MH_TAG(0x3001, PT_UNICODE);
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.getmatches.has_state = 1;
+    q.getmatches.state = stat_of(mid);
+    q.getmatches.state.container_id = tag;
+    q.getmatches.row_count = 100;
+    q.getmatches.has_columns = 1;
+    q.getmatches.columns.n = 1;
+    q.getmatches.columns.tags = (mh_proptag *)&name;
+    mh_nspi_resp *r = call(MH_RT_GETMATCHES, &q);
+    if (!r || r->getmatches.error_code)
+        return "(error)";
+    const char *s = "";
+    for (uint32_t i = 0; i < r->getmatches.rows.n_rows; i++)
+        s = apr_pstrcat(pool, s, i ? "," : "", r->getmatches.rows.rows[i].vals[0]->v.str, NULL);
+    return s;
+}
+
+/* What the directory itself holds for an entry's delegates. */
+static uint32_t stored_delegates(int id, uint32_t *out, uint32_t max)
+{
+    mh_betxn *t;
+    mh_error err = {MH_OK, NULL};
+    if (mh_be_begin(be, NULL, MH_TXN_READ, pool, &t, &err) != MH_OK)
+        return 0xFFFFFFFFu;
+    mh_dir_entry e;
+    uint32_t n = 0xFFFFFFFFu;
+    if (mh_be_dir_get(t, (uint32_t)id, &e, &err) == MH_OK) {
+        n = 0;
+        const mh_propval *v = mh_proplist_find(&e.props, MH_DIR_LINK_DELEGATES);
+        for (uint32_t i = 0; v && i < v->v.mv.n && i < max; i++)
+            out[n++] = (uint32_t)((const int32_t *)v->v.mv.v)[i];
+        if (!mh_proplist_find(&e.props, PR_TITLE))
+            n = 0xFFFFFFFEu; /* the other properties must stay */
+    }
+    mh_be_abort(t);
+    return n;
+}
+
+static void test_modlinkatt_delegates(void)
+{
+    cx.user = "ada";
+    CHECK_STR(links(MID(ADA), 0x8015), "-");
+    /* an Ephemeral Entry ID as ResolveNames hands them out */
+    mh_bin b = eph(BOB, MH_DT_MAILUSER);
+    CHECK_EQ_U(modlinkatt(0, PR_EMS_AB_PUBLIC_DELEGATES, MID(ADA), 1, &b), MH_NSPI_SUCCESS);
+    CHECK_STR(links(MID(ADA), 0x8015), "bob");
+    CHECK_STR(links_by_getmatches(MID(ADA), PR_EMS_AB_PUBLIC_DELEGATES), "Bob Marley");
+    /* a Permanent one, and one already there (ignored) */
+    mh_bin two[] = {perm("dave", MH_DT_MAILUSER), eph(BOB, MH_DT_MAILUSER)};
+    CHECK_EQ_U(modlinkatt(0, PR_EMS_AB_PUBLIC_DELEGATES, MID(ADA), 2, two), MH_NSPI_SUCCESS);
+    CHECK_STR(links(MID(ADA), 0x8015), "bob,dave");
+    uint32_t ids[8];
+    CHECK_EQ_U(stored_delegates(ADA, ids, 8), 2);
+    CHECK(ids[0] == BOB && ids[1] == DAVE);
+    /* GetProps of the table property itself: a link, read with GetMatches */
+    mh_nspi_getprops_resp *p = getprops(MID(ADA), PR_EMS_AB_PUBLIC_DELEGATES);
+    REQUIRE(p && p->values.n == 1);
+    CHECK_EQ_U(p->values.v[0].tag, MH_TAG(0x8015, PT_ERROR));
+    CHECK_EQ_U(p->values.v[0].v.err, MAPI_E_NO_SUPPORT);
+    p = getprops(MID(ADA), MH_TAG(0x8015, PT_MV_UNICODE));
+    REQUIRE(p && p->values.n == 1 && p->values.v[0].v.mv.n == 2);
+    CHECK_STR(((const char *const *)p->values.v[0].v.mv.v)[1], DN_PREFIX "dave");
+    /* a refused add changes nothing, not even the values before it */
+    mh_bin refused[][2] = {
+        {eph(DAVE, 0), eph(TEAM, MH_DT_DISTLIST)},   /* a list as a delegate */
+        {eph(DAVE, 0), eph(CAROL, 6)},               /* a contact */
+        {eph(DAVE, 0), eph(99, 0)},                  /* names nothing */
+        {eph(DAVE, 0), perm("nobody", 0)},
+        {eph(DAVE, 0), {3, (const uint8_t *)"xyz"}}, /* not an entry ID */
+    };
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        mh_bin r2[2] = {perm("ada", 0), refused[i][1]};
+        CHECK_EQ_U(modlinkatt(0, PR_EMS_AB_PUBLIC_DELEGATES, MID(ADA), 2, r2),
+                   MH_NSPI_ACCESS_DENIED);
+        CHECK_STR(links(MID(ADA), 0x8015), "bob,dave");
+    }
+    /* another server's Ephemeral Entry ID names nothing here */
+    mh_bin other = eph(BOB, 0);
+    uint8_t *od = apr_pmemdup(pool, other.data, other.len);
+    od[4] ^= 0xFF;
+    other.data = od;
+    CHECK_EQ_U(modlinkatt(0, PR_EMS_AB_PUBLIC_DELEGATES, MID(ADA), 1, &other),
+               MH_NSPI_ACCESS_DENIED);
+    /* fDelete: present ones go, others are ignored; other flag bits too */
+    mh_bin del[] = {eph(BOB, 0), perm("nobody", 0), other, eph(CAROL, 6)};
+    CHECK_EQ_U(modlinkatt(MH_NSPI_FDELETE | 0xF0, PR_EMS_AB_PUBLIC_DELEGATES, MID(ADA), 4, del),
+               MH_NSPI_SUCCESS);
+    CHECK_STR(links(MID(ADA), 0x8015), "dave");
+    /* the property's type does not matter, its id does */
+    mh_bin d2 = perm("DAVE", 0);
+    CHECK_EQ_U(modlinkatt(MH_NSPI_FDELETE, MH_TAG(0x8015, PT_MV_BINARY), MID(ADA), 1, &d2),
+               MH_NSPI_SUCCESS);
+    CHECK_STR(links(MID(ADA), 0x8015), "-");
+    CHECK_EQ_U(stored_delegates(ADA, ids, 8), 0);
+    /* nothing to do is no error; no EntryIds is */
+    CHECK_EQ_U(modlinkatt(0, PR_EMS_AB_PUBLIC_DELEGATES, MID(ADA), 0, NULL), MH_NSPI_SUCCESS);
+    CHECK_EQ_U(modlinkatt(0, PR_EMS_AB_PUBLIC_DELEGATES, MID(ADA), -1, NULL),
+               MH_NSPI_INVALID_PARAMETER);
+}
+
+static void test_modlinkatt_refused(void)
+{
+    mh_bin b = eph(DAVE, 0);
+    /* someone else's delegates */
+    cx.user = "bob";
+    CHECK_EQ_U(modlinkatt(0, PR_EMS_AB_PUBLIC_DELEGATES, MID(ADA), 1, &b), MH_NSPI_ACCESS_DENIED);
+    cx.user = "ada";
+    CHECK_STR(links(MID(ADA), 0x8015), "-");
+    /* constraint 3: a property the address book does not know */
+    CHECK_EQ_U(modlinkatt(0, MH_TAG(0x1234, PT_OBJECT), MID(ADA), 1, &b), MH_NSPI_NOT_FOUND);
+    /* constraint 4: no such object (NotFound before: the tag first) */
+    CHECK_EQ_U(modlinkatt(0, PR_EMS_AB_PUBLIC_DELEGATES, MID(99), 1, &b),
+               MH_NSPI_INVALID_PARAMETER);
+    CHECK_EQ_U(modlinkatt(0, PR_EMS_AB_PUBLIC_DELEGATES, 0, 1, &b), MH_NSPI_INVALID_PARAMETER);
+    /* constraint 5: the property does not go with the display type */
+    CHECK_EQ_U(modlinkatt(0, PR_EMS_AB_MEMBER, MID(ADA), 1, &b), MH_NSPI_ACCESS_DENIED);
+    CHECK_EQ_U(modlinkatt(0, PR_EMS_AB_PUBLIC_DELEGATES, MID(TEAM), 1, &b),
+               MH_NSPI_ACCESS_DENIED);
+    CHECK_EQ_U(modlinkatt(0, PR_EMS_AB_PUBLIC_DELEGATES, MID(CAROL), 1, &b),
+               MH_NSPI_ACCESS_DENIED);
+    CHECK_EQ_U(modlinkatt(0, PR_EMS_AB_MEMBER, MH_GAL_MID_USERS, 1, &b), MH_NSPI_ACCESS_DENIED);
+    /* properties users do not change */
+    CHECK_EQ_U(modlinkatt(0, PR_EMS_AB_OWNER, MID(TEAM), 1, &b), MH_NSPI_ACCESS_DENIED);
+    CHECK_EQ_U(modlinkatt(0, MH_TAG(0x3001, PT_UNICODE), MID(ADA), 1, &b), MH_NSPI_ACCESS_DENIED);
+    /* a backend that cannot write its directory */
+    mh_backend ro = *be->be;
+    ro.capabilities &= ~(uint32_t)MH_BCAP_DIRECTORY_WRITE;
+    mh_be robe = *be;
+    robe.be = &ro;
+    cx.be = &robe;
+    CHECK_EQ_U(modlinkatt(0, PR_EMS_AB_PUBLIC_DELEGATES, MID(ADA), 1, &b), MH_NSPI_ACCESS_DENIED);
+    cx.be = be;
+    CHECK_STR(links(MID(ADA), 0x8015), "-");
+}
+
+static void test_modlinkatt_members(void)
+{
+    cx.user = "ada"; /* owns Team */
+    CHECK_STR(links(MID(TEAM), 0x800C), "ada");
+    CHECK_STR(links_by_getmatches(MID(TEAM), PR_EMS_AB_OWNER), "Ada Lovelace");
+    CHECK_STR(links(MID(TEAM), 0x8009), "bob");
+    mh_bin add[] = {perm("dave", 0), eph(CAROL, 6), eph(OTHERS, MH_DT_DISTLIST)};
+    CHECK_EQ_U(modlinkatt(0, PR_EMS_AB_MEMBER, MID(TEAM), 3, add), MH_NSPI_SUCCESS);
+    CHECK_STR(links_by_getmatches(MID(TEAM), PR_EMS_AB_MEMBER),
+              "Bob Marley,Carol External,Dave Brubeck,Others");
+    CHECK_STR(links_by_getmatches(MID(DAVE), PR_EMS_AB_IS_MEMBER_OF_DL), "Team");
+    mh_bin del[] = {eph(BOB, 0), eph(OTHERS, 1)};
+    CHECK_EQ_U(modlinkatt(MH_NSPI_FDELETE, PR_EMS_AB_MEMBER, MID(TEAM), 2, del), MH_NSPI_SUCCESS);
+    CHECK_STR(links(MID(TEAM), 0x8009), "carol,dave");
+    /* not its own member; a refused value keeps the others out too */
+    mh_bin self[] = {eph(BOB, 0), eph(TEAM, 1)};
+    CHECK_EQ_U(modlinkatt(0, PR_EMS_AB_MEMBER, MID(TEAM), 2, self), MH_NSPI_ACCESS_DENIED);
+    CHECK_STR(links(MID(TEAM), 0x8009), "carol,dave");
+    /* a list ada does not own; its owner may */
+    mh_bin a = eph(ADA, 0);
+    CHECK_EQ_U(modlinkatt(0, PR_EMS_AB_MEMBER, MID(OTHERS), 1, &a), MH_NSPI_ACCESS_DENIED);
+    cx.user = "dave";
+    CHECK_EQ_U(modlinkatt(0, PR_EMS_AB_MEMBER, MID(TEAM), 1, &a), MH_NSPI_ACCESS_DENIED);
+    cx.user = "nobody"; /* not in the directory at all */
+    CHECK_EQ_U(modlinkatt(0, PR_EMS_AB_MEMBER, MID(TEAM), 1, &a), MH_NSPI_ACCESS_DENIED);
+    cx.user = "bob";
+    CHECK_EQ_U(modlinkatt(0, PR_EMS_AB_MEMBER, MID(OTHERS), 1, &a), MH_NSPI_SUCCESS);
+    CHECK_STR(links(MID(OTHERS), 0x8009), "ada");
+    cx.user = "ada";
+    CHECK_STR(links(MID(TEAM), 0x8009), "carol,dave");
+}
+
+/* ======================================================== ModProps */
+
+static uint32_t modprops(uint32_t mid, int n_tags, const mh_proptag *tags, int n_values,
+                         const mh_propval *values)
+{
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.modprops.has_state = 1;
+    q.modprops.state = stat_of(mid);
+    q.modprops.has_tags = n_tags >= 0;
+    q.modprops.tags.n = n_tags > 0 ? (uint32_t)n_tags : 0;
+    q.modprops.tags.tags = (mh_proptag *)tags;
+    q.modprops.has_values = n_values >= 0;
+    q.modprops.values.n = n_values > 0 ? (uint32_t)n_values : 0;
+    q.modprops.values.v = (mh_propval *)values;
+    mh_nspi_resp *r = call(MH_RT_MODPROPS, &q);
+    return r ? r->modprops.error_code : 0xFFFFFFFFu;
+}
+
+static mh_propval certs(mh_proptag tag, uint32_t n, const mh_bin *b)
+{
+    mh_propval v;
+    memset(&v, 0, sizeof(v));
+    v.tag = tag;
+    v.v.mv.n = n;
+    v.v.mv.v = b;
+    return v;
+}
+
+/* The certificates GetProps gives back, as "len:first byte" joined. */
+static const char *certs_of(uint32_t mid, mh_proptag tag)
+{
+    mh_nspi_getprops_resp *p = getprops(mid, tag);
+    if (!p || p->values.n != 1)
+        return "(no answer)";
+    const mh_propval *v = &p->values.v[0];
+    if (v->tag != tag)
+        return MH_TAG_TYPE(v->tag) == PT_ERROR && v->v.err == MAPI_E_NOT_FOUND ? "-" : "(error)";
+    const char *s = "";
+    const mh_bin *b = v->v.mv.v;
+    for (uint32_t i = 0; i < v->v.mv.n; i++)
+        s = apr_psprintf(pool, "%s%s%u:%02x", s, i ? "," : "", b[i].len, b[i].data[0]);
+    return s;
+}
+
+static void test_modprops(void)
+{
+    cx.user = "ada";
+    uint8_t *c1 = apr_pcalloc(pool, 1200), *c2 = apr_pcalloc(pool, 900);
+    c1[0] = 0x30;
+    c2[0] = 0x31;
+    mh_bin two[] = {{1200, c1}, {900, c2}};
+    mh_propval v[] = {certs(PR_EMS_AB_X509_CERT, 2, two), certs(PR_USER_X509_CERTIFICATE, 1, two)};
+    CHECK_EQ_U(modprops(MID(ADA), 0, NULL, 2, v), MH_NSPI_SUCCESS);
+    CHECK_STR(certs_of(MID(ADA), PR_EMS_AB_X509_CERT), "1200:30,900:31");
+    CHECK_STR(certs_of(MID(ADA), PR_USER_X509_CERTIFICATE), "1200:30");
+    CHECK_STR(certs_of(MID(BOB), PR_EMS_AB_X509_CERT), "-");
+    /* the other properties stay */
+    uint32_t ids[2];
+    CHECK_EQ_U(stored_delegates(ADA, ids, 2), 0);
+    /* GetPropList names them */
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.getproplist.mid = MID(ADA);
+    q.getproplist.code_page = 1252;
+    mh_nspi_resp *r = call(MH_RT_GETPROPLIST, &q);
+    REQUIRE(r && r->getproplist.error_code == 0);
+    int found = 0;
+    for (uint32_t i = 0; i < r->getproplist.tags.n; i++)
+        found += r->getproplist.tags.tags[i] == PR_EMS_AB_X509_CERT;
+    CHECK_EQ_U(found, 1);
+    /* replaced by the row's values; removed by pPropTags */
+    mh_propval one = certs(PR_EMS_AB_X509_CERT, 1, two + 1);
+    CHECK_EQ_U(modprops(MID(ADA), 0, NULL, 1, &one), MH_NSPI_SUCCESS);
+    CHECK_STR(certs_of(MID(ADA), PR_EMS_AB_X509_CERT), "900:31");
+    static const mh_proptag user_cert = PR_USER_X509_CERTIFICATE;
+    CHECK_EQ_U(modprops(MID(ADA), 1, &user_cert, -1, NULL), MH_NSPI_SUCCESS);
+    CHECK_STR(certs_of(MID(ADA), PR_USER_X509_CERTIFICATE), "-");
+    CHECK_STR(certs_of(MID(ADA), PR_EMS_AB_X509_CERT), "900:31");
+    /* refused, each leaving the certificate as it is */
+    mh_propval name = mh_pv_str(MH_TAG(0x3001, PT_UNICODE), "Countess");
+    mh_bin empty = {0, (const uint8_t *)""};
+    uint8_t *huge = apr_pcalloc(pool, MH_NSPI_CERT_BYTES_MAX + 1);
+    mh_bin big = {MH_NSPI_CERT_BYTES_MAX + 1, huge};
+    mh_bin many[MH_NSPI_CERTS_MAX + 1];
+    for (uint32_t i = 0; i <= MH_NSPI_CERTS_MAX; i++)
+        many[i] = two[0];
+    mh_propval single = mh_pv_bin(MH_TAG(0x8C6A, PT_BINARY), c1, 10);
+    struct {
+        mh_propval v;
+        uint32_t want;
+    } bad[] = {
+        {name, MH_NSPI_ACCESS_DENIED},
+        {single, MH_NSPI_ACCESS_DENIED},
+        {certs(PR_EMS_AB_X509_CERT, 1, &empty), MH_NSPI_ACCESS_DENIED},
+        {certs(PR_EMS_AB_X509_CERT, 1, &big), MH_NSPI_ACCESS_DENIED},
+        {certs(PR_EMS_AB_X509_CERT, MH_NSPI_CERTS_MAX + 1, many), MH_NSPI_ACCESS_DENIED},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        mh_propval row[] = {certs(PR_USER_X509_CERTIFICATE, 1, two), bad[i].v};
+        CHECK_EQ_U(modprops(MID(ADA), 0, NULL, 2, row), bad[i].want);
+        CHECK_STR(certs_of(MID(ADA), PR_USER_X509_CERTIFICATE), "-");
+    }
+    mh_propval twice[] = {one, one};
+    CHECK_EQ_U(modprops(MID(ADA), 0, NULL, 2, twice), MH_NSPI_ACCESS_DENIED);
+    static const mh_proptag title = MH_TAG(0x3A17, PT_UNICODE);
+    CHECK_EQ_U(modprops(MID(ADA), 1, &title, 1, &one), MH_NSPI_ACCESS_DENIED);
+    /* whose entry, what kind of object (constraints 6-7), what was sent (5) */
+    CHECK_EQ_U(modprops(MID(BOB), 0, NULL, 1, &one), MH_NSPI_ACCESS_DENIED);
+    CHECK_EQ_U(modprops(MID(TEAM), 0, NULL, 1, &one), MH_NSPI_INVALID_OBJECT);
+    CHECK_EQ_U(modprops(MID(CAROL), 0, NULL, 1, &one), MH_NSPI_INVALID_OBJECT);
+    CHECK_EQ_U(modprops(MH_GAL_MID_USERS, 0, NULL, 1, &one), MH_NSPI_INVALID_OBJECT);
+    CHECK_EQ_U(modprops(MID(99), 0, NULL, 1, &one), MH_NSPI_INVALID_PARAMETER);
+    CHECK_EQ_U(modprops(MID(ADA), -1, NULL, 1, &one), MH_NSPI_INVALID_PARAMETER);
+    memset(&q, 0, sizeof(q));
+    q.modprops.has_tags = 1;
+    r = call(MH_RT_MODPROPS, &q); /* no STAT */
+    CHECK(r && r->modprops.error_code == MH_NSPI_INVALID_PARAMETER);
+    q.modprops.has_state = 1;
+    q.modprops.state = stat_of(MID(ADA));
+    q.modprops.state.code_page = MH_NSPI_CP_WINUNICODE;
+    r = call(MH_RT_MODPROPS, &q);
+    CHECK(r && r->modprops.error_code == MH_NSPI_INVALID_CODEPAGE);
+    cx.user = "bob";
+    CHECK_EQ_U(modprops(MID(ADA), 1, &user_cert, -1, NULL), MH_NSPI_ACCESS_DENIED);
+    cx.user = "ada";
+    /* a backend that cannot write its directory */
+    mh_backend ro = *be->be;
+    ro.capabilities &= ~(uint32_t)MH_BCAP_DIRECTORY_WRITE;
+    mh_be robe = *be;
+    robe.be = &ro;
+    cx.be = &robe;
+    CHECK_EQ_U(modprops(MID(ADA), 0, NULL, 1, &v[0]), MH_NSPI_ACCESS_DENIED);
+    cx.be = be;
+    CHECK_STR(certs_of(MID(ADA), PR_EMS_AB_X509_CERT), "900:31");
+}
+
+/* A delegate deleted from the directory: no longer shown, and dropped
+ * from the stored list with the user's next change. */
+static void test_deleted_delegate(void)
+{
+    cx.user = "ada";
+    mh_betxn *t;
+    mh_error err = {MH_OK, NULL};
+    REQUIRE(mh_be_begin(be, NULL, MH_TXN_WRITE, pool, &t, &err) == MH_OK);
+    uint32_t erin = put_entry(t, MH_DIR_USER, "erin", "Erin Hunter", "erin@example.com", 7, 0);
+    REQUIRE(erin == N_ENTRIES && mh_be_commit(t, &err) == MH_OK);
+    mh_bin e = eph((int)erin, 0);
+    CHECK_EQ_U(modlinkatt(0, PR_EMS_AB_PUBLIC_DELEGATES, MID(ADA), 1, &e), MH_NSPI_SUCCESS);
+    CHECK_STR(links(MID(ADA), 0x8015), "erin");
+    REQUIRE(mh_be_begin(be, NULL, MH_TXN_WRITE, pool, &t, &err) == MH_OK);
+    REQUIRE(mh_be_dir_delete(t, erin, &err) == MH_OK && mh_be_commit(t, &err) == MH_OK);
+    CHECK_STR(links(MID(ADA), 0x8015), "-");
+    CHECK_STR(links_by_getmatches(MID(ADA), PR_EMS_AB_PUBLIC_DELEGATES), "");
+    uint32_t ids[4];
+    CHECK_EQ_U(stored_delegates(ADA, ids, 4), 1);
+    mh_bin b = eph(BOB, 0);
+    CHECK_EQ_U(modlinkatt(0, PR_EMS_AB_PUBLIC_DELEGATES, MID(ADA), 1, &b), MH_NSPI_SUCCESS);
+    CHECK_EQ_U(stored_delegates(ADA, ids, 4), 1);
+    CHECK_EQ_U(ids[0], BOB);
+    CHECK_EQ_U(modlinkatt(MH_NSPI_FDELETE, PR_EMS_AB_PUBLIC_DELEGATES, MID(ADA), 1, &b),
+               MH_NSPI_SUCCESS);
+    CHECK_EQ_U(stored_delegates(ADA, ids, 4), 0);
+}
+
+/* Without a backend: nothing to change, and no crash. */
+static void test_mod_no_backend(void)
+{
+    mh_nspi_ctx saved = cx;
+    cx.be = NULL;
+    mh_bin b = eph(BOB, 0);
+    CHECK_EQ_U(modlinkatt(0, PR_EMS_AB_PUBLIC_DELEGATES, MID(ADA), 1, &b),
+               MH_NSPI_INVALID_PARAMETER);
+    mh_propval one = certs(PR_EMS_AB_X509_CERT, 1, &b);
+    CHECK_EQ_U(modprops(MID(ADA), 0, NULL, 1, &one), MH_NSPI_INVALID_PARAMETER);
+    cx = saved;
+}
+
 int main(void)
 {
     MH_TEST_INIT();
@@ -583,6 +1009,12 @@ int main(void)
     RUN(test_template_errors_and_flags);
     RUN(test_template_by_dn);
     RUN(test_decoder_refuses);
+    RUN(test_modlinkatt_delegates);
+    RUN(test_modlinkatt_refused);
+    RUN(test_modlinkatt_members);
+    RUN(test_modprops);
+    RUN(test_deleted_delegate);
+    RUN(test_mod_no_backend);
     apr_pool_destroy(pool);
     if (!mh_t_failures) {
         char cmd[96];
