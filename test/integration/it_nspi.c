@@ -877,6 +877,21 @@ static mh_bin resolved_eid(mh_mapi *m, const char *name)
     return r->rows.rows[0].vals[2]->v.bin;
 }
 
+/* Whether the error log has a line at `level` with both fragments. */
+static int logged(const char *level, const char *tag, const char *text)
+{
+    const char *elog = mh_httpd_read_file(H, H->error_log);
+    for (const char *p = elog; p && (p = strstr(p, tag)) != NULL; p++) {
+        const char *bol = p, *eol = strchr(p, '\n');
+        while (bol > elog && bol[-1] != '\n')
+            bol--;
+        const char *line = apr_pstrndup(pool, bol, eol ? (size_t)(eol - bol) : strlen(bol));
+        if (strstr(line, level) && strstr(line, text))
+            return 1;
+    }
+    return 0;
+}
+
 /*
  * What a user may change in the address book, over HTTP: ada makes bob
  * her delegate (ModLinkAtt, an entry ID from ResolveNames) and reads it
@@ -923,6 +938,9 @@ static void test_changes(void)
     REQUIRE(grace.len == 32);
     CHECK_EQ_U(modlinkatt(bob, 0, delegates, me, 1, &grace), MH_NSPI_ACCESS_DENIED);
     CHECK_STR(links_of(ada, me, 0x8015), "bob");
+    /* the log says who changed what, and who was refused why */
+    CHECK(logged(":info]", "MH01903", "ModLinkAtt by ada: delegates of Ada Lovelace: 1 added"));
+    CHECK(logged(":info]", "MH01902", "ModLinkAtt by bob refused"));
     /* removed again, named by a Permanent Entry ID (PidTagEntryId) */
     static const mh_proptag eid_tag = T_ENTRYID;
     mh_nspi_getprops_resp *p = getprops(ada, bob_mid, 0, 1252, 1, &eid_tag);
