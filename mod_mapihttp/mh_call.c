@@ -854,8 +854,20 @@ apr_status_t mh_call_run(mh_call *c, const mh_io *io)
     c->io = io;
     if ((rv = write_str(c, MH_META_PROCESSING)) != APR_SUCCESS)
         return rv;
-    /* PING answers at once: let it go out in one piece with a length */
-    if (c->type != MH_RT_PING && (rv = io->flush(io->baton)) != APR_SUCCESS)
+    /*
+     * PROCESSING is the first meta-tag of the stream (MS-OXCMAPIHTTP
+     * 2.2.7); nothing asks for it to travel alone.  It waits for whatever
+     * comes first: the first PENDING keep-alive, due X-PendingPeriod after
+     * it (mh_call_tick flushes both), or DONE and the body, which then go
+     * out with it in one write: one wakeup of the client instead of two,
+     * the same bytes.  A NotificationWait is a long poll: PROCESSING at
+     * once.  PING answers at once: in one piece with a length.
+     */
+    if (c->type == MH_RT_NOTIFICATIONWAIT)
+        rv = io->flush(io->baton);
+    else if (c->type != MH_RT_PING && io->stream)
+        rv = io->stream(io->baton);
+    if (rv != APR_SUCCESS)
         return rv;
 
     if (c->status_code == 0) {

@@ -11,9 +11,12 @@
  *      X-ResponseCode has been decided: clients read X-ResponseCode from
  *      the HTTP headers, so nothing later may change it.
  *   3. mh_call_run(): writes PROCESSING, PENDING keep-alives while work
- *      runs, then DONE, the additional headers and the body.  The session
- *      is released (state saved, busy mark cleared) before DONE goes out,
- *      so the client's next request never finds it busy.
+ *      runs, then DONE, the additional headers and the body.  PROCESSING
+ *      is held back until the first PENDING is due or the response is
+ *      ready, so that a quick request is answered in one write (a
+ *      NotificationWait, a long poll, sends it at once).  The session is
+ *      released (state saved, busy mark cleared) before DONE goes out, so
+ *      the client's next request never finds it busy.
  *
  * mh_call_headers() lists the response headers for either outcome; on a
  * failure the body is mh_call_failure_page() (text/html).
@@ -73,6 +76,14 @@ typedef struct mh_io {
      * APR_EINTR when the server process is stopping (graceful restart).
      */
     apr_status_t (*pause)(void *baton, apr_interval_time_t timeout);
+    /*
+     * Optional (NULL: nothing to do).  Hands what was written so far to the
+     * HTTP layer without pushing it to the client: the response is then
+     * streamed (HTTP/1.1 chunked coding, the form of MS-OXCMAPIHTTP's
+     * examples), and its first bytes go out with the next flush or with
+     * the rest of the response, whichever comes first.
+     */
+    apr_status_t (*stream)(void *baton);
 } mh_io;
 
 typedef struct mh_call mh_call;

@@ -471,12 +471,15 @@ static apr_status_t io_write(void *baton, const void *data, apr_size_t len)
     return apr_brigade_write(io->bb, NULL, NULL, data, len);
 }
 
-static apr_status_t io_flush(void *baton)
+/* Passes what was written down the output filters; with `flush`, on to
+ * the client.  Without, httpd's core output filter keeps a small amount
+ * until more comes or the request ends (a larger one it writes at once). */
+static apr_status_t io_pass(io_ctx *io, int flush)
 {
-    io_ctx *io = baton;
     if (io->failed)
         return APR_ECONNABORTED;
-    brigade_append(io->bb, apr_bucket_flush_create(io->bb->bucket_alloc));
+    if (flush)
+        brigade_append(io->bb, apr_bucket_flush_create(io->bb->bucket_alloc));
     apr_status_t rv = ap_pass_brigade(io->r->output_filters, io->bb);
     apr_brigade_cleanup(io->bb);
     if (rv != APR_SUCCESS || io->r->connection->aborted) {
@@ -484,6 +487,17 @@ static apr_status_t io_flush(void *baton)
         return rv != APR_SUCCESS ? rv : APR_ECONNABORTED;
     }
     return APR_SUCCESS;
+}
+
+static apr_status_t io_flush(void *baton)
+{
+    return io_pass(baton, 1);
+}
+
+/* The response is streamed (chunked): passed on before its end is known. */
+static apr_status_t io_stream(void *baton)
+{
+    return io_pass(baton, 0);
 }
 
 static int stopping(void)
@@ -655,7 +669,7 @@ static int mh_handler(request_rec *r)
     ioc.bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     ioc.sock = ap_get_conn_socket(r->connection);
     ioc.sock_usable = ioc.sock != NULL && r->connection->master == NULL;
-    mh_io io = {&ioc, io_write, io_flush, io_pause};
+    mh_io io = {&ioc, io_write, io_flush, io_pause, io_stream};
     apr_status_t rv = mh_call_run(c, &io);
     if (rv == APR_SUCCESS && !ioc.failed) {
         brigade_append(ioc.bb, apr_bucket_eos_create(ioc.bb->bucket_alloc));

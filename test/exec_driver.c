@@ -115,15 +115,38 @@ static void on_header(void *baton, const char *name, const char *value)
         d->seq = nv;
 }
 
+/* The response stream: the bytes, and the operations in d->io_trace. */
+typedef struct xd_out {
+    mh_wr wr;
+    mh_xdriver *d;
+} xd_out;
+
+static void trace(xd_out *o, char op)
+{
+    size_t n = strlen(o->d->io_trace);
+    if (n + 1 < sizeof(o->d->io_trace)) {
+        o->d->io_trace[n] = op;
+        o->d->io_trace[n + 1] = 0;
+    }
+}
+
 static apr_status_t io_write(void *baton, const void *data, apr_size_t len)
 {
-    mh_wr_bytes(baton, data, len);
+    xd_out *o = baton;
+    trace(o, 'w');
+    mh_wr_bytes(&o->wr, data, len);
     return APR_SUCCESS;
 }
 
 static apr_status_t io_flush(void *baton)
 {
-    (void)baton;
+    trace(baton, 'f');
+    return APR_SUCCESS;
+}
+
+static apr_status_t io_stream(void *baton)
+{
+    trace(baton, 's');
     return APR_SUCCESS;
 }
 
@@ -152,6 +175,8 @@ int mh_xd_call(mh_xdriver *d, apr_pool_t *pool, const char *type, const void *bo
         in.cookies = apr_pstrcat(pool, d->ctx, "; ", d->seq, NULL);
     else if (d->ctx)
         in.cookies = d->ctx;
+    d->io_trace[0] = 0;
+    d->io_meta = NULL;
     mh_call *c = mh_call_create(pool, &d->svc, &in, apr_time_now());
     int code = mh_call_check_headers(c);
     if (code == MH_RC_SUCCESS)
@@ -159,15 +184,17 @@ int mh_xd_call(mh_xdriver *d, apr_pool_t *pool, const char *type, const void *bo
     mh_call_headers(c, on_header, d);
     if (code != MH_RC_SUCCESS)
         return code;
-    mh_wr out;
-    mh_wr_init(&out, pool, 1024);
-    mh_io io = {&out, io_write, io_flush, io_pause};
+    xd_out out;
+    out.d = d;
+    mh_wr_init(&out.wr, pool, 1024);
+    mh_io io = {&out, io_write, io_flush, io_pause, io_stream};
     if (mh_call_run(c, &io) != APR_SUCCESS)
         return -1;
     /* PROCESSING, DONE with its headers, an empty line, the body */
-    const unsigned char *p = out.buf, *end = out.buf + out.len;
+    const unsigned char *p = out.wr.buf, *end = out.wr.buf + out.wr.len;
     for (const unsigned char *q = p; q + 4 <= end; q++)
         if (!memcmp(q, "\r\n\r\n", 4)) {
+            d->io_meta = apr_pstrmemdup(pool, (const char *)p, (apr_size_t)(q + 2 - p));
             *resp_r = q + 4;
             *len_r = (size_t)(end - (q + 4));
             return MH_RC_SUCCESS;

@@ -34,6 +34,12 @@ typedef struct mh_xdriver {
     /* the session's cookies, "name=value" (NULL: none) */
     apr_pool_t *cookie_pool;
     const char *ctx, *seq;
+    /* what the last call did to its response stream, one letter per
+     * operation: w write, s stream, f flush (truncated to fit) */
+    char io_trace[64];
+    /* the meta-tags and additional headers of its response (up to and
+     * without the empty line), in the pool of the call */
+    const char *io_meta;
 } mh_xdriver;
 
 /* A store with `login` and its mailbox, a session store.  0, or -1 with a

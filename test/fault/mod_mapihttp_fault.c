@@ -7,8 +7,9 @@
  * The control file holds lines "SLOT OUTCOME", read again whenever it
  * changes; a call of SLOT then fails with OUTCOME (notfound, exists,
  * permission, quota, temporary, unavailable, corrupt, invalid, conflict,
- * internal) or, for "broken", returns success without its result.  An
- * empty file injects nothing.
+ * internal) or, for "broken", returns success without its result, or,
+ * for "delay=MS", succeeds MS milliseconds late (a slow store).  An empty
+ * file injects nothing.
  *
  * It also registers providers the configuration tests need:
  *   fault_nopw  the same backend without the optional dir_password slot
@@ -22,7 +23,10 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+
+#include <apr_time.h>
 
 #include "lmdb_be.h"
 #include "mapihttp/module.h"
@@ -37,6 +41,7 @@ static struct stat control_st;
 static struct rule {
     char slot[64];
     mh_err outcome;
+    unsigned delay_ms; /* "delay=MS": outcome MH_OK, this late */
 } rules[32];
 static int n_rules;
 
@@ -70,15 +75,27 @@ static mh_err injected(const char *slot)
         char s[64], o[64];
         while (f && n_rules < 32 && fscanf(f, "%63s %63s", s, o) == 2) {
             snprintf(rules[n_rules].slot, sizeof(rules[n_rules].slot), "%s", s);
-            rules[n_rules++].outcome = outcome_of(o);
+            rules[n_rules].delay_ms = 0;
+            if (strncmp(o, "delay=", 6) == 0) {
+                rules[n_rules].outcome = MH_OK;
+                rules[n_rules].delay_ms = (unsigned)strtoul(o + 6, NULL, 10);
+            } else {
+                rules[n_rules].outcome = outcome_of(o);
+            }
+            n_rules++;
         }
         if (f)
             fclose(f);
     }
+    unsigned delay_ms = 0;
     for (int i = 0; i < n_rules; i++)
-        if (strcmp(rules[i].slot, slot) == 0)
+        if (strcmp(rules[i].slot, slot) == 0) {
             r = rules[i].outcome;
+            delay_ms = rules[i].delay_ms;
+        }
     pthread_mutex_unlock(&lock);
+    if (delay_ms)
+        apr_sleep(apr_time_from_msec(delay_ms));
     return r;
 }
 

@@ -11,6 +11,7 @@
  */
 #include "harness.h"
 #include "mh_client.h"
+#include "mh_emsmdb.h"
 #include "mh_test.h"
 #include "mh_unicode.h"
 #include "mh_wire.h"
@@ -445,6 +446,80 @@ static void test_fault_connect_busy_and_unknown(void)
     CHECK(c.has_context);
 }
 
+/* The meta-tags of a response, as "PROCESSING PENDING DONE". */
+static const char *meta_list(const mh_response *r)
+{
+    const char *s = "";
+    const mh_meta_tag *t = (const mh_meta_tag *)r->meta->elts;
+    for (int i = 0; i < r->meta->nelts; i++)
+        s = apr_pstrcat(pool, s, i ? " " : "", t[i].tag, NULL);
+    return s;
+}
+
+/*
+ * The response stream of a quick and of a slow Execute (MS-OXCMAPIHTTP
+ * 2.2.7 and 2.2.3.3.5; MapiHttpPendingPeriod 500 here).  PROCESSING waits
+ * for the first PENDING keep-alive or for the end: a quick Execute is
+ * PROCESSING and DONE in one chunked response; in a slow one (four
+ * logons, each reading the mailbox 400 ms late) PENDING comes when a
+ * period has passed at a ROP boundary, as it always did, and PROCESSING
+ * goes out with it.
+ */
+static void test_fault_slow_execute(void)
+{
+    control("");
+    mh_emsc *em = mh_emsc_create(pool, mh_httpd_client(H, pool, H->port, 0), EMSMDB, "ada",
+                                 "secret-ada");
+    REQUIRE(mh_emsc_connect(em, "/o=First Organization/ou=Exchange Administrative Group "
+                                "(FYDIBOHF23SPDLT)/cn=Recipients/cn=ada") == 0);
+    mh_rop_batch b;
+    mh_rop_batch_init(&b, pool);
+    for (uint8_t i = 0; i < 4; i++)
+        mh_ropc_logon(&b, i, i, MH_LOGON_PRIVATE, MH_LOGON_OPEN_DEFAULT, 0, "");
+    size_t n, bl;
+    const unsigned char *buf = mh_rop_batch_buffer(&b, &n);
+    REQUIRE(buf);
+    const unsigned char *body = mh_emsc_execute_body(pool, 0, buf, n, 1, 1, 0x10008, &bl);
+
+    mh_response *r = NULL;
+    REQUIRE(mh_mapi_call(em->mapi, pool, "Execute", body, bl, &r) == APR_SUCCESS && r);
+    CHECK_EQ_U(mh_response_code(r), 0);
+    CHECK(r->chunked);
+    CHECK(r->inner_ok);
+    CHECK_STR(meta_list(r), "PROCESSING DONE");
+    mh_exec_result res;
+    const char *why = NULL;
+    CHECK(mh_emsc_parse_execute(r->payload, r->payload_len, pool, &res, &why) == 0 &&
+          res.error_code == 0);
+
+    control("mailbox_info delay=400\n");
+    r = NULL;
+    REQUIRE(mh_mapi_call(em->mapi, pool, "Execute", body, bl, &r) == APR_SUCCESS && r);
+    control("");
+    CHECK_EQ_U(mh_response_code(r), 0);
+    CHECK(r->chunked);
+    CHECK(r->inner_ok);
+    /* ROPs start at about 0, 400, 800 and 1200 ms: the one at 800 finds a
+     * PENDING due (500 ms after PROCESSING), the one at 1200 does not */
+    CHECK_STR(meta_list(r), "PROCESSING PENDING DONE");
+    if (r->meta->nelts == 3) {
+        const mh_meta_tag *t = (const mh_meta_tag *)r->meta->elts;
+        CHECK(t[0].at - r->sent_at >= apr_time_from_msec(500)); /* held back */
+        CHECK(t[1].at - t[0].at < apr_time_from_msec(300));     /* with PENDING */
+        CHECK(t[2].at - t[1].at >= apr_time_from_msec(300));    /* DONE later */
+        CHECK(t[2].at - r->sent_at >= apr_time_from_msec(1600));
+    }
+    CHECK(mh_emsc_parse_execute(r->payload, r->payload_len, pool, &res, &why) == 0 &&
+          res.error_code == 0);
+    mh_rd rd;
+    mh_exec_reader(&res, 0, &rd);
+    for (int i = 0; i < 4; i++) {
+        mh_ropc_logon_r lr;
+        CHECK(mh_ropc_logon_parse(&rd, pool, &lr) == 0 && lr.h.rv == 0);
+    }
+    CHECK_EQ_U(mh_emsc_disconnect(em), 0);
+}
+
 static int suite_fault(void)
 {
     mh_httpd *h = mh_httpd_create(pool, "event");
@@ -453,7 +528,8 @@ static int suite_fault(void)
     h->server_conf = apr_psprintf(pool,
                                   "LoadModule mapihttp_fault_module %s\n"
                                   "MapiHttpBackend fault control=%s/control path=%s\n"
-                                  "MapiHttpAuthCacheTimeout 0\nMapiHttpAuthCacheEntries 16\n",
+                                  "MapiHttpAuthCacheTimeout 0\nMapiHttpAuthCacheEntries 16\n"
+                                  "MapiHttpPendingPeriod 500\n",
                                   FAULT_MODULE, h->root, h->store_dir);
     h->auth_provider = "fault";
     h->loglevel = "notice mapihttp:trace1";
@@ -469,6 +545,7 @@ static int suite_fault(void)
     TEST(test_fault_connect_unavailable);
     TEST(test_fault_connect_broken);
     TEST(test_fault_connect_busy_and_unknown);
+    TEST(test_fault_slow_execute);
     TEST(check_log_clean);
     mh_httpd_destroy(h);
     return 0;

@@ -478,7 +478,7 @@ static void test_connect_response(void)
     mh_response *r = call(m, "Connect", b, n);
     REQUIRE(r);
     check_success_envelope(r, m, "Connect");
-    CHECK(r->chunked); /* PROCESSING is flushed before the rest is ready */
+    CHECK(r->chunked); /* streamed, as the spec's examples are (2.2.7) */
     CHECK_STR(apr_table_get(r->headers, "X-ExpirationInfo"), "900000");
     CHECK_STR(apr_table_get(r->headers, "X-PendingPeriod"), "1000");
     char rid[80];

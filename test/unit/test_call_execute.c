@@ -12,6 +12,8 @@
 #include "mh_mapierr.h"
 #include "mh_rop.h"
 #include "mh_rpcext.h"
+#include "mh_session.h"
+#include "mh_wire.h"
 
 #include <string.h>
 
@@ -168,6 +170,76 @@ static void test_objects_across_calls(void)
     CHECK_EQ_U(mh_xd_disconnect(&D), 0);
 }
 
+/* A logon (slot 0) and, with `two`, a second one (slot 1). */
+static const unsigned char *logons(int two, size_t *n)
+{
+    static const unsigned char logon[] = "\xFE\x00\x00\x01\x0C\x04\x00\x01\x00\x00\x00"
+                                         "\x00\x00\x00";
+    mh_wr w;
+    mh_wr_init(&w, P, 64);
+    mh_wr_bytes(&w, logon, 14);
+    if (two) {
+        mh_wr_bytes(&w, logon, 14);
+        w.buf[14 + 2] = 1; /* OutputHandleIndex */
+    }
+    uint32_t h[2] = {MH_HANDLE_NONE, MH_HANDLE_NONE};
+    return mh_xd_execute_body(P, 0, w.buf, w.len, h, two ? 2 : 1, 1, 1, 0x10008, n);
+}
+
+/*
+ * The response stream (MS-OXCMAPIHTTP 2.2.7): PROCESSING waits until the
+ * first PENDING keep-alive is due or the response is ready.  A quick call
+ * is handed over in one piece (streamed: passed on, never flushed before
+ * its end); a slow Execute flushes PROCESSING with its first PENDING, and
+ * PENDING keeps coming as before; a NotificationWait, a long poll, flushes
+ * PROCESSING at once.
+ */
+static void test_response_stream(void)
+{
+    apr_pool_clear(P);
+    REQUIRE(mh_xd_connect(&D) == 0);
+    /* PROCESSING, stream, DONE and its headers, the body */
+    CHECK_STR(D.io_trace, "wsww");
+    CHECK(D.io_meta && strncmp(D.io_meta, "PROCESSING\r\nDONE\r\n", 18) == 0);
+    size_t n;
+    const unsigned char *b = logons(0, &n);
+    mh_xd_result r;
+    REQUIRE(execute(b, n, &r) == 0);
+    CHECK_EQ_U(r.error_code, 0);
+    CHECK_STR(D.io_trace, "wsww");
+    CHECK(D.io_meta && strncmp(D.io_meta, "PROCESSING\r\nDONE\r\n", 18) == 0);
+
+    /* a PENDING is due before each ROP (the period is a microsecond):
+     * PROCESSING goes out with the first one, flushed */
+    apr_interval_time_t period = D.svc.pending_period;
+    D.svc.pending_period = 1;
+    b = logons(1, &n);
+    REQUIRE(execute(b, n, &r) == 0);
+    D.svc.pending_period = period;
+    CHECK_EQ_U(r.error_code, 0);
+    size_t t = strlen(D.io_trace);
+    CHECK(strncmp(D.io_trace, "wswf", 4) == 0);
+    CHECK(t >= 6 && strcmp(D.io_trace + t - 2, "ww") == 0);
+    CHECK(D.io_meta && strncmp(D.io_meta, "PROCESSING\r\nPENDING\r\n", 21) == 0);
+    CHECK(D.io_meta && strstr(D.io_meta, "PENDING\r\nDONE\r\n") != NULL);
+
+    /* NotificationWait, with an event pending (it answers at once) */
+    unsigned char id[MH_SESSION_ID_LEN];
+    REQUIRE(D.ctx && strchr(D.ctx, '='));
+    const char *hex = strchr(D.ctx, '=') + 1;
+    REQUIRE(mh_hex_decode(hex, strlen(hex), id, sizeof(id)) == 0);
+    REQUIRE(mh_session_post_event(D.svc.store, id) == MH_SS_OK);
+    static const unsigned char wait_body[8] = {0};
+    const unsigned char *resp;
+    size_t rlen;
+    REQUIRE(mh_xd_call(&D, P, "NotificationWait", wait_body, sizeof(wait_body), &resp,
+                       &rlen) == 0);
+    CHECK_EQ_U(rlen, 16);
+    CHECK_EQ_U(rlen >= 12 ? mh_get_u32(resp + 8) : 0, 1); /* EventPending */
+    CHECK_STR(D.io_trace, "wfww");
+    CHECK_EQ_U(mh_xd_disconnect(&D), 0);
+}
+
 int main(void)
 {
     MH_TEST_INIT();
@@ -176,6 +248,7 @@ int main(void)
     apr_pool_create(&P, D.pool);
     RUN(test_empty_inputs);
     RUN(test_objects_across_calls);
+    RUN(test_response_stream);
     mh_xd_close(&D);
     return MH_TEST_DONE();
 }
