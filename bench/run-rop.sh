@@ -8,7 +8,8 @@
 #   MH_BENCH_MESSAGES (10000), MH_BENCH_ROUNDS (3), MH_BENCH_PORT (18481),
 #   MH_BENCH_BREAKDOWN (1: also PING and a minimal Execute, for comparison),
 #   MH_BENCH_PERF=FILE to record a system-wide perf profile during the
-#   first ROP run.
+#   first ROP run (MH_BENCH_PERF_GRAPH: perf's call-graph mode, default fp;
+#   dwarf gives callers in code built without frame pointers).
 set -e
 top="$(cd "$(dirname "$0")/.." && pwd)"
 build="$(cd "${1:-$top/build}" && pwd)"
@@ -139,7 +140,7 @@ while [ "$i" -le "$rounds" ]; do
     measure static $http --mode static --path /static-1k.txt \
         --label "static 1 KB file (round $i)"
     if [ "$i" -eq 1 ] && [ -n "${MH_BENCH_PERF:-}" ]; then
-        (sleep 2; perf record -a -g -o "$MH_BENCH_PERF" sleep 4 >/dev/null 2>&1) &
+        (sleep 2; perf record -a --call-graph "${MH_BENCH_PERF_GRAPH:-fp}" -o "$MH_BENCH_PERF" sleep 4 >/dev/null 2>&1) &
     fi
     measure rop $rop --user-dn "$dn" --label "ROP batch, $msgs-message Inbox (round $i)"
     i=$((i + 1))

@@ -587,6 +587,12 @@ int mh_emsc_execute(mh_emsc *em, apr_pool_t *pool, const mh_rop_batch *b, mh_exe
     return 0;
 }
 
+int mh_emsc_execute_send(mh_emsc *em, apr_pool_t *pool, const unsigned char *body, size_t len,
+                         const unsigned char **resp_r, size_t *resp_len_r)
+{
+    return call(em, pool, "Execute", body, len, resp_r, resp_len_r);
+}
+
 int mh_emsc_disconnect(mh_emsc *em)
 {
     /* 2.2.4.3.1: AuxiliaryBufferSize, AuxiliaryBuffer */

@@ -249,6 +249,13 @@ int mh_emsc_connect(mh_emsc *em, const char *user_dn);
  * their responses), -1 with em->fail set. */
 int mh_emsc_execute(mh_emsc *em, apr_pool_t *pool, const mh_rop_batch *b,
                     mh_exec_result *res);
+/* Sends an Execute request body made by mh_emsc_execute_body (the same
+ * body may be sent again: it holds no per-call values) and hands back the
+ * response body unparsed, for mh_emsc_parse_execute.  0 when the HTTP
+ * exchange succeeded with X-ResponseCode 0 and a complete response stream,
+ * -1 with em->fail set.  *resp_r lives in `pool`. */
+int mh_emsc_execute_send(mh_emsc *em, apr_pool_t *pool, const unsigned char *body, size_t len,
+                         const unsigned char **resp_r, size_t *resp_len_r);
 /* Ends the session context.  0, or -1 with em->fail set. */
 int mh_emsc_disconnect(mh_emsc *em);
 
