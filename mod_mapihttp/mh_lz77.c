@@ -105,9 +105,18 @@ size_t mh_lz77_bound(size_t n)
 }
 
 /*
- * Greedy compressor with a small hash table of 3-byte prefixes.  The
- * output format needs: flag words placed before the elements they describe,
- * and the length nibbles shared between consecutive long matches.
+ * Greedy compressor with a small hash table of 4-byte prefixes (3-byte
+ * matches are rare finds that the 4-byte hash misses; hashing 4 bytes
+ * avoids most false candidates and read one word: fewer instructions and,
+ * on ROP responses, smaller output).  The output format needs: flag words
+ * placed before the elements they describe, and the length nibbles shared
+ * between consecutive long matches.
+ *
+ * The table is the thread's and is not cleared per call (clearing 32 KB
+ * cost a fifth of compressing an 8 KB response): entries hold a position
+ * plus the call's `base`, which grows by the input length with every call,
+ * so an entry below the base is an earlier call's and is ignored.  The
+ * table is cleared only when the base would wrap (every 4 GB of input).
  */
 #define HASH_BITS 13
 #define WINDOW 8192
@@ -116,12 +125,13 @@ size_t mh_lz77_bound(size_t n)
 /* Matches longer than this index only their first and last positions
  * (as zlib's fast levels do): inserting every position of long runs cost
  * more than what later matches gained from them. */
-#define INSERT_ALL_MAX 8
+#define INSERT_ALL_MAX 6
 #define INSERT_ENDS 2
 
-static uint32_t hash3(const unsigned char *p, unsigned bits)
+static uint32_t hash4(const unsigned char *p, unsigned bits)
 {
-    uint32_t v = (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16);
+    uint32_t v;
+    memcpy(&v, p, 4);
     return (v * 2654435761u) >> (32 - bits);
 }
 
@@ -146,9 +156,13 @@ static size_t match_len(const unsigned char *a, const unsigned char *b, size_t m
     return n;
 }
 
+/* base + position + 1 of the last 4-byte prefix with each hash */
+static __thread uint32_t tl_head[1 << HASH_BITS];
+static __thread uint32_t tl_base;
+
 size_t mh_lz77_compress(const unsigned char *in, size_t in_len, unsigned char *out)
 {
-    uint32_t head[1 << HASH_BITS]; /* position + 1 of the last 3-byte prefix; 0: none */
+    uint32_t *head = tl_head;
     size_t ip = 0, op = 4, flag_pos = 0, half_byte_pos = 0;
     uint32_t flags = 0;
     unsigned flag_count = 0;
@@ -158,15 +172,21 @@ size_t mh_lz77_compress(const unsigned char *in, size_t in_len, unsigned char *o
     unsigned bits = 8;
     while (bits < HASH_BITS && ((size_t)1 << bits) < in_len)
         bits++;
-    memset(head, 0, sizeof(head[0]) << bits);
+    if (tl_base > UINT32_MAX - in_len - 2) {
+        memset(tl_head, 0, sizeof(tl_head));
+        tl_base = 0;
+    }
+    uint32_t base = tl_base;
+    tl_base += (uint32_t)in_len + 1;
 
     while (ip < in_len) {
         size_t best_len = 0, best_off = 0;
-        if (in_len - ip >= MIN_MATCH) {
-            uint32_t h = hash3(in + ip, bits);
-            size_t cand = head[h];
-            head[h] = (uint32_t)ip + 1;
-            if (cand-- && ip - cand <= WINDOW) {
+        if (in_len - ip >= 4) {
+            uint32_t h = hash4(in + ip, bits);
+            uint32_t v = head[h];
+            head[h] = base + (uint32_t)ip + 1;
+            size_t cand = v > base ? (size_t)(v - base - 1) : ip; /* ip: none */
+            if (cand < ip && ip - cand <= WINDOW) {
                 size_t n = match_len(in + cand, in + ip, in_len - ip);
                 if (n >= MIN_MATCH) {
                     best_len = n;
@@ -211,9 +231,9 @@ size_t mh_lz77_compress(const unsigned char *in, size_t in_len, unsigned char *o
             for (size_t k = 1; k < best_len; k++) {
                 if (best_len > INSERT_ALL_MAX && k == INSERT_ENDS)
                     k = best_len - INSERT_ENDS;
-                if (ip + k + MIN_MATCH > in_len)
+                if (ip + k + 4 > in_len)
                     break; /* (after the jump too) a prefix must be whole */
-                head[hash3(in + ip + k, bits)] = (uint32_t)(ip + k) + 1;
+                head[hash4(in + ip + k, bits)] = base + (uint32_t)(ip + k) + 1;
             }
             ip += best_len;
             flags = (flags << 1) | 1;

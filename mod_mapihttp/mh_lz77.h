@@ -22,9 +22,11 @@ int mh_lz77_decompress(const unsigned char *in, size_t in_len,
 size_t mh_lz77_bound(size_t n);
 
 /*
- * Compresses `in` into `out` (at least mh_lz77_bound(in_len) bytes) and
- * returns the compressed length.  Deterministic: the MS-XCA section 3.1
- * examples come out byte for byte.
+ * Compresses `in` (in_len below 2^31: callers pass one extended buffer,
+ * at most 64 KB) into `out` (at least mh_lz77_bound(in_len) bytes) and
+ * returns the compressed length.  Deterministic: the output depends on the
+ * input alone, and the MS-XCA section 3.1 examples come out byte for byte.
+ * Thread-safe: the match table is the calling thread's (32 KB).
  */
 size_t mh_lz77_compress(const unsigned char *in, size_t in_len,
                         unsigned char *out);

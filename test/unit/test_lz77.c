@@ -149,6 +149,39 @@ static void test_past_64k(void)
     CHECK_MEM(back, sizeof(back), src, sizeof(src));
 }
 
+/* The match table is kept between calls (a thread's, not cleared): the
+ * same input compresses to the same bytes whatever was compressed before,
+ * in particular after an input holding the very same text, after a long
+ * and after a short one, and decompresses.  (An earlier call's entry could
+ * never make the output wrong, as every candidate is compared byte by byte;
+ * it could only make the output depend on history.) */
+static void test_calls_independent(void)
+{
+    static unsigned char a[6000], b[6000], first[8000], again[8000], back[6000];
+    for (size_t i = 0; i < sizeof(a); i++) {
+        a[i] = (unsigned char)("subject sender date flag "[rng() % 25]);
+        b[i] = (unsigned char)rng();
+    }
+    size_t n1 = mh_lz77_compress(b, sizeof(b), first);
+    (void)mh_lz77_compress(a, sizeof(a), again);
+    memcpy(b, a, sizeof(a)); /* b is now a's text */
+    n1 = mh_lz77_compress(b, sizeof(b), first);
+    for (int round = 0; round < 3; round++) {
+        if (round == 1) {
+            static unsigned char big[40000], out[46000];
+            for (size_t i = 0; i < sizeof(big); i++)
+                big[i] = (unsigned char)("subject sender "[rng() % 15]);
+            (void)mh_lz77_compress(big, sizeof(big), out);
+        } else if (round == 2) {
+            (void)mh_lz77_compress(a, 5, again);
+        }
+        size_t n2 = mh_lz77_compress(a, sizeof(a), again);
+        CHECK_MEM(again, n2, first, n1);
+        CHECK(mh_lz77_decompress(again, n2, back, sizeof(back)) == 0);
+        CHECK_MEM(back, sizeof(back), a, sizeof(a));
+    }
+}
+
 int main(void)
 {
     MH_TEST_INIT();
@@ -158,6 +191,7 @@ int main(void)
     RUN(test_malformed);
     RUN(test_roundtrip);
     RUN(test_every_length);
+    RUN(test_calls_independent);
     RUN(test_overlapping_matches);
     RUN(test_past_64k);
     return MH_TEST_DONE();
