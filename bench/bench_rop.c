@@ -5,6 +5,7 @@
  *   bench-rop fill --store SPEC --user LOGIN --messages N [--owner USER]
  *   bench-rop run  --port P --user LOGIN --password W --user-dn DN --messages N
  *                  [--batch full|open] [--threads T] [--seconds S] [--label L]
+ *   bench-rop inproc --messages N --batches B [--batch full|open]
  *
  * fill: puts N messages into the Inbox of LOGIN (a user with a mailbox,
  *       made by mapihttp-admin), through the backend directly, 500 to a
@@ -37,11 +38,19 @@
  *       spend them on what it measures).  Prints to stderr how many were
  *       parsed and how many compared.
  *
+ * inproc: the server's part alone, in this process and thread: a store of
+ *       its own (test/exec_driver.c, under /tmp), N messages in the Inbox,
+ *       then B Executes of the batch straight through mh_call (session
+ *       store, framing, LZ77, ROP engine; no HTTP), each response checked
+ *       whole outside the timing.  Prints the time per batch.  Made for
+ *       profiles: valgrind --tool=callgrind --toggle-collect=mh_xd_call.
+ *
  * Prints a table row (requests per second, latency: median, 90th and 99th
  * percentile in microseconds, errors, and this client's own CPU time per
  * request in microseconds).  See bench/README.md and bench/run-rop.sh.
  */
 #include "bench_rop.h"
+#include "exec_driver.h"
 #include "mh_emsmdb.h"
 
 #include <ctype.h>
@@ -80,6 +89,7 @@ static double now_us(void)
 /* ======================================================== the batch */
 
 static int port, seconds = 10, threads = 16, open_only;
+static long batches;
 static uint32_t n_msgs;
 static const char *user, *password, *dn, *label = "ROP batch";
 static volatile int stop;
@@ -194,8 +204,12 @@ static const unsigned char *batch_body(session *s, size_t *len_r)
     const unsigned char *payload = mh_rop_batch_buffer(&b, &plen);
     if (!payload)
         return NULL;
-    s->req = mh_emsc_execute_body(s->pool, s->em->exec_flags, payload, plen, s->em->compress,
-                                  s->em->obfuscate, s->em->max_rop_out, &s->req_len);
+    /* (no client in process: Outlook's options, as mh_emsc's defaults) */
+    s->req = s->em ? mh_emsc_execute_body(s->pool, s->em->exec_flags, payload, plen,
+                                          s->em->compress, s->em->obfuscate,
+                                          s->em->max_rop_out, &s->req_len)
+                   : mh_emsc_execute_body(s->pool, 0, payload, plen, 1, 1, 0x10008,
+                                          &s->req_len);
 done:
     *len_r = s->req_len;
     return s->req;
@@ -362,9 +376,9 @@ static int cmp_d(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int run(void)
+/* Which message arrived at each rank, and the newest ones: top[]. */
+static void expect_top(void)
 {
-    /* which message arrived at each rank, and the newest ones */
     uint32_t *k_of_rank = malloc(n_msgs * sizeof(uint32_t));
     for (uint32_t k = 0; k < n_msgs; k++)
         k_of_rank[(k * mul + 13) % n_msgs] = k;
@@ -374,6 +388,89 @@ static int run(void)
         top_k[i] = k_of_rank[n_msgs - 1 - i];
         bench_expect_of(pool, top_k[i], &top[i]);
     }
+    free(k_of_rank);
+}
+
+/*
+ * inproc: the server's part of the batch without HTTP, sockets or other
+ * threads: a store of its own in /tmp (test/exec_driver.c), the Inbox
+ * filled, then B Executes through mh_call (session store, framing, LZ77,
+ * the ROP engine) one after the other in this thread.  Each response is
+ * checked whole outside the timed part.  For profiles: run it under
+ * `valgrind --tool=callgrind --toggle-collect=mh_xd_call` or perf.
+ */
+static int run_inproc(long n_batches)
+{
+    mh_xdriver d;
+    if (mh_xd_open(&d, "bench") != 0)
+        return 1;
+    int rc = 1;
+    apr_pool_t *p;
+    apr_pool_create(&p, d.pool);
+    session s;
+    memset(&s, 0, sizeof(s));
+    s.pool = d.pool;
+    size_t plen, n, rlen;
+    const unsigned char *body, *resp;
+    mh_exec_result res;
+    const char *why = "no response";
+    mh_rd rd;
+    mh_ropc_logon_r lr;
+    if (bench_rop_fill_be(d.be, "bench", n_msgs, 0) != 0)
+        goto out;
+    if (mh_xd_connect(&d) != 0) {
+        fprintf(stderr, "bench-rop: Connect failed\n");
+        goto out;
+    }
+    mh_rop_batch b;
+    mh_rop_batch_init(&b, p);
+    mh_ropc_logon(&b, 0, 0, MH_LOGON_PRIVATE, MH_LOGON_OPEN_DEFAULT, 0, d.user_dn);
+    const unsigned char *payload = mh_rop_batch_buffer(&b, &plen);
+    body = payload ? mh_emsc_execute_body(p, 0, payload, plen, 1, 1, 0x10008, &n) : NULL;
+    if (!body || mh_xd_call(&d, p, "Execute", body, n, &resp, &rlen) != 0 ||
+        mh_emsc_parse_execute(resp, rlen, p, &res, &why) < 0 || res.error_code ||
+        res.n_outs != 1) {
+        fprintf(stderr, "bench-rop: Logon: %s\n", why);
+        goto out;
+    }
+    mh_exec_reader(&res, 0, &rd);
+    if (mh_ropc_logon_parse(&rd, p, &lr) < 0 || lr.h.rv != 0) {
+        fprintf(stderr, "bench-rop: Logon failed\n");
+        goto out;
+    }
+    s.logon = mh_exec_handle(&res, 0);
+    s.inbox = lr.folder_ids[MH_LF_INBOX];
+    if (!(body = batch_body(&s, &n)))
+        goto out;
+    double spent = 0, c0 = cpu_us();
+    for (long i = 0; i < n_batches; i++) {
+        apr_pool_clear(p);
+        double t0 = now_us();
+        int code = mh_xd_call(&d, p, "Execute", body, n, &resp, &rlen);
+        spent += now_us() - t0;
+        if (code != 0 || mh_emsc_parse_execute(resp, rlen, p, &res, &why) < 0 ||
+            res.status_code || res.error_code || res.n_outs != 1) {
+            fprintf(stderr, "bench-rop: Execute %ld: X-ResponseCode %d, %s\n", i, code,
+                    why ? why : "StatusCode/ErrorCode set");
+            goto out;
+        }
+        if (check_batch(&s, p, &res) < 0) {
+            fprintf(stderr, "bench-rop: Execute %ld: %s\n", i, s.why);
+            goto out;
+        }
+    }
+    printf("%s, in process: %ld batches, %.1f us each (the whole run with checks: %.1f us "
+           "CPU each)\n", label, n_batches, spent / (double)n_batches,
+           (cpu_us() - c0) / (double)n_batches);
+    rc = 0;
+out:
+    mh_xd_close(&d);
+    return rc;
+}
+
+static int run(void)
+{
+    expect_top();
     lat = malloc(sizeof(double) * MAX_SAMPLES);
     session *ss = calloc((size_t)threads, sizeof(session));
     pthread_t *t = calloc((size_t)threads, sizeof(pthread_t));
@@ -413,7 +510,8 @@ static int usage(void)
                     "[--owner USER]\n"
                     "       bench-rop run --port P --user LOGIN --password W --user-dn DN --messages N "
                     "[--batch full|open] "
-                    "[--threads T] [--seconds S] [--label L]\n");
+                    "[--threads T] [--seconds S] [--label L]\n"
+                    "       bench-rop inproc --messages N --batches B [--batch full|open]\n");
     return 2;
 }
 
@@ -444,6 +542,8 @@ int main(int argc, char **argv)
             threads = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--seconds") == 0)
             seconds = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--batches") == 0)
+            batches = atol(argv[i + 1]);
         else if (strcmp(argv[i], "--label") == 0)
             label = argv[i + 1];
         else if (strcmp(argv[i], "--batch") == 0 && strcmp(argv[i + 1], "full") == 0)
@@ -453,11 +553,15 @@ int main(int argc, char **argv)
         else
             return usage();
     }
-    if (n_msgs < PAGE + 1 || n_msgs > 10000000 || !user)
+    if (n_msgs < PAGE + 1 || n_msgs > 10000000 || (!user && strcmp(argv[1], "inproc") != 0))
         return usage();
     mul = bench_perm_mul(n_msgs);
     if (strcmp(argv[1], "fill") == 0)
         return store ? bench_rop_fill(store, user, n_msgs, owner) : usage();
+    if (strcmp(argv[1], "inproc") == 0 && batches > 0) {
+        expect_top();
+        return run_inproc(batches);
+    }
     if (strcmp(argv[1], "run") == 0 && port > 0 && password && dn && threads >= 1 && threads <= 256 &&
         seconds >= 1)
         return run();

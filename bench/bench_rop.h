@@ -30,5 +30,8 @@ void bench_expect_of(apr_pool_t *p, uint32_t k, bench_expect *e);
 /* Puts n messages into the Inbox of `login` through the backend `spec`;
  * prints the user's legacy DN.  0, or 1 with a message on stderr. */
 int bench_rop_fill(const char *spec, const char *login, uint32_t n, const char *owner);
+/* The same through an open backend; prints the DN only with print_dn. */
+struct mh_be;
+int bench_rop_fill_be(struct mh_be *b, const char *login, uint32_t n, int print_dn);
 
 #endif

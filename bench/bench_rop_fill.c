@@ -198,6 +198,13 @@ int bench_rop_fill(const char *spec, const char *login, uint32_t n, const char *
         fprintf(stderr, "bench-rop: %s\n", why);
         return 1;
     }
+    return bench_rop_fill_be(b, login, n, 1);
+}
+
+int bench_rop_fill_be(mh_be *b, const char *login, uint32_t n, int print_dn)
+{
+    apr_pool_t *root;
+    apr_pool_create(&root, NULL);
     mh_betxn *t;
     mh_error e = {MH_OK, NULL};
     mh_dir_entry u;
@@ -234,7 +241,9 @@ int bench_rop_fill(const char *spec, const char *login, uint32_t n, const char *
     }
     fprintf(stderr, "bench-rop: %u messages in %s's Inbox in %.1f s\n", n, login,
             now_s() - t0);
-    printf("%s\n", u.legacy_dn);
+    if (print_dn)
+        printf("%s\n", u.legacy_dn);
+    apr_pool_destroy(root);
     return 0;
 fail:
     fprintf(stderr, "bench-rop: filling the Inbox: %s\n", e.detail ? e.detail : mh_err_name(e.code));

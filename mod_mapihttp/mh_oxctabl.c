@@ -765,12 +765,11 @@ static uint32_t write_row(tctx *c, uint32_t idx, mh_wr *wr)
     mh_table *t = c->t;
     const mh_propval **vals = apr_palloc(c->cx->pool, (t->n_cols + 1u) * sizeof(*vals));
     mh_proptag *wcols = apr_palloc(c->cx->pool, (t->n_cols + 1u) * sizeof(*wcols));
-    for (uint16_t i = 0; i < t->n_cols; i++) {
+    for (uint16_t i = 0; i < t->n_cols; i++)
         wcols[i] = wire_col(t->cols[i]);
-        vals[i] = mh_tview_value(c->v, idx, t->cols[i]);
-        if (c->err)
-            return c->err;
-    }
+    mh_tview_values(c->v, idx, t->cols, t->n_cols, vals);
+    if (c->err)
+        return c->err;
     /* a rules table without its Unicode flag gives 8-bit strings where the
      * client cannot name the type: inside PidTagRuleCondition and
      * PidTagRuleActions (MS-OXORULE 2.2.2.1); columns have the types the

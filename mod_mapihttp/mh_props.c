@@ -262,6 +262,24 @@ int mh_proplist_decode(mh_rd *rd, apr_pool_t *pool, mh_proplist *l)
  * mh_propval_decode checks them; the bytes of strings are not). */
 static int propval_skip(mh_rd *rd)
 {
+    /* the common case in a few instructions: one inline value of a
+     * single-valued fixed-size type (but Boolean, whose byte is checked
+     * below) or a counted one; anything else, and every error, takes the
+     * general path */
+    size_t left = rd->err ? 0 : (size_t)(rd->end - rd->p);
+    if (left >= 5 && rd->p[4] == FORM_INLINE) {
+        uint16_t t = mh_get_u16(rd->p);
+        size_t fs = fixed_size(t);
+        if (fs && t != PT_BOOLEAN && left - 5 >= fs) {
+            rd->p += 5 + fs;
+            return 0;
+        }
+        if ((t == PT_UNICODE || is_binary_like(t)) && left >= 9 &&
+            mh_get_u32(rd->p + 5) <= left - 9) {
+            rd->p += 9 + (size_t)mh_get_u32(rd->p + 5);
+            return 0;
+        }
+    }
     uint16_t type = MH_TAG_TYPE(mh_rd_u32(rd));
     uint8_t form = mh_rd_u8(rd);
     if (rd->err)

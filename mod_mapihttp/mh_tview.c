@@ -555,11 +555,23 @@ static const mh_propval *computed(mh_tview *v, const mh_tv_info *in, mh_proptag 
     return NULL;
 }
 
-const mh_propval *mh_tview_value(mh_tview *v, uint32_t idx, mh_proptag tag)
+/* mh_tv_find_prop, looking at position `hint` first (a row's values are
+ * in the order of the table's columns, but for the ones it lacks). */
+static const mh_propval *find_hinted(const mh_proplist *l, mh_proptag tag, uint32_t hint)
 {
-    mh_tv_info info;
-    if (mh_tview_info(v, idx, &info) != 0)
-        return NULL;
+    for (uint32_t back = 0; back < 2 && hint >= back && hint - back < l->n; back++) {
+        const mh_propval *c = &l->v[hint - back];
+        if (c->tag == tag)
+            return c;
+    }
+    return mh_tv_find_prop(l, tag);
+}
+
+/* mh_tview_value for a row whose info is known. */
+static const mh_propval *value_of(mh_tview *v, uint32_t idx, const mh_tv_info *where,
+                                  mh_proptag tag, uint32_t hint)
+{
+    mh_tv_info info = *where;
     /* a hierarchy table's rows carry their own depth below the folder the
      * table was opened on (MS-OXCFOLD 2.2.1.13 Depth flag) */
     if (!info.header && v->ncat == 0 && MH_TAG_ID(tag) == MH_TAG_ID(PR_DEPTH)) {
@@ -575,7 +587,7 @@ const mh_propval *mh_tview_value(mh_tview *v, uint32_t idx, mh_proptag tag)
             return NULL; /* no instances: the sort is the backend's */
         if (!info.row->loaded && v->ensure && v->ensure(v->baton, info.row) != 0)
             return NULL;
-        return mh_tv_find_prop(&info.row->props, tag);
+        return find_hinted(&info.row->props, tag, hint);
     }
     const tv_ent *e = &v->all[v->vis[idx]];
     if (info.header) {
@@ -606,7 +618,24 @@ const mh_propval *mh_tview_value(mh_tview *v, uint32_t idx, mh_proptag tag)
         if (v->ensure(v->baton, row) != 0)
             return NULL;
     }
-    return mh_tv_find_prop(&row->props, tag);
+    return find_hinted(&row->props, tag, hint);
+}
+
+const mh_propval *mh_tview_value(mh_tview *v, uint32_t idx, mh_proptag tag)
+{
+    mh_tv_info info;
+    if (mh_tview_info(v, idx, &info) != 0)
+        return NULL;
+    return value_of(v, idx, &info, tag, UINT32_MAX);
+}
+
+void mh_tview_values(mh_tview *v, uint32_t idx, const mh_proptag *tags, uint32_t n,
+                     const mh_propval **vals)
+{
+    mh_tv_info info;
+    int ok = mh_tview_info(v, idx, &info) == 0;
+    for (uint32_t i = 0; i < n; i++)
+        vals[i] = ok ? value_of(v, idx, &info, tags[i], i) : NULL;
 }
 
 /* ------------------------------------------------------------ anchors */

@@ -126,6 +126,10 @@ int mh_tview_info(const mh_tview *v, uint32_t idx, mh_tv_info *info);
  * live in the view's pool.
  */
 const mh_propval *mh_tview_value(mh_tview *v, uint32_t idx, mh_proptag tag);
+/* mh_tview_value of each of n columns of row idx into vals[0..n-1], the
+ * row located once (what a table row written whole needs). */
+void mh_tview_values(mh_tview *v, uint32_t idx, const mh_proptag *tags, uint32_t n,
+                     const mh_propval **vals);
 
 /* An anchor for position `pos` (0..count). */
 mh_tv_anchor mh_tview_anchor(const mh_tview *v, uint32_t pos);

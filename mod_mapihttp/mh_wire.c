@@ -8,50 +8,6 @@
 #include <string.h>
 #include <apr_strings.h>
 
-uint8_t mh_rd_u8(mh_rd *rd)
-{
-    if (!mh_rd_need(rd, 1))
-        return 0;
-    return *rd->p++;
-}
-
-uint16_t mh_rd_u16(mh_rd *rd)
-{
-    if (!mh_rd_need(rd, 2))
-        return 0;
-    uint16_t v = mh_get_u16(rd->p);
-    rd->p += 2;
-    return v;
-}
-
-uint32_t mh_rd_u32(mh_rd *rd)
-{
-    if (!mh_rd_need(rd, 4))
-        return 0;
-    uint32_t v = mh_get_u32(rd->p);
-    rd->p += 4;
-    return v;
-}
-
-uint64_t mh_rd_u64(mh_rd *rd)
-{
-    if (!mh_rd_need(rd, 8))
-        return 0;
-    uint64_t lo = mh_get_u32(rd->p);
-    uint64_t hi = mh_get_u32(rd->p + 4);
-    rd->p += 8;
-    return lo | (hi << 32);
-}
-
-const unsigned char *mh_rd_bytes(mh_rd *rd, size_t n)
-{
-    if (!mh_rd_need(rd, n))
-        return NULL;
-    const unsigned char *r = rd->p;
-    rd->p += n;
-    return r;
-}
-
 void mh_rd_copy(mh_rd *rd, void *dst, size_t n)
 {
     const unsigned char *src = mh_rd_bytes(rd, n);

@@ -45,12 +45,53 @@ static inline int mh_rd_need(mh_rd *rd, size_t n)
     return 1;
 }
 
-uint8_t mh_rd_u8(mh_rd *rd);
-uint16_t mh_rd_u16(mh_rd *rd);
-uint32_t mh_rd_u32(mh_rd *rd);
-uint64_t mh_rd_u64(mh_rd *rd);
+/* Little-endian integers; 0 and err on short input.  (Inline, as the
+ * writers: decoders call them for every field, and a call cost as much as
+ * the read.) */
+static inline uint8_t mh_rd_u8(mh_rd *rd)
+{
+    if (!mh_rd_need(rd, 1))
+        return 0;
+    return *rd->p++;
+}
+
+static inline uint16_t mh_rd_u16(mh_rd *rd)
+{
+    if (!mh_rd_need(rd, 2))
+        return 0;
+    uint16_t v = (uint16_t)(rd->p[0] | (rd->p[1] << 8));
+    rd->p += 2;
+    return v;
+}
+
+static inline uint32_t mh_rd_u32(mh_rd *rd)
+{
+    if (!mh_rd_need(rd, 4))
+        return 0;
+    uint32_t v = (uint32_t)rd->p[0] | ((uint32_t)rd->p[1] << 8) | ((uint32_t)rd->p[2] << 16) |
+                 ((uint32_t)rd->p[3] << 24);
+    rd->p += 4;
+    return v;
+}
+
+static inline uint64_t mh_rd_u64(mh_rd *rd)
+{
+    if (!mh_rd_need(rd, 8))
+        return 0;
+    uint64_t lo = mh_rd_u32(rd);
+    uint64_t hi = mh_rd_u32(rd);
+    return lo | (hi << 32);
+}
+
 /* Points at the next n bytes and skips them (NULL and err on short input). */
-const unsigned char *mh_rd_bytes(mh_rd *rd, size_t n);
+static inline const unsigned char *mh_rd_bytes(mh_rd *rd, size_t n)
+{
+    if (!mh_rd_need(rd, n))
+        return NULL;
+    const unsigned char *r = rd->p;
+    rd->p += n;
+    return r;
+}
 /* Copies n bytes into dst (zeros and err on short input). */
 void mh_rd_copy(mh_rd *rd, void *dst, size_t n);
 /*

@@ -109,7 +109,8 @@ const char *mh_ropc_name(uint8_t rop_id, apr_pool_t *pool);
 /* The MS-OXCDATA 2.4 name of a MAPI code ("MAPI_E_NOT_FOUND (ecNotFound)"),
  * or "0x%08X" for codes without one. */
 const char *mh_mapi_err_name(uint32_t code, apr_pool_t *pool);
-/* The meaning of an X-ResponseCode (MS-OXCMAPIHTTP 2.2.3.3.3), or NULL. */
+/* The meaning of an X-ResponseCode (MS-OXCMAPIHTTP 2.2.3.3.3), "Unknown"
+ * for codes the table lacks: the server's own table (mh_http.c). */
 const char *mh_response_code_name(int code);
 
 /* --------------------------------------------------------- ROP batches */

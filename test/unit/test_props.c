@@ -294,9 +294,13 @@ static void test_decode_some(void)
     const unsigned char s8[] = {1, 0, 0, 0, 0x1E, 0x00, 0x37, 0x00, 0x00, 0x01, 0, 0, 0, 'a'};
     const unsigned char many[] = {1, 0, 0, 0, 0x03, 0x10, 0x01, 0x80, 0x00,
                                   0xFF, 0xFF, 0xFF, 0x7F, 1, 2};
-    const unsigned char *bad[] = {bad_bool, bad_form, s8, many};
-    size_t bad_len[] = {sizeof(bad_bool), sizeof(bad_form), sizeof(s8), sizeof(many)};
-    for (int i = 0; i < 4; i++) {
+    /* a binary value longer than what is left (the skipper's fast path) */
+    const unsigned char long_bin[] = {1, 0, 0, 0, 0x02, 0x01, 0x01, 0x80, 0x00,
+                                      0xFF, 0xFF, 0x00, 0x00, 'x'};
+    const unsigned char *bad[] = {bad_bool, bad_form, s8, many, long_bin};
+    size_t bad_len[] = {sizeof(bad_bool), sizeof(bad_form), sizeof(s8), sizeof(many),
+                        sizeof(long_bin)};
+    for (int i = 0; i < 5; i++) {
         mh_rd_init(&rd, bad[i], bad_len[i]);
         CHECK(mh_proplist_decode_tags(&rd, pool, three, 1, &some) != 0);
     }
