@@ -3,6 +3,8 @@
  */
 #include "mh_unicode.h"
 
+#include <string.h>
+
 #include <stdint.h>
 
 /* Decodes one UTF-8 sequence at *p (before end); advances *p. */
@@ -40,15 +42,24 @@ static uint32_t utf8_next(const unsigned char **pp, const unsigned char *end)
 
 void mh_wr_utf16z(mh_wr *wr, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s, *end = p;
-    while (*end)
-        end++;
+    const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
     /* no UTF-8 sequence takes more UTF-16 bytes than its own length (4
      * bytes: a surrogate pair), so room for all is reserved once and what
      * is left over given back */
     size_t max = 2 * (size_t)(end - p) + 2;
     unsigned char *o = mh_wr_reserve(wr, max), *start = o;
     while (p < end) {
+        /* eight ASCII characters at a time (most names and subjects) */
+        uint64_t w;
+        if (end - p >= 8 && (memcpy(&w, p, 8), (w & 0x8080808080808080ull) == 0)) {
+            for (int i = 0; i < 8; i++) {
+                o[2 * i] = p[i];
+                o[2 * i + 1] = 0;
+            }
+            p += 8;
+            o += 16;
+            continue;
+        }
         uint32_t c = *p < 0x80 ? *p++ : utf8_next(&p, end);
         if (c >= 0x10000) {
             c -= 0x10000;

@@ -141,6 +141,37 @@ static void test_utf16_roundtrip(void)
     CHECK_MEM(wr.buf + sizeof(want), sizeof(more), more, sizeof(more));
 }
 
+/* Runs of ASCII longer than eight bytes (converted eight at a time), with
+ * other characters inside and at every offset of such a run. */
+static void test_utf16_ascii_runs(void)
+{
+    for (size_t at = 0; at <= 20; at++) {
+        char s[64];
+        memset(s, 'a', sizeof(s));
+        for (size_t i = 0; i < 24; i++)
+            s[i] = (char)('A' + i);
+        /* U+00E9 (2 bytes) at `at`, then ASCII, U+20AC at the end */
+        s[at] = (char)0xc3;
+        s[at + 1] = (char)0xa9;
+        memcpy(s + 24, "\xe2\x82\xac", 4); /* with its terminator */
+        mh_wr wr;
+        mh_wr_init(&wr, pool, 8);
+        mh_wr_utf16z(&wr, s);
+        /* 24 UTF-8 bytes before the euro sign: 23 characters; euro; NUL */
+        REQUIRE(wr.len == 2 * (23 + 1 + 1));
+        for (size_t i = 0, u = 0; i < 24; u++) {
+            uint16_t want = i == at ? 0xe9 : (uint8_t)s[i];
+            CHECK_EQ_U(mh_get_u16(wr.buf + 2 * u), want);
+            i += i == at ? 2 : 1;
+        }
+        CHECK_EQ_U(mh_get_u16(wr.buf + 2 * 23), 0x20ac);
+        CHECK_EQ_U(mh_get_u16(wr.buf + 2 * 24), 0);
+        mh_rd rd;
+        mh_rd_init(&rd, wr.buf, wr.len);
+        CHECK_STR(mh_rd_utf16z(&rd, 100, pool), s);
+    }
+}
+
 static void test_utf16_bad_input(void)
 {
     mh_wr wr;
@@ -175,6 +206,7 @@ int main(void)
     RUN(test_big_endian);
     RUN(test_hex);
     RUN(test_utf16_roundtrip);
+    RUN(test_utf16_ascii_runs);
     RUN(test_utf16_bad_input);
     apr_pool_destroy(pool);
     return MH_TEST_DONE();
