@@ -555,11 +555,12 @@ static const mh_propval *computed(mh_tview *v, const mh_tv_info *in, mh_proptag 
     return NULL;
 }
 
-/* mh_tv_find_prop, looking at position `hint` first (a row's values are
- * in the order of the table's columns, but for the ones it lacks). */
+/* mh_tv_find_prop, looking at positions `hint` and the two before first
+ * (a row's values are in the order of the table's columns, but for the
+ * ones it lacks and the ones the view computes, such as PR_INSTANCE_KEY). */
 static const mh_propval *find_hinted(const mh_proplist *l, mh_proptag tag, uint32_t hint)
 {
-    for (uint32_t back = 0; back < 2 && hint >= back && hint - back < l->n; back++) {
+    for (uint32_t back = 0; back < 3 && hint >= back && hint - back < l->n; back++) {
         const mh_propval *c = &l->v[hint - back];
         if (c->tag == tag)
             return c;
