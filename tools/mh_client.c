@@ -32,7 +32,13 @@ struct mh_client {
     /* bytes read past the end of the previous response */
     unsigned char *rbuf;
     size_t rlen, rcap;
+    int line_too_long;  /* read_line gave up: no CRLF within LINE_MAX_BYTES */
 };
+
+/* A status, header, chunk-size or trailer line longer than this is refused
+ * (a broken or hostile server must not make the client grow without end). */
+#define LINE_MAX_BYTES (64 * 1024)
+#define DEFAULT_MAX_RESPONSE ((size_t)64 * 1024 * 1024)
 
 const char *mh_client_error(const mh_client *c)
 {
@@ -86,6 +92,12 @@ mh_client *mh_client_create(apr_pool_t *pool, const mh_client_opts *opts)
     c->rbuf = apr_palloc(pool, c->rcap);
     apr_pool_cleanup_register(pool, c, client_cleanup, apr_pool_cleanup_null);
     return c;
+}
+
+void mh_client_attach_fd(mh_client *c, int fd)
+{
+    mh_client_disconnect(c);
+    c->fd = fd;
 }
 
 static apr_status_t do_connect(mh_client *c)
@@ -236,10 +248,15 @@ static long find_crlf(const mh_client *c, size_t from)
 /* Reads until a full line is buffered; returns its length (without CRLF). */
 static long read_line(mh_client *c)
 {
+    c->line_too_long = 0;
     for (;;) {
         long at = find_crlf(c, 0);
         if (at >= 0)
             return at;
+        if (c->rlen > LINE_MAX_BYTES) {
+            c->line_too_long = 1;
+            return -1;
+        }
         ssize_t n = fill(c);
         if (n <= 0)
             return -1;
@@ -307,7 +324,10 @@ apr_status_t mh_client_read_response(mh_client *c, apr_pool_t *pool, int head,
     r->headers = apr_table_make(pool, 16);
     r->meta = apr_array_make(pool, 4, sizeof(mh_meta_tag));
     r->additional = apr_table_make(pool, 4);
+    size_t max = c->opts.max_response ? c->opts.max_response : DEFAULT_MAX_RESPONSE;
     long n = read_line(c);
+    if (n < 0 && c->line_too_long)
+        return set_err(c, APR_EGENERAL, "no HTTP status line within %d bytes", LINE_MAX_BYTES);
     if (n < 0)
         return set_err(c, APR_EOF, "no response (connection closed or timed out)");
     r->first_byte_at = apr_time_now();
@@ -319,8 +339,12 @@ apr_status_t mh_client_read_response(mh_client *c, apr_pool_t *pool, int head,
     r->reason = status_line + 13 <= status_line + strlen(status_line) ? status_line + 13 : "";
     for (;;) {
         n = read_line(c);
+        if (n < 0 && c->line_too_long)
+            return set_err(c, APR_EGENERAL, "a header line longer than %d bytes", LINE_MAX_BYTES);
         if (n < 0)
             return set_err(c, APR_EOF, "connection closed inside the headers");
+        if (apr_table_elts(r->headers)->nelts >= 1000)
+            return set_err(c, APR_EGENERAL, "more than 1000 header lines");
         if (n == 0) {
             consume(c, 2);
             break;
@@ -366,6 +390,9 @@ apr_status_t mh_client_read_response(mh_client *c, apr_pool_t *pool, int head,
     } else if (r->chunked) {
         for (;;) {
             n = read_line(c);
+            if (n < 0 && c->line_too_long)
+                return set_err(c, APR_EGENERAL, "a chunk-size line longer than %d bytes",
+                               LINE_MAX_BYTES);
             if (n < 0)
                 return set_err(c, APR_EOF, "connection closed inside a chunk size");
             char *sz = apr_pstrmemdup(pool, (const char *)c->rbuf, (size_t)n);
@@ -374,12 +401,17 @@ apr_status_t mh_client_read_response(mh_client *c, apr_pool_t *pool, int head,
             unsigned long k = strtoul(sz, &end, 16);
             if (end == sz)
                 return set_err(c, APR_EGENERAL, "bad chunk size: %s", sz);
+            if (k > max - len)
+                return set_err(c, APR_EGENERAL, "response body larger than %" APR_SIZE_T_FMT
+                               " bytes (chunk of %lu after %" APR_SIZE_T_FMT ")", max, k, len);
             if (k == 0) {
                 /* trailers until the empty line */
                 for (;;) {
                     n = read_line(c);
                     if (n < 0)
-                        return set_err(c, APR_EOF, "connection closed in trailers");
+                        return set_err(c, c->line_too_long ? APR_EGENERAL : APR_EOF,
+                                       c->line_too_long ? "a trailer line too long"
+                                                        : "connection closed in trailers");
                     consume(c, (size_t)n + 2);
                     if (n == 0)
                         break;
@@ -394,7 +426,15 @@ apr_status_t mh_client_read_response(mh_client *c, apr_pool_t *pool, int head,
             consume(c, k + 2);
         }
     } else if (cl) {
-        size_t want = (size_t)strtoull(cl, NULL, 10);
+        char *cl_end;
+        errno = 0;
+        unsigned long long cl_v = strtoull(cl, &cl_end, 10);
+        if (cl_end == cl || *cl_end || errno || *cl == '-')
+            return set_err(c, APR_EGENERAL, "bad Content-Length: %s", cl);
+        if (cl_v > max)
+            return set_err(c, APR_EGENERAL, "response body of %llu bytes, more than %"
+                           APR_SIZE_T_FMT, cl_v, max);
+        size_t want = (size_t)cl_v;
         while (c->rlen < want) {
             size_t have = c->rlen;
             if (have) {
@@ -412,6 +452,9 @@ apr_status_t mh_client_read_response(mh_client *c, apr_pool_t *pool, int head,
         for (;;) {
             if (c->rlen) {
                 size_t have = c->rlen;
+                if (have > max - len)
+                    return set_err(c, APR_EGENERAL, "response body larger than %"
+                                   APR_SIZE_T_FMT " bytes", max);
                 APPEND(c->rbuf, have);
                 consume(c, have);
             }

@@ -28,6 +28,9 @@ typedef struct mh_client_opts {
     apr_interval_time_t timeout; /* per read/write (default 30 s) */
     int tls_verify_system;     /* without tls_ca_file: verify against the
                                   system's default CA store */
+    size_t max_response;       /* a larger response body is an error
+                                  (default 0: 64 MiB); lines (status, header,
+                                  chunk size) are limited to 64 KiB */
 } mh_client_opts;
 
 /* One meta-tag line of the inner response stream. */
@@ -61,6 +64,9 @@ mh_client *mh_client_create(apr_pool_t *pool, const mh_client_opts *opts);
 apr_status_t mh_client_connect(mh_client *c);
 /* Closes the connection (the next request opens a new one). */
 void mh_client_disconnect(mh_client *c);
+/* Uses `fd`, a connected plain stream socket, as the connection (tests and
+ * fuzzing feed responses through a socketpair); the client closes it. */
+void mh_client_attach_fd(mh_client *c, int fd);
 /* The last error, for messages. */
 const char *mh_client_error(const mh_client *c);
 
