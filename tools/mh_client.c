@@ -94,6 +94,16 @@ mh_client *mh_client_create(apr_pool_t *pool, const mh_client_opts *opts)
     return c;
 }
 
+/* The Host header's value: an IPv6 address literal goes in brackets
+ * (RFC 7230 5.4, RFC 3986 3.2.2). */
+static const char *host_header(const mh_client *c, apr_pool_t *pool)
+{
+    const char *h = c->opts.host ? c->opts.host : "";
+    if (strchr(h, ':') && h[0] != '[')
+        return apr_psprintf(pool, "[%s]:%d", h, c->opts.port);
+    return apr_psprintf(pool, "%s:%d", h, c->opts.port);
+}
+
 void mh_client_attach_fd(mh_client *c, int fd)
 {
     mh_client_disconnect(c);
@@ -503,7 +513,7 @@ apr_status_t mh_client_request(mh_client *c, apr_pool_t *pool, const char *metho
             return rv;
         hdr_ctx h = {pool, apr_psprintf(pool, "%s %s HTTP/1.1\r\n", method, path)};
         if (!headers || !apr_table_get(headers, "Host"))
-            h.out = apr_psprintf(pool, "%sHost: %s:%d\r\n", h.out, c->opts.host, c->opts.port);
+            h.out = apr_psprintf(pool, "%sHost: %s\r\n", h.out, host_header(c, pool));
         if (!headers || (!apr_table_get(headers, "Content-Length") &&
                          !apr_table_get(headers, "Transfer-Encoding")))
             h.out = apr_psprintf(pool, "%sContent-Length: %" APR_SIZE_T_FMT "\r\n", h.out, body_len);
@@ -711,10 +721,9 @@ const char *mh_mapi_build(mh_mapi *m, apr_pool_t *pool, const char *request_type
                           const void *body, size_t body_len, size_t *len_r)
 {
     apr_table_t *h = mapi_headers(m, pool, request_type);
-    hdr_ctx hc = {pool, apr_psprintf(pool, "POST %s HTTP/1.1\r\nHost: %s:%d\r\n"
+    hdr_ctx hc = {pool, apr_psprintf(pool, "POST %s HTTP/1.1\r\nHost: %s\r\n"
                                            "Content-Length: %" APR_SIZE_T_FMT "\r\n",
-                                     m->path, m->conn->opts.host, m->conn->opts.port,
-                                     body_len)};
+                                     m->path, host_header(m->conn, pool), body_len)};
     apr_table_do(add_hdr, &hc, h, NULL);
     hc.out = apr_pstrcat(pool, hc.out, "\r\n", NULL);
     size_t hl = strlen(hc.out);

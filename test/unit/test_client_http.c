@@ -118,11 +118,32 @@ static void test_limits(void)
     CHECK(strstr(err, "1000 header lines") != NULL);
 }
 
+/* The Host header names the server as RFC 7230 5.4 wants: an IPv6
+ * address literal in brackets. */
+static void test_host_header(void)
+{
+    const char *hosts[] = {"127.0.0.1", "::1", "mail.example.com", "2001:db8::25"};
+    const char *want[] = {"Host: 127.0.0.1:8443\r\n", "Host: [::1]:8443\r\n",
+                          "Host: mail.example.com:8443\r\n", "Host: [2001:db8::25]:8443\r\n"};
+    for (int i = 0; i < 4; i++) {
+        mh_client_opts o;
+        memset(&o, 0, sizeof(o));
+        o.host = hosts[i];
+        o.port = 8443;
+        mh_client *c = mh_client_create(pool, &o);
+        mh_mapi *m = mh_mapi_create(pool, c, "/mapi/emsmdb/", "u", "p");
+        size_t n;
+        const char *req = mh_mapi_build(m, pool, "PING", "", 0, &n);
+        CHECK(req && strstr(req, want[i]) != NULL);
+    }
+}
+
 int main(void)
 {
     MH_TEST_INIT();
     apr_pool_create(&pool, NULL);
     RUN(test_framings);
     RUN(test_limits);
+    RUN(test_host_header);
     return MH_TEST_DONE();
 }
