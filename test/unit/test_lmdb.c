@@ -252,6 +252,80 @@ static void test_option_effects(void)
     }
 }
 
+/*
+ * Read-only transactions reuse kept handles (lmdb_env.c, RTX_KEEP): with
+ * maxreaders=16, sixteen read transactions open at once take every slot;
+ * after they end, thousands more one after the other and sixteen at once
+ * again still find slots (a handle kept takes no slot it did not hold), and
+ * a renewed handle sees what was committed after it was last used (it holds
+ * no snapshot).
+ */
+static int count_line(const char *msg, void *ctx)
+{
+    (void)msg;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static void test_read_handles_kept(void)
+{
+    mh_be *b;
+    mh_error e;
+    const char *argv[] = {apr_psprintf(pool, "path=%s/readers", dir), "size=64M",
+                          "maxreaders=16"};
+    REQUIRE(mh_be_create(&mh_lmdb_backend, pool, 3, argv, &b, &e) == MH_OK);
+    REQUIRE(mh_be_prepare(b, -1, -1, pool, &e) == MH_OK);
+    REQUIRE(mh_be_open(b, pool, &e) == MH_OK);
+    mh_txn *r[17];
+    for (int round = 0; round < 3; round++) {
+        int opened = 0;
+        for (int i = 0; i < 16; i++)
+            opened += lbe_txn_begin(b->inst, NULL, MH_TXN_READ, pool, &r[i], &e) == MH_OK;
+        CHECK_EQ_U(opened, 16);
+        /* every slot is taken: a seventeenth fails, and cleanly */
+        CHECK(lbe_txn_begin(b->inst, NULL, MH_TXN_READ, pool, &r[16], &e) != MH_OK);
+        for (int i = 0; i < opened; i++)
+            lbe_txn_abort(r[i]);
+        /* the slots stay this process's, kept with the handles */
+        int lines = 0;
+        mdb_reader_list(b->inst->env, count_line, &lines);
+        CHECK_EQ_U(lines, 1 + 16); /* a heading, then one line per slot */
+        int ok = 1;
+        for (int i = 0; i < 2000 && ok; i++) {
+            mh_txn *t;
+            ok = lbe_txn_begin(b->inst, NULL, MH_TXN_READ, pool, &t, &e) == MH_OK;
+            if (ok && i % 2)
+                ok = lbe_txn_commit(t, &e) == MH_OK; /* a read "commit" ends it too */
+            else if (ok)
+                lbe_txn_abort(t);
+        }
+        CHECK(ok);
+    }
+    /* a kept handle renewed sees a later commit */
+    mh_txn *t;
+    uint32_t n0 = 0, n1 = 0, id = 0;
+    REQUIRE(lbe_txn_begin(b->inst, NULL, MH_TXN_READ, pool, &t, &e) == MH_OK);
+    REQUIRE(lbe_dir_count(t, &n0, &e) == MH_OK);
+    lbe_txn_abort(t);
+    mh_betxn *w;
+    REQUIRE(mh_be_begin(b, NULL, MH_TXN_WRITE, pool, &w, &e) == MH_OK);
+    mh_dir_entry u = {0};
+    u.type = MH_DIR_USER;
+    u.login = "grace";
+    u.display_name = "Grace Hopper";
+    u.smtp = "grace@example.com";
+    u.legacy_dn = "/o=T/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=grace";
+    mh_err pe = mh_be_dir_put(w, &u, NULL, &id, &e);
+    if (pe != MH_OK)
+        printf("# dir_put: %s\n", e.detail ? e.detail : "?");
+    REQUIRE(pe == MH_OK);
+    REQUIRE(mh_be_commit(w, &e) == MH_OK);
+    REQUIRE(lbe_txn_begin(b->inst, NULL, MH_TXN_READ, pool, &t, &e) == MH_OK);
+    REQUIRE(lbe_dir_count(t, &n1, &e) == MH_OK);
+    lbe_txn_abort(t);
+    CHECK_EQ_U(n1, n0 + 1);
+}
+
 /* A forked child opening the store gets an environment of its own, never
  * the one it inherited (LMDB must not be used across fork()). */
 static void test_fork_opens_anew(void)
@@ -336,6 +410,7 @@ int main(void)
     RUN(test_fold);
     RUN(test_options);
     RUN(test_option_effects);
+    RUN(test_read_handles_kept);
     RUN(test_fork_opens_anew);
     RUN(test_added_database);
     char cmd[64];
