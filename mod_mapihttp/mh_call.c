@@ -676,11 +676,12 @@ static const char *html_escape(apr_pool_t *pool, const char *s)
 
 const char *mh_call_failure_page(mh_call *c, apr_size_t *len_r)
 {
+    const char *name = mh_response_code_name(c->code);
     const char *page = apr_psprintf(
         c->pool,
         "<html><head><title>MAPI/HTTP request failed</title></head><body>"
         "<h1>X-ResponseCode %d: %s</h1><p>%s</p></body></html>\n",
-        c->code, mh_response_code_name(c->code),
+        c->code, name ? name : "undefined",
         html_escape(c->pool, c->diag ? c->diag : ""));
     *len_r = strlen(page);
     return page;

@@ -190,22 +190,6 @@ const char *mh_mapi_err_name(uint32_t code, apr_pool_t *pool)
     return apr_psprintf(pool, "0x%08X", code);
 }
 
-/* MS-OXCMAPIHTTP 2.2.3.3.3 */
-static const char *const response_codes[] = {
-    "Success", "Unknown Failure", "Invalid Verb", "Invalid Path", "Invalid Header",
-    "Invalid Request Type", "Invalid Context Cookie", "Missing Header",
-    "Anonymous Not Allowed", "Too Large", "Context Not Found", "No Privilege",
-    "Invalid Request Body", "Missing Cookie", "Reserved", "Invalid Sequence",
-    "Endpoint Disabled", "Invalid Response", "Endpoint Shutting Down",
-};
-
-const char *mh_response_code_name(int code)
-{
-    if (code < 0 || (size_t)code >= sizeof(response_codes) / sizeof(response_codes[0]))
-        return NULL;
-    return response_codes[code];
-}
-
 /* --------------------------------------------------------- batches */
 
 void mh_rop_batch_init(mh_rop_batch *b, apr_pool_t *pool)
