@@ -974,8 +974,12 @@ static void resolve(const mh_ad_config *cfg, const mh_be *b, const mh_ad_in *in,
         return;
     }
     int granted = 0;
-    e = mailbox_rights(b, &me, &target, pool, &granted, &err);
-    if (e == MH_E_NOT_FOUND && target.server && *target.server) {
+    mh_mbx_where where = mh_be_mailbox_where(b, &target, pool, &err);
+    if (where == MH_MBX_ERROR) {
+        internal(r, pool, "cannot open the mailbox", err.code, &err);
+        return;
+    }
+    if (where == MH_MBX_ELSEWHERE) {
         /* the mailbox lives in another server's store: that server judges
          * the rights (its Autodiscover, same scheme as ours) */
         const char *base = cfg->external_url ? cfg->external_url : in->self_url;
@@ -990,6 +994,7 @@ static void resolve(const mh_ad_config *cfg, const mh_be *b, const mh_ad_in *in,
         r->diag = apr_psprintf(pool, "mailbox of entry %u is on %s", target.id, target.server);
         return;
     }
+    e = mailbox_rights(b, &me, &target, pool, &granted, &err);
     if (e == MH_E_NOT_FOUND) {
         mh_log(MH_LOG_ERR, MHLOGNO(01602) "directory entry %u (%s) has a mailbox the backend "
                "does not hold (run mapihttp-admin check)", target.id,
