@@ -879,16 +879,8 @@ static void fill_settings(const mh_ad_config *cfg, const mh_ad_in *in, const mh_
     s->display_name = target->display_name && *target->display_name ? target->display_name
                       : target->login                                 ? target->login
                                                                       : target->smtp;
-    if (target->legacy_dn && *target->legacy_dn) {
-        s->legacy_dn = target->legacy_dn;
-    } else {
-        /* a directory that keeps no legacy DNs: the scheme's */
-        const char *name = target->login;
-        if (!name && target->smtp)
-            name = apr_pstrmemdup(pool, target->smtp, strcspn(target->smtp, "@"));
-        s->legacy_dn = mh_legacy_dn_make(pool, cfg->legacy_dn_scheme, cfg->organization,
-                                         name ? name : "");
-    }
+    /* the stored one, or (a directory that keeps none) the scheme's */
+    s->legacy_dn = mh_entry_legacy_dn(pool, cfg->legacy_dn_scheme, cfg->organization, target);
     s->smtp = target->smtp ? target->smtp : asked;
     s->deployment_id = mh_ad_deployment_id(pool, cfg->organization);
     s->version = MH_AD_MAPIHTTP_VERSION;
