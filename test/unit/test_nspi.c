@@ -1024,6 +1024,68 @@ static void test_getmatches_filter(void)
     CHECK(m && m->error_code == MH_NSPI_INVALID_BOOKMARK);
 }
 
+/* Regression (fuzz_nspi_calls): a client's own restriction on a tag of
+ * the form the server gives its ANR nodes internally (id 0, type with
+ * 0x8000) read past the list of ANR nodes, or a NULL one, and crashed.
+ * Such a tag names no property: Exist finds nothing, Not(Exist) all. */
+static void test_getmatches_reserved_tags(void)
+{
+    mh_restriction ex;
+    memset(&ex, 0, sizeof(ex));
+    ex.type = MH_RES_EXIST;
+    ex.u.exist.tag = MH_TAG(0, 0x8000);
+    mh_nspi_getmatches_resp *m = getmatches(stat_of(0, 0, 0), &ex, 100, 0);
+    CHECK(m && m->error_code == 0 && m->has_mids && m->mids.n == 0);
+    ex.u.exist.tag = MH_TAG(0, 0xFFFF);
+    m = getmatches(stat_of(0, 0, 0), &ex, 100, 0);
+    CHECK(m && m->error_code == 0 && m->mids.n == 0);
+    /* next to a real ANR node (node 0): still nothing of the ANR's */
+    mh_restriction sub[2], and_, not_;
+    sub[0] = anr("ada");
+    memset(&not_, 0, sizeof(not_));
+    not_.type = MH_RES_NOT;
+    not_.u.not_.sub = &ex;
+    ex.u.exist.tag = MH_TAG(0, 0x8000);
+    sub[1] = not_;
+    memset(&and_, 0, sizeof(and_));
+    and_.type = MH_RES_AND;
+    and_.u.andor.n = 2;
+    and_.u.andor.sub = sub;
+    m = getmatches(stat_of(0, 0, 0), &and_, 100, 0);
+    CHECK(m && m->error_code == 0 && m->mids.n == 3); /* Ada, Adam, eve adams */
+    sub[1] = ex;
+    m = getmatches(stat_of(0, 0, 0), &and_, 100, 0);
+    CHECK(m && m->error_code == 0 && m->mids.n == 0);
+    /* the other restrictions that name tags */
+    mh_restriction r;
+    memset(&r, 0, sizeof(r));
+    r.type = MH_RES_BITMASK;
+    r.u.bitmask.relop = MH_BMR_EQZ;
+    r.u.bitmask.tag = MH_TAG(0, 0x8001);
+    m = getmatches(stat_of(0, 0, 0), &r, 100, 0);
+    CHECK(m && m->error_code == 0 && m->mids.n == 0);
+    memset(&r, 0, sizeof(r));
+    r.type = MH_RES_SIZE;
+    r.u.size.relop = MH_RELOP_GE;
+    r.u.size.tag = MH_TAG(0, 0x8002);
+    m = getmatches(stat_of(0, 0, 0), &r, 100, 0);
+    CHECK(m && m->error_code == 0 && m->mids.n == 0);
+    memset(&r, 0, sizeof(r));
+    r.type = MH_RES_COMPAREPROPS;
+    r.u.compare.relop = MH_RELOP_EQ;
+    r.u.compare.tag1 = MH_TAG(0, 0x8000);
+    r.u.compare.tag2 = MH_TAG(0, 0x8000);
+    m = getmatches(stat_of(0, 0, 0), &r, 100, 0);
+    CHECK(m && m->error_code == 0 && m->mids.n == 0);
+    memset(&r, 0, sizeof(r));
+    r.type = MH_RES_PROPERTY;
+    r.u.prop.relop = MH_RELOP_EQ;
+    r.u.prop.tag = MH_TAG(0, 0x8003);
+    r.u.prop.val = mh_pv_long(MH_TAG(0, PT_LONG), 1);
+    m = getmatches(stat_of(0, 0, 0), &r, 100, 0);
+    CHECK(m && m->error_code == 0 && m->mids.n == 0);
+}
+
 static void test_getmatches_links(void)
 {
     /* the members of a list: ContainerID is PR_EMS_AB_MEMBER */
@@ -1258,6 +1320,7 @@ int main(void)
     RUN(test_seekentries);
     RUN(test_comparemids_resort);
     RUN(test_getmatches_filter);
+    RUN(test_getmatches_reserved_tags);
     RUN(test_getmatches_links);
     RUN(test_resolvenames);
     RUN(test_urls);
