@@ -879,16 +879,8 @@ static void fill_settings(const mh_ad_config *cfg, const mh_ad_in *in, const mh_
     s->display_name = target->display_name && *target->display_name ? target->display_name
                       : target->login                                 ? target->login
                                                                       : target->smtp;
-    if (target->legacy_dn && *target->legacy_dn) {
-        s->legacy_dn = target->legacy_dn;
-    } else {
-        /* a directory that keeps no legacy DNs: the scheme's */
-        const char *name = target->login;
-        if (!name && target->smtp)
-            name = apr_pstrmemdup(pool, target->smtp, strcspn(target->smtp, "@"));
-        s->legacy_dn = mh_legacy_dn_make(pool, cfg->legacy_dn_scheme, cfg->organization,
-                                         name ? name : "");
-    }
+    /* the stored one, or (a directory that keeps none) the scheme's */
+    s->legacy_dn = mh_entry_legacy_dn(pool, cfg->legacy_dn_scheme, cfg->organization, target);
     s->smtp = target->smtp ? target->smtp : asked;
     s->deployment_id = mh_ad_deployment_id(pool, cfg->organization);
     s->version = MH_AD_MAPIHTTP_VERSION;
@@ -974,8 +966,12 @@ static void resolve(const mh_ad_config *cfg, const mh_be *b, const mh_ad_in *in,
         return;
     }
     int granted = 0;
-    e = mailbox_rights(b, &me, &target, pool, &granted, &err);
-    if (e == MH_E_NOT_FOUND && target.server && *target.server) {
+    mh_mbx_where where = mh_be_mailbox_where(b, &target, pool, &err);
+    if (where == MH_MBX_ERROR) {
+        internal(r, pool, "cannot open the mailbox", err.code, &err);
+        return;
+    }
+    if (where == MH_MBX_ELSEWHERE) {
         /* the mailbox lives in another server's store: that server judges
          * the rights (its Autodiscover, same scheme as ours) */
         const char *base = cfg->external_url ? cfg->external_url : in->self_url;
@@ -990,6 +986,7 @@ static void resolve(const mh_ad_config *cfg, const mh_be *b, const mh_ad_in *in,
         r->diag = apr_psprintf(pool, "mailbox of entry %u is on %s", target.id, target.server);
         return;
     }
+    e = mailbox_rights(b, &me, &target, pool, &granted, &err);
     if (e == MH_E_NOT_FOUND) {
         mh_log(MH_LOG_ERR, MHLOGNO(01602) "directory entry %u (%s) has a mailbox the backend "
                "does not hold (run mapihttp-admin check)", target.id,

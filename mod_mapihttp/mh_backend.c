@@ -397,6 +397,25 @@ mh_err mh_be_mailbox_info(mh_betxn *t, mh_mailbox_info *info, mh_error *err)
     return MH_OK;
 }
 
+mh_mbx_where mh_be_mailbox_where(const mh_be *b, const mh_dir_entry *e, apr_pool_t *pool,
+                                 mh_error *err)
+{
+    if (!e->has_mailbox)
+        return MH_MBX_NONE;
+    mh_betxn *t;
+    mh_err r = mh_be_begin(b, &e->mailbox, MH_TXN_READ, pool, &t, err);
+    if (r == MH_OK) {
+        mh_mailbox_info mi;
+        r = mh_be_mailbox_info(t, &mi, err);
+        mh_be_abort(t);
+    }
+    if (r == MH_OK)
+        return MH_MBX_HERE;
+    if (r != MH_E_NOT_FOUND)
+        return MH_MBX_ERROR;
+    return e->server && *e->server ? MH_MBX_ELSEWHERE : MH_MBX_NONE;
+}
+
 mh_err mh_be_mailbox_set_special(mh_betxn *t, mh_special_folder role, mh_id folder,
                                  mh_error *err)
 {

@@ -166,6 +166,28 @@ mh_err mh_be_receive_folder_set(mh_betxn *t, const char *message_class, mh_id fo
 mh_err mh_be_check(mh_betxn *t, int repair, void (*report)(void *, const char *), void *baton,
                    uint32_t *problems_r, mh_error *err);
 
+/*
+ * Where the mailbox of directory entry `e` is served: the one rule
+ * Autodiscover's redirects (mh_autodiscover.c) and RopLogon's ecWrongServer
+ * (mh_oxcstor.c) share.  A mailbox this backend holds is served here,
+ * whatever the entry's `server` says (it may name this host, or the
+ * storage may be shared by several hosts); one it does not hold is
+ * elsewhere when the entry names a server.  Returns:
+ *   MH_MBX_HERE       the backend holds the mailbox;
+ *   MH_MBX_ELSEWHERE  it does not, and e->server names the host that does;
+ *   MH_MBX_NONE       the entry has no mailbox, or names no server for one
+ *                     the backend does not hold (a directory in error);
+ *   MH_MBX_ERROR      the backend failed (*err says why).
+ */
+typedef enum mh_mbx_where {
+    MH_MBX_HERE,
+    MH_MBX_ELSEWHERE,
+    MH_MBX_NONE,
+    MH_MBX_ERROR
+} mh_mbx_where;
+mh_mbx_where mh_be_mailbox_where(const mh_be *b, const mh_dir_entry *e, apr_pool_t *pool,
+                                 mh_error *err);
+
 /* Per-user data. */
 mh_err mh_be_peruser_get(mh_betxn *t, const uint8_t folder[MH_LTID_LEN], mh_peruser *row_r,
                          mh_error *err);

@@ -4,6 +4,7 @@
 #include "mh_call.h"
 #include "mh_aux.h"
 #include "mh_bodies.h"
+#include "mh_legacydn.h"
 #include "mh_log.h"
 #include "mh_nspi.h"
 #include "mh_nspi_wire.h"
@@ -337,9 +338,13 @@ static uint32_t connect_user(mh_call *c, const char *user_dn, const char **displ
             c->diag = "the Connect UserDn is empty";
             return EC_ACCESS_DENIED;
         }
-        if (!ent.legacy_dn || strcasecmp(ent.legacy_dn, user_dn) != 0) {
+        /* the stored DN, or for a directory that keeps none the one
+         * Autodiscover handed out (MapiHttpLegacyDNScheme) */
+        const char *dn = mh_entry_legacy_dn(c->pool, c->svc->legacy_dn_scheme,
+                                            c->svc->organization, &ent);
+        if (strcasecmp(dn, user_dn) != 0) {
             c->diag = apr_psprintf(c->pool, "the Connect UserDn is not the legacy DN of %s (%s)",
-                                   c->in.user, ent.legacy_dn ? ent.legacy_dn : "none");
+                                   c->in.user, dn);
             return EC_UNKNOWN_USER;
         }
         *display_r = ent.display_name;
@@ -676,11 +681,12 @@ static const char *html_escape(apr_pool_t *pool, const char *s)
 
 const char *mh_call_failure_page(mh_call *c, apr_size_t *len_r)
 {
+    const char *name = mh_response_code_name(c->code);
     const char *page = apr_psprintf(
         c->pool,
         "<html><head><title>MAPI/HTTP request failed</title></head><body>"
         "<h1>X-ResponseCode %d: %s</h1><p>%s</p></body></html>\n",
-        c->code, mh_response_code_name(c->code),
+        c->code, name ? name : "undefined",
         html_escape(c->pool, c->diag ? c->diag : ""));
     *len_r = strlen(page);
     return page;

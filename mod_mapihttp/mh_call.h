@@ -44,6 +44,7 @@ typedef struct mh_service {
     int chain_responses;                /* MapiHttpChainedResponses */
     const char *organization;           /* MapiHttpOrganization; NULL: the default */
     const char *external_url;           /* MapiHttpExternalUrl; NULL: the request's own */
+    const char *legacy_dn_scheme;       /* MapiHttpLegacyDNScheme; NULL: the default */
 } mh_service;
 
 /* What the HTTP layer hands in. */

@@ -101,7 +101,7 @@ const char *mh_response_code_name(int code)
         "Endpoint Shutting Down",
     };
     if (code < 0 || code >= (int)(sizeof(names) / sizeof(names[0])))
-        return "Unknown";
+        return NULL; /* not in the table: the caller says "undefined" */
     return names[code];
 }
 

@@ -82,6 +82,9 @@ enum mh_response_code {
     MH_RC_ENDPOINT_SHUTTING_DOWN = 18
 };
 
+/* The Error column of section 2.2.3.3.3's table ("Context Not Found"), or
+ * NULL for a code the table does not define (the server and the client
+ * tools share this one function). */
 const char *mh_response_code_name(int code);
 
 /*

@@ -101,3 +101,14 @@ const char *mh_legacy_dn_make(apr_pool_t *pool, const char *scheme, const char *
     out[o] = 0;
     return out;
 }
+
+const char *mh_entry_legacy_dn(apr_pool_t *pool, const char *scheme, const char *org,
+                               const mh_dir_entry *e)
+{
+    if (e->legacy_dn && *e->legacy_dn)
+        return e->legacy_dn;
+    const char *name = e->login;
+    if (!name && e->smtp)
+        name = apr_pstrmemdup(pool, e->smtp, strcspn(e->smtp, "@"));
+    return mh_legacy_dn_make(pool, scheme, org, name ? name : "");
+}

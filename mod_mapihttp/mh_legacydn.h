@@ -16,6 +16,8 @@
 
 #include <apr_pools.h>
 
+#include "mapihttp/backend.h"
+
 #define MH_DEFAULT_ORGANIZATION "First Organization"
 /* %o: the organization, %u: the entry's name (see mh_legacy_dn_make), %%: % */
 #define MH_DEFAULT_LEGACY_DN_SCHEME \
@@ -47,5 +49,15 @@ const char *mh_legacy_dn_scheme_check(const char *scheme, apr_pool_t *pool);
  */
 const char *mh_legacy_dn_make(apr_pool_t *pool, const char *scheme, const char *org,
                               const char *name);
+
+/*
+ * The legacy DN of directory entry `e`, the one derivation every part of
+ * the server uses (Autodiscover's LegacyDN, Connect's UserDn check): the DN
+ * the entry keeps, else (a directory that keeps none, such as LDAP) the
+ * scheme's for its login, or for an entry without one the local part of
+ * its SMTP address.  NULL scheme and org: the defaults.  Never NULL.
+ */
+const char *mh_entry_legacy_dn(apr_pool_t *pool, const char *scheme, const char *org,
+                               const mh_dir_entry *e);
 
 #endif

@@ -280,19 +280,26 @@ typedef struct filter_src {
     mh_gal *g;
     const mh_gal_obj *o;
     apr_hash_t **anr;      /* per PR_ANR node: MId -> 1 */
+    uint32_t n_anr;
 } filter_src;
 
-/* ANR nodes become Exist restrictions on these tags (id 0 is no property
- * and 0x8000 no property type, so no client tag means one). */
+/* ANR nodes become Exist restrictions on these tags: id 0 is no property
+ * and 0x8000 no property type, but a client may send any tag, so prepare()
+ * turns the client's own tags of this form into one that names nothing
+ * (NOTHING_TAG), and filter_get checks the index anyway. */
 #define ANR_TAG(k) MH_TAG(0, 0x8000 | (k))
+#define IS_ANR_TAG(t) (MH_TAG_ID(t) == 0 && (MH_TAG_TYPE(t) & 0x8000))
+#define NOTHING_TAG MH_TAG(0, PT_NULL)
 
 static const mh_propval *filter_get(const mh_res_source *s, mh_proptag tag)
 {
     const filter_src *f = (const filter_src *)s;
     static const mh_propval yes = {0};
-    if (MH_TAG_ID(tag) == 0 && (MH_TAG_TYPE(tag) & 0x8000)) {
-        apr_hash_t *h = f->anr[MH_TAG_TYPE(tag) & 0x7FFF];
-        return apr_hash_get(h, &f->o->mid, sizeof(uint32_t)) ? &yes : NULL;
+    if (IS_ANR_TAG(tag)) {
+        uint32_t k = MH_TAG_TYPE(tag) & 0x7FFF;
+        if (k >= f->n_anr)
+            return NULL;
+        return apr_hash_get(f->anr[k], &f->o->mid, sizeof(uint32_t)) ? &yes : NULL;
     }
     const mh_propval *v = mh_gal_prop(f->g, f->o, tag, 0);
     return v && MH_TAG_TYPE(v->tag) == PT_OBJECT ? NULL : v;
@@ -307,6 +314,11 @@ typedef struct filter_prep {
 
 /* Copies a filter, turning PR_ANR restrictions into ANR lookups; checks
  * the types NSPI allows (MS-OXNSPI 2.2.5.6). */
+static mh_proptag client_tag(mh_proptag t)
+{
+    return IS_ANR_TAG(t) ? NOTHING_TAG : t;
+}
+
 static uint32_t prepare(filter_prep *p, const mh_restriction *in, mh_restriction *out)
 {
     *out = *in;
@@ -328,8 +340,13 @@ static uint32_t prepare(filter_prep *p, const mh_restriction *in, mh_restriction
     case MH_RES_PROPERTY: {
         mh_proptag tag = in->type == MH_RES_CONTENT ? in->u.content.tag : in->u.prop.tag;
         const mh_propval *val = in->type == MH_RES_CONTENT ? &in->u.content.val : &in->u.prop.val;
-        if (MH_TAG_ID(tag) != MH_TAG_ID(PR_ANR))
+        if (MH_TAG_ID(tag) != MH_TAG_ID(PR_ANR)) {
+            if (in->type == MH_RES_CONTENT)
+                out->u.content.tag = client_tag(tag);
+            else
+                out->u.prop.tag = client_tag(tag);
             return MH_NSPI_SUCCESS;
+        }
         if ((uint32_t)p->anr->nelts >= MH_NSPI_ANR_MAX)
             return MH_NSPI_TOO_COMPLEX;
         apr_hash_t *h = apr_hash_make(p->cx->pool);
@@ -347,9 +364,17 @@ static uint32_t prepare(filter_prep *p, const mh_restriction *in, mh_restriction
         return MH_NSPI_SUCCESS;
     }
     case MH_RES_COMPAREPROPS:
+        out->u.compare.tag1 = client_tag(in->u.compare.tag1);
+        out->u.compare.tag2 = client_tag(in->u.compare.tag2);
+        return MH_NSPI_SUCCESS;
     case MH_RES_BITMASK:
+        out->u.bitmask.tag = client_tag(in->u.bitmask.tag);
+        return MH_NSPI_SUCCESS;
     case MH_RES_SIZE:
+        out->u.size.tag = client_tag(in->u.size.tag);
+        return MH_NSPI_SUCCESS;
     case MH_RES_EXIST:
+        out->u.exist.tag = client_tag(in->u.exist.tag);
         return MH_NSPI_SUCCESS;
     default:
         return MH_NSPI_TOO_COMPLEX; /* sub-object, comment, count restrictions */
@@ -371,6 +396,7 @@ static uint32_t apply_filter(const mh_nspi_ctx *cx, mh_gal *g, uint32_t containe
     f.src.get = filter_get;
     f.g = g;
     f.anr = (apr_hash_t **)p.anr->elts;
+    f.n_anr = (uint32_t)p.anr->nelts;
     mh_res_counts *counts = mh_res_counts_create(&r, cx->pool);
     for (uint32_t i = 0; i < n; i++) {
         const mh_gal_obj *o = mh_gal_get(g, cand[i]);

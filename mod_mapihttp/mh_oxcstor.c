@@ -403,9 +403,18 @@ static uint32_t rop_logon(mh_ropctx *cx, mh_rop *rop)
         return MAPI_E_LOGON_FAILED;
     if (owner.type != MH_DIR_USER || !owner.has_mailbox || owner.disabled)
         return EC_UNKNOWN_USER; /* 3.2.5.1.1: disabled SHOULD be ecUnknownUser */
-    if (owner.server && *owner.server) {
-        /* the mailbox lives on another server: ecWrongServer with its name
-         * and the request's LogonFlags (MS-OXCROPS 2.2.3.1.4) */
+    /* (without a server the rule can only say here or nowhere, and the
+     * logon below finds out which: no second look at the store) */
+    mh_mbx_where where = owner.server && *owner.server
+                             ? mh_be_mailbox_where(cx->be, &owner, cx->pool, &err)
+                             : MH_MBX_HERE;
+    if (where == MH_MBX_ERROR)
+        return MAPI_E_LOGON_FAILED;
+    if (where == MH_MBX_ELSEWHERE) {
+        /* the mailbox lives on another server (the rule Autodiscover
+         * redirects by): ecWrongServer with its name and the request's
+         * LogonFlags (MS-OXCROPS 2.2.3.1.4).  A server naming this host, a
+         * mailbox this store holds, is logged on to here. */
         if (mh_rop_logon_redirect_body(rop->body, logon_flags, owner.server) != 0) {
             mh_log(MH_LOG_ERR, MHLOGNO(01100) "RopLogon: the server name of %s's "
                    "mailbox is longer than a redirect can carry (254)", owner.login

@@ -88,6 +88,7 @@ static void fill_services(server_rec *main_s, mh_session_store *store)
         svc->chain_responses = c->chain_responses != MH_UNSET ? (int)c->chain_responses : 1;
         svc->organization = c->organization;
         svc->external_url = c->external_url;
+        svc->legacy_dn_scheme = c->legacy_dn_scheme;
         mh_ad_config *ad = &c->ad;
         ad->external_url = c->external_url;
         ad->internal_url = c->internal_url;

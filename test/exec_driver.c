@@ -106,13 +106,14 @@ static void on_header(void *baton, const char *name, const char *value)
     const char *semi = strchr(value, ';');
     const char *nv = semi ? apr_pstrndup(d->cookie_pool, value, (apr_size_t)(semi - value))
                           : apr_pstrdup(d->cookie_pool, value);
-    const char *cn = mh_cookie_context_name(MH_EP_EMSMDB);
-    const char *sn = mh_cookie_sequence_name(MH_EP_EMSMDB);
+    const char *cn = mh_cookie_context_name(d->call_ep);
+    const char *sn = mh_cookie_sequence_name(d->call_ep);
     size_t cl = strlen(cn), sl = strlen(sn);
+    int nspi = d->call_ep == MH_EP_NSPI;
     if (strncmp(nv, cn, cl) == 0 && nv[cl] == '=')
-        d->ctx = nv;
+        *(nspi ? &d->nspi_ctx : &d->ctx) = nv;
     else if (strncmp(nv, sn, sl) == 0 && nv[sl] == '=')
-        d->seq = nv;
+        *(nspi ? &d->nspi_seq : &d->seq) = nv;
 }
 
 /* The response stream: the bytes, and the operations in d->io_trace. */
@@ -162,19 +163,27 @@ int mh_xd_call(mh_xdriver *d, apr_pool_t *pool, const char *type, const void *bo
 {
     mh_http_in in;
     memset(&in, 0, sizeof(in));
+    /* the address book's request types go to its endpoint */
+    d->call_ep = mh_reqtype_lookup(MH_EP_NSPI, type, strlen(type)) != MH_RT_UNKNOWN
+                     ? MH_EP_NSPI
+                     : MH_EP_EMSMDB;
+    const char *ctx = d->call_ep == MH_EP_NSPI ? d->nspi_ctx : d->ctx;
+    const char *seq = d->call_ep == MH_EP_NSPI ? d->nspi_seq : d->seq;
     in.method = "POST";
-    in.path = "/mapi/emsmdb/";
+    in.path = d->call_ep == MH_EP_NSPI ? "/mapi/nspi/" : "/mapi/emsmdb/";
     in.user = d->user;
     in.request_type = type;
     in.request_id = CLIENT_ID;
     in.client_info = CLIENT_ID;
     in.content_type = "application/mapi-http";
+    in.https = 1;
+    in.self_url = "https://mail.example.com";
     in.has_length = 1;
     in.content_length = (apr_off_t)len;
-    if (d->ctx && d->seq)
-        in.cookies = apr_pstrcat(pool, d->ctx, "; ", d->seq, NULL);
-    else if (d->ctx)
-        in.cookies = d->ctx;
+    if (ctx && seq)
+        in.cookies = apr_pstrcat(pool, ctx, "; ", seq, NULL);
+    else if (ctx)
+        in.cookies = ctx;
     d->io_trace[0] = 0;
     d->io_meta = NULL;
     mh_call *c = mh_call_create(pool, &d->svc, &in, apr_time_now());
@@ -204,7 +213,6 @@ int mh_xd_call(mh_xdriver *d, apr_pool_t *pool, const char *type, const void *bo
 
 int mh_xd_connect(mh_xdriver *d)
 {
-    apr_pool_clear(d->cookie_pool);
     d->ctx = d->seq = NULL;
     apr_pool_t *p;
     apr_pool_create(&p, d->pool);
@@ -235,9 +243,132 @@ int mh_xd_disconnect(mh_xdriver *d)
     size_t rlen;
     int rc = mh_xd_call(d, p, "Disconnect", aux0, sizeof(aux0), &resp, &rlen);
     apr_pool_destroy(p);
-    apr_pool_clear(d->cookie_pool);
     d->ctx = d->seq = NULL;
+    if (!d->nspi_ctx)
+        apr_pool_clear(d->cookie_pool);
     return rc == MH_RC_SUCCESS ? 0 : -1;
+}
+
+int mh_xd_bind(mh_xdriver *d)
+{
+    d->nspi_ctx = d->nspi_seq = NULL;
+    apr_pool_t *p;
+    apr_pool_create(&p, d->pool);
+    mh_wr w;
+    mh_wr_init(&w, p, 64);
+    mh_wr_u32(&w, 0); /* Flags */
+    mh_wr_u8(&w, 0xFF); /* HasState */
+    static const uint32_t stat[9] = {0, 0, 0, 0, 0, 0, 1252, 0x409, 0x409};
+    for (int i = 0; i < 9; i++)
+        mh_wr_u32(&w, stat[i]);
+    mh_wr_u32(&w, 0); /* AuxiliaryBufferSize */
+    const unsigned char *resp;
+    size_t rlen;
+    int rc = mh_xd_call(d, p, "Bind", w.buf, w.len, &resp, &rlen);
+    /* StatusCode 0, ErrorCode 0, ServerGuid, AuxiliaryBufferSize 0 */
+    int ok = rc == MH_RC_SUCCESS && d->nspi_ctx && rlen == 28 && mh_get_u32(resp) == 0 &&
+             mh_get_u32(resp + 4) == 0;
+    apr_pool_destroy(p);
+    return ok ? 0 : -1;
+}
+
+int mh_xd_unbind(mh_xdriver *d)
+{
+    apr_pool_t *p;
+    apr_pool_create(&p, d->pool);
+    static const unsigned char body[8] = {0}; /* Reserved, AuxiliaryBufferSize */
+    const unsigned char *resp;
+    size_t rlen;
+    int rc = mh_xd_call(d, p, "Unbind", body, sizeof(body), &resp, &rlen);
+    apr_pool_destroy(p);
+    d->nspi_ctx = d->nspi_seq = NULL;
+    if (!d->ctx)
+        apr_pool_clear(d->cookie_pool);
+    return rc == MH_RC_SUCCESS ? 0 : -1;
+}
+
+static uint32_t put_entry(mh_betxn *t, apr_pool_t *pool, mh_dir_type type, const char *login,
+                          const char *name, const char *smtp, int k, mh_error *err)
+{
+    mh_dir_entry e;
+    memset(&e, 0, sizeof(e));
+    e.type = type;
+    e.login = login;
+    e.display_name = name;
+    e.smtp = smtp;
+    const char *cn = apr_pstrmemdup(pool, smtp, strcspn(smtp, "@"));
+    e.legacy_dn = apr_pstrcat(pool, "/o=First Organization/ou=Exchange Administrative Group "
+                                    "(FYDIBOHF23SPDLT)/cn=Recipients/cn=", cn, NULL);
+    if (type == MH_DIR_USER && k != MH_XD_DIR_MALLORY) {
+        e.has_mailbox = 1;
+        for (int i = 0; i < 16; i++)
+            e.mailbox.b[i] = (uint8_t)(0x10 * k + i);
+    }
+    static const char *const alias[1] = {"lovelace@example.com"};
+    if (k == MH_XD_DIR_ADA) {
+        e.aliases = alias;
+        e.n_aliases = 1;
+    }
+    if (k == MH_XD_DIR_BOB)
+        e.server = "mail2.example.com";
+    if (k == MH_XD_DIR_MALLORY)
+        e.disabled = 1;
+    mh_propval owner;
+    if (k == MH_XD_DIR_TEAM) {
+        owner.tag = MH_DIR_LINK_OWNER;
+        owner.flags = 0;
+        owner.v.i32 = MH_XD_DIR_USER;
+        e.props.n = 1;
+        e.props.v = &owner;
+    }
+    uint32_t id = 0;
+    if (mh_be_dir_put(t, &e, NULL, &id, err) != MH_OK)
+        return 0;
+    return id;
+}
+
+int mh_xd_add_directory(mh_xdriver *d)
+{
+    static const struct {
+        mh_dir_type type;
+        const char *login, *name, *smtp;
+    } ents[] = {
+        {MH_DIR_USER, "ada", "Ada Lovelace", "ada@example.com"},
+        {MH_DIR_USER, "adam", "Adam Smith", "adam@example.com"},
+        {MH_DIR_USER, "bob", "Bob Marley", "bob@example.com"},
+        {MH_DIR_USER, "mallory", "Mallory Disabled", "mallory@example.com"},
+        {MH_DIR_CONTACT, NULL, "Carol External", "carol@external.test"},
+        {MH_DIR_GROUP, NULL, "Analysts", "analysts@example.com"},
+        {MH_DIR_GROUP, NULL, "Team", "team@example.com"},
+    };
+    mh_betxn *t;
+    mh_error err = {MH_OK, NULL};
+    if (mh_be_begin(d->be, NULL, MH_TXN_WRITE, d->pool, &t, &err) != MH_OK)
+        goto fail;
+    for (size_t i = 0; i < sizeof(ents) / sizeof(ents[0]); i++) {
+        int k = (int)i + MH_XD_DIR_ADA;
+        uint32_t id = put_entry(t, d->pool, ents[i].type, ents[i].login, ents[i].name,
+                                ents[i].smtp, k, &err);
+        if (id != (uint32_t)k) {
+            mh_be_abort(t);
+            if (id)
+                err.detail = apr_psprintf(d->pool, "%s got directory ID %u", ents[i].name, id);
+            goto fail;
+        }
+    }
+    static const uint32_t analysts[] = {MH_XD_DIR_ADA, MH_XD_DIR_ADAM};
+    static const uint32_t team[] = {MH_XD_DIR_ANALYSTS, MH_XD_DIR_BOB, MH_XD_DIR_USER};
+    if (mh_be_dir_set_members(t, MH_XD_DIR_ANALYSTS, analysts, 2, &err) != MH_OK ||
+        mh_be_dir_set_members(t, MH_XD_DIR_TEAM, team, 3, &err) != MH_OK) {
+        mh_be_abort(t);
+        goto fail;
+    }
+    if (mh_be_commit(t, &err) != MH_OK)
+        goto fail;
+    return 0;
+fail:
+    fprintf(stderr, "exec driver: directory: %s\n", err.detail ? err.detail : "failed");
+    return -1;
 }
 
 const unsigned char *mh_xd_execute_body(apr_pool_t *pool, uint32_t flags,

@@ -4,6 +4,8 @@
  * body, the session store (busy mark, sequence cookie, state codec) and the
  * ROP engine, against a real LMDB store with one user, without httpd.  The
  * Execute fuzz target (test/fuzz/fuzz_execute.c) and test_call_execute use it.
+ * The address book endpoint goes the same way (its request types are sent
+ * to /mapi/nspi/ with that endpoint's cookies): fuzz_nspi_calls.c.
  *
  *   mh_xdriver d;
  *   if (mh_xd_open(&d, "alice") != 0) ...;
@@ -40,6 +42,9 @@ typedef struct mh_xdriver {
     /* the meta-tags and additional headers of its response (up to and
      * without the empty line), in the pool of the call */
     const char *io_meta;
+    /* the address book session's cookies (Bind ... Unbind), as ctx/seq */
+    const char *nspi_ctx, *nspi_seq;
+    mh_endpoint call_ep;       /* the endpoint of the call under way */
 } mh_xdriver;
 
 /* A store with `login` and its mailbox, a session store.  0, or -1 with a
@@ -60,6 +65,30 @@ int mh_xd_call(mh_xdriver *d, apr_pool_t *pool, const char *type, const void *bo
 /* Connect as the user (a new session); Disconnect.  0, or -1. */
 int mh_xd_connect(mh_xdriver *d);
 int mh_xd_disconnect(mh_xdriver *d);
+
+/* Bind as the user (an address book session: Flags 0, a STAT of code page
+ * 1252 and locale 0x409); Unbind.  0, or -1. */
+int mh_xd_bind(mh_xdriver *d);
+int mh_xd_unbind(mh_xdriver *d);
+
+/*
+ * A small directory next to the user (directory ID 1), for the address
+ * book: users, a disabled user, a user whose mailbox is on another server,
+ * a contact and two lists (one nested in the other, the user owning the
+ * outer one).  0, or -1 with a message on stderr.  Directory IDs:
+ */
+enum {
+    MH_XD_DIR_USER = 1,     /* the login (mh_xd_open) */
+    MH_XD_DIR_ADA,          /* "Ada Lovelace", alias lovelace@ */
+    MH_XD_DIR_ADAM,         /* "Adam Smith" */
+    MH_XD_DIR_BOB,          /* "Bob Marley", mailbox on mail2.example.com */
+    MH_XD_DIR_MALLORY,      /* "Mallory Disabled", disabled, no mailbox */
+    MH_XD_DIR_CAROL,        /* "Carol External", a contact */
+    MH_XD_DIR_ANALYSTS,     /* "Analysts": Ada, Adam */
+    MH_XD_DIR_TEAM,         /* "Team": Analysts, Bob, the user; owned by the user */
+    MH_XD_DIR_COUNT_
+};
+int mh_xd_add_directory(mh_xdriver *d);
 
 /* An Execute request body (MS-OXCMAPIHTTP 2.2.4.2.1) with one ROP input
  * buffer: RopSize, `rops`, the handle table, in one extended buffer. */

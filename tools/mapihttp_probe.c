@@ -782,7 +782,7 @@ static mh_nspi_resp *ab_call(probe *p, apr_pool_t *pool, mh_mapi *m, int rt, con
     if (code > 0) {
         const char *n = mh_response_code_name(code);
         const char *a = response_code_advice(code);
-        step_fail(p, step, "%s: X-ResponseCode %d (%s)", name, code, n);
+        step_fail(p, step, "%s: X-ResponseCode %d (%s)", name, code, n ? n : "undefined");
         if (a)
             hint("%s", a);
         return NULL;

@@ -145,8 +145,7 @@ int mh_response_code(const mh_response *r);
  * One address book call (MS-OXCMAPIHTTP 2.2.5) on an /mapi/nspi
  * conversation: `req` (the member of the union for request type `rt`, an
  * MH_RT_* of the NSPI endpoint) built with the wire layer (mh_nspi_wire.h),
- * sent as X-RequestType `type_name` (its name, e.g. "GetProps"), and the
- * response body
+ * sent as X-RequestType `type_name` (its name, e.g. "GetProps"), and the response body
  * parsed into `resp`.  Returns the X-ResponseCode when the response had a
  * parsable body (0), the non-zero X-ResponseCode of a refused request, or
  * -1 when the exchange failed or the body did not parse (why in *why_r).

@@ -486,7 +486,7 @@ static int call(mh_emsc *em, apr_pool_t *pool, const char *type, const void *bod
         fail(em, MH_EMSC_RESPONSE_CODE,
              em->response_code < 0 ? "no X-ResponseCode header"
                                    : apr_psprintf(pool, "X-ResponseCode %d (%s)",
-                                                  em->response_code, n));
+                                                  em->response_code, n ? n : "undefined"));
         return -1;
     }
     if (!r->inner_ok) {

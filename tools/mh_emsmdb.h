@@ -29,6 +29,7 @@
 
 #include "mapihttp/props.h"
 #include "mh_client.h"
+#include "mh_http.h"
 #include "mh_oxcdata.h"
 #include "mh_wire.h"
 
@@ -109,9 +110,7 @@ const char *mh_ropc_name(uint8_t rop_id, apr_pool_t *pool);
 /* The MS-OXCDATA 2.4 name of a MAPI code ("MAPI_E_NOT_FOUND (ecNotFound)"),
  * or "0x%08X" for codes without one. */
 const char *mh_mapi_err_name(uint32_t code, apr_pool_t *pool);
-/* The meaning of an X-ResponseCode (MS-OXCMAPIHTTP 2.2.3.3.3), "Unknown"
- * for codes the table lacks: the server's own table (mh_http.c). */
-const char *mh_response_code_name(int code);
+/* The meaning of an X-ResponseCode: mh_response_code_name() of mh_http.h. */
 
 /* --------------------------------------------------------- ROP batches */
 

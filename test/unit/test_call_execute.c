@@ -9,6 +9,7 @@
 #include "mh_test.h"
 #include "exec_driver.h"
 #include "mh_bodies.h"
+#include "mh_legacydn.h"
 #include "mh_mapierr.h"
 #include "mh_rop.h"
 #include "mh_rpcext.h"
@@ -16,6 +17,8 @@
 #include "mh_wire.h"
 
 #include <string.h>
+#include <apr_lib.h>
+#include <apr_strings.h>
 
 static mh_xdriver D;
 static apr_pool_t *P;
@@ -240,6 +243,95 @@ static void test_response_stream(void)
     CHECK_EQ_U(mh_xd_disconnect(&D), 0);
 }
 
+/* ------------------------------------------- Connect's UserDn check */
+
+/* The LMDB backend as a directory that keeps no legacy DNs (as an LDAP
+ * directory may): every entry it returns has none. */
+static const mh_backend *real_backend;
+static mh_backend no_dn_backend;
+
+static mh_err no_dn_get(mh_txn *txn, uint32_t id, apr_pool_t *pool, mh_dir_entry *e,
+                        mh_error *err)
+{
+    mh_err r = real_backend->dir_get(txn, id, pool, e, err);
+    if (r == MH_OK)
+        e->legacy_dn = NULL;
+    return r;
+}
+
+static mh_err no_dn_find(mh_txn *txn, mh_dir_key by, const char *key, apr_pool_t *pool,
+                         mh_dir_entry *e, mh_error *err)
+{
+    mh_err r = real_backend->dir_find(txn, by, key, pool, e, err);
+    if (r == MH_OK)
+        e->legacy_dn = NULL;
+    return r;
+}
+
+/* A Connect with UserDn `dn`: its ErrorCode (the session it makes is
+ * disconnected again), or 0xFFFFFFFF when the call failed. */
+static uint32_t connect_as(const char *dn)
+{
+    mh_wr w;
+    mh_wr_init(&w, P, 128);
+    mh_wr_asciiz(&w, dn);
+    mh_wr_u32(&w, 0);    /* Flags */
+    mh_wr_u32(&w, 1252); /* DefaultCodePage */
+    mh_wr_u32(&w, 1033); /* LcidSort */
+    mh_wr_u32(&w, 1033); /* LcidString */
+    mh_wr_u32(&w, 0);    /* AuxiliaryBufferSize */
+    const unsigned char *resp;
+    size_t rlen;
+    D.ctx = D.seq = NULL;
+    if (mh_xd_call(&D, P, "Connect", w.buf, w.len, &resp, &rlen) != 0 || rlen < 8 ||
+        mh_get_u32(resp) != 0)
+        return 0xFFFFFFFF;
+    uint32_t ec = mh_get_u32(resp + 4);
+    if (ec == 0 && (!D.ctx || mh_xd_disconnect(&D) != 0))
+        return 0xFFFFFFFE; /* success without a usable session */
+    return ec;
+}
+
+/* Connect's UserDn must be the user's legacy DN: the stored one, or for a
+ * directory entry without one the DN MapiHttpLegacyDNScheme derives (the
+ * one Autodiscover hands out: mh_entry_legacy_dn). */
+static void test_connect_derived_dn(void)
+{
+    const char *derived = mh_legacy_dn_make(P, NULL, NULL, D.user);
+    /* the stored DN (mapihttp-admin gives it by the same default scheme) */
+    CHECK_EQ_U(connect_as(D.user_dn), 0);
+
+    real_backend = D.be->be;
+    no_dn_backend = *real_backend;
+    no_dn_backend.dir_get = no_dn_get;
+    no_dn_backend.dir_find = no_dn_find;
+    D.be->be = &no_dn_backend;
+    /* no stored DN: the derived one, in any case */
+    CHECK_EQ_U(connect_as(derived), 0);
+    CHECK_EQ_U(connect_as(apr_pstrdup(P, derived)), 0);
+    char *upper = apr_pstrdup(P, derived);
+    for (char *c = upper; *c; c++)
+        *c = (char)apr_toupper(*c);
+    CHECK_EQ_U(connect_as(upper), 0);
+    /* another user's DN, another organization's, none */
+    CHECK_EQ_U(connect_as(mh_legacy_dn_make(P, NULL, NULL, "someone")), EC_UNKNOWN_USER);
+    CHECK_EQ_U(connect_as(mh_legacy_dn_make(P, NULL, "Other Org", D.user)), EC_UNKNOWN_USER);
+    CHECK_EQ_U(connect_as(""), MAPI_E_NO_ACCESS);
+    /* the configured scheme and organization, not the defaults */
+    D.svc.legacy_dn_scheme = "/o=%o/ou=Mail/cn=Recipients/cn=%u";
+    D.svc.organization = "Acme";
+    CHECK_EQ_U(connect_as(apr_pstrcat(P, "/o=Acme/ou=Mail/cn=Recipients/cn=", D.user, NULL)), 0);
+    CHECK_EQ_U(connect_as(derived), EC_UNKNOWN_USER);
+
+    /* a stored DN wins over the scheme */
+    D.be->be = real_backend;
+    CHECK_EQ_U(connect_as(apr_pstrcat(P, "/o=Acme/ou=Mail/cn=Recipients/cn=", D.user, NULL)),
+               EC_UNKNOWN_USER);
+    CHECK_EQ_U(connect_as(D.user_dn), 0);
+    D.svc.legacy_dn_scheme = NULL;
+    D.svc.organization = NULL;
+}
+
 int main(void)
 {
     MH_TEST_INIT();
@@ -249,6 +341,7 @@ int main(void)
     RUN(test_empty_inputs);
     RUN(test_objects_across_calls);
     RUN(test_response_stream);
+    RUN(test_connect_derived_dn);
     mh_xd_close(&D);
     return MH_TEST_DONE();
 }

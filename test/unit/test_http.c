@@ -42,8 +42,12 @@ static void test_response_code_names(void)
     CHECK_STR(mh_response_code_name(10), "Context Not Found");
     CHECK_STR(mh_response_code_name(15), "Invalid Sequence");
     CHECK_STR(mh_response_code_name(18), "Endpoint Shutting Down");
-    CHECK_STR(mh_response_code_name(19), "Unknown");
-    CHECK_STR(mh_response_code_name(-1), "Unknown");
+    CHECK_STR(mh_response_code_name(1), "Unknown Failure");
+    CHECK_STR(mh_response_code_name(14), "Reserved");
+    CHECK_STR(mh_response_code_name(17), "Invalid Response");
+    /* not in the table */
+    CHECK(mh_response_code_name(19) == NULL);
+    CHECK(mh_response_code_name(-1) == NULL);
 }
 
 static void test_paths(void)

@@ -1024,6 +1024,68 @@ static void test_getmatches_filter(void)
     CHECK(m && m->error_code == MH_NSPI_INVALID_BOOKMARK);
 }
 
+/* Regression (fuzz_nspi_calls): a client's own restriction on a tag of
+ * the form the server gives its ANR nodes internally (id 0, type with
+ * 0x8000) read past the list of ANR nodes, or a NULL one, and crashed.
+ * Such a tag names no property: Exist finds nothing, Not(Exist) all. */
+static void test_getmatches_reserved_tags(void)
+{
+    mh_restriction ex;
+    memset(&ex, 0, sizeof(ex));
+    ex.type = MH_RES_EXIST;
+    ex.u.exist.tag = MH_TAG(0, 0x8000);
+    mh_nspi_getmatches_resp *m = getmatches(stat_of(0, 0, 0), &ex, 100, 0);
+    CHECK(m && m->error_code == 0 && m->has_mids && m->mids.n == 0);
+    ex.u.exist.tag = MH_TAG(0, 0xFFFF);
+    m = getmatches(stat_of(0, 0, 0), &ex, 100, 0);
+    CHECK(m && m->error_code == 0 && m->mids.n == 0);
+    /* next to a real ANR node (node 0): still nothing of the ANR's */
+    mh_restriction sub[2], and_, not_;
+    sub[0] = anr("ada");
+    memset(&not_, 0, sizeof(not_));
+    not_.type = MH_RES_NOT;
+    not_.u.not_.sub = &ex;
+    ex.u.exist.tag = MH_TAG(0, 0x8000);
+    sub[1] = not_;
+    memset(&and_, 0, sizeof(and_));
+    and_.type = MH_RES_AND;
+    and_.u.andor.n = 2;
+    and_.u.andor.sub = sub;
+    m = getmatches(stat_of(0, 0, 0), &and_, 100, 0);
+    CHECK(m && m->error_code == 0 && m->mids.n == 3); /* Ada, Adam, eve adams */
+    sub[1] = ex;
+    m = getmatches(stat_of(0, 0, 0), &and_, 100, 0);
+    CHECK(m && m->error_code == 0 && m->mids.n == 0);
+    /* the other restrictions that name tags */
+    mh_restriction r;
+    memset(&r, 0, sizeof(r));
+    r.type = MH_RES_BITMASK;
+    r.u.bitmask.relop = MH_BMR_EQZ;
+    r.u.bitmask.tag = MH_TAG(0, 0x8001);
+    m = getmatches(stat_of(0, 0, 0), &r, 100, 0);
+    CHECK(m && m->error_code == 0 && m->mids.n == 0);
+    memset(&r, 0, sizeof(r));
+    r.type = MH_RES_SIZE;
+    r.u.size.relop = MH_RELOP_GE;
+    r.u.size.tag = MH_TAG(0, 0x8002);
+    m = getmatches(stat_of(0, 0, 0), &r, 100, 0);
+    CHECK(m && m->error_code == 0 && m->mids.n == 0);
+    memset(&r, 0, sizeof(r));
+    r.type = MH_RES_COMPAREPROPS;
+    r.u.compare.relop = MH_RELOP_EQ;
+    r.u.compare.tag1 = MH_TAG(0, 0x8000);
+    r.u.compare.tag2 = MH_TAG(0, 0x8000);
+    m = getmatches(stat_of(0, 0, 0), &r, 100, 0);
+    CHECK(m && m->error_code == 0 && m->mids.n == 0);
+    memset(&r, 0, sizeof(r));
+    r.type = MH_RES_PROPERTY;
+    r.u.prop.relop = MH_RELOP_EQ;
+    r.u.prop.tag = MH_TAG(0, 0x8003);
+    r.u.prop.val = mh_pv_long(MH_TAG(0, PT_LONG), 1);
+    m = getmatches(stat_of(0, 0, 0), &r, 100, 0);
+    CHECK(m && m->error_code == 0 && m->mids.n == 0);
+}
+
 static void test_getmatches_links(void)
 {
     /* the members of a list: ContainerID is PR_EMS_AB_MEMBER */
@@ -1173,6 +1235,108 @@ static void test_urls(void)
 
 /* ---------------------------------------------------- Bind and others */
 
+/*
+ * MS-OXNSPI section 4 (Protocol Examples), replayed as far as the stored
+ * copy of the page could be read.  What the example gives:
+ *  - NspiBind: dwFlags 0, a STAT of zeroes with CodePage 0x4E4 (1252),
+ *    TemplateLocale and SortLocale 0x409; the server answers Success and a
+ *    ServerGuid (ab bc 8b 86 79 33 c4 48 a1 ef 1b 53 e6 3b dc 46);
+ *  - NspiGetSpecialTable: dwFlags 0x4 (NspiUnicodeStrings, not
+ *    NspiAddressCreationTemplates), to read the hierarchy table, with the
+ *    Bind's STAT;
+ *  - then NspiQueryRows on a container of the table, and NspiUnbind.
+ * What it leaves unspecified (or could not be read here): lpVersion, the
+ * hierarchy rows' values, the QueryRows parameters and rows; and as an RPC
+ * example it shows no MAPI/HTTP bytes, so the bodies below are the example's
+ * values laid out per MS-OXCMAPIHTTP 2.2.5.1 and 2.2.5.8 (no section 4
+ * bytes for NSPI bodies were found in MS-OXCMAPIHTTP either).  Checked:
+ * those bytes against the encoder and decoder, Bind's outcome, the Bind
+ * response carrying the example's GUID byte-exact, GetSpecialTable's
+ * Success with the hierarchy's rows (every container, Unicode names), and
+ * QueryRows on the GAL from the Bind STAT.
+ */
+static void test_spec_section4_example(void)
+{
+    static const unsigned char bind_req[] = {
+        0x00, 0x00, 0x00, 0x00,                         /* Flags */
+        0xFF,                                           /* HasState */
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* SortType, ContainerID */
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* CurrentRec, Delta */
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* NumPos, TotalRecs */
+        0xE4, 0x04, 0x00, 0x00,                         /* CodePage */
+        0x09, 0x04, 0x00, 0x00, 0x09, 0x04, 0x00, 0x00, /* TemplateLocale, SortLocale */
+        0x00, 0x00, 0x00, 0x00,                         /* AuxiliaryBufferSize */
+    };
+    mh_nspi_bind_req b;
+    memset(&b, 0, sizeof(b));
+    b.has_state = 1;
+    b.state.code_page = 0x4E4;
+    b.state.template_locale = b.state.sort_locale = 0x409;
+    mh_wr w;
+    mh_wr_init(&w, pool, 64);
+    mh_nspi_build_bind_req(&w, &b);
+    CHECK_MEM(w.buf, w.len, bind_req, sizeof(bind_req));
+    mh_nspi_bind_req back;
+    const char *why = NULL;
+    REQUIRE(mh_nspi_parse_bind_req(bind_req, sizeof(bind_req), pool, &back, &why) ==
+            MH_BODY_OK);
+    CHECK(back.has_state && memcmp(&back.state, &b.state, sizeof(b.state)) == 0);
+    CHECK_EQ_U(mh_nspi_bind(&cx, &back, &why), MH_NSPI_SUCCESS);
+
+    /* the response: Success and the example's ServerGuid */
+    static const unsigned char guid[16] = {0xab, 0xbc, 0x8b, 0x86, 0x79, 0x33, 0xc4, 0x48,
+                                           0xa1, 0xef, 0x1b, 0x53, 0xe6, 0x3b, 0xdc, 0x46};
+    unsigned char bind_resp[28] = {0};
+    memcpy(bind_resp + 8, guid, 16); /* StatusCode 0, ErrorCode 0, ServerGuid, no aux */
+    mh_nspi_bind_resp br;
+    memset(&br, 0, sizeof(br));
+    memcpy(br.server_guid.b, guid, 16);
+    mh_wr_init(&w, pool, 64);
+    mh_nspi_build_bind_resp(&w, &br);
+    CHECK_MEM(w.buf, w.len, bind_resp, sizeof(bind_resp));
+
+    /* GetSpecialTable, NspiUnicodeStrings, the Bind's STAT, no version */
+    static const unsigned char gst_req[] = {
+        0x04, 0x00, 0x00, 0x00, 0xFF,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0xE4, 0x04, 0x00, 0x00, 0x09, 0x04, 0x00, 0x00, 0x09, 0x04, 0x00, 0x00,
+        0x00,                   /* HasVersion */
+        0x00, 0x00, 0x00, 0x00, /* AuxiliaryBufferSize */
+    };
+    mh_nspi_req q;
+    memset(&q, 0, sizeof(q));
+    q.getspecialtable.flags = MH_NSPI_UNICODE_STRINGS;
+    q.getspecialtable.has_state = 1;
+    q.getspecialtable.state = b.state;
+    mh_wr_init(&w, pool, 64);
+    mh_nspi_build_req(MH_RT_GETSPECIALTABLE, &w, &q);
+    CHECK_MEM(w.buf, w.len, gst_req, sizeof(gst_req));
+    mh_nspi_resp *p = call(MH_RT_GETSPECIALTABLE, &q);
+    REQUIRE(p && p->getspecialtable.error_code == MH_NSPI_SUCCESS);
+    uint32_t n_containers;
+    mh_gal_containers(&n_containers);
+    REQUIRE(p->getspecialtable.has_rows);
+    CHECK_EQ_U(p->getspecialtable.rows.n, n_containers);
+    CHECK(p->getspecialtable.has_version);
+    CHECK_EQ_U(p->getspecialtable.version, MH_GAL_HIERARCHY_VERSION);
+    for (uint32_t i = 0; i < p->getspecialtable.rows.n; i++) {
+        const mh_proplist *row = &p->getspecialtable.rows.lists[i];
+        const mh_propval *name = find(row, PR_DISPLAY_NAME);
+        CHECK(name && name->v.str && *name->v.str); /* PtypString: NspiUnicodeStrings */
+    }
+
+    /* QueryRows on the GAL (container 0) from the Bind's STAT */
+    mh_stat st = b.state;
+    mh_nspi_queryrows_resp *qr = query(st, 3, NULL, 0);
+    REQUIRE(qr && qr->error_code == 0 && qr->has_rows);
+    CHECK_EQ_U(qr->rows.n_rows, 3);
+    CHECK_STR(row_name(&qr->rows, 0), gal_order[0]);
+    CHECK_EQ_U(qr->state.num_pos, 3);
+    CHECK_EQ_U(qr->state.total_recs, N_GAL);
+    CHECK_EQ_U(qr->state.delta, 0);
+}
+
 static void test_bind_and_others(void)
 {
     mh_nspi_bind_req b;
@@ -1258,9 +1422,11 @@ int main(void)
     RUN(test_seekentries);
     RUN(test_comparemids_resort);
     RUN(test_getmatches_filter);
+    RUN(test_getmatches_reserved_tags);
     RUN(test_getmatches_links);
     RUN(test_resolvenames);
     RUN(test_urls);
+    RUN(test_spec_section4_example);
     RUN(test_bind_and_others);
     RUN(test_no_backend);
     apr_pool_destroy(pool);

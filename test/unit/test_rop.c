@@ -63,38 +63,65 @@ static void test_logon_errors(void)
     CHECK_EQ_U(mh_get_u32(r + 2), MAPI_E_LOGON_FAILED);
 }
 
-/* A mailbox held by another server: RopLogon answers ecWrongServer with
- * the redirect layout of MS-OXCROPS 2.2.3.1.4 (the request's LogonFlags,
- * ServerNameSize with the NUL, the server name), leaves its output slot
- * alone, and the next ROP of the batch runs. */
+/* Gives directory entry `id` a server, and a mailbox GUID when `mailbox`
+ * is not NULL; returns its legacy DN. */
+static const char *set_entry_server(uint32_t id, const char *server, const mh_guid *mailbox)
+{
+    mh_betxn *t;
+    mh_error e = {MH_OK, NULL};
+    mh_dir_entry ent;
+    if (mh_be_begin(F.be, NULL, MH_TXN_WRITE, F.pool, &t, &e) != MH_OK)
+        return NULL;
+    if (mh_be_dir_get(t, id, &ent, &e) != MH_OK) {
+        mh_be_abort(t);
+        return NULL;
+    }
+    ent.server = server;
+    if (mailbox)
+        ent.mailbox = *mailbox;
+    uint32_t same = 0;
+    if (mh_be_dir_put(t, &ent, NULL, &same, &e) != MH_OK || same != id ||
+        mh_be_commit(t, &e) != MH_OK)
+        return NULL;
+    return ent.legacy_dn;
+}
+
+/* RopLogon with LogonId 3 into slot 1 of the mailbox of `dn`, LogonFlags
+ * Private | Undercover, then RopGetStoreState on the first logon. */
+static size_t logon_dn_req(unsigned char *req, const char *dn)
+{
+    size_t k = 0, n = strlen(dn) + 1;
+    req[k++] = 0xFE; req[k++] = 3; req[k++] = 1; /* LogonId 3, OutputHandleIndex 1 */
+    req[k++] = 0x05; /* LogonFlags: Private | Undercover */
+    mh_put_u32(req + k, 0x01000000); k += 4;
+    mh_put_u32(req + k, 0); k += 4;
+    mh_put_u16(req + k, (uint16_t)n); k += 2;
+    memcpy(req + k, dn, n); k += n;
+    req[k++] = 0x7B; req[k++] = 0; req[k++] = 0; /* RopGetStoreState on the logon */
+    return k;
+}
+
+/* A mailbox held by another server - the directory names a server and this
+ * store does not hold the mailbox, the rule Autodiscover redirects by
+ * (mh_be_mailbox_where) - gets ecWrongServer with the redirect layout of
+ * MS-OXCROPS 2.2.3.1.4 (the request's LogonFlags, ServerNameSize with the
+ * NUL, the server name); the ROP leaves its output slot alone, and the next
+ * ROP of the batch runs. */
 static void test_logon_redirect(void)
 {
     mh_guid mb;
     uint32_t id;
     REQUIRE(mh_fixture_add_user(&F, "moved", &mb, &id) == 0);
     const char *server = "mbx7.example.org";
-    mh_betxn *t;
-    mh_error e = {MH_OK, NULL};
-    mh_dir_entry ent;
-    REQUIRE(mh_be_begin(F.be, NULL, MH_TXN_WRITE, F.pool, &t, &e) == MH_OK);
-    REQUIRE(mh_be_dir_get(t, id, &ent, &e) == MH_OK);
-    ent.server = server;
-    uint32_t same;
-    REQUIRE(mh_be_dir_put(t, &ent, NULL, &same, &e) == MH_OK);
-    CHECK_EQ_U(same, id);
-    REQUIRE(mh_be_commit(t, &e) == MH_OK);
+    mh_guid away;
+    memset(away.b, 0xEE, sizeof(away.b)); /* a mailbox this store does not hold */
+    const char *dn = set_entry_server(id, server, &away);
+    REQUIRE(dn != NULL);
 
     uint32_t logon; uint64_t fids[13];
     CHECK_EQ_U(mh_fixture_logon(&F, &logon, fids), 0);
     unsigned char req[256];
-    size_t k = 0, n = strlen(ent.legacy_dn) + 1;
-    req[k++] = 0xFE; req[k++] = 3; req[k++] = 1; /* LogonId 3, OutputHandleIndex 1 */
-    req[k++] = 0x05; /* LogonFlags: Private | Undercover */
-    mh_put_u32(req + k, 0x01000000); k += 4;
-    mh_put_u32(req + k, 0); k += 4;
-    mh_put_u16(req + k, (uint16_t)n); k += 2;
-    memcpy(req + k, ent.legacy_dn, n); k += n;
-    req[k++] = 0x7B; req[k++] = 0; req[k++] = 0; /* RopGetStoreState on the logon */
+    size_t k = logon_dn_req(req, dn);
     uint32_t h[2] = {logon, 0xFFFFFFFF};
     const unsigned char *r; size_t rl;
     REQUIRE(mh_fixture_exec(&F, req, k, h, 2, &r, &rl) == 0);
@@ -112,6 +139,57 @@ static void test_logon_redirect(void)
     CHECK_EQ_U(mh_get_u32(r + wl + 2), 0);
     CHECK_EQ_U(h[1], 0xFFFFFFFF);     /* no logon object was made */
     CHECK(mh_obj_logon(&(mh_ropctx){.ses = F.ses, .pool = F.pool}, 3) == NULL);
+}
+
+/* A directory entry naming a server whose mailbox this store holds (the
+ * server is this host, or storage shared by several): RopLogon logs on
+ * here, it does not send the client away (it would come back forever). */
+static void test_logon_server_is_this_one(void)
+{
+    mh_guid mb;
+    uint32_t id;
+    REQUIRE(mh_fixture_add_user(&F, "local", &mb, &id) == 0);
+    const char *dn = set_entry_server(id, "mail.example.com", NULL);
+    REQUIRE(dn != NULL);
+
+    uint32_t logon; uint64_t fids[13];
+    CHECK_EQ_U(mh_fixture_logon(&F, &logon, fids), 0);
+    unsigned char req[256];
+    size_t k = logon_dn_req(req, dn);
+    uint32_t h[2] = {logon, 0xFFFFFFFF};
+    const unsigned char *r; size_t rl;
+    REQUIRE(mh_fixture_exec(&F, req, k, h, 2, &r, &rl) == 0);
+    REQUIRE(rl > 6);
+    CHECK_EQ_U(r[0], 0xFE);
+    CHECK_EQ_U(r[1], 1);
+    CHECK_EQ_U(mh_get_u32(r + 2), 0); /* Success, not ecWrongServer */
+    CHECK_EQ_U(r[6], 0x05);           /* LogonFlags of the private store response */
+    CHECK(h[1] != 0xFFFFFFFF);        /* a logon object in slot 1 */
+    CHECK(mh_obj_logon(&(mh_ropctx){.ses = F.ses, .pool = F.pool}, 3) != NULL);
+    /* released again: the tests after this one count the session's objects */
+    unsigned char rel[3] = {0x01, 3, 1};
+    CHECK_EQ_U(mh_fixture_exec(&F, rel, 3, h, 2, &r, &rl), 0);
+    CHECK(mh_obj_logon(&(mh_ropctx){.ses = F.ses, .pool = F.pool}, 3) == NULL);
+
+    /* the rule itself, for each kind of entry */
+    mh_betxn *t;
+    mh_error e = {MH_OK, NULL};
+    mh_dir_entry here, gone, none;
+    REQUIRE(mh_be_begin(F.be, NULL, MH_TXN_READ, F.pool, &t, &e) == MH_OK);
+    REQUIRE(mh_be_dir_find(t, MH_DIR_BY_LOGIN, "local", &here, &e) == MH_OK);
+    REQUIRE(mh_be_dir_find(t, MH_DIR_BY_LOGIN, "moved", &gone, &e) == MH_OK);
+    mh_be_abort(t);
+    CHECK_EQ_U(mh_be_mailbox_where(F.be, &here, F.pool, &e), MH_MBX_HERE);
+    here.server = NULL;
+    CHECK_EQ_U(mh_be_mailbox_where(F.be, &here, F.pool, &e), MH_MBX_HERE);
+    CHECK_EQ_U(mh_be_mailbox_where(F.be, &gone, F.pool, &e), MH_MBX_ELSEWHERE);
+    none = gone;
+    none.server = ""; /* a mailbox nobody serves */
+    CHECK_EQ_U(mh_be_mailbox_where(F.be, &none, F.pool, &e), MH_MBX_NONE);
+    none = here;
+    none.has_mailbox = 0;
+    none.server = "mbx7.example.org";
+    CHECK_EQ_U(mh_be_mailbox_where(F.be, &none, F.pool, &e), MH_MBX_NONE);
 }
 
 /* A batch with a ROP this server does not implement in the middle: it
@@ -407,6 +485,7 @@ int main(void)
     RUN(test_logon);
     RUN(test_logon_errors);
     RUN(test_logon_redirect);
+    RUN(test_logon_server_is_this_one);
     RUN(test_unimplemented_and_bad_index);
     RUN(test_unknown_logon_id);
     RUN(test_format_errors);
