@@ -1457,7 +1457,9 @@ mh_ss_status mh_session_end(mh_session *s, const mh_state_codec *codec,
         goto commit;
     }
     uint64_t old_expires = r.expires_ms, expires = now_ms + to_ms(idle);
-    if (!s->mark_in_table)
+    /* ours, or (with a claim in the table) a dead one left by a process
+     * of a version that marked records: gone before its pid is reused */
+    if (!s->mark_in_table || !mark_live(st, &r.busy, now_ms, st->cfg.busy_stale_after))
         memset(&r.busy, 0, sizeof(r.busy));
     memcpy(r.seq, s->sequence, MH_SESSION_ID_LEN);
     if (expires < r.expires_ms || expires > r.expires_ms + TOUCH_SLACK_MS)
