@@ -505,6 +505,7 @@ static void test_full_table_falls_back(void)
     REQUIRE(mh_session_begin(st, id[N - 1], MH_EP_EMSMDB, "lee", s[N - 1]->sequence, 0, &codec,
                              T0, pool, &x) == MH_SS_OK);
     CHECK(x->mark_in_table);
+    mh_session *last = x;
     /* a claim in the table keeps a record-marking request out: fill the
      * bucket with eight requests, one of them on id[0] */
     for (int i = 0; i < N - 2; i++)
@@ -519,6 +520,13 @@ static void test_full_table_falls_back(void)
                                 pool, &x),
                MH_SS_BUSY);
     CHECK_EQ_U(mh_session_end(y, &codec, T0, IDLE), MH_SS_OK);
+    for (int i = 0; i < N - 2; i++)
+        CHECK_EQ_U(mh_session_end(s[i], &codec, T0, IDLE), MH_SS_OK);
+    x = NULL;
+    REQUIRE(mh_session_begin(st, id[0], MH_EP_EMSMDB, "lee", s[0]->sequence, 0, &codec, T0,
+                             pool, &x) == MH_SS_OK);
+    CHECK_EQ_U(mh_session_end(x, &codec, T0, IDLE), MH_SS_OK);
+    CHECK_EQ_U(mh_session_end(last, &codec, T0, IDLE), MH_SS_OK);
     mh_session_store_close(st);
 }
 
