@@ -24,9 +24,55 @@
  * loses nothing (the pages are in the kernel), and a store damaged by a
  * system crash is moved aside and recreated at the next start.  Not
  * MDB_WRITEMAP: a full file system must give an error, not SIGBUS.
+ *
+ * Busy marks.  A write transaction takes LMDB's one writer lock, which every
+ * httpd process shares: with many clients it is the store's first limit
+ * (futex hand-offs between processes, page copies, pwrite calls).  A
+ * sequenced request therefore commits once, at its end; its busy mark is
+ * claimed in the shared table of mh_marks.h (compare-and-swap in a file
+ * every process maps: no lock, no system call).  Designs not taken: a
+ * second LMDB environment for the marks (still a writer lock and two
+ * commits, only a smaller one); robust process-shared mutexes per bucket
+ * (a mutex held by a frozen process stops its bucket, and a damaged file
+ * can hold a mutex no one can take, where a damaged word is just a claim
+ * of a dead pid); marks in a per-process table (other processes could not
+ * see them).
+ *
+ *   begin: claim the mark, then, in a read transaction, check the record
+ *          (user, endpoint, expiry, a busy mark in the record, sequence);
+ *          any refusal releases the claim.  Claim first, then check: a
+ *          request that claims after this one's check finds the claim.
+ *          The new sequence token is made but not stored.
+ *   end:   the claim turns ENDING (it cannot be taken over by age during
+ *          the commit; if it was taken over already, nothing is saved:
+ *          GONE), one write transaction stores the new token, the state
+ *          and the expiry, then the claim is released.  The client learns
+ *          the token from the response, which is sent after this; a
+ *          request that shows it earlier finds the session busy.
+ *
+ * When the id's bucket of the table is full (or there is no table), the
+ * mark goes into the record's busy field as it always did: begin commits
+ * it, then looks in the table (claim first, then check, across the two
+ * kinds of mark; a claim in the table reads the record's mark in its check)
+ * and withdraws when it finds a claim there.  Everything else that cares
+ * whether a request runs on a context (expiry in check_session, the sweep,
+ * the per-user cap's expired contexts, get_info) looks at both kinds.
+ * Destroy ignores both, as before: the running request's end finds nothing.
+ *
+ * Differences from marking the record at begin: (1) a request whose
+ * process dies before its end leaves the stored token as it was, so the
+ * client's retry with the token it has works (before: refused with 15,
+ * and the client reconnected); (2) events taken by an Execute are
+ * committed at begin only when there are any (a write that is rare);
+ * (3) a sweep that removes a context at the instant its expiry passes can
+ * race a request's read-only check, like a Disconnect during a request:
+ * the request's end then finds nothing to save (GONE); (4) during a
+ * graceful restart from a version without the table, a request in a new
+ * process does not exclude one starting in an old process at that moment.
  */
 #include "mh_session.h"
 #include "mh_log.h"
+#include "mh_marks.h"
 #include "mh_owner.h"
 #include "mh_wire.h"
 
@@ -105,6 +151,9 @@ struct mh_session_store {
     unsigned cache_count;
     cache_entry *free_entries;    /* recycled entry structs */
     uint64_t hits, misses;
+    mh_marks *marks;              /* the shared busy marks; NULL: none */
+    uint64_t marks_in_table, marks_in_store; /* atomic counters */
+    uint64_t write_txns;
 };
 
 /* ---------------------------------------------------------------- utils */
@@ -179,6 +228,8 @@ static mh_ss_status lmdb_fail(const char *what, int rc)
 
 static int txn_begin(mh_session_store *st, unsigned flags, MDB_txn **txn)
 {
+    if (!(flags & MDB_RDONLY))
+        __atomic_fetch_add(&st->write_txns, 1, __ATOMIC_RELAXED);
     int rc = mdb_txn_begin(st->env, NULL, flags, txn);
     if (rc == MDB_READERS_FULL) {
         int dead = 0;
@@ -304,6 +355,28 @@ static void mark_set(mark *m, const mh_session_owner *o, uint64_t now_ms)
     m->since_ms = now_ms;
 }
 
+static uint64_t busy_stale_ms(const mh_session_store *st)
+{
+    return to_ms(st->cfg.busy_stale_after);
+}
+
+/* A live busy mark of `id` in the shared table, other than `except`. */
+static int table_busy(mh_session_store *st, const unsigned char *id, uint64_t now_ms,
+                      const mh_mark *except)
+{
+    return st->marks &&
+           mh_marks_held(st->marks, id, now_ms, busy_stale_ms(st), except, NULL);
+}
+
+/* Whether a request or a wait runs on the context (it then never expires). */
+static int in_use(mh_session_store *st, const unsigned char *id, const record *r,
+                  uint64_t now_ms, const mh_mark *except)
+{
+    return mark_live(st, &r->busy, now_ms, st->cfg.busy_stale_after) ||
+           mark_live(st, &r->wait, now_ms, st->cfg.wait_stale_after) ||
+           table_busy(st, id, now_ms, except);
+}
+
 static int user_eq(const record *r, const char *user)
 {
     size_t n = strlen(user);
@@ -405,20 +478,20 @@ static int record_get(mh_session_store *st, MDB_txn *txn, const unsigned char *i
     return 0;
 }
 
-/* Common checks for a request naming a session.  Deletes an expired one. */
+/* Common checks for a request naming a session.  Deletes an expired one
+ * (one no request or wait runs on; `except`, the caller's own mark, does
+ * not count). */
 static mh_ss_status check_session(mh_session_store *st, MDB_txn *txn,
                                   const unsigned char *id, const record *r,
                                   mh_endpoint ep, const char *user,
-                                  uint64_t now_ms, int *rc_r)
+                                  uint64_t now_ms, const mh_mark *except, int *rc_r)
 {
     *rc_r = 0;
     if (!user_eq(r, user))
         return MH_SS_WRONG_USER;
     if (r->endpoint != (unsigned)ep)
         return MH_SS_WRONG_ENDPOINT;
-    if (now_ms >= r->expires_ms &&
-        !mark_live(st, &r->busy, now_ms, st->cfg.busy_stale_after) &&
-        !mark_live(st, &r->wait, now_ms, st->cfg.wait_stale_after)) {
+    if (now_ms >= r->expires_ms && !in_use(st, id, r, now_ms, except)) {
         *rc_r = record_del(st, txn, id, r);
         return MH_SS_EXPIRED;
     }
@@ -461,9 +534,7 @@ static int sweep_txn(mh_session_store *st, MDB_txn *txn, uint64_t now_ms,
             /* orphaned index entry: find and drop it */
             continue;
         }
-        if (now_ms < r.expires_ms ||
-            mark_live(st, &r.busy, now_ms, st->cfg.busy_stale_after) ||
-            mark_live(st, &r.wait, now_ms, st->cfg.wait_stale_after))
+        if (now_ms < r.expires_ms || in_use(st, ids[i], &r, now_ms, NULL))
             continue;
         if ((rc = record_del(st, txn, ids[i], &r)))
             return rc;
@@ -616,6 +687,9 @@ void mh_session_cache_stats_get(mh_session_store *st, mh_session_cache_stats *s)
     s->misses = st->misses;
     s->entries = st->cache_count;
     unlock(st);
+    s->marks_in_table = __atomic_load_n(&st->marks_in_table, __ATOMIC_RELAXED);
+    s->marks_in_store = __atomic_load_n(&st->marks_in_store, __ATOMIC_RELAXED);
+    s->write_txns = __atomic_load_n(&st->write_txns, __ATOMIC_RELAXED);
 }
 
 /* ------------------------------------------------------------ open/close */
@@ -628,6 +702,7 @@ void mh_session_store_config_default(mh_session_store_config *cfg)
     cfg->cache_entries = 1024;
     cfg->busy_stale_after = apr_time_from_sec(600);
     cfg->wait_stale_after = apr_time_from_sec(3600 + 60);
+    cfg->mark_slots = MH_MARKS_DEFAULT_SLOTS;
 }
 
 static apr_status_t store_cleanup(void *data)
@@ -724,6 +799,47 @@ out:
     return rc;
 }
 
+/*
+ * The table of busy marks.  Every process of a server must use it or none
+ * (a process marking only records would not see the claims in the table):
+ * the parent makes it at start (`create`), and a child uses the file it
+ * finds.  When the parent cannot make it, there is none and every process
+ * marks the records.  A child that finds a file it cannot use (it cannot
+ * happen but by damage between the parent's check and the child's open,
+ * or no memory to map it) marks records too, and says so.
+ */
+static void open_marks(mh_session_store *st, int create, apr_pool_t *pool)
+{
+    if (!st->cfg.mark_slots)
+        return;
+    const char *path = apr_pstrcat(pool, st->cfg.path, "/" MH_MARKS_FILE, NULL);
+    const char *why = NULL;
+    int recreated = 0;
+    apr_status_t rv = mh_marks_open(path, create, st->cfg.mark_slots, st->pid, st->nonce, pool,
+                                    &st->marks, &recreated, &why);
+    if (rv == APR_SUCCESS) {
+        if (recreated)
+            mh_log(MH_LOG_WARNING,
+                   MHLOGNO(02200) "session store: the busy-mark table %s was damaged or "
+                   "of another format; made afresh", path);
+        return;
+    }
+    st->marks = NULL;
+    if (create)
+        mh_log(MH_LOG_WARNING,
+               MHLOGNO(02201) "session store: no busy-mark table (%s); requests mark "
+               "sessions busy in the store (two commits per request)", why);
+    else if (APR_STATUS_IS_ENOENT(rv))
+        mh_log(MH_LOG_DEBUG,
+               MHLOGNO(02204) "session store: no busy-mark table %s; requests mark "
+               "sessions busy in the store", path);
+    else
+        mh_log(MH_LOG_ERR,
+               MHLOGNO(02202) "session store: this process cannot use the busy-mark "
+               "table (%s); its requests mark sessions busy in the store, where "
+               "requests of other processes may not see them", why);
+}
+
 apr_status_t mh_session_store_open(const mh_session_store_config *cfg, int create,
                                    apr_pool_t *pool, mh_session_store **store_r,
                                    const char **errmsg_r)
@@ -783,6 +899,7 @@ apr_status_t mh_session_store_open(const mh_session_store_config *cfg, int creat
         return APR_EGENERAL;
     }
     apr_pool_cleanup_register(pool, st, store_cleanup, apr_pool_cleanup_null);
+    open_marks(st, create, pool);
     *store_r = st;
     return APR_SUCCESS;
 }
@@ -846,9 +963,7 @@ mh_ss_status mh_session_create(mh_session_store *st, mh_endpoint ep, const char 
             MDB_val sk = {MH_SESSION_ID_LEN, (void *)sid}, sv;
             found = mdb_get(txn, st->dbi_sessions, &sk, &sv) == 0 &&
                     record_decode(&sv, &r) == 0;
-            if (!found || (now_ms >= r.expires_ms &&
-                           !mark_live(st, &r.busy, now_ms, st->cfg.busy_stale_after) &&
-                           !mark_live(st, &r.wait, now_ms, st->cfg.wait_stale_after))) {
+            if (!found || (now_ms >= r.expires_ms && !in_use(st, sid, &r, now_ms, NULL))) {
                 memcpy(expired_id, sid, MH_SESSION_ID_LEN);
                 have_expired = 1;
                 break;
@@ -968,6 +1083,258 @@ fail:
     return lmdb_fail("destroy", rc);
 }
 
+typedef mh_ss_status modify_fn(mh_session_store *st, record *r, uint64_t now_ms,
+                               void *baton);
+static mh_ss_status modify(mh_session_store *st, const unsigned char *id,
+                           mh_endpoint ep, const char *user, apr_time_t now,
+                           modify_fn *fn, void *baton, const char *what);
+
+/* Whether the periodic sweep is due (read from any transaction). */
+static int sweep_due(mh_session_store *st, MDB_txn *txn, uint64_t now_ms)
+{
+    MDB_val k = {5, "sweep"}, v;
+    int rc = mdb_get(txn, st->dbi_meta, &k, &v);
+    return !(rc == 0 && v.mv_size == 8 && mh_get_u64_be(v.mv_data) > now_ms);
+}
+
+/* The sweep in a write transaction of its own (for paths that have none);
+ * a failure is logged, not the caller's. */
+static void sweep_now(mh_session_store *st, uint64_t now_ms)
+{
+    MDB_txn *txn = NULL;
+    int rc = txn_begin(st, 0, &txn);
+    if (rc == 0 && (rc = maybe_sweep(st, txn, now_ms)) == 0) {
+        rc = mdb_txn_commit(txn);
+        txn = NULL;
+    }
+    if (txn)
+        mdb_txn_abort(txn);
+    if (rc)
+        lmdb_fail("sweep", rc);
+}
+
+static mh_ss_status take_events_fn(mh_session_store *st, record *r, uint64_t now_ms,
+                                   void *baton)
+{
+    uint64_t *delivered = baton;
+    r->events_delivered = r->events_posted;
+    *delivered = r->events_delivered;
+    return MH_SS_OK;
+}
+
+/* What begin learnt from the record (its memory is LMDB's until the
+ * transaction ends: the state is copied). */
+typedef struct begun {
+    const unsigned char *state;
+    size_t state_len;
+    int events_pending;
+    int sweep_due;
+} begun;
+
+/* The checks of begin on a record, in the order the API promises. */
+static mh_ss_status begin_checks(mh_session_store *st, const record *r, mh_endpoint ep,
+                                 const char *user, const unsigned char *seq,
+                                 uint64_t now_ms, int *expired_r)
+{
+    *expired_r = 0;
+    if (!user_eq(r, user))
+        return MH_SS_WRONG_USER;
+    if (r->endpoint != (unsigned)ep)
+        return MH_SS_WRONG_ENDPOINT;
+    if (now_ms >= r->expires_ms &&
+        !mark_live(st, &r->busy, now_ms, st->cfg.busy_stale_after) &&
+        !mark_live(st, &r->wait, now_ms, st->cfg.wait_stale_after)) {
+        *expired_r = 1;
+        return MH_SS_EXPIRED;
+    }
+    if (mark_live(st, &r->busy, now_ms, st->cfg.busy_stale_after))
+        return MH_SS_BUSY;
+    if (memcmp(seq, r->seq, MH_SESSION_ID_LEN) != 0)
+        return MH_SS_BAD_SEQUENCE;
+    return MH_SS_OK;
+}
+
+static void begun_take(mh_session *s, const record *r, int take_events, begun *b)
+{
+    s->generation = r->generation;
+    s->events_delivered = r->events_delivered;
+    b->events_pending = take_events && r->events_posted > r->events_delivered;
+    b->state_len = r->state_len;
+    b->state = r->state_len ? apr_pmemdup(s->pool, r->state, r->state_len) : NULL;
+}
+
+/*
+ * Begin with the busy mark claimed in the shared table: the record is read
+ * in a read-only transaction.  An expired or damaged record is removed in a
+ * write transaction (rare), still under the claim.
+ */
+static mh_ss_status begin_read(mh_session_store *st, mh_session *s, const char *user,
+                               const unsigned char *seq, int take_events,
+                               uint64_t now_ms, begun *b)
+{
+    for (int round = 0;; round++) {
+        MDB_txn *txn = NULL;
+        record r;
+        int rc, expired = 0, damaged = 0;
+        mh_ss_status result;
+        if ((rc = txn_begin(st, MDB_RDONLY, &txn)))
+            return lmdb_fail("begin", rc);
+        MDB_val key = {MH_SESSION_ID_LEN, s->id}, val;
+        rc = mdb_get(txn, st->dbi_sessions, &key, &val);
+        if (rc == MDB_NOTFOUND) {
+            result = MH_SS_NOT_FOUND;
+        } else if (rc) {
+            mdb_txn_abort(txn);
+            return lmdb_fail("begin", rc);
+        } else if (record_decode(&val, &r) != 0) {
+            damaged = 1;
+            result = MH_SS_NOT_FOUND;
+        } else {
+            result = begin_checks(st, &r, s->endpoint, user, seq, now_ms, &expired);
+            if (result == MH_SS_OK)
+                begun_take(s, &r, take_events, b);
+        }
+        b->sweep_due = sweep_due(st, txn, now_ms);
+        mdb_txn_abort(txn);
+        if (!damaged && !expired)
+            return result;
+        /* removed as the write paths do (record_get, check_session) */
+        if ((rc = txn_begin(st, 0, &txn)))
+            return lmdb_fail("begin", rc);
+        int found;
+        if ((rc = record_get(st, txn, s->id, &r, &found)) == 0 && found)
+            result = check_session(st, txn, s->id, &r, s->endpoint, user, now_ms, &s->mark,
+                                   &rc);
+        if (rc) {
+            mdb_txn_abort(txn);
+            return lmdb_fail("begin", rc);
+        }
+        if ((rc = mdb_txn_commit(txn)))
+            return lmdb_fail("begin", rc);
+        if (!found)
+            return MH_SS_NOT_FOUND;
+        if (result != MH_SS_OK || round > 0)
+            return result == MH_SS_OK ? MH_SS_EXPIRED : result;
+        /* refreshed meanwhile (a PING): read it again */
+    }
+}
+
+/* Clears a busy mark this request set in the LMDB record.  0, or an LMDB
+ * error (logged). */
+static int store_unmark(mh_session_store *st, mh_session *s)
+{
+    MDB_txn *txn = NULL;
+    record r;
+    int found, rc;
+    if ((rc = txn_begin(st, 0, &txn)))
+        goto fail;
+    if ((rc = record_get(st, txn, s->id, &r, &found)))
+        goto fail;
+    if (found && mark_is(&r.busy, &s->owner)) {
+        memset(&r.busy, 0, sizeof(r.busy));
+        if ((rc = record_put(st, txn, s->id, &r, r.expires_ms, 0)))
+            goto fail;
+    }
+    rc = mdb_txn_commit(txn);
+    txn = NULL;
+    if (rc)
+        goto fail;
+    return 0;
+fail:
+    if (txn)
+        mdb_txn_abort(txn);
+    lmdb_fail("unmark", rc);
+    return rc;
+}
+
+/*
+ * Begin with the busy mark in the LMDB record (no table, or no room in it):
+ * one write transaction sets it.  Claim first, then check: a claim in the
+ * table made meanwhile by another process makes this one withdraw.
+ */
+static mh_ss_status begin_write(mh_session_store *st, mh_session *s, const char *user,
+                                const unsigned char *seq, int take_events,
+                                uint64_t now_ms, begun *b)
+{
+    MDB_txn *txn = NULL;
+    record r;
+    int found, rc, expired;
+    mh_ss_status result;
+    if ((rc = txn_begin(st, 0, &txn)))
+        return lmdb_fail("begin", rc);
+    if ((rc = maybe_sweep(st, txn, now_ms)))
+        goto fail;
+    if ((rc = record_get(st, txn, s->id, &r, &found)))
+        goto fail;
+    if (!found) {
+        result = MH_SS_NOT_FOUND;
+        goto done;
+    }
+    result = begin_checks(st, &r, s->endpoint, user, seq, now_ms, &expired);
+    if (expired) {
+        result = check_session(st, txn, s->id, &r, s->endpoint, user, now_ms, NULL, &rc);
+        if (rc)
+            goto fail;
+        if (result == MH_SS_OK)
+            result = MH_SS_BUSY; /* a claim in the table keeps it alive */
+        goto done;
+    }
+    if (result == MH_SS_OK && table_busy(st, s->id, now_ms, NULL))
+        result = MH_SS_BUSY;
+    if (result != MH_SS_OK)
+        goto done;
+    mark_set(&r.busy, &s->owner, now_ms);
+    begun_take(s, &r, take_events, b);
+    r.state = b->state; /* the record's memory belongs to LMDB until commit */
+    if ((rc = record_put(st, txn, s->id, &r, r.expires_ms, 0)))
+        goto fail;
+done:
+    rc = mdb_txn_commit(txn);
+    txn = NULL;
+    if (rc)
+        goto fail;
+    if (result != MH_SS_OK || !st->marks)
+        return result;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (!table_busy(st, s->id, now_ms, NULL))
+        return MH_SS_OK;
+    return store_unmark(st, s) == 0 ? MH_SS_BUSY : MH_SS_ERROR; /* withdraw */
+fail:
+    if (txn)
+        mdb_txn_abort(txn);
+    return lmdb_fail("begin", rc);
+}
+
+/* A claim found the session busy: the checks that come before "busy" still
+ * answer first (no such context, another user's, the other endpoint's). */
+static mh_ss_status begin_refused_busy(mh_session_store *st, const unsigned char *id,
+                                       mh_endpoint ep, const char *user)
+{
+    MDB_txn *txn = NULL;
+    record r;
+    int rc;
+    mh_ss_status result = MH_SS_BUSY;
+    if ((rc = txn_begin(st, MDB_RDONLY, &txn)))
+        return lmdb_fail("begin", rc);
+    MDB_val key = {MH_SESSION_ID_LEN, (void *)id}, val;
+    rc = mdb_get(txn, st->dbi_sessions, &key, &val);
+    if (rc == MDB_NOTFOUND || (rc == 0 && record_decode(&val, &r) != 0))
+        result = MH_SS_NOT_FOUND;
+    else if (rc)
+        result = lmdb_fail("begin", rc);
+    else if (!user_eq(&r, user))
+        result = MH_SS_WRONG_USER;
+    else if (r.endpoint != (unsigned)ep)
+        result = MH_SS_WRONG_ENDPOINT;
+    mdb_txn_abort(txn);
+    return result;
+}
+
+static void count(uint64_t *counter)
+{
+    __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+}
+
 mh_ss_status mh_session_begin(mh_session_store *st,
                               const unsigned char id[MH_SESSION_ID_LEN],
                               mh_endpoint ep, const char *user,
@@ -976,68 +1343,56 @@ mh_ss_status mh_session_begin(mh_session_store *st,
                               apr_time_t now, apr_pool_t *pool, mh_session **sess_r)
 {
     uint64_t now_ms = to_ms(now);
-    MDB_txn *txn = NULL;
-    record r;
-    int found, rc;
     mh_ss_status result;
     mh_session *s = apr_pcalloc(pool, sizeof(*s));
-    const unsigned char *state_copy = NULL;
-    size_t state_len = 0;
-
-    if ((rc = txn_begin(st, 0, &txn)))
-        return lmdb_fail("begin", rc);
-    if ((rc = maybe_sweep(st, txn, now_ms)))
-        goto fail;
-    if ((rc = record_get(st, txn, id, &r, &found)))
-        goto fail;
-    if (!found) {
-        result = MH_SS_NOT_FOUND;
-        goto done;
-    }
-    result = check_session(st, txn, id, &r, ep, user, now_ms, &rc);
-    if (rc)
-        goto fail;
-    if (result != MH_SS_OK)
-        goto done;
-    if (mark_live(st, &r.busy, now_ms, st->cfg.busy_stale_after)) {
-        result = MH_SS_BUSY;
-        goto done;
-    }
-    if (memcmp(seq, r.seq, MH_SESSION_ID_LEN) != 0) {
-        result = MH_SS_BAD_SEQUENCE;
-        goto done;
-    }
+    begun b;
+    memset(&b, 0, sizeof(b));
     s->store = st;
     s->pool = pool;
     memcpy(s->id, id, MH_SESSION_ID_LEN);
     s->endpoint = ep;
     mh_session_owner_new(st, &s->owner);
-    mark_set(&r.busy, &s->owner, now_ms);
-    random_id(r.seq);
-    memcpy(s->sequence, r.seq, MH_SESSION_ID_LEN);
-    s->generation = r.generation;
-    if (take_events)
-        r.events_delivered = r.events_posted;
-    s->events_delivered = r.events_delivered;
-    /* the record's memory belongs to LMDB until commit: copy the state */
-    state_len = r.state_len;
-    state_copy = state_len ? apr_pmemdup(pool, r.state, state_len) : NULL;
-    r.state = state_copy;
-    if ((rc = record_put(st, txn, id, &r, r.expires_ms, 0)))
-        goto fail;
-    result = MH_SS_OK;
-done:
-    rc = mdb_txn_commit(txn);
-    txn = NULL;
-    if (rc)
-        goto fail;
-    if (result != MH_SS_OK)
+    random_id(s->sequence); /* stored by end, before the client learns it */
+
+    mh_mark_result mr = MH_MARK_FULL;
+    int store_marked = 0;
+    if (st->marks)
+        mr = mh_marks_claim(st->marks, id, s->owner.token, now_ms, busy_stale_ms(st),
+                            &s->mark);
+    if (mr == MH_MARK_BUSY)
+        return begin_refused_busy(st, id, ep, user);
+    if (mr == MH_MARK_CLAIMED) {
+        s->mark_in_table = 1;
+        result = begin_read(st, s, user, seq, take_events, now_ms, &b);
+        count(&st->marks_in_table);
+    } else {
+        if (st->marks)
+            mh_log(MH_LOG_DEBUG, MHLOGNO(02203) "busy-mark table: no room in a bucket; "
+                   "this request is marked in the session store");
+        result = begin_write(st, s, user, seq, take_events, now_ms, &b);
+        store_marked = result == MH_SS_OK;
+        count(&st->marks_in_store);
+    }
+    if (result == MH_SS_OK && b.events_pending) {
+        result = modify(st, id, MH_EP_NONE, NULL, now, take_events_fn, &s->events_delivered,
+                        "begin");
+        if (result != MH_SS_OK && result != MH_SS_ERROR)
+            result = MH_SS_NOT_FOUND;
+    }
+    if (b.sweep_due)
+        sweep_now(st, now_ms);
+    if (result != MH_SS_OK) {
+        if (s->mark_in_table)
+            mh_marks_release(st->marks, &s->mark);
+        else if (store_marked)
+            store_unmark(st, s);
         return result;
+    }
 
     if (!cache_take(st, id, s->generation, &s->state_pool, &s->state)) {
         apr_status_t rv = apr_pool_create_unmanaged_ex(&s->state_pool, NULL, NULL);
         if (rv == APR_SUCCESS)
-            rv = codec->decode(state_copy, state_len, s->state_pool, &s->state);
+            rv = codec->decode(b.state, b.state_len, s->state_pool, &s->state);
         if (rv != APR_SUCCESS) {
             char hex[2 * MH_SESSION_ID_LEN + 1];
             hex_id(id, hex);
@@ -1048,6 +1403,8 @@ done:
                 apr_pool_destroy(s->state_pool);
             s->state_pool = NULL;
             mh_session_destroy(st, id, ep, user);
+            if (s->mark_in_table)
+                mh_marks_release(st->marks, &s->mark);
             return MH_SS_NOT_FOUND;
         }
     } else {
@@ -1055,10 +1412,6 @@ done:
     }
     *sess_r = s;
     return MH_SS_OK;
-fail:
-    if (txn)
-        mdb_txn_abort(txn);
-    return lmdb_fail("begin", rc);
 }
 
 mh_ss_status mh_session_end(mh_session *s, const mh_state_codec *codec,
@@ -1085,6 +1438,13 @@ mh_ss_status mh_session_end(mh_session *s, const mh_state_codec *codec,
             result = MH_SS_ERROR;
         }
     }
+    /* a claim taken over (too old) is not ours to end: nothing is saved;
+     * else it stops going stale by age while the commit runs */
+    if (s->mark_in_table && mh_marks_finish(st->marks, &s->mark) != 0) {
+        s->mark_in_table = 0;
+        result = MH_SS_GONE;
+        goto release;
+    }
     if ((rc = txn_begin(st, 0, &txn))) {
         lmdb_fail("end", rc);
         result = MH_SS_ERROR;
@@ -1092,12 +1452,16 @@ mh_ss_status mh_session_end(mh_session *s, const mh_state_codec *codec,
     }
     if ((rc = record_get(st, txn, s->id, &r, &found)))
         goto fail;
-    if (!found || !mark_is(&r.busy, &s->owner)) {
+    if (!found || (!s->mark_in_table && !mark_is(&r.busy, &s->owner))) {
         result = MH_SS_GONE;
         goto commit;
     }
     uint64_t old_expires = r.expires_ms, expires = now_ms + to_ms(idle);
-    memset(&r.busy, 0, sizeof(r.busy));
+    /* ours, or (with a claim in the table) a dead one left by a process
+     * of a version that marked records: gone before its pid is reused */
+    if (!s->mark_in_table || !mark_live(st, &r.busy, now_ms, st->cfg.busy_stale_after))
+        memset(&r.busy, 0, sizeof(r.busy));
+    memcpy(r.seq, s->sequence, MH_SESSION_ID_LEN);
     if (expires < r.expires_ms || expires > r.expires_ms + TOUCH_SLACK_MS)
         r.expires_ms = expires;
     if (s->state_dirty) {
@@ -1120,6 +1484,10 @@ fail:
     lmdb_fail("end", rc);
     result = MH_SS_ERROR;
 release:
+    if (s->mark_in_table) {
+        mh_marks_release(st->marks, &s->mark);
+        s->mark_in_table = 0;
+    }
     if (s->state_pool) {
         if (result == MH_SS_OK)
             cache_put(st, s->id, s->generation, s->state_pool, s->state);
@@ -1133,9 +1501,6 @@ release:
 
 /* Read-modify-write of one record under the common checks.  `fn` changes
  * the record; returns a status other than OK to leave it unchanged. */
-typedef mh_ss_status modify_fn(mh_session_store *st, record *r, uint64_t now_ms,
-                               void *baton);
-
 static mh_ss_status modify(mh_session_store *st, const unsigned char *id,
                            mh_endpoint ep, const char *user, apr_time_t now,
                            modify_fn *fn, void *baton, const char *what)
@@ -1154,7 +1519,7 @@ static mh_ss_status modify(mh_session_store *st, const unsigned char *id,
         goto commit;
     }
     if (user) {
-        result = check_session(st, txn, id, &r, ep, user, now_ms, &rc);
+        result = check_session(st, txn, id, &r, ep, user, now_ms, NULL, &rc);
         if (rc)
             goto fail;
         if (result != MH_SS_OK)
@@ -1332,7 +1697,8 @@ mh_ss_status mh_session_get_info(mh_session_store *st,
     info->generation = r.generation;
     info->events_posted = r.events_posted;
     info->events_delivered = r.events_delivered;
-    info->busy = mark_live(st, &r.busy, now_ms, st->cfg.busy_stale_after);
+    info->busy = mark_live(st, &r.busy, now_ms, st->cfg.busy_stale_after) ||
+                 table_busy(st, id, now_ms, NULL);
     info->waiting = mark_live(st, &r.wait, now_ms, st->cfg.wait_stale_after);
     mdb_txn_abort(txn);
     return MH_SS_OK;

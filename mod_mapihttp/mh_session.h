@@ -11,13 +11,16 @@
  * when another process changed it.
  *
  * Concurrency (section 3.2.5): a session runs one "sequenced" request at a
- * time.  mh_session_begin() marks the session busy and rotates its sequence
- * token in one write transaction; a second request while it is busy, or one
- * carrying a stale sequence token, is refused (X-ResponseCode 15).
- * NotificationWait has its own slot (one wait per session) and PING needs
- * neither.  A busy or waiting mark whose owner process has died, or which
- * is older than the configured limit, counts as free, so a crashed process
- * never wedges a session.
+ * time.  mh_session_begin() marks the session busy (in a table of busy
+ * marks all processes map, mh_marks.h; in the LMDB record when that table
+ * has no room) and checks the sequence token; mh_session_end() stores the
+ * new token with the state in one write transaction, before the response
+ * that tells the client the token is sent.  A second request while the
+ * session is busy, or one carrying a stale sequence token, is refused
+ * (X-ResponseCode 15).  NotificationWait has its own slot (one wait per
+ * session) and PING needs neither.  A busy or waiting mark whose owner
+ * process has died, or which is older than the configured limit, counts as
+ * free, so a crashed process never wedges a session.
  *
  * No LMDB transaction outlives a call into this API.
  */
@@ -29,6 +32,7 @@
 #include <apr_time.h>
 
 #include "mh_http.h"
+#include "mh_marks.h"
 
 #define MH_SESSION_ID_LEN 16
 #define MH_SESSION_USER_MAX 320 /* bytes; LMDB keys are limited to 511 */
@@ -58,6 +62,10 @@ typedef struct mh_session_store_config {
     unsigned cache_entries;     /* per-process decoded-state cache size */
     apr_interval_time_t busy_stale_after; /* a busy mark older is stale */
     apr_interval_time_t wait_stale_after; /* a wait mark older is stale */
+    /* Slots of the shared table of busy marks (MH_MARKS_FILE in `path`);
+     * 0: none, every busy mark goes into the LMDB record (tests only: every
+     * process using one store must agree on this). */
+    unsigned mark_slots;
 } mh_session_store_config;
 
 /* Fills defaults (path stays NULL). */
@@ -115,6 +123,9 @@ typedef struct mh_session {
     int from_cache;         /* state came from this process's cache */
     uint64_t events_delivered; /* events this request takes over */
     apr_pool_t *pool;       /* the request's (scratch memory of end) */
+    int mark_in_table;      /* the busy mark is `mark` in the shared table
+                             * (else in the LMDB record) */
+    mh_mark mark;
 } mh_session;
 
 /*
@@ -141,11 +152,16 @@ mh_ss_status mh_session_destroy(mh_session_store *store,
                                 mh_endpoint ep, const char *user);
 
 /*
- * Starts a sequenced request: checks user, endpoint, expiry, the busy mark
- * and the sequence token; marks the session busy; rotates the sequence
- * token; decodes (or takes from the cache) the state.  With
+ * Starts a sequenced request: marks the session busy, then checks user,
+ * endpoint, expiry, other busy marks and the sequence token (claim first,
+ * then check: no window lets two requests through); makes the next sequence
+ * token (sess->sequence, stored by mh_session_end); decodes (or takes from
+ * the cache) the state.  A refused request leaves no mark.  With
  * `take_events` the events posted so far count as delivered (Execute
  * returns them).  *sess_r is allocated in `pool` (the request's).
+ * Commits nothing unless events are taken, an expired context is removed
+ * or a sweep is due, or the busy-mark table has no room (then the mark goes
+ * into the record, as without the table).
  */
 mh_ss_status mh_session_begin(mh_session_store *store,
                               const unsigned char id[MH_SESSION_ID_LEN],
@@ -157,10 +173,11 @@ mh_ss_status mh_session_begin(mh_session_store *store,
 
 /*
  * Ends a sequenced request before its response is sent (so that the
- * client's next request never finds the session busy): saves the state when
- * dirty, clears the busy mark and restarts the idle timer.  MH_SS_GONE when
- * the session was destroyed or taken over meanwhile (nothing is saved).
- * Always releases the state (to the cache, or destroys it).
+ * client's next request never finds the session busy): in one write
+ * transaction stores the new sequence token and the state when dirty and
+ * restarts the idle timer; then clears the busy mark.  MH_SS_GONE when the
+ * session was destroyed or its mark taken over meanwhile (nothing is
+ * saved).  Always releases the state (to the cache, or destroys it).
  */
 mh_ss_status mh_session_end(mh_session *sess, const mh_state_codec *codec,
                             apr_time_t now, apr_interval_time_t idle);
@@ -218,6 +235,10 @@ mh_ss_status mh_session_count(mh_session_store *store, size_t *count_r);
 
 typedef struct mh_session_cache_stats {
     uint64_t hits, misses, entries;
+    /* sequenced requests of this process marked busy in the shared table,
+     * and in the LMDB record (no table, or no room in it) */
+    uint64_t marks_in_table, marks_in_store;
+    uint64_t write_txns; /* write transactions this process began */
 } mh_session_cache_stats;
 void mh_session_cache_stats_get(mh_session_store *store,
                                 mh_session_cache_stats *stats_r);

@@ -197,7 +197,7 @@ static int mh_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
     if (geteuid() == 0) {
         /* the store belongs to the children's user: root only makes the
          * directory and hands over what is there (mh_owner.h) */
-        static const char *const files[] = {"data.mdb", "lock.mdb", NULL};
+        static const char *const files[] = {"data.mdb", "lock.mdb", MH_MARKS_FILE, NULL};
         long uid = (long)ap_unixd_config.user_id, gid = (long)ap_unixd_config.group_id;
         failed = mh_make_dirs(cfg.path, ptemp, &err) != 0 ||
                  mh_hand_over(cfg.path, files, uid, gid, ptemp, &err) != 0 ||

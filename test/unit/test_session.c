@@ -15,6 +15,9 @@
 
 static apr_pool_t *pool;
 static char dir[256];
+/* The busy-mark table of this pass: the default, one bucket (claims fall
+ * back to the LMDB record when it is full), none (every mark in LMDB). */
+static unsigned mark_slots = MH_MARKS_DEFAULT_SLOTS;
 
 /* A trivial codec: the state is a counted string; decode counts calls. */
 static int decodes;
@@ -38,6 +41,7 @@ static mh_session_store *open_store_in(const char *path, int create, apr_pool_t 
     mh_session_store_config_default(&cfg);
     cfg.path = path;
     cfg.map_size = 16 * 1024 * 1024;
+    cfg.mark_slots = mark_slots;
     mh_session_store *st = NULL;
     const char *err = NULL;
     if (mh_session_store_open(&cfg, create, p, &st, &err) != APR_SUCCESS) {
@@ -305,10 +309,224 @@ static void test_dead_owner(void)
     mh_session_info info;
     REQUIRE(mh_session_get_info(st, id, T0, &info) == MH_SS_OK);
     CHECK(!info.busy); /* the owner is dead */
+    /* the dead request never ended, so its new sequence token was never
+     * stored (nor sent: the response goes after the end): the client's
+     * token still works, the one the dead request made does not */
     mh_session *s;
     CHECK_EQ_U(mh_session_begin(st, id, MH_EP_EMSMDB, "erin", newseq, 0, &codec, T0, pool, &s),
-               MH_SS_OK);
+               MH_SS_BAD_SEQUENCE);
+    REQUIRE(mh_session_begin(st, id, MH_EP_EMSMDB, "erin", seq, 0, &codec, T0, pool, &s) ==
+            MH_SS_OK);
     CHECK_EQ_U(mh_session_end(s, &codec, T0, IDLE), MH_SS_OK);
+    mh_session_store_close(st);
+}
+
+/* One write transaction per sequenced request when the table has room;
+ * two (mark, then end) without it. */
+static void test_writes_per_request(void)
+{
+    mh_session_store *st = open_store(dir);
+    REQUIRE(st);
+    unsigned char id[16], seq[16];
+    REQUIRE(mh_session_create(st, MH_EP_EMSMDB, "ivy", "x", 1, T0, IDLE, 8, id, seq, NULL) ==
+            MH_SS_OK);
+    mh_session_cache_stats before, after;
+    mh_session *s;
+    /* a first request runs the sweep that is due: not counted */
+    REQUIRE(mh_session_begin(st, id, MH_EP_EMSMDB, "ivy", seq, 0, &codec, T0, pool, &s) ==
+            MH_SS_OK);
+    CHECK_EQ_U(mh_session_end(s, &codec, T0, IDLE), MH_SS_OK);
+    mh_session_cache_stats_get(st, &before);
+    for (int i = 0; i < 10; i++) {
+        unsigned char cur[16];
+        memcpy(cur, s->sequence, 16);
+        REQUIRE(mh_session_begin(st, id, MH_EP_EMSMDB, "ivy", cur, 0, &codec, T0 + i, pool,
+                                 &s) == MH_SS_OK);
+        if (i % 2) {
+            s->state = apr_pstrdup(s->state_pool, i % 4 == 1 ? "y" : "z");
+            s->state_dirty = 1;
+        }
+        CHECK_EQ_U(mh_session_end(s, &codec, T0 + i, IDLE), MH_SS_OK);
+    }
+    mh_session_cache_stats_get(st, &after);
+    CHECK_EQ_U(after.write_txns - before.write_txns, mark_slots ? 10 : 20);
+    CHECK_EQ_U(after.marks_in_table - before.marks_in_table, mark_slots ? 10 : 0);
+    CHECK_EQ_U(after.marks_in_store - before.marks_in_store, mark_slots ? 0 : 10);
+    /* a refused request writes nothing and leaves no mark */
+    mh_session *s2;
+    CHECK_EQ_U(mh_session_begin(st, id, MH_EP_EMSMDB, "ivy", seq, 0, &codec, T0 + 20, pool,
+                                &s2),
+               MH_SS_BAD_SEQUENCE);
+    mh_session_cache_stats_get(st, &before);
+    CHECK_EQ_U(before.write_txns - after.write_txns, mark_slots ? 0 : 1);
+    mh_session_info info;
+    REQUIRE(mh_session_get_info(st, id, T0 + 20, &info) == MH_SS_OK);
+    CHECK(!info.busy);
+    CHECK_EQ_U(info.generation, 1 + 5);
+    mh_session_store_close(st);
+}
+
+/* A context a request runs on does not expire, nor is it swept; the
+ * checks before "busy" still answer first. */
+static void test_busy_outlives_expiry(void)
+{
+    mh_session_store *st = open_store(dir);
+    REQUIRE(st);
+    unsigned char id[16], seq[16];
+    REQUIRE(mh_session_create(st, MH_EP_NSPI, "jo", "x", 1, T0, SEC(60), 8, id, seq, NULL) ==
+            MH_SS_OK);
+    mh_session *s, *s2;
+    REQUIRE(mh_session_begin(st, id, MH_EP_NSPI, "jo", seq, 0, &codec, T0 + SEC(50), pool,
+                             &s) == MH_SS_OK);
+    mh_session_info info;
+    REQUIRE(mh_session_get_info(st, id, T0 + SEC(50), &info) == MH_SS_OK);
+    CHECK(info.busy);
+    CHECK_EQ_U(mh_session_begin(st, id, MH_EP_NSPI, "jo", seq, 0, &codec, T0 + SEC(51), pool,
+                                &s2),
+               MH_SS_BUSY);
+    CHECK_EQ_U(mh_session_begin(st, id, MH_EP_NSPI, "bob", seq, 0, &codec, T0 + SEC(51), pool,
+                                &s2),
+               MH_SS_WRONG_USER);
+    CHECK_EQ_U(mh_session_begin(st, id, MH_EP_EMSMDB, "jo", seq, 0, &codec, T0 + SEC(51),
+                                pool, &s2),
+               MH_SS_WRONG_ENDPOINT);
+    unsigned char nosuch[16];
+    memset(nosuch, 0x11, 16);
+    CHECK_EQ_U(mh_session_begin(st, nosuch, MH_EP_NSPI, "jo", seq, 0, &codec, T0 + SEC(51),
+                                pool, &s2),
+               MH_SS_NOT_FOUND);
+    /* past its expiry while the request runs: neither a sweep nor a PING
+     * nor another request removes it */
+    unsigned removed = 99;
+    CHECK_EQ_U(mh_session_sweep(st, T0 + SEC(200), 64, &removed), MH_SS_OK);
+    REQUIRE(mh_session_get_info(st, id, T0 + SEC(200), &info) == MH_SS_OK);
+    CHECK(info.busy);
+    CHECK_EQ_U(mh_session_touch(st, id, MH_EP_NSPI, "jo", T0 + SEC(200), SEC(60)), MH_SS_OK);
+    CHECK_EQ_U(mh_session_begin(st, id, MH_EP_NSPI, "jo", seq, 0, &codec, T0 + SEC(200), pool,
+                                &s2),
+               MH_SS_BUSY);
+    CHECK_EQ_U(mh_session_end(s, &codec, T0 + SEC(201), SEC(60)), MH_SS_OK);
+    REQUIRE(mh_session_get_info(st, id, T0 + SEC(201), &info) == MH_SS_OK);
+    CHECK(!info.busy);
+    /* now idle past its expiry: the next request finds it expired (or
+     * gone, when the sweep that is due ran first) */
+    mh_ss_status late = mh_session_begin(st, id, MH_EP_NSPI, "jo", s->sequence, 0, &codec,
+                                         T0 + SEC(300), pool, &s2);
+    CHECK(late == MH_SS_EXPIRED || late == MH_SS_NOT_FOUND);
+    CHECK_EQ_U(mh_session_get_info(st, id, T0 + SEC(300), &info), MH_SS_NOT_FOUND);
+    mh_session_store_close(st);
+}
+
+/* A busy mark older than the limit is taken over; the old request's end
+ * saves nothing. */
+static void test_stale_busy_taken_over(void)
+{
+    mh_session_store *st = open_store(dir);
+    REQUIRE(st);
+    unsigned char id[16], seq[16];
+    REQUIRE(mh_session_create(st, MH_EP_EMSMDB, "kim", "old", 3, T0, SEC(3600), 8, id, seq,
+                              NULL) == MH_SS_OK);
+    mh_session *s1, *s2;
+    REQUIRE(mh_session_begin(st, id, MH_EP_EMSMDB, "kim", seq, 0, &codec, T0, pool, &s1) ==
+            MH_SS_OK);
+    CHECK_EQ_U(mh_session_begin(st, id, MH_EP_EMSMDB, "kim", seq, 0, &codec, T0 + SEC(599),
+                                pool, &s2),
+               MH_SS_BUSY);
+    REQUIRE(mh_session_begin(st, id, MH_EP_EMSMDB, "kim", seq, 0, &codec, T0 + SEC(600), pool,
+                             &s2) == MH_SS_OK);
+    s1->state = apr_pstrdup(s1->state_pool, "lost");
+    s1->state_dirty = 1;
+    CHECK_EQ_U(mh_session_end(s1, &codec, T0 + SEC(601), SEC(3600)), MH_SS_GONE);
+    s2->state = apr_pstrdup(s2->state_pool, "kept");
+    s2->state_dirty = 1;
+    CHECK_EQ_U(mh_session_end(s2, &codec, T0 + SEC(602), SEC(3600)), MH_SS_OK);
+    /* the first request's token was never stored; the second's was */
+    mh_session *s3;
+    CHECK_EQ_U(mh_session_begin(st, id, MH_EP_EMSMDB, "kim", s1->sequence, 0, &codec,
+                                T0 + SEC(603), pool, &s3),
+               MH_SS_BAD_SEQUENCE);
+    REQUIRE(mh_session_begin(st, id, MH_EP_EMSMDB, "kim", s2->sequence, 0, &codec,
+                             T0 + SEC(603), pool, &s3) == MH_SS_OK);
+    CHECK_STR(s3->state, "kept");
+    CHECK_EQ_U(mh_session_end(s3, &codec, T0 + SEC(603), SEC(3600)), MH_SS_OK);
+    mh_session_store_close(st);
+}
+
+/* With the table's bucket full, a request marks the record; both kinds of
+ * mark keep each other out. */
+static void test_full_table_falls_back(void)
+{
+    if (mark_slots != MH_MARKS_BUCKET) {
+        printf("# (only with a one-bucket table)\n");
+        return;
+    }
+    mh_session_store *st = open_store(dir);
+    REQUIRE(st);
+    enum { N = MH_MARKS_BUCKET + 1 };
+    unsigned char id[N][16], seq[N][16];
+    mh_session *s[N];
+    for (int i = 0; i < N; i++)
+        REQUIRE(mh_session_create(st, MH_EP_EMSMDB, "lee", "x", 1, T0, IDLE, 100, id[i],
+                                  seq[i], NULL) == MH_SS_OK);
+    mh_session_cache_stats a, b;
+    mh_session_cache_stats_get(st, &a);
+    for (int i = 0; i < N; i++)
+        REQUIRE(mh_session_begin(st, id[i], MH_EP_EMSMDB, "lee", seq[i], 0, &codec, T0, pool,
+                                 &s[i]) == MH_SS_OK);
+    mh_session_cache_stats_get(st, &b);
+    CHECK_EQ_U(b.marks_in_table - a.marks_in_table, N - 1);
+    CHECK_EQ_U(b.marks_in_store - a.marks_in_store, 1);
+    CHECK(!s[N - 1]->mark_in_table);
+    mh_session *x;
+    /* the one marked in its record is busy, whether the table is full... */
+    CHECK_EQ_U(mh_session_begin(st, id[N - 1], MH_EP_EMSMDB, "lee", seq[N - 1], 0, &codec, T0,
+                                pool, &x),
+               MH_SS_BUSY);
+    /* ... or has room again (the claim in the table sees the record's) */
+    CHECK_EQ_U(mh_session_end(s[0], &codec, T0, IDLE), MH_SS_OK);
+    CHECK_EQ_U(mh_session_begin(st, id[N - 1], MH_EP_EMSMDB, "lee", seq[N - 1], 0, &codec, T0,
+                                pool, &x),
+               MH_SS_BUSY);
+    mh_session_info info;
+    REQUIRE(mh_session_get_info(st, id[N - 1], T0, &info) == MH_SS_OK);
+    CHECK(info.busy);
+    /* the table had room for that refused claim, and gave it back */
+    unsigned char s0seq[16];
+    memcpy(s0seq, s[0]->sequence, 16);
+    REQUIRE(mh_session_begin(st, id[0], MH_EP_EMSMDB, "lee", s0seq, 0, &codec, T0, pool,
+                             &s[0]) == MH_SS_OK);
+    CHECK(s[0]->mark_in_table);
+    /* the record-marked request ends normally and its token works */
+    CHECK_EQ_U(mh_session_end(s[N - 1], &codec, T0, IDLE), MH_SS_OK);
+    REQUIRE(mh_session_get_info(st, id[N - 1], T0, &info) == MH_SS_OK);
+    CHECK(!info.busy);
+    for (int i = 0; i < N - 1; i++)
+        CHECK_EQ_U(mh_session_end(s[i], &codec, T0, IDLE), MH_SS_OK);
+    REQUIRE(mh_session_begin(st, id[N - 1], MH_EP_EMSMDB, "lee", s[N - 1]->sequence, 0, &codec,
+                             T0, pool, &x) == MH_SS_OK);
+    CHECK(x->mark_in_table);
+    mh_session *last = x;
+    /* a claim in the table keeps a record-marking request out: fill the
+     * bucket with eight requests, one of them on id[0] */
+    for (int i = 0; i < N - 2; i++)
+        REQUIRE(mh_session_begin(st, id[i], MH_EP_EMSMDB, "lee", s[i]->sequence, 0, &codec,
+                                 T0, pool, &s[i]) == MH_SS_OK);
+    mh_session *y;
+    CHECK_EQ_U(mh_session_begin(st, id[N - 2], MH_EP_EMSMDB, "lee", s[N - 2]->sequence, 0,
+                                &codec, T0, pool, &y),
+               MH_SS_OK); /* marked in its record */
+    CHECK(!y->mark_in_table);
+    CHECK_EQ_U(mh_session_begin(st, id[0], MH_EP_EMSMDB, "lee", s[0]->sequence, 0, &codec, T0,
+                                pool, &x),
+               MH_SS_BUSY);
+    CHECK_EQ_U(mh_session_end(y, &codec, T0, IDLE), MH_SS_OK);
+    for (int i = 0; i < N - 2; i++)
+        CHECK_EQ_U(mh_session_end(s[i], &codec, T0, IDLE), MH_SS_OK);
+    x = NULL;
+    REQUIRE(mh_session_begin(st, id[0], MH_EP_EMSMDB, "lee", s[0]->sequence, 0, &codec, T0,
+                             pool, &x) == MH_SS_OK);
+    CHECK_EQ_U(mh_session_end(x, &codec, T0, IDLE), MH_SS_OK);
+    CHECK_EQ_U(mh_session_end(last, &codec, T0, IDLE), MH_SS_OK);
     mh_session_store_close(st);
 }
 
@@ -441,16 +659,29 @@ int main(void)
         return 1;
     }
     T0 = apr_time_now();
-    RUN(test_create_begin_end);
-    RUN(test_expiry_and_touch);
-    RUN(test_destroy);
-    RUN(test_per_user_cap);
-    RUN(test_wait_slot_and_events);
-    RUN(test_dead_owner);
-    RUN(test_cache_generation_across_processes);
-    RUN(test_sweep);
-    RUN(test_damaged_store_recreated);
-    RUN(test_guid_persists);
+    static const unsigned passes[] = {MH_MARKS_DEFAULT_SLOTS, MH_MARKS_BUCKET, 0};
+    for (unsigned p = 0; p < 3; p++) {
+        mark_slots = passes[p];
+        printf("# busy-mark table of %u slots\n", mark_slots);
+        /* each pass in a store of its own */
+        snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/%u", p);
+        apr_dir_make_recursive(dir, APR_FPROT_OS_DEFAULT, pool);
+        RUN(test_create_begin_end);
+        RUN(test_expiry_and_touch);
+        RUN(test_destroy);
+        RUN(test_per_user_cap);
+        RUN(test_wait_slot_and_events);
+        RUN(test_dead_owner);
+        RUN(test_writes_per_request);
+        RUN(test_busy_outlives_expiry);
+        RUN(test_stale_busy_taken_over);
+        RUN(test_full_table_falls_back);
+        RUN(test_cache_generation_across_processes);
+        RUN(test_sweep);
+        RUN(test_damaged_store_recreated);
+        RUN(test_guid_persists);
+        *strrchr(dir, '/') = 0;
+    }
     apr_pool_destroy(pool);
     char cmd[300];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
