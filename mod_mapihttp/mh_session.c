@@ -135,6 +135,12 @@ struct cache_entry {
     void *state;
 };
 
+/* Read-only transaction handles kept for reuse, per process: a new one
+ * takes the reader table's lock, which every process shares, and a kept
+ * one (mdb_txn_reset, then mdb_txn_renew) does not.  The handles kept hold
+ * reader slots (no snapshot): at most RO_KEEP per process. */
+#define RO_KEEP 8
+
 struct mh_session_store {
     MDB_env *env;
     MDB_dbi dbi_meta, dbi_sessions, dbi_expiry, dbi_users;
@@ -154,6 +160,8 @@ struct mh_session_store {
     mh_marks *marks;              /* the shared busy marks; NULL: none */
     uint64_t marks_in_table, marks_in_store; /* atomic counters */
     uint64_t write_txns;
+    MDB_txn *ro_kept[RO_KEEP];    /* reset read-only handles (ro_begin) */
+    unsigned n_ro_kept;           /* guarded by mutex */
 };
 
 /* ---------------------------------------------------------------- utils */
@@ -242,6 +250,38 @@ static int txn_begin(mh_session_store *st, unsigned flags, MDB_txn **txn)
      * store under the other threads' transactions.  Such a process is of
      * an older generation and about to go. */
     return rc;
+}
+
+/* A read-only transaction, on a kept handle when there is one. */
+static int ro_begin(mh_session_store *st, MDB_txn **txn)
+{
+    MDB_txn *t = NULL;
+    lock(st);
+    if (st->n_ro_kept)
+        t = st->ro_kept[--st->n_ro_kept];
+    unlock(st);
+    if (t) {
+        if (mdb_txn_renew(t) == 0) {
+            *txn = t;
+            return 0;
+        }
+        mdb_txn_abort(t);
+    }
+    return txn_begin(st, MDB_RDONLY, txn);
+}
+
+/* Ends a read-only transaction of ro_begin, keeping its handle. */
+static void ro_end(mh_session_store *st, MDB_txn *txn)
+{
+    mdb_txn_reset(txn);
+    lock(st);
+    if (st->n_ro_kept < RO_KEEP) {
+        st->ro_kept[st->n_ro_kept++] = txn;
+        txn = NULL;
+    }
+    unlock(st);
+    if (txn)
+        mdb_txn_abort(txn);
 }
 
 /* --------------------------------------------------------------- record */
@@ -708,6 +748,9 @@ void mh_session_store_config_default(mh_session_store_config *cfg)
 static apr_status_t store_cleanup(void *data)
 {
     mh_session_store *st = data;
+    for (unsigned i = 0; i < st->n_ro_kept; i++)
+        mdb_txn_abort(st->ro_kept[i]);
+    st->n_ro_kept = 0;
     if (st->env) {
         mdb_env_close(st->env);
         st->env = NULL;
@@ -1177,14 +1220,14 @@ static mh_ss_status begin_read(mh_session_store *st, mh_session *s, const char *
         record r;
         int rc, expired = 0, damaged = 0;
         mh_ss_status result;
-        if ((rc = txn_begin(st, MDB_RDONLY, &txn)))
+        if ((rc = ro_begin(st, &txn)))
             return lmdb_fail("begin", rc);
         MDB_val key = {MH_SESSION_ID_LEN, s->id}, val;
         rc = mdb_get(txn, st->dbi_sessions, &key, &val);
         if (rc == MDB_NOTFOUND) {
             result = MH_SS_NOT_FOUND;
         } else if (rc) {
-            mdb_txn_abort(txn);
+            ro_end(st, txn);
             return lmdb_fail("begin", rc);
         } else if (record_decode(&val, &r) != 0) {
             damaged = 1;
@@ -1195,7 +1238,7 @@ static mh_ss_status begin_read(mh_session_store *st, mh_session *s, const char *
                 begun_take(s, &r, take_events, b);
         }
         b->sweep_due = sweep_due(st, txn, now_ms);
-        mdb_txn_abort(txn);
+        ro_end(st, txn);
         if (!damaged && !expired)
             return result;
         /* removed as the write paths do (record_get, check_session) */
@@ -1314,7 +1357,7 @@ static mh_ss_status begin_refused_busy(mh_session_store *st, const unsigned char
     record r;
     int rc;
     mh_ss_status result = MH_SS_BUSY;
-    if ((rc = txn_begin(st, MDB_RDONLY, &txn)))
+    if ((rc = ro_begin(st, &txn)))
         return lmdb_fail("begin", rc);
     MDB_val key = {MH_SESSION_ID_LEN, (void *)id}, val;
     rc = mdb_get(txn, st->dbi_sessions, &key, &val);
@@ -1326,7 +1369,7 @@ static mh_ss_status begin_refused_busy(mh_session_store *st, const unsigned char
         result = MH_SS_WRONG_USER;
     else if (r.endpoint != (unsigned)ep)
         result = MH_SS_WRONG_ENDPOINT;
-    mdb_txn_abort(txn);
+    ro_end(st, txn);
     return result;
 }
 
