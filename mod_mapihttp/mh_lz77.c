@@ -27,6 +27,17 @@ int mh_lz77_decompress(const unsigned char *in, size_t in_len, unsigned char *ou
         }
         flag_count--;
         if ((flags & (1u << flag_count)) == 0) {
+            /* a run of literals: this flag bit and the zero bits after it */
+            uint32_t rest = flag_count ? flags & ((1u << flag_count) - 1) : 0;
+            size_t run = rest ? flag_count - (31u - (unsigned)__builtin_clz(rest))
+                              : (size_t)flag_count + 1;
+            if (run > 1 && run <= in_len - ip && run <= out_len - op) {
+                memcpy(out + op, in + ip, run);
+                ip += run;
+                op += run;
+                flag_count -= (unsigned)(run - 1);
+                continue;
+            }
             if (ip >= in_len || op >= out_len)
                 return -1;
             out[op++] = in[ip++];

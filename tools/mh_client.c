@@ -6,6 +6,7 @@
 #include "mh_wire.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -29,9 +30,11 @@ struct mh_client {
     SSL_CTX *ctx;
     SSL *ssl;
     char err[256];
-    /* bytes read past the end of the previous response */
-    unsigned char *rbuf;
-    size_t rlen, rcap;
+    /* bytes read and not yet used: rlen of them at rbuf, inside the buffer
+     * base of bcap bytes (consumed bytes are skipped, not moved: the
+     * unread ones move to the front only when the end is reached) */
+    unsigned char *base, *rbuf;
+    size_t rlen, bcap;
     int line_too_long;  /* read_line gave up: no CRLF within LINE_MAX_BYTES */
 };
 
@@ -68,6 +71,7 @@ void mh_client_disconnect(mh_client *c)
         c->fd = -1;
     }
     c->rlen = 0;
+    c->rbuf = c->base;
 }
 
 static apr_status_t client_cleanup(void *data)
@@ -88,8 +92,8 @@ mh_client *mh_client_create(apr_pool_t *pool, const mh_client_opts *opts)
     if (!c->opts.timeout)
         c->opts.timeout = apr_time_from_sec(30);
     c->fd = -1;
-    c->rcap = 65536;
-    c->rbuf = apr_palloc(pool, c->rcap);
+    c->bcap = 65536;
+    c->base = c->rbuf = apr_palloc(pool, c->bcap);
     apr_pool_cleanup_register(pool, c, client_cleanup, apr_pool_cleanup_null);
     return c;
 }
@@ -214,16 +218,23 @@ apr_status_t mh_client_send_raw(mh_client *c, const void *data, size_t len)
 /* Reads more bytes into the buffer; 0 on EOF, -1 on error/timeout. */
 static ssize_t fill(mh_client *c)
 {
-    if (c->rlen == c->rcap) {
-        size_t ncap = c->rcap * 2;
-        unsigned char *nb = apr_palloc(c->pool, ncap);
-        memcpy(nb, c->rbuf, c->rlen);
-        c->rbuf = nb;
-        c->rcap = ncap;
+    if ((size_t)(c->rbuf - c->base) + c->rlen == c->bcap) {
+        /* no room after the data: move it to the front, or grow */
+        if (c->rbuf != c->base) {
+            memmove(c->base, c->rbuf, c->rlen);
+        } else {
+            size_t ncap = c->bcap * 2;
+            unsigned char *nb = apr_palloc(c->pool, ncap);
+            memcpy(nb, c->rbuf, c->rlen);
+            c->base = nb;
+            c->bcap = ncap;
+        }
+        c->rbuf = c->base;
     }
+    size_t room = c->bcap - (size_t)(c->rbuf - c->base) - c->rlen;
     ssize_t n;
     if (c->ssl) {
-        n = SSL_read(c->ssl, c->rbuf + c->rlen, (int)(c->rcap - c->rlen));
+        n = SSL_read(c->ssl, c->rbuf + c->rlen, room > INT_MAX ? INT_MAX : (int)room);
         if (n <= 0) {
             int e = SSL_get_error(c->ssl, (int)n);
             if (e == SSL_ERROR_ZERO_RETURN ||
@@ -232,7 +243,7 @@ static ssize_t fill(mh_client *c)
             return e == SSL_ERROR_SYSCALL && errno == 0 ? 0 : -1;
         }
     } else {
-        n = recv(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen, 0);
+        n = recv(c->fd, c->rbuf + c->rlen, room, 0);
         if (n < 0)
             return -1;
     }
@@ -242,8 +253,10 @@ static ssize_t fill(mh_client *c)
 
 static void consume(mh_client *c, size_t n)
 {
-    memmove(c->rbuf, c->rbuf + n, c->rlen - n);
+    c->rbuf += n;
     c->rlen -= n;
+    if (c->rlen == 0)
+        c->rbuf = c->base;
 }
 
 /* Finds "\r\n" in the buffer from `from`; returns its offset or -1. */
