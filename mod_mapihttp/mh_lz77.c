@@ -7,6 +7,19 @@
 #include <stdint.h>
 #include <string.h>
 
+static inline void copy8(unsigned char *dst, const unsigned char *src)
+{
+    uint64_t w;
+    memcpy(&w, src, 8);
+    memcpy(dst, &w, 8);
+}
+
+static inline void copy16(unsigned char *dst, const unsigned char *src)
+{
+    copy8(dst, src);
+    copy8(dst + 8, src + 8);
+}
+
 int mh_lz77_decompress(const unsigned char *in, size_t in_len, unsigned char *out,
                        size_t out_len)
 {
@@ -31,6 +44,14 @@ int mh_lz77_decompress(const unsigned char *in, size_t in_len, unsigned char *ou
             uint32_t rest = flag_count ? flags & ((1u << flag_count) - 1) : 0;
             size_t run = rest ? flag_count - (31u - (unsigned)__builtin_clz(rest))
                               : (size_t)flag_count + 1;
+            if (run > 1 && run <= 16 && in_len - ip >= 16 && out_len - op >= 16) {
+                /* two words, the bytes past the run rewritten later */
+                copy16(out + op, in + ip);
+                ip += run;
+                op += run;
+                flag_count -= (unsigned)(run - 1);
+                continue;
+            }
             if (run > 1 && run <= in_len - ip && run <= out_len - op) {
                 memcpy(out + op, in + ip, run);
                 ip += run;
@@ -89,7 +110,14 @@ int mh_lz77_decompress(const unsigned char *in, size_t in_len, unsigned char *ou
         length += 3;
         if (offset > op || length > out_len - op)
             return -1;
-        if (offset >= length) {
+        if (offset >= 8 && length <= 16 && out_len - op >= 16) {
+            /* a short match in two words (the second read after the first
+             * write: an overlap at distance 8-15 reads what it must);
+             * bytes past the match are rewritten later */
+            copy8(out + op, out + op - offset);
+            copy8(out + op + 8, out + op + 8 - offset);
+            op += length;
+        } else if (offset >= length) {
             memcpy(out + op, out + op - offset, length);
             op += length;
         } else if (offset >= 8) {

@@ -149,6 +149,33 @@ static void test_past_64k(void)
     CHECK_MEM(back, sizeof(back), src, sizeof(src));
 }
 
+/* Short matches at distances 8 to 15 that overlap their own output (the
+ * decompressor copies matches of up to 16 bytes as two words), with room
+ * after them (that fast path) and at the very end of the output (the
+ * byte-wise one); runs of literals likewise, up to 16 and longer. */
+static void test_short_overlaps(void)
+{
+    unsigned char src[64], comp[160], back[64];
+    for (size_t off = 8; off <= 15; off++) {
+        for (size_t len = 3; len <= 20; len++) {
+            for (int tail = 0; tail <= 1; tail++) {
+                size_t n = 0;
+                for (size_t i = 0; i < off; i++)
+                    src[n++] = (unsigned char)('A' + i);
+                for (size_t i = 0; i < len; i++, n++)
+                    src[n] = src[n - off];
+                for (size_t i = 0; tail && i < 20; i++)
+                    src[n++] = (unsigned char)('a' + (i * 7) % 26);
+                size_t cn = mh_lz77_compress(src, n, comp);
+                memset(back, 0xEE, sizeof(back));
+                CHECK(mh_lz77_decompress(comp, cn, back, n) == 0);
+                CHECK_MEM(back, n, src, n);
+                CHECK(back[n] == 0xEE); /* nothing written past the output */
+            }
+        }
+    }
+}
+
 /* The match table is kept between calls (a thread's, not cleared): the
  * same input compresses to the same bytes whatever was compressed before,
  * in particular after an input holding the very same text, after a long
@@ -192,6 +219,7 @@ int main(void)
     RUN(test_roundtrip);
     RUN(test_every_length);
     RUN(test_calls_independent);
+    RUN(test_short_overlaps);
     RUN(test_overlapping_matches);
     RUN(test_past_64k);
     return MH_TEST_DONE();
