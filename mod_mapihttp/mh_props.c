@@ -349,6 +349,29 @@ int mh_proplist_decode_tags(mh_rd *rd, apr_pool_t *pool, const mh_proptag *tags,
         sorted = s;
     }
     for (uint32_t i = 0; i < count; i++) {
+        /* values nobody asked for, in a tight loop of their own: an inline
+         * value of a fixed-size type (but Boolean) or a counted one is
+         * stepped over in a few instructions (see propval_skip) */
+        const unsigned char *p = rd->p, *end = rd->end;
+        while (i < count && !rd->err && end - p >= 5 && p[4] == FORM_INLINE) {
+            uint16_t id = (uint16_t)(p[2] | p[3] << 8);
+            if (seen[(id >> 6) & 3] & (1ull << (id & 63)))
+                break; /* perhaps asked for */
+            uint16_t t = (uint16_t)(p[0] | p[1] << 8);
+            size_t fs = fixed_size(t), left = (size_t)(end - p) - 5;
+            if (fs && t != PT_BOOLEAN && left >= fs) {
+                p += 5 + fs;
+            } else if ((t == PT_UNICODE || is_binary_like(t)) && left >= 4 &&
+                       mh_get_u32(p + 5) <= left - 4) {
+                p += 9 + (size_t)mh_get_u32(p + 5);
+            } else {
+                break;
+            }
+            i++;
+        }
+        rd->p = p;
+        if (i == count)
+            break;
         mh_proptag tag = rd->err || mh_rd_left(rd) < 4 ? 0 : mh_get_u32(rd->p);
         uint16_t id = MH_TAG_ID(tag);
         int keep = 0;
