@@ -924,7 +924,7 @@ static int in_container(const mh_gal_container *c, const mh_dir_entry *e)
 
 /* Whether `s` names entry e whole: display name, account, an address or
  * its local part (case and accents ignored). */
-static int names_whole(const mh_dir_entry *e, const char *s)
+static int names_whole(const mh_dir_entry *e, const char *s, apr_pool_t *pool)
 {
     if (mh_str_fold_cmp(e->display_name, s) == 0)
         return 1;
@@ -937,7 +937,8 @@ static int names_whole(const mh_dir_entry *e, const char *s)
         if (mh_str_fold_cmp(a, s) == 0)
             return 1;
         const char *at = strchr(a, '@');
-        if (at && strlen(s) == (size_t)(at - a) && strncasecmp(a, s, (size_t)(at - a)) == 0)
+        if (at && at > a && !strchr(s, '@') &&
+            mh_str_fold_cmp(apr_pstrmemdup(pool, a, (size_t)(at - a)), s) == 0)
             return 1;
     }
     return 0;
@@ -987,7 +988,7 @@ uint32_t mh_gal_anr(mh_gal *g, uint32_t container, const char *s, int resolve,
             for (uint32_t i = 0; i < n; i++) {
                 if (!in_container(c, &es[i]) || !mh_gal_mid_of(es[i].id))
                     continue;
-                if (exact && !names_whole(&es[i], q))
+                if (exact && !names_whole(&es[i], q, pool))
                     continue;
                 *(uint32_t *)apr_array_push(out) = cache_entry(g, &es[i])->pub.mid;
             }
@@ -996,7 +997,7 @@ uint32_t mh_gal_anr(mh_gal *g, uint32_t container, const char *s, int resolve,
                 uint32_t whole = 0, n_whole = 0;
                 for (int i = 0; i < out->nelts; i++) {
                     uint32_t m = ((uint32_t *)out->elts)[i];
-                    if (names_whole(mh_gal_get(g, m)->e, q)) {
+                    if (names_whole(mh_gal_get(g, m)->e, q, pool)) {
                         whole = m;
                         n_whole++;
                     }

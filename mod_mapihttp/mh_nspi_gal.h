@@ -29,8 +29,9 @@
  * (MS-OXOABK 2.2.1.1 addresslist-dn).
  *
  * Order.  Every table is sorted by display name with mh_str_collate
- * (case and accents ignored first: the NSPI_DEFAULT_LOCALE comparison,
- * MS-OXNSPI 3.1.4.3.5, as far as it goes here), equal names by MId.  The
+ * (case and accents ignored first, as mapihttp/fold.h folds them: the
+ * NSPI_DEFAULT_LOCALE comparison, MS-OXNSPI 3.1.4.3.5, as far as it goes
+ * here), equal names by MId.  Name resolution folds the same way.  The
  * one order serves every SortLocale and both SortTypeDisplayName and the
  * read-only / writable variants; SortTypePhoneticDisplayName is not
  * supported (the handlers answer as the spec says for that).
@@ -319,8 +320,10 @@ uint32_t mh_gal_links(mh_gal *g, const mh_gal_obj *o, mh_proptag tag, apr_pool_t
  *   "SMTP:addr"       that address;
  *   "addr@domain"     that address when an entry has it, else as below;
  *   anything else     a prefix of the display name or one of its words
- *                     ("lovelace" finds "Ada Lovelace"), of the account or
- *                     of an SMTP address (local part or whole): the
+ *                     ("lovelace" finds "Ada Lovelace"), of the given name
+ *                     or surname, of the account or of an SMTP address
+ *                     (local part or whole), case and accents ignored
+ *                     (mapihttp/fold.h: "muller" finds "Müller"): the
  *                     backend's dir_search.
  * With `resolve` (ResolveNames: one answer is wanted), when several entries
  * begin with the text but exactly one matches it whole (display name,

@@ -78,6 +78,7 @@
 #include <apr_time.h>
 
 #include "mapihttp/errors.h"
+#include "mapihttp/fold.h"
 #include "mapihttp/ids.h"
 #include "mapihttp/props.h"
 
@@ -403,10 +404,12 @@ struct mh_backend {
     mh_err (*dir_find)(mh_txn *txn, mh_dir_key by, const char *key, apr_pool_t *pool,
                        mh_dir_entry *entry_r, mh_error *err);
     /*
-     * Required.  The global address list in display-name order (ties by
-     * ID): at most `max` entries after `after` (zero length: from the
-     * start); *next_r is the cursor for the next call (len 0 when the list
-     * ended).  *entries_r is an array of *n_r entries in `pool`.
+     * Required.  The global address list in display-name order (the folded
+     * form of mapihttp/fold.h, ties by ID; mod_mapihttp sorts again, so
+     * this order is a convenience): at most `max` entries after `after`
+     * (zero length: from the start); *next_r is the cursor for the next
+     * call (len 0 when the list ended).  *entries_r is an array of *n_r
+     * entries in `pool`.
      */
     mh_err (*dir_list)(mh_txn *txn, const mh_cursor *after, uint32_t max, apr_pool_t *pool,
                        mh_dir_entry **entries_r, uint32_t *n_r, mh_cursor *next_r,
@@ -415,10 +418,15 @@ struct mh_backend {
     mh_err (*dir_count)(mh_txn *txn, uint32_t *n_r, mh_error *err);
     /*
      * Required.  Entries whose display name (from any of its words on:
-     * "lovelace k" finds "Ada Lovelace King"), login or SMTP address
-     * (primary or alias, local part or whole) begins with `prefix`
-     * (case-insensitive), at most `max`, in display-name order.  This is
-     * the ambiguous name resolution of the address book.
+     * "lovelace k" finds "Ada Lovelace King"), given name or surname
+     * (PidTagGivenName, PidTagSurname in props, from any word on), login
+     * or SMTP address (primary or alias, local part or whole) begins with
+     * `prefix`, both compared in the folded form of mapihttp/fold.h (case
+     * and accents ignored: "muller", "MULLER" and "Müll" find "Müller"),
+     * at most `max`, in display-name order.  This is the ambiguous name
+     * resolution of the address book (MS-OXNSPI 3.1.4.7); it must cost
+     * about O(log N + matches), not a scan of the directory (an index of
+     * folded words, as the LMDB backend keeps).
      */
     mh_err (*dir_search)(mh_txn *txn, const char *prefix, uint32_t max, apr_pool_t *pool,
                          mh_dir_entry **entries_r, uint32_t *n_r, mh_error *err);

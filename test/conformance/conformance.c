@@ -1680,6 +1680,44 @@ static void test_mailbox_delete(void)
     mh_be_abort(t);
 }
 
+/* dir_search folds case and accents as mapihttp/fold.h does, on both
+ * sides, over the display name, given name and surname. */
+static void test_search_folded(void)
+{
+    mh_error e;
+    mh_betxn *t = begin(NULL, 1);
+    REQUIRE(t);
+    mh_dir_entry x = user("jmueller", "J\xc3\xbcrgen M\xc3\xbcller", "jm@example.net");
+    mh_propval pv[2] = {mh_pv_str(MH_TAG(0x3A06, PT_UNICODE), "J\xc3\xbcrgen"),
+                        mh_pv_str(MH_TAG(0x3A11, PT_UNICODE), "M\xc3\xbcller-Wei\xc3\x9f")};
+    x.props.n = 2;
+    x.props.v = pv;
+    uint32_t id;
+    MUST(mh_be_dir_put(t, &x, NULL, &id, &e));
+    MUST(commit(t));
+    t = begin(NULL, 0);
+    REQUIRE(t);
+    static const char *const finds[] = {"muller", "MULLER", "M\xc3\xbcll", "Mu\xcc\x88ller",
+                                        "j\xc3\xbcrgen m", "JURG", "wei\xc3\x9f"};
+    for (size_t i = 0; i < sizeof(finds) / sizeof(finds[0]); i++) {
+        mh_dir_entry *es;
+        uint32_t n = 0;
+        OK(mh_be_dir_search(t, finds[i], 100, &es, &n, &e));
+        CHECK(n == 1 && es[0].id == id);
+        if (n != 1)
+            printf("# '%s' found %u entries\n", finds[i], n);
+    }
+    mh_dir_entry *es;
+    uint32_t n = 9;
+    OK(mh_be_dir_search(t, "mullers", 100, &es, &n, &e));
+    CHECK_EQ_U(n, 0);
+    mh_be_abort(t);
+    t = begin(NULL, 1);
+    REQUIRE(t);
+    OK(mh_be_dir_delete(t, id, &e));
+    MUST(commit(t));
+}
+
 /* ------------------------------------------------------------------ main */
 
 #define TEST(fn)                                                               \
@@ -1717,6 +1755,7 @@ int main(int argc, char **argv)
     printf("# backend %s %s\n", BE->name, BE->version);
     TEST(test_directory);
     TEST(test_gal_order_and_search);
+    TEST(test_search_folded);
     TEST(test_directory_delete);
     TEST(test_directory_links);
     TEST(test_mailbox_create);

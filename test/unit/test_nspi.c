@@ -7,6 +7,7 @@
  * handled, the response built and parsed back as a client reads it - so
  * 8-bit strings really are in the code page asked for.
  */
+#include "mapihttp/fold.h"
 #include "mh_mapierr.h"
 #include "mh_nspi.h"
 #include "mh_nspi_gal.h"
@@ -273,6 +274,21 @@ static void test_table_order(void)
     CHECK_EQ_U(mh_str_fold_cmp("\xc3\xa9t\xc3\xa9", "ETE"), 0);
     CHECK(mh_str_fold_prefix("\xc3\x89mile", "em"));
     CHECK(!mh_str_fold_prefix("em", "emile"));
+    /* the folding of mapihttp/fold.h: Latin Extended-A, decomposed marks;
+     * the first level ignores them, the next ones order what it ties */
+    CHECK_EQ_U(mh_str_fold_cmp("Dvo\xc5\x99\xc3\xa1k", "DVORAK"), 0);
+    CHECK_EQ_U(mh_str_fold_cmp("Mu\xcc\x88ller", "M\xc3\xbcller"), 0);
+    CHECK(mh_str_fold_prefix("M\xc3\xbcller", "MULL"));
+    CHECK(mh_str_collate("Muller", "M\xc3\xbcller") < 0);
+    CHECK(mh_str_collate("M\xc3\xbcller", "Mullers") < 0); /* not after every Mu... */
+    CHECK(mh_str_collate("M\xc3\xbcller", "Muller") > 0);
+    CHECK(mh_str_collate("\xc5\x81\xc3\xb3" "d\xc5\xba", "Lodz") > 0);
+    CHECK(mh_str_collate("\xc5\x81\xc3\xb3" "d\xc5\xba", "Lodzia") < 0);
+    char f[32];
+    CHECK_EQ_U(mh_fold_utf8("\xc3\x85ngstr\xc3\xb6m", f, sizeof(f)), 8);
+    CHECK_STR(f, "angstrom");
+    CHECK_EQ_U(mh_fold_utf8("\xc3\x85ngstr\xc3\xb6m", f, 4), 3); /* cut to fit */
+    CHECK_STR(f, "ang");
     mh_gal_close(g);
 }
 
@@ -997,12 +1013,13 @@ static void test_getmatches_filter(void)
     and_.u.andor.sub = sub;
     m = getmatches(stat_of(0, 0, 0), &and_, 100, 0);
     REQUIRE(m && m->error_code == 0);
-    /* a word beginning with "a": Ada, Adam, Analysts, eve adams; not Ada,
-     * who has a title */
-    REQUIRE(m->mids.n == 3);
+    /* a word beginning with "a", accents ignored: Ada, Adam, Analysts, eve
+     * adams, Zo\u00eb \u00c5ngstr\u00f6m; not Ada, who has a title */
+    REQUIRE(m->mids.n == 4);
     CHECK_EQ_U(m->mids.ids[0], MID(ADAM));
     CHECK_EQ_U(m->mids.ids[1], MID(ANALYSTS));
     CHECK_EQ_U(m->mids.ids[2], MID(EVE));
+    CHECK_EQ_U(m->mids.ids[3], MID(ZOE));
     /* a Property restriction on the display type */
     mh_restriction pr;
     memset(&pr, 0, sizeof(pr));
@@ -1120,6 +1137,32 @@ static void test_resolvenames(void)
     r = resolve(1, u, 0);
     REQUIRE(r && r->error_code == 0 && r->mids.n == 1);
     CHECK_EQ_U(r->rows.n_rows, 0);
+}
+
+/* Names typed without their accents, in another case, or decomposed
+ * find the entry (MS-OXNSPI 3.1.4.7; mapihttp/fold.h). */
+static void test_resolve_accents(void)
+{
+    const char *names[] = {"emile", "EMILE ZO", "angstrom", "\xc3\x85NGSTR", "zoe a",
+                           "=zoe angstrom", "\xd0\xb6\xd0\xb0\xd0\xbd", "Zo\xc3\xab",
+                           "zoe \xc3\xa5ngstrom", "E\xcc\x81mile", "=emile"};
+    int n = (int)(sizeof(names) / sizeof(names[0]));
+    mh_nspi_resolvenames_resp *r = resolve(n, names, 0);
+    REQUIRE(r && r->error_code == 0 && r->has_mids && r->mids.n == (uint32_t)n);
+    const uint32_t *m = r->mids.ids;
+    CHECK_EQ_U(m[0], MID(EMILE));
+    CHECK_EQ_U(m[1], MID(EMILE));
+    CHECK_EQ_U(m[2], MID(ZOE));
+    CHECK_EQ_U(m[3], MID(ZOE));
+    CHECK_EQ_U(m[4], MID(ZOE));
+    CHECK_EQ_U(m[5], MID(ZOE));     /* exactly the display name, accents aside */
+    CHECK_EQ_U(m[6], MID(ZHANNA));  /* Cyrillic, lower case */
+    CHECK_EQ_U(m[7], MID(ZOE));     /* her login "zoe", whole */
+    CHECK_EQ_U(m[8], MID(ZOE));
+    CHECK_EQ_U(m[9], MID(EMILE));   /* E + combining acute */
+    CHECK_EQ_U(m[10], MID(EMILE));  /* "=emile": her login */
+    REQUIRE(r->has_rows && r->rows.n_rows == (uint32_t)n);
+    CHECK_STR(row_name(&r->rows, 2), gal_order[9]);
 }
 
 /* ------------------------------------------------------------- URLs */
@@ -1260,6 +1303,7 @@ int main(void)
     RUN(test_getmatches_filter);
     RUN(test_getmatches_links);
     RUN(test_resolvenames);
+    RUN(test_resolve_accents);
     RUN(test_urls);
     RUN(test_bind_and_others);
     RUN(test_no_backend);
