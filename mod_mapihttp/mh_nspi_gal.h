@@ -170,12 +170,20 @@ typedef struct mh_gal_obj {
     const mh_gal_container *c;    /* the container, or NULL for an entry */
 } mh_gal_obj;
 
-/* A container's entries, sorted. */
+/* A container's entries, sorted: a view of the process's snapshot of the
+ * directory, valid until mh_gal_close (see mh_nspi_gal.c). */
 typedef struct mh_gal_table {
     uint32_t n;
-    const uint32_t *mids;
-    apr_hash_t *pos;              /* MId -> index + 1 (uintptr_t) */
+    const uint32_t *mids;         /* the n MIds in order */
+    /* the model's own */
+    const struct gal_snap *snap;
+    const uint32_t *gpos;         /* positions of mids in the GAL (NULL: it is the GAL) */
+    unsigned types;               /* the entry types it lists (bits 1 << mh_dir_type) */
 } mh_gal_table;
+
+/* How long a snapshot is reused when the backend has no dir_generation
+ * (with it: exactly as long as the directory did not change). */
+#define MH_GAL_SNAPSHOT_TTL apr_time_from_sec(5)
 
 /*
  * Opens the address book of backend `be` for one request: a read
@@ -209,11 +217,20 @@ const mh_gal_obj *mh_gal_find_login(mh_gal *g, const char *login);
 /*
  * The sorted table of container `mid`.  Returns MH_NSPI_SUCCESS,
  * MH_NSPI_INVALID_BOOKMARK (no such container) or MH_NSPI_GENERAL_FAILURE.
- * The first call loads the whole directory (the table is the request's).
+ * Costs one dir_generation call when the process's snapshot of the
+ * directory is current, a rebuild (dir_list, sort) when it is not.
  */
 uint32_t mh_gal_table_of(mh_gal *g, uint32_t container, const mh_gal_table **t_r);
-/* The index of `mid` in `t`, or -1. */
+/* The index of `mid` in `t`, or -1.  O(log N). */
 long mh_gal_table_index(const mh_gal_table *t, uint32_t mid);
+/* The display name of row i of `t` (NULL past the end). */
+const char *mh_gal_table_name(const mh_gal_table *t, uint32_t i);
+/* The first row of `t` whose display name sorts at or after `target`
+ * (mh_str_collate), t->n when none (SeekEntries).  O(log N). */
+uint32_t mh_gal_seek(const mh_gal_table *t, const char *target);
+/* Snapshots the process built so far (tests: a call that found its
+ * snapshot current built none). */
+uint64_t mh_gal_cache_builds(const mh_be *b);
 
 /* Orders two objects as tables do (display name, then MId). */
 int mh_gal_cmp(const mh_gal_obj *a, const mh_gal_obj *b);

@@ -9,7 +9,9 @@
  *
  *   meta        "schema" -> u32, "next_mbx" -> u32, "next_dir" -> u32,
  *               "dir_fold" -> u32 (the MH_FOLD_VERSION dir_name and dir_anr
- *               keys were made with; another one: rebuilt on open)
+ *               keys were made with; another one: rebuilt on open),
+ *               "dir_gen" -> u64 (dir_generation: bumped by every
+ *               directory write, in its transaction; absent reads 0)
  *   mailboxes   guid(16) -> mailbox record
  *   mbxnums     mbx -> guid
  *   objects     mbx, id(u64) -> folder or message record; id 0 is the
@@ -315,6 +317,10 @@ mh_err lbe_dir_put(mh_txn *t, const mh_dir_entry *e, const char *password_hash,
 mh_err lbe_dir_delete(mh_txn *t, uint32_t id, mh_error *err);
 mh_err lbe_dir_set_members(mh_txn *t, uint32_t group, const uint32_t *ids, uint32_t n,
                            mh_error *err);
+mh_err lbe_dir_generation(mh_txn *t, uint64_t *gen_r, mh_error *err);
+/* Counts a change of the directory (meta "dir_gen"), in the transaction
+ * that makes it. */
+int lbe_dir_bump(mh_txn *t);
 /* lmdb_mailbox.c */
 mh_err lbe_mailbox_create(mh_txn *t, uint32_t owner, mh_error *err);
 mh_err lbe_mailbox_delete(mh_txn *t, mh_error *err);

@@ -310,6 +310,45 @@ mh_err lbe_dir_password(mh_txn *t, const char *login, apr_pool_t *pool, const ch
     return MH_OK;
 }
 
+/* --------------------------------------------------------- generation */
+
+static MDB_val gen_key(void)
+{
+    MDB_val k = {7, "dir_gen"};
+    return k;
+}
+
+mh_err lbe_dir_generation(mh_txn *t, uint64_t *gen_r, mh_error *err)
+{
+    MDB_val k = gen_key(), v;
+    int rc = mdb_get(t->txn, lbe_dbi(t, DBI_META), &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        *gen_r = 0; /* a store no directory write has touched since dir_gen came */
+        return MH_OK;
+    }
+    if (rc)
+        return lbe_fail(err, t->pool, rc, "read the directory generation");
+    if (v.mv_size != 8)
+        return mh_fail(err, t->pool, MH_E_CORRUPT, "the directory generation is damaged");
+    *gen_r = mh_get_u64_be(v.mv_data);
+    return MH_OK;
+}
+
+int lbe_dir_bump(mh_txn *t)
+{
+    MDB_val k = gen_key(), v;
+    uint64_t g = 0;
+    int rc = mdb_get(t->txn, lbe_dbi(t, DBI_META), &k, &v);
+    if (rc == 0 && v.mv_size == 8)
+        g = mh_get_u64_be(v.mv_data);
+    else if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    uint8_t b[8];
+    mh_put_u64_be(b, g + 1);
+    MDB_val nv = {8, b};
+    return mdb_put(t->txn, lbe_dbi(t, DBI_META), &k, &nv, 0);
+}
+
 /* ------------------------------------------------------------- writing */
 
 /* Adds a token for `s` from each of its words on: "Ada Lovelace King" is
@@ -472,7 +511,9 @@ mh_err lbe_dir_reindex_names(mh_txn *t, mh_error *err)
     }
     mdb_cursor_close(cur);
     apr_pool_destroy(iter);
-    if (rc != MDB_NOTFOUND)
+    if (rc == MDB_NOTFOUND)
+        rc = lbe_dir_bump(t); /* what dir_search answers changed */
+    if (rc)
         e = lbe_fail(err, t->pool, rc, "re-index the directory");
     return e;
 }
@@ -561,7 +602,8 @@ mh_err lbe_dir_put(mh_txn *t, const mh_dir_entry *in, const char *password_hash,
     mh_proplist_encode(&w, &ne.props);
     lbe_key k;
     idkey(&k, id);
-    if ((rc = lbe_put(t, DBI_DIR, &k, w.buf, w.len)) || (rc = index_entry(t, pool, &ne, 1)))
+    if ((rc = lbe_put(t, DBI_DIR, &k, w.buf, w.len)) || (rc = index_entry(t, pool, &ne, 1)) ||
+        (rc = lbe_dir_bump(t)))
         return lbe_fail(err, pool, rc, "write a directory entry");
     *id_r = id;
     return MH_OK;
@@ -610,7 +652,7 @@ mh_err lbe_dir_delete(mh_txn *t, uint32_t id, mh_error *err)
     if ((rc = index_entry(t, t->pool, &old, 0)) ||
         (rc = del_links(t, DBI_DIR_MEMBERS, DBI_DIR_MEMBEROF, id)) ||
         (rc = del_links(t, DBI_DIR_MEMBEROF, DBI_DIR_MEMBERS, id)) ||
-        (rc = lbe_del(t, DBI_DIR, &k)))
+        (rc = lbe_del(t, DBI_DIR, &k)) || (rc = lbe_dir_bump(t)))
         return lbe_fail(err, t->pool, rc, "delete a directory entry");
     return MH_OK;
 }
@@ -643,6 +685,8 @@ mh_err lbe_dir_set_members(mh_txn *t, uint32_t group, const uint32_t *ids, uint3
         if (!(rc = lbe_put(t, DBI_DIR_MEMBERS, &a, "", 0)))
             rc = lbe_put(t, DBI_DIR_MEMBEROF, &b, "", 0);
     }
+    if (!rc)
+        rc = lbe_dir_bump(t);
     return rc ? lbe_fail(err, t->pool, rc, "set members") : MH_OK;
 }
 
@@ -820,6 +864,8 @@ mh_err lbe_dir_check(mh_txn *t, int repair, void (*report)(void *, const char *)
     check_index(&c, DBI_DIR_ANR, "name search", 1);
     check_links(&c, DBI_DIR_MEMBERS, DBI_DIR_MEMBEROF, "members");
     check_links(&c, DBI_DIR_MEMBEROF, DBI_DIR_MEMBERS, "member-of");
+    if (!c.rc && repair && c.problems)
+        c.rc = lbe_dir_bump(t); /* repairs change what readers see */
     if (c.rc)
         return lbe_fail(err, t->pool, c.rc, "check the directory");
     /* every mailbox has an owner */

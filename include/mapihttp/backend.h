@@ -698,6 +698,31 @@ struct mh_backend {
      * backend's limit), MH_E_QUOTA.
      */
     mh_err (*peruser_set)(mh_txn *txn, const mh_peruser *row, mh_error *err);
+
+    /* ---- directory changes (the address book's snapshot) ------------------ */
+
+    /*
+     * Optional.  The directory's generation, as the transaction sees it: a
+     * number that grows with every committed transaction that changed the
+     * directory (dir_put, dir_delete, dir_set_members, a repairing check,
+     * anything else that changes what dir_get, dir_list, dir_search or
+     * dir_members answer), and that stays the same otherwise.  Two
+     * transactions that read the same value see the same directory; a
+     * larger value is a later directory.  Bump it in the same transaction
+     * as the change it counts, so that no reader sees the change with the
+     * old value; a value read in a writing transaction after its own
+     * changes is never trusted beyond it (the transaction may abort).
+     * It must be cheap (one key read): the address book asks at every
+     * table call.
+     *
+     * Why: the address book keeps, per process, a snapshot of the GAL in
+     * its sort order (positions are what NSPI's STAT is made of, and a
+     * sorted index has no positions), and rebuilds it from dir_list only
+     * when this value moved.  Without the slot it cannot tell, and reuses
+     * a snapshot for a few seconds (MH_GAL_SNAPSHOT_TTL in
+     * docs/backend-guide.md): changes then show up late.
+     */
+    mh_err (*dir_generation)(mh_txn *txn, uint64_t *gen_r, mh_error *err);
 };
 
 #define MH_BACKEND_HEADER                                                      \
