@@ -213,6 +213,16 @@ uint64_t mh_gal_cache_builds(const mh_be *b)
     return n;
 }
 
+void mh_gal_cache_age(const mh_be *b, apr_interval_time_t by)
+{
+    if (!b || !b->gal)
+        return;
+    pthread_mutex_lock(&b->gal->lock);
+    if (b->gal->cur)
+        b->gal->cur->built -= by;
+    pthread_mutex_unlock(&b->gal->lock);
+}
+
 /* An entry while sorting. */
 typedef struct sort_ent {
     const char *fold;  /* folded display name (mapihttp/fold.h) */
@@ -604,15 +614,16 @@ static uint32_t acquire_snap(mh_gal *g)
     if (c) {
         pthread_mutex_lock(&c->lock);
         g->snap = cache_take(c, has_gen, gen, now);
-        if (!has_gen && !c->told_no_gen) {
+        int tell = !has_gen && !c->told_no_gen;
+        if (tell)
             c->told_no_gen = 1;
+        pthread_mutex_unlock(&c->lock);
+        if (tell)
             mh_log(MH_LOG_NOTICE,
                    MHLOGNO(02100) "backend %s has no dir_generation: the address book "
                                   "reuses its view of the directory for up to %d s",
                    c->b->label ? c->b->label : "?",
                    (int)apr_time_sec(MH_GAL_SNAPSHOT_TTL));
-        }
-        pthread_mutex_unlock(&c->lock);
         if (g->snap)
             return MH_NSPI_SUCCESS;
     }
@@ -692,6 +703,10 @@ uint32_t mh_gal_table_of(mh_gal *g, uint32_t container, const mh_gal_table **t_r
                     t->mids = s->sub[k].mids;
                     t->gpos = s->sub[k].gpos;
                 }
+        }
+        if (!t->mids) {
+            static const uint32_t none[1] = {0}; /* an empty table: no NULL + 0 */
+            t->mids = none;
         }
         g->have_table[ci] = 1;
     }

@@ -231,6 +231,9 @@ uint32_t mh_gal_seek(const mh_gal_table *t, const char *target);
 /* Snapshots the process built so far (tests: a call that found its
  * snapshot current built none). */
 uint64_t mh_gal_cache_builds(const mh_be *b);
+/* Makes the process's current snapshot older by `by` (tests of the
+ * MH_GAL_SNAPSHOT_TTL reuse). */
+void mh_gal_cache_age(const mh_be *b, apr_interval_time_t by);
 
 /* Orders two objects as tables do (display name, then MId). */
 int mh_gal_cmp(const mh_gal_obj *a, const mh_gal_obj *b);

@@ -1405,6 +1405,56 @@ static void test_big_directory(void)
     cx.be = saved;
 }
 
+
+/* A backend without dir_generation: a snapshot is reused for
+ * MH_GAL_SNAPSHOT_TTL, changes show up after it (documented). */
+static void test_no_generation(void)
+{
+    mh_backend nogen = *be->be;
+    nogen.dir_generation = NULL;
+    mh_be b2 = *be;
+    b2.be = &nogen;
+    b2.gal = mh_gal_cache_create(&b2, pool);
+    mh_gal_cfg cfg = {ORG, cx.server_guid, "example.com"};
+    mh_gal *g;
+    const mh_gal_table *t;
+    REQUIRE(mh_gal_open(&b2, &cfg, pool, &g) == 0 && mh_gal_table_of(g, 0, &t) == 0);
+    uint32_t n = t->n;
+    CHECK_EQ_U(n, N_GAL);
+    mh_gal_close(g);
+    REQUIRE(mh_gal_open(&b2, &cfg, pool, &g) == 0 && mh_gal_table_of(g, 0, &t) == 0);
+    CHECK_EQ_U(t->n, n);
+    CHECK_EQ_U(mh_gal_cache_builds(&b2), 1); /* reused */
+    mh_gal_close(g);
+    /* a change: not seen while the snapshot is young ... */
+    mh_betxn *w;
+    mh_error err = {MH_OK, NULL};
+    REQUIRE(mh_be_begin(be, NULL, MH_TXN_WRITE, pool, &w, &err) == MH_OK);
+    mh_dir_entry e;
+    memset(&e, 0, sizeof(e));
+    e.type = MH_DIR_CONTACT;
+    e.display_name = "Ttl Contact";
+    e.smtp = "ttl@external.test";
+    e.legacy_dn = DN_PREFIX "ttl";
+    uint32_t id;
+    REQUIRE(mh_be_dir_put(w, &e, NULL, &id, &err) == MH_OK && mh_be_commit(w, &err) == MH_OK);
+    REQUIRE(mh_gal_open(&b2, &cfg, pool, &g) == 0 && mh_gal_table_of(g, 0, &t) == 0);
+    CHECK_EQ_U(t->n, n);
+    mh_gal_close(g);
+    /* ... and seen once it is older than MH_GAL_SNAPSHOT_TTL */
+    mh_gal_cache_age(&b2, MH_GAL_SNAPSHOT_TTL);
+    REQUIRE(mh_gal_open(&b2, &cfg, pool, &g) == 0 && mh_gal_table_of(g, 0, &t) == 0);
+    CHECK_EQ_U(t->n, n + 1);
+    CHECK_EQ_U(mh_gal_cache_builds(&b2), 2);
+    mh_gal_close(g);
+    /* the backend with the slot saw it at once; the entry goes again */
+    REQUIRE(mh_gal_open(be, &cfg, pool, &g) == 0 && mh_gal_table_of(g, 0, &t) == 0);
+    CHECK_EQ_U(t->n, n + 1);
+    mh_gal_close(g);
+    REQUIRE(mh_be_begin(be, NULL, MH_TXN_WRITE, pool, &w, &err) == MH_OK);
+    REQUIRE(mh_be_dir_delete(w, id, &err) == MH_OK && mh_be_commit(w, &err) == MH_OK);
+}
+
 /* Names typed without their accents, in another case, or decomposed
  * find the entry (MS-OXNSPI 3.1.4.7; mapihttp/fold.h). */
 static void test_resolve_accents(void)
@@ -1571,6 +1621,7 @@ int main(void)
     RUN(test_resolvenames);
     RUN(test_resolve_accents);
     RUN(test_big_directory);
+    RUN(test_no_generation);
     RUN(test_urls);
     RUN(test_bind_and_others);
     RUN(test_no_backend);
