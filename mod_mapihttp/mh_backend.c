@@ -176,7 +176,10 @@ mh_err mh_be_open(mh_be *b, apr_pool_t *pchild, mh_error *err)
 {
     mh_error inner = {MH_OK, NULL};
     mh_err r = b->be->instance_open(b->inst, pchild, &inner);
-    return leave(b, pchild, "instance_open", r, &inner, 1, err);
+    r = leave(b, pchild, "instance_open", r, &inner, 1, err);
+    if (r == MH_OK)
+        b->gal = mh_gal_cache_create(b, pchild);
+    return r;
 }
 
 /* --------------------------------------------------------- transactions */
@@ -306,6 +309,15 @@ mh_err mh_be_dir_count(mh_betxn *t, uint32_t *n_r, mh_error *err)
     uint32_t n = 0;
     RUN(t, dir_count, 1, t->txn, &n);
     *n_r = n;
+    return MH_OK;
+}
+
+mh_err mh_be_dir_generation(mh_betxn *t, uint64_t *gen_r, mh_error *err)
+{
+    ENTER(t, dir_generation);
+    uint64_t g = 0;
+    RUN(t, dir_generation, 1, t->txn, &g);
+    *gen_r = g;
     return MH_OK;
 }
 

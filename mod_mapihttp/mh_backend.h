@@ -22,11 +22,15 @@
 
 #include "mapihttp/backend.h"
 
+/* The address book's per-process snapshot of the directory (mh_nspi_gal.c). */
+typedef struct mh_gal_cache mh_gal_cache;
+
 /* A backend instance as the core holds it. */
 typedef struct mh_be {
     const mh_backend *be;
     mh_instance *inst;
     const char *label; /* "lmdb" or "lmdb path=/x" for logs */
+    mh_gal_cache *gal; /* set by mh_be_open, in each process; NULL before */
 } mh_be;
 
 /* A transaction as the core holds it. */
@@ -58,7 +62,12 @@ const char *mh_backend_check(const mh_backend *be, apr_pool_t *pool);
 mh_err mh_be_create(const mh_backend *be, apr_pool_t *pconf, int argc,
                     const char *const *argv, mh_be **b_r, mh_error *err);
 mh_err mh_be_prepare(mh_be *b, long uid, long gid, apr_pool_t *ptemp, mh_error *err);
+/* Opens the instance in this process (instance_open) and sets up the
+ * process's address book cache (b->gal). */
 mh_err mh_be_open(mh_be *b, apr_pool_t *pchild, mh_error *err);
+/* The address book cache of a process (mh_nspi_gal.c; mh_be_open calls it):
+ * lives as long as pchild. */
+mh_gal_cache *mh_gal_cache_create(const mh_be *b, apr_pool_t *pchild);
 
 /* The MAPI error code for an error class (0 for MH_OK). */
 uint32_t mh_err_to_mapi(mh_err e);
@@ -78,6 +87,8 @@ mh_err mh_be_dir_list(mh_betxn *t, const mh_cursor *after, uint32_t max,
 mh_err mh_be_dir_count(mh_betxn *t, uint32_t *n_r, mh_error *err);
 mh_err mh_be_dir_search(mh_betxn *t, const char *prefix, uint32_t max,
                         mh_dir_entry **entries_r, uint32_t *n_r, mh_error *err);
+/* dir_generation (optional: MH_E_NOT_SUPPORTED without it). */
+mh_err mh_be_dir_generation(mh_betxn *t, uint64_t *gen_r, mh_error *err);
 mh_err mh_be_dir_members(mh_betxn *t, uint32_t group, uint32_t **ids_r, uint32_t *n_r,
                          mh_error *err);
 mh_err mh_be_dir_password(mh_betxn *t, const char *login, const char **hash_r, mh_error *err);

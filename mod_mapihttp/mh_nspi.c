@@ -12,6 +12,7 @@
 #include "mh_oxcdata.h"
 #include "mh_props.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <apr_strings.h>
@@ -189,24 +190,10 @@ static void do_queryrows(const mh_nspi_ctx *cx, mh_gal *g,
     resp->has_rows = 1;
 }
 
-/* The first row of mids[0..n) whose display name is >= target; n when
- * none.  `sorted`: binary search (a table); else a scan (an Explicit
- * Table the client sorted). */
-static uint32_t seek(mh_gal *g, const uint32_t *mids, uint32_t n, const char *target, int sorted)
+/* The first row of an Explicit Table (the client's, in the client's
+ * order: a scan) whose display name is >= target; n when none. */
+static uint32_t seek_explicit(mh_gal *g, const uint32_t *mids, uint32_t n, const char *target)
 {
-    if (sorted) {
-        uint32_t lo = 0, hi = n;
-        while (lo < hi) {
-            uint32_t mid = lo + (hi - lo) / 2;
-            const mh_gal_obj *o = mh_gal_get(g, mids[mid]);
-            const char *name = o && o->e ? o->e->display_name : "";
-            if (mh_str_collate(name, target) < 0)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        return lo;
-    }
     for (uint32_t i = 0; i < n; i++) {
         const mh_gal_obj *o = mh_gal_get(g, mids[i]);
         if (o && o->e && mh_str_collate(o->e->display_name, target) >= 0)
@@ -238,7 +225,7 @@ static void do_seekentries(const mh_nspi_ctx *cx, mh_gal *g,
         const char *target = req->target.v.str;
         if (req->has_explicit_table) {
             const mh_nspi_mids *et = &req->explicit_table;
-            uint32_t i = seek(g, et->ids, et->n, target, 0);
+            uint32_t i = seek_explicit(g, et->ids, et->n, target);
             if (i == et->n) {
                 ec = MH_NSPI_NOT_FOUND;
             } else {
@@ -251,7 +238,7 @@ static void do_seekentries(const mh_nspi_ctx *cx, mh_gal *g,
                                     &req->columns, &resp->rows);
             }
         } else {
-            uint32_t i = seek(g, t->mids, t->n, target, 1);
+            uint32_t i = mh_gal_seek(t, target); /* O(log N) */
             if (i == t->n) {
                 ec = MH_NSPI_NOT_FOUND;
             } else {
@@ -273,6 +260,12 @@ static void do_seekentries(const mh_nspi_ctx *cx, mh_gal *g,
 }
 
 /* --------------------------------------------------------- GetMatches */
+
+static int cmp_u64(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
 
 /* Evaluating a filter against the model. */
 typedef struct filter_src {
@@ -381,16 +374,56 @@ static uint32_t prepare(filter_prep *p, const mh_restriction *in, mh_restriction
     }
 }
 
-/* The rows of `cand` a filter holds for, in order. */
+/* The ANR lookup a filter cannot hold without (the filter itself, or a
+ * term of its top And), the smallest; NULL when there is none. */
+static apr_hash_t *anr_bound(const mh_restriction *r, apr_hash_t **anr)
+{
+    if (r->type == MH_RES_EXIST && MH_TAG_ID(r->u.exist.tag) == 0 &&
+        (MH_TAG_TYPE(r->u.exist.tag) & 0x8000))
+        return anr[MH_TAG_TYPE(r->u.exist.tag) & 0x7FFF];
+    apr_hash_t *best = NULL;
+    if (r->type == MH_RES_AND)
+        for (uint32_t i = 0; i < r->u.andor.n; i++) {
+            apr_hash_t *h = anr_bound(&r->u.andor.sub[i], anr);
+            if (h && (!best || apr_hash_count(h) < apr_hash_count(best)))
+                best = h;
+        }
+    return best;
+}
+
+/* The rows of `cand` (NULL: of table t) a filter holds for, in order.  A
+ * filter bound by an ANR lookup (Outlook's GetMatches after ResolveNames
+ * found nothing) tests only what the lookup found, in table order: the
+ * cost of the matches, not of the table. */
 static uint32_t apply_filter(const mh_nspi_ctx *cx, mh_gal *g, uint32_t container,
                              const mh_restriction *filter, const uint32_t *cand, uint32_t n,
-                             apr_array_header_t *out)
+                             const mh_gal_table *t, apr_array_header_t *out)
 {
     filter_prep p = {cx, g, container, apr_array_make(cx->pool, 2, sizeof(apr_hash_t *))};
     mh_restriction r;
     uint32_t ec = prepare(&p, filter, &r);
     if (ec)
         return ec;
+    apr_hash_t *bound = cand ? NULL : anr_bound(&r, (apr_hash_t **)p.anr->elts);
+    if (bound) {
+        uint64_t *keys = apr_palloc(cx->pool, sizeof(uint64_t) * (apr_hash_count(bound) + 1));
+        uint32_t k = 0;
+        for (apr_hash_index_t *hi = apr_hash_first(cx->pool, bound); hi; hi = apr_hash_next(hi)) {
+            uint32_t mid = *(const uint32_t *)apr_hash_this_key(hi);
+            long pos = mh_gal_table_index(t, mid);
+            if (pos >= 0)
+                keys[k++] = ((uint64_t)pos << 32) | mid;
+        }
+        qsort(keys, k, sizeof(uint64_t), cmp_u64);
+        uint32_t *mids = apr_palloc(cx->pool, sizeof(uint32_t) * (k ? k : 1));
+        for (uint32_t i = 0; i < k; i++)
+            mids[i] = (uint32_t)keys[i];
+        cand = mids;
+        n = k;
+    } else if (!cand) {
+        cand = t->mids;
+        n = t->n;
+    }
     filter_src f;
     memset(&f, 0, sizeof(f));
     f.src.get = filter_get;
@@ -426,9 +459,9 @@ static void do_getmatches(const mh_nspi_ctx *cx, mh_gal *g,
         ec = mh_gal_table_of(g, in->container_id, &t);
         if (!ec && req->has_mids)
             ec = apply_filter(cx, g, in->container_id, req->filter, req->mids.ids, req->mids.n,
-                              found);
+                              t, found);
         else if (!ec)
-            ec = apply_filter(cx, g, in->container_id, req->filter, t->mids, t->n, found);
+            ec = apply_filter(cx, g, in->container_id, req->filter, NULL, 0, t, found);
         mids = (uint32_t *)found->elts;
         n = (uint32_t)found->nelts;
     } else if (!ec) {
@@ -480,27 +513,27 @@ static void do_resortrestriction(const mh_nspi_ctx *cx, mh_gal *g,
     resp->error_code = ec;
     if (ec)
         return;
-    const mh_gal_obj **objs = apr_palloc(cx->pool, sizeof(*objs) * (req->mids.n + 1));
+    /* the GAL's order is the table order of every container: each MId by
+     * its GAL position (O(log N)), a sort of (position, MId) pairs; MIds
+     * naming no entry are left out (3.1.4.1.11), duplicates kept */
+    const mh_gal_table *gal;
+    ec = mh_gal_table_of(g, MH_GAL_MID_GAL, &gal);
+    if (ec) {
+        resp->error_code = ec;
+        return;
+    }
+    uint64_t *keys = apr_palloc(cx->pool, sizeof(uint64_t) * (req->mids.n + 1));
     uint32_t n = 0;
     for (uint32_t i = 0; i < req->mids.n; i++) {
-        const mh_gal_obj *o = mh_gal_get(g, req->mids.ids[i]);
-        if (o && o->e)
-            objs[n++] = o;
+        long pos = mh_gal_table_index(gal, req->mids.ids[i]);
+        if (pos >= 0)
+            keys[n++] = ((uint64_t)pos << 32) | i;
     }
-    /* insertion into place keeps it simple and stable for client-sized lists */
-    for (uint32_t i = 1; i < n; i++) {
-        const mh_gal_obj *x = objs[i];
-        uint32_t j = i;
-        while (j > 0 && mh_gal_cmp(objs[j - 1], x) > 0) {
-            objs[j] = objs[j - 1];
-            j--;
-        }
-        objs[j] = x;
-    }
+    qsort(keys, n, sizeof(uint64_t), cmp_u64);
     uint32_t *out = apr_palloc(cx->pool, sizeof(uint32_t) * (n ? n : 1));
     long cur = -1;
     for (uint32_t i = 0; i < n; i++) {
-        out[i] = objs[i]->mid;
+        out[i] = req->mids.ids[(uint32_t)keys[i]];
         if (cur < 0 && out[i] == req->state.current_rec)
             cur = (long)i;
     }

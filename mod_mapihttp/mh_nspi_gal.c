@@ -1,6 +1,57 @@
 /*
  * mh_nspi_gal.c - the address book model of the NSPI handlers (see
  * mh_nspi_gal.h; MS-OXOABK, MS-OXNSPI 2.2.9, 3.1.4.4 - 3.1.4.7).
+ *
+ * How it scales (a hosting provider's directory: 100,000 entries)
+ * ---------------------------------------------------------------
+ * NSPI positions everything: a STAT carries CurrentRec, NumPos, TotalRecs
+ * and Delta, and clients move by fractions of the table (3.1.4.5).  A
+ * sorted index gives order but no positions: LMDB has no counted B-tree,
+ * so "row 51,234" or "NumPos of this MId" would walk the index, O(N) per
+ * call.  A counted index kept by the backend would make every backend
+ * (LDAP!) keep one.  So the core keeps the order itself:
+ *
+ *  - A snapshot of the GAL's order per process: the MIds of every entry in
+ *    table order, their types, their display names, and the positions
+ *    sorted by MId -- compact malloc'd arrays, 25 bytes per entry plus its
+ *    display name (4-5 MB at 100,000), built from dir_list and sorted once (fold key,
+ *    then mh_str_collate, then MId: see below), never changed afterwards.
+ *    With it a table call costs O(rows returned + log N): a row by
+ *    position is an array index, a position by MId a binary search,
+ *    SeekEntries a binary search on the names, ResortRestriction a sort of
+ *    the client's MIds by position; rows are then read with dir_get.
+ *  - Freshness without rebuilding: the backend's optional dir_generation
+ *    (mapihttp/backend.h) is a counter bumped in the same transaction as
+ *    every directory write; each call reads it in its own read transaction
+ *    (one key) and uses the snapshot only if it was built at that very
+ *    generation -- so the snapshot is exactly what the call's transaction
+ *    sees, and a change made by any process (httpd or mapihttp-admin) is
+ *    seen by the next call in every process.  Otherwise the call rebuilds
+ *    (O(N log N), 150 ms measured at 100,000 entries: once per change per
+ *    process, not per call).  A backend without the slot gets time-bounded reuse
+ *    (MH_GAL_SNAPSHOT_TTL): changes show up within that time.
+ *  - Shared by the threads of a process (mh_gal_cache, hung on the mh_be
+ *    by mh_be_open after fork): a mutex guards the current snapshot and
+ *    reference counts; a request holds a reference from its first table
+ *    call to mh_gal_close (or its pool's end), so a rebuild never frees
+ *    what a request is reading.  A second mutex lets one thread build at a
+ *    time; the others wait and take its result instead of sorting too.
+ *    A writing transaction (ModProps, ModLinkAtt) may see its own
+ *    uncommitted changes: what it builds is its own, never published; an
+ *    older transaction than the cached snapshot's builds privately too.
+ *  - Name resolution does not use the snapshot: the backend's dir_search
+ *    answers from an index of folded words, O(log N + matches), and
+ *    GetMatches with a PR_ANR restriction tests only what that found.
+ *
+ * Folding.  The sort's first level and dir_search compare the same folded
+ * form, defined once in mapihttp/fold.h (case, accents, combining marks):
+ * "Müller" sorts with "Muller" and is found by "muller", "MULLER", "Müll".
+ * The folded form in UTF-8 orders like its code points, so the snapshot
+ * sorts on strcmp of folded keys and calls mh_str_collate only on ties.
+ *
+ * Left as O(N) (rare calls): PR_EMS_AB_IS_MEMBER_OF_DL (every list's
+ * members), GetMailboxUrl's search by mailbox GUID, GetMatches with a
+ * restriction that no ANR term bounds.
  */
 #include "mh_nspi_gal.h"
 #include "mh_autodiscover.h"
@@ -10,6 +61,9 @@
 #include "mh_oxcdata.h"
 #include "mh_props.h"
 #include "mh_rop.h"
+#include "mapihttp/fold.h"
+
+#include <pthread.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +106,283 @@ const mh_gal_container *mh_gal_container_find(uint32_t mid)
     return NULL;
 }
 
+/* --------------------------------------------------------- snapshots */
+
+typedef struct gal_snap gal_snap;
+
+/*
+ * The order of the directory: what every table call positions in.  Built
+ * from dir_list, sorted once, immutable afterwards; shared by the threads
+ * of a process through the cache below and counted (refs) so that the
+ * last request using one frees it.  Plain malloc: a snapshot outlives the
+ * request that built it, and its memory is freed as soon as it is unused.
+ */
+struct gal_snap {
+    unsigned refs;        /* under the cache's lock (or 1: a private one) */
+    mh_gal_cache *owner;  /* NULL: private to one mh_gal */
+    int has_gen;          /* built at generation `gen` (else: at `built`) */
+    uint64_t gen;
+    apr_time_t built;
+    uint32_t n;           /* entries, in table order: */
+    uint32_t *mids;       /*   their MIds */
+    uint8_t *types;       /*   their mh_dir_type */
+    uint32_t *name;       /*   their display names (offsets into text) */
+    char *text;
+    uint32_t *by_mid;     /* table positions, ordered by MId (binary search) */
+    uint32_t *sub_pos;    /* by table position: the position in its type's list */
+    struct {
+        uint32_t n;
+        uint32_t *mids;   /* the entries of one type, in order */
+        uint32_t *gpos;   /* and their positions in the GAL */
+    } sub[4];             /* by mh_dir_type (1..3) */
+};
+
+struct mh_gal_cache {
+    const mh_be *b;
+    pthread_mutex_t lock;       /* cur, refs */
+    pthread_mutex_t build_lock; /* one build at a time: the others wait for it */
+    gal_snap *cur;              /* the latest snapshot, or NULL */
+    uint64_t builds;            /* snapshots built (tests, logs) */
+    int told_no_gen;            /* logged that the backend has no dir_generation */
+};
+
+static void snap_free(gal_snap *s)
+{
+    if (!s)
+        return;
+    free(s->mids);
+    free(s->types);
+    free(s->name);
+    free(s->text);
+    free(s->by_mid);
+    free(s->sub_pos);
+    for (int k = 0; k < 4; k++) {
+        free(s->sub[k].mids);
+        free(s->sub[k].gpos);
+    }
+    free(s);
+}
+
+static void snap_release(gal_snap *s)
+{
+    if (!s)
+        return;
+    if (!s->owner) {
+        snap_free(s);
+        return;
+    }
+    mh_gal_cache *c = s->owner;
+    pthread_mutex_lock(&c->lock);
+    int last = --s->refs == 0;
+    pthread_mutex_unlock(&c->lock);
+    if (last)
+        snap_free(s);
+}
+
+static apr_status_t cache_cleanup(void *data)
+{
+    mh_gal_cache *c = data;
+    pthread_mutex_lock(&c->lock);
+    gal_snap *s = c->cur;
+    c->cur = NULL;
+    int last = s && --s->refs == 0;
+    pthread_mutex_unlock(&c->lock);
+    if (last)
+        snap_free(s);
+    /* a snapshot still referenced by a request is freed by its release */
+    return APR_SUCCESS;
+}
+
+mh_gal_cache *mh_gal_cache_create(const mh_be *b, apr_pool_t *pchild)
+{
+    mh_gal_cache *c = apr_pcalloc(pchild, sizeof(*c));
+    c->b = b;
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_mutex_init(&c->build_lock, NULL);
+    apr_pool_cleanup_register(pchild, c, cache_cleanup, apr_pool_cleanup_null);
+    return c;
+}
+
+uint64_t mh_gal_cache_builds(const mh_be *b)
+{
+    if (!b || !b->gal)
+        return 0;
+    pthread_mutex_lock(&b->gal->lock);
+    uint64_t n = b->gal->builds;
+    pthread_mutex_unlock(&b->gal->lock);
+    return n;
+}
+
+void mh_gal_cache_age(const mh_be *b, apr_interval_time_t by)
+{
+    if (!b || !b->gal)
+        return;
+    pthread_mutex_lock(&b->gal->lock);
+    if (b->gal->cur)
+        b->gal->cur->built -= by;
+    pthread_mutex_unlock(&b->gal->lock);
+}
+
+/* An entry while sorting. */
+typedef struct sort_ent {
+    const char *fold;  /* folded display name (mapihttp/fold.h) */
+    const char *name;
+    uint32_t mid;
+    uint8_t type;
+} sort_ent;
+
+/* The table order: folded name (the first level of mh_str_collate, as
+ * bytes: UTF-8 keeps code point order), then mh_str_collate, then MId. */
+static int cmp_sort_ent(const void *x, const void *y)
+{
+    const sort_ent *a = x, *b = y;
+    int r = strcmp(a->fold, b->fold);
+    if (!r)
+        r = mh_str_collate(a->name, b->name);
+    if (r)
+        return r < 0 ? -1 : 1;
+    return a->mid < b->mid ? -1 : a->mid > b->mid;
+}
+
+static int cmp_u64(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+#define XALLOC(p, n) ((p) = malloc(sizeof(*(p)) * ((n) ? (n) : 1)), (p) != NULL)
+
+/*
+ * Builds the snapshot of what transaction t sees: every entry of the
+ * directory (dir_list, a page at a time in a scratch pool), sorted.
+ * O(N log N) time; 25 bytes per entry and its display name.  NULL on a
+ * backend failure (logged by the wrapper) or when memory runs out.
+ */
+static gal_snap *snap_build(mh_betxn *t, apr_pool_t *pool)
+{
+    apr_pool_t *scratch;
+    apr_pool_create(&scratch, pool);
+    size_t cap = 1024, n = 0, tcap = 32768, tlen = 0;
+    sort_ent *es = malloc(sizeof(*es) * cap);
+    char *text = malloc(tcap); /* name NUL folded-name NUL, per entry */
+    size_t *offs = malloc(sizeof(size_t) * cap);
+    gal_snap *s = calloc(1, sizeof(*s));
+    int ok = es && text && offs && s;
+    mh_cursor cur;
+    cur.len = 0;
+    while (ok) {
+        apr_pool_clear(scratch);
+        mh_dir_entry *page = NULL;
+        uint32_t got = 0;
+        mh_cursor next;
+        mh_error err = {MH_OK, NULL};
+        if (mh_be_dir_list(t, &cur, LIST_PAGE, &page, &got, &next, &err) != MH_OK) {
+            ok = 0;
+            break;
+        }
+        for (uint32_t i = 0; ok && i < got; i++) {
+            const mh_dir_entry *e = &page[i];
+            if (!mh_gal_mid_of(e->id))
+                continue; /* no MId: out of the address book (header) */
+            if (e->type != MH_DIR_USER && e->type != MH_DIR_GROUP && e->type != MH_DIR_CONTACT)
+                continue;
+            const char *nm = e->display_name ? e->display_name : "";
+            size_t nl = strlen(nm), need = nl + 1 + MH_FOLD_SIZE(nl);
+            if (n == cap) {
+                cap *= 2;
+                sort_ent *ne = realloc(es, sizeof(*es) * cap);
+                size_t *no = realloc(offs, sizeof(size_t) * cap);
+                if (ne)
+                    es = ne;
+                if (no)
+                    offs = no;
+                ok = ne && no;
+            }
+            while (ok && tlen + need > tcap) {
+                char *nt = realloc(text, tcap * 2);
+                ok = nt != NULL;
+                if (ok) {
+                    text = nt;
+                    tcap *= 2;
+                }
+            }
+            if (!ok)
+                break;
+            offs[n] = tlen;
+            memcpy(text + tlen, nm, nl + 1);
+            tlen += nl + 1;
+            tlen += mh_fold_utf8(nm, text + tlen, MH_FOLD_SIZE(nl)) + 1;
+            es[n].mid = mh_gal_mid_of(e->id);
+            es[n].type = (uint8_t)e->type;
+            n++;
+        }
+        if (got == 0 || next.len == 0)
+            break;
+        cur = next;
+    }
+    apr_pool_destroy(scratch);
+    if (ok) {
+        /* pointers only now: text moved while it grew */
+        for (size_t i = 0; i < n; i++) {
+            es[i].name = text + offs[i];
+            es[i].fold = es[i].name + strlen(es[i].name) + 1;
+        }
+        qsort(es, n, sizeof(*es), cmp_sort_ent);
+        s->n = (uint32_t)n;
+        ok = XALLOC(s->mids, n) && XALLOC(s->types, n) && XALLOC(s->name, n) &&
+             XALLOC(s->by_mid, n) && XALLOC(s->sub_pos, n);
+    }
+    size_t nt = 0;
+    if (ok) {
+        /* the names alone (no folded forms: seeks fold their target) */
+        for (size_t i = 0; i < n; i++)
+            nt += strlen(es[i].name) + 1;
+        ok = (s->text = malloc(nt ? nt : 1)) != NULL;
+    }
+    if (ok) {
+        uint32_t counts[4] = {0, 0, 0, 0};
+        size_t o = 0;
+        for (uint32_t i = 0; i < s->n; i++) {
+            s->mids[i] = es[i].mid;
+            s->types[i] = es[i].type;
+            size_t l = strlen(es[i].name) + 1;
+            memcpy(s->text + o, es[i].name, l);
+            s->name[i] = (uint32_t)o;
+            o += l;
+            s->sub_pos[i] = counts[es[i].type]++;
+        }
+        for (int k = 1; ok && k < 4; k++)
+            ok = XALLOC(s->sub[k].mids, counts[k]) && XALLOC(s->sub[k].gpos, counts[k]);
+        for (uint32_t i = 0; ok && i < s->n; i++) {
+            int k = s->types[i];
+            s->sub[k].mids[s->sub[k].n] = s->mids[i];
+            s->sub[k].gpos[s->sub[k].n++] = i;
+        }
+        if (ok) {
+            /* table positions by MId: (MId, position) pairs sorted */
+            uint64_t *pairs = malloc(sizeof(uint64_t) * (n ? n : 1));
+            ok = pairs != NULL;
+            if (ok) {
+                for (uint32_t i = 0; i < s->n; i++)
+                    pairs[i] = ((uint64_t)s->mids[i] << 32) | i;
+                qsort(pairs, n, sizeof(uint64_t), cmp_u64);
+                for (uint32_t i = 0; i < s->n; i++)
+                    s->by_mid[i] = (uint32_t)pairs[i];
+                free(pairs);
+            }
+        }
+    }
+    free(es);
+    free(offs);
+    free(text);
+    if (!ok) {
+        snap_free(s);
+        return NULL;
+    }
+    s->built = apr_time_now();
+    return s;
+}
+
 /* ------------------------------------------------------------ model */
 
 /* An object and what was worked out for it. */
@@ -68,11 +399,12 @@ struct mh_gal {
     int own_txn;               /* t is ours to end */
     apr_hash_t *objs;          /* MId -> gobj */
     gobj cont[N_CONTAINERS];
-    int loaded;                /* every entry is in objs and in `all` */
-    gobj **all;                /* the entries, sorted */
-    uint32_t n_all;
-    mh_gal_table *tables[N_CONTAINERS];
+    gal_snap *snap;            /* the order, once a table was asked for */
+    mh_gal_table tables[N_CONTAINERS];
+    int have_table[N_CONTAINERS];
 };
+
+static apr_status_t gal_cleanup(void *data);
 
 static mh_gal *gal_new(const mh_gal_cfg *cfg, apr_pool_t *pool)
 {
@@ -81,6 +413,7 @@ static mh_gal *gal_new(const mh_gal_cfg *cfg, apr_pool_t *pool)
     g->cfg = *cfg;
     g->org = cfg->organization ? cfg->organization : MH_DEFAULT_ORGANIZATION;
     g->objs = apr_hash_make(pool);
+    apr_pool_cleanup_register(pool, g, gal_cleanup, apr_pool_cleanup_null);
     for (size_t i = 0; i < N_CONTAINERS; i++) {
         g->cont[i].pub.mid = containers[i].mid;
         g->cont[i].pub.c = &containers[i];
@@ -109,9 +442,27 @@ uint32_t mh_gal_open_txn(mh_betxn *t, const mh_gal_cfg *cfg, apr_pool_t *pool, m
     return MH_NSPI_SUCCESS;
 }
 
+static void release_snap(mh_gal *g)
+{
+    if (g->snap) {
+        snap_release(g->snap);
+        g->snap = NULL;
+        memset(g->have_table, 0, sizeof(g->have_table));
+    }
+}
+
+static apr_status_t gal_cleanup(void *data)
+{
+    release_snap(data);
+    return APR_SUCCESS;
+}
+
 void mh_gal_close(mh_gal *g)
 {
-    if (g && g->t) {
+    if (!g)
+        return;
+    release_snap(g);
+    if (g->t) {
         if (g->own_txn)
             mh_be_abort(g->t);
         g->t = NULL;
@@ -137,7 +488,7 @@ static gobj *entry_by_id(mh_gal *g, uint32_t id)
     if (!mid || !g->t)
         return NULL;
     gobj *o = apr_hash_get(g->objs, &mid, sizeof(mid));
-    if (o || g->loaded)
+    if (o)
         return o;
     mh_dir_entry *e = apr_pcalloc(g->pool, sizeof(*e));
     mh_error err = {MH_OK, NULL};
@@ -218,44 +569,111 @@ int mh_gal_cmp(const mh_gal_obj *a, const mh_gal_obj *b)
     return a->mid < b->mid ? -1 : a->mid > b->mid;
 }
 
-static int cmp_gobj(const void *x, const void *y)
+/* Whether snapshot s shows what a transaction at generation `gen` (has_gen)
+ * or now (no generation) sees. */
+static int snap_fresh(const gal_snap *s, int has_gen, uint64_t gen, apr_time_t now)
 {
-    return mh_gal_cmp(&(*(gobj *const *)x)->pub, &(*(gobj *const *)y)->pub);
+    if (has_gen)
+        return s->has_gen && s->gen == gen;
+    return !s->has_gen && now - s->built < MH_GAL_SNAPSHOT_TTL;
 }
 
-/* Loads every entry of the directory, sorted. */
-static uint32_t load_all(mh_gal *g)
+/* Takes a reference to the cache's snapshot when it is fresh (lock held
+ * by the caller). */
+static gal_snap *cache_take(mh_gal_cache *c, int has_gen, uint64_t gen, apr_time_t now)
 {
-    if (g->loaded)
+    gal_snap *s = c->cur;
+    if (!s || !snap_fresh(s, has_gen, gen, now))
+        return NULL;
+    s->refs++;
+    return s;
+}
+
+/* The snapshot this request positions in (see the comment at the top). */
+static uint32_t acquire_snap(mh_gal *g)
+{
+    if (g->snap)
         return MH_NSPI_SUCCESS;
-    apr_array_header_t *all = apr_array_make(g->pool, 64, sizeof(gobj *));
-    if (g->t) {
-        mh_cursor cur;
-        cur.len = 0;
-        for (;;) {
-            mh_dir_entry *es = NULL;
-            uint32_t n = 0;
-            mh_cursor next;
-            mh_error err = {MH_OK, NULL};
-            if (mh_be_dir_list(g->t, &cur, LIST_PAGE, &es, &n, &next, &err) != MH_OK)
-                return MH_NSPI_GENERAL_FAILURE;
-            for (uint32_t i = 0; i < n; i++) {
-                if (!mh_gal_mid_of(es[i].id))
-                    continue; /* no MId: out of the address book (header) */
-                if (es[i].type != MH_DIR_USER && es[i].type != MH_DIR_GROUP &&
-                    es[i].type != MH_DIR_CONTACT)
-                    continue;
-                *(gobj **)apr_array_push(all) = cache_entry(g, &es[i]);
-            }
-            if (n == 0 || next.len == 0)
-                break;
-            cur = next;
+    if (!g->t) {
+        g->snap = calloc(1, sizeof(gal_snap)); /* no backend: an empty address book */
+        return g->snap ? MH_NSPI_SUCCESS : MH_NSPI_NOT_ENOUGH_MEMORY;
+    }
+    uint64_t gen = 0;
+    int has_gen = 1;
+    mh_error err = {MH_OK, NULL};
+    mh_err e = mh_be_dir_generation(g->t, &gen, &err);
+    if (e == MH_E_NOT_SUPPORTED)
+        has_gen = 0;
+    else if (e != MH_OK)
+        return MH_NSPI_GENERAL_FAILURE;
+    mh_gal_cache *c = g->t->b->gal;
+    /* a writing transaction sees its own changes, which may never be
+     * committed: what it builds stays its own */
+    int shareable = c && !g->t->write;
+    apr_time_t now = apr_time_now();
+    if (c) {
+        pthread_mutex_lock(&c->lock);
+        g->snap = cache_take(c, has_gen, gen, now);
+        int tell = !has_gen && !c->told_no_gen;
+        if (tell)
+            c->told_no_gen = 1;
+        pthread_mutex_unlock(&c->lock);
+        if (tell)
+            mh_log(MH_LOG_NOTICE,
+                   MHLOGNO(02100) "backend %s has no dir_generation: the address book "
+                                  "reuses its view of the directory for up to %d s",
+                   c->b->label ? c->b->label : "?",
+                   (int)apr_time_sec(MH_GAL_SNAPSHOT_TTL));
+        if (g->snap)
+            return MH_NSPI_SUCCESS;
+    }
+    if (shareable) {
+        /* one build at a time: threads that wait get the one just made */
+        pthread_mutex_lock(&c->build_lock);
+        pthread_mutex_lock(&c->lock);
+        g->snap = cache_take(c, has_gen, gen, apr_time_now());
+        pthread_mutex_unlock(&c->lock);
+        if (g->snap) {
+            pthread_mutex_unlock(&c->build_lock);
+            return MH_NSPI_SUCCESS;
         }
     }
-    g->all = (gobj **)all->elts;
-    g->n_all = (uint32_t)all->nelts;
-    qsort(g->all, g->n_all, sizeof(gobj *), cmp_gobj);
-    g->loaded = 1;
+    apr_time_t t0 = apr_time_now();
+    gal_snap *s = snap_build(g->t, g->pool);
+    if (!s) {
+        if (shareable)
+            pthread_mutex_unlock(&c->build_lock);
+        return MH_NSPI_GENERAL_FAILURE;
+    }
+    s->has_gen = has_gen;
+    s->gen = gen;
+    s->refs = 1;
+    if (shareable) {
+        s->owner = c;
+        gal_snap *old = NULL;
+        pthread_mutex_lock(&c->lock);
+        c->builds++;
+        /* the latest directory wins: a transaction older than the cached
+         * snapshot keeps what it built to itself */
+        if (!c->cur || !has_gen || !c->cur->has_gen || gen > c->cur->gen) {
+            old = c->cur;
+            c->cur = s;
+            s->refs++;
+            if (old && --old->refs > 0)
+                old = NULL;
+        }
+        pthread_mutex_unlock(&c->lock);
+        pthread_mutex_unlock(&c->build_lock);
+        snap_free(old);
+        mh_log(MH_LOG_DEBUG,
+               MHLOGNO(02101) "address book: %u entries sorted in %ld ms (generation %llu)",
+               s->n, (long)((apr_time_now() - t0) / 1000), (unsigned long long)gen);
+    } else if (c) {
+        pthread_mutex_lock(&c->lock);
+        c->builds++;
+        pthread_mutex_unlock(&c->lock);
+    }
+    g->snap = s;
     return MH_NSPI_SUCCESS;
 }
 
@@ -266,32 +684,109 @@ uint32_t mh_gal_table_of(mh_gal *g, uint32_t container, const mh_gal_table **t_r
         ci++;
     if (ci == N_CONTAINERS)
         return MH_NSPI_INVALID_BOOKMARK;
-    if (!g->tables[ci]) {
-        uint32_t ec = load_all(g);
+    if (!g->have_table[ci]) {
+        uint32_t ec = acquire_snap(g);
         if (ec != MH_NSPI_SUCCESS)
             return ec;
-        mh_gal_table *t = apr_pcalloc(g->pool, sizeof(*t));
-        uint32_t *mids = apr_palloc(g->pool, sizeof(uint32_t) * (g->n_all ? g->n_all : 1));
-        t->pos = apr_hash_make(g->pool);
-        for (uint32_t i = 0; i < g->n_all; i++) {
-            if (!(containers[ci].types & TYPE_BIT(g->all[i]->pub.e->type)))
-                continue;
-            mids[t->n] = g->all[i]->pub.mid;
-            apr_hash_set(t->pos, &g->all[i]->pub.mid, sizeof(uint32_t),
-                         (void *)(uintptr_t)(t->n + 1));
-            t->n++;
+        const gal_snap *s = g->snap;
+        mh_gal_table *t = &g->tables[ci];
+        memset(t, 0, sizeof(*t));
+        t->snap = s;
+        t->types = containers[ci].types;
+        if (t->types == ALL_TYPES) {
+            t->n = s->n;
+            t->mids = s->mids;
+        } else {
+            for (unsigned k = 1; k < 4; k++)
+                if (t->types == TYPE_BIT(k)) {
+                    t->n = s->sub[k].n;
+                    t->mids = s->sub[k].mids;
+                    t->gpos = s->sub[k].gpos;
+                }
         }
-        t->mids = mids;
-        g->tables[ci] = t;
+        if (!t->mids) {
+            static const uint32_t none[1] = {0}; /* an empty table: no NULL + 0 */
+            t->mids = none;
+        }
+        g->have_table[ci] = 1;
     }
-    *t_r = g->tables[ci];
+    *t_r = &g->tables[ci];
     return MH_NSPI_SUCCESS;
+}
+
+/* The GAL position of an MId in snapshot s, or -1. */
+static long snap_find(const gal_snap *s, uint32_t mid)
+{
+    uint32_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        uint32_t m = lo + (hi - lo) / 2;
+        uint32_t v = s->mids[s->by_mid[m]];
+        if (v == mid)
+            return (long)s->by_mid[m];
+        if (v < mid)
+            lo = m + 1;
+        else
+            hi = m;
+    }
+    return -1;
 }
 
 long mh_gal_table_index(const mh_gal_table *t, uint32_t mid)
 {
-    uintptr_t v = (uintptr_t)apr_hash_get(t->pos, &mid, sizeof(mid));
-    return v ? (long)(v - 1) : -1;
+    const gal_snap *s = t->snap;
+    if (!s || !t->n)
+        return -1;
+    long gp = snap_find(s, mid);
+    if (gp < 0)
+        return -1;
+    if (t->types == ALL_TYPES)
+        return gp;
+    if (!(t->types & TYPE_BIT(s->types[gp])))
+        return -1;
+    return (long)s->sub_pos[gp];
+}
+
+const char *mh_gal_table_name(const mh_gal_table *t, uint32_t i)
+{
+    if (i >= t->n)
+        return NULL;
+    uint32_t gp = t->gpos ? t->gpos[i] : i;
+    return t->snap->text + t->snap->name[gp];
+}
+
+uint32_t mh_gal_seek(const mh_gal_table *t, const char *target)
+{
+    size_t tl = strlen(target);
+    char *ft = malloc(MH_FOLD_SIZE(tl));
+    if (!ft)
+        return t->n;
+    mh_fold_utf8(target, ft, MH_FOLD_SIZE(tl));
+    uint32_t lo = 0, hi = t->n;
+    while (lo < hi) {
+        uint32_t m = lo + (hi - lo) / 2;
+        const char *name = mh_gal_table_name(t, m);
+        /* mh_str_collate(name, target) < 0, its first level from the
+         * folded forms */
+        size_t nl = strlen(name);
+        char stack[256], *fn = MH_FOLD_SIZE(nl) <= sizeof(stack) ? stack : malloc(MH_FOLD_SIZE(nl));
+        int r;
+        if (!fn) {
+            r = mh_str_collate(name, target);
+        } else {
+            mh_fold_utf8(name, fn, MH_FOLD_SIZE(nl));
+            r = strcmp(fn, ft);
+            if (!r)
+                r = mh_str_collate(name, target);
+            if (fn != stack)
+                free(fn);
+        }
+        if (r < 0)
+            lo = m + 1;
+        else
+            hi = m;
+    }
+    free(ft);
+    return lo;
 }
 
 /* ------------------------------------------------------ positioning */
@@ -450,16 +945,35 @@ int mh_gal_parse_server_dn(const char *dn, mh_guid *mailbox_r)
     return 0;
 }
 
+/* A pass over the directory (no backend slot finds an entry by mailbox);
+ * GetMailboxUrl is rare: a profile, a delegate's mailbox opened. */
 const mh_gal_obj *mh_gal_find_mailbox(mh_gal *g, const mh_guid *mailbox)
 {
-    if (load_all(g) != MH_NSPI_SUCCESS)
+    if (!g->t)
         return NULL;
-    for (uint32_t i = 0; i < g->n_all; i++) {
-        const mh_dir_entry *e = g->all[i]->pub.e;
-        if (e->has_mailbox && memcmp(e->mailbox.b, mailbox->b, 16) == 0)
-            return &g->all[i]->pub;
+    apr_pool_t *scratch;
+    apr_pool_create(&scratch, g->pool);
+    mh_cursor cur;
+    cur.len = 0;
+    const mh_gal_obj *found = NULL;
+    while (!found) {
+        apr_pool_clear(scratch);
+        mh_dir_entry *es = NULL;
+        uint32_t n = 0;
+        mh_cursor next;
+        mh_error err = {MH_OK, NULL};
+        if (mh_be_dir_list(g->t, &cur, LIST_PAGE, &es, &n, &next, &err) != MH_OK)
+            break;
+        for (uint32_t i = 0; i < n && !found; i++)
+            if (es[i].has_mailbox && memcmp(es[i].mailbox.b, mailbox->b, 16) == 0 &&
+                mh_gal_mid_of(es[i].id))
+                found = mh_gal_get(g, mh_gal_mid_of(es[i].id));
+        if (n == 0 || next.len == 0)
+            break;
+        cur = next;
     }
-    return NULL;
+    apr_pool_destroy(scratch);
+    return found;
 }
 
 const mh_gal_obj *mh_gal_find_entryid(mh_gal *g, const mh_bin *eid)
@@ -924,7 +1438,7 @@ static int in_container(const mh_gal_container *c, const mh_dir_entry *e)
 
 /* Whether `s` names entry e whole: display name, account, an address or
  * its local part (case and accents ignored). */
-static int names_whole(const mh_dir_entry *e, const char *s)
+static int names_whole(const mh_dir_entry *e, const char *s, apr_pool_t *pool)
 {
     if (mh_str_fold_cmp(e->display_name, s) == 0)
         return 1;
@@ -937,7 +1451,8 @@ static int names_whole(const mh_dir_entry *e, const char *s)
         if (mh_str_fold_cmp(a, s) == 0)
             return 1;
         const char *at = strchr(a, '@');
-        if (at && strlen(s) == (size_t)(at - a) && strncasecmp(a, s, (size_t)(at - a)) == 0)
+        if (at && at > a && !strchr(s, '@') &&
+            mh_str_fold_cmp(apr_pstrmemdup(pool, a, (size_t)(at - a)), s) == 0)
             return 1;
     }
     return 0;
@@ -987,7 +1502,7 @@ uint32_t mh_gal_anr(mh_gal *g, uint32_t container, const char *s, int resolve,
             for (uint32_t i = 0; i < n; i++) {
                 if (!in_container(c, &es[i]) || !mh_gal_mid_of(es[i].id))
                     continue;
-                if (exact && !names_whole(&es[i], q))
+                if (exact && !names_whole(&es[i], q, pool))
                     continue;
                 *(uint32_t *)apr_array_push(out) = cache_entry(g, &es[i])->pub.mid;
             }
@@ -996,7 +1511,7 @@ uint32_t mh_gal_anr(mh_gal *g, uint32_t container, const char *s, int resolve,
                 uint32_t whole = 0, n_whole = 0;
                 for (int i = 0; i < out->nelts; i++) {
                     uint32_t m = ((uint32_t *)out->elts)[i];
-                    if (names_whole(mh_gal_get(g, m)->e, q)) {
+                    if (names_whole(mh_gal_get(g, m)->e, q, pool)) {
                         whole = m;
                         n_whole++;
                     }

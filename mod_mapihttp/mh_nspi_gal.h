@@ -29,8 +29,9 @@
  * (MS-OXOABK 2.2.1.1 addresslist-dn).
  *
  * Order.  Every table is sorted by display name with mh_str_collate
- * (case and accents ignored first: the NSPI_DEFAULT_LOCALE comparison,
- * MS-OXNSPI 3.1.4.3.5, as far as it goes here), equal names by MId.  The
+ * (case and accents ignored first, as mapihttp/fold.h folds them: the
+ * NSPI_DEFAULT_LOCALE comparison, MS-OXNSPI 3.1.4.3.5, as far as it goes
+ * here), equal names by MId.  Name resolution folds the same way.  The
  * one order serves every SortLocale and both SortTypeDisplayName and the
  * read-only / writable variants; SortTypePhoneticDisplayName is not
  * supported (the handlers answer as the spec says for that).
@@ -169,12 +170,20 @@ typedef struct mh_gal_obj {
     const mh_gal_container *c;    /* the container, or NULL for an entry */
 } mh_gal_obj;
 
-/* A container's entries, sorted. */
+/* A container's entries, sorted: a view of the process's snapshot of the
+ * directory, valid until mh_gal_close (see mh_nspi_gal.c). */
 typedef struct mh_gal_table {
     uint32_t n;
-    const uint32_t *mids;
-    apr_hash_t *pos;              /* MId -> index + 1 (uintptr_t) */
+    const uint32_t *mids;         /* the n MIds in order */
+    /* the model's own */
+    const struct gal_snap *snap;
+    const uint32_t *gpos;         /* positions of mids in the GAL (NULL: it is the GAL) */
+    unsigned types;               /* the entry types it lists (bits 1 << mh_dir_type) */
 } mh_gal_table;
+
+/* How long a snapshot is reused when the backend has no dir_generation
+ * (with it: exactly as long as the directory did not change). */
+#define MH_GAL_SNAPSHOT_TTL apr_time_from_sec(5)
 
 /*
  * Opens the address book of backend `be` for one request: a read
@@ -208,11 +217,23 @@ const mh_gal_obj *mh_gal_find_login(mh_gal *g, const char *login);
 /*
  * The sorted table of container `mid`.  Returns MH_NSPI_SUCCESS,
  * MH_NSPI_INVALID_BOOKMARK (no such container) or MH_NSPI_GENERAL_FAILURE.
- * The first call loads the whole directory (the table is the request's).
+ * Costs one dir_generation call when the process's snapshot of the
+ * directory is current, a rebuild (dir_list, sort) when it is not.
  */
 uint32_t mh_gal_table_of(mh_gal *g, uint32_t container, const mh_gal_table **t_r);
-/* The index of `mid` in `t`, or -1. */
+/* The index of `mid` in `t`, or -1.  O(log N). */
 long mh_gal_table_index(const mh_gal_table *t, uint32_t mid);
+/* The display name of row i of `t` (NULL past the end). */
+const char *mh_gal_table_name(const mh_gal_table *t, uint32_t i);
+/* The first row of `t` whose display name sorts at or after `target`
+ * (mh_str_collate), t->n when none (SeekEntries).  O(log N). */
+uint32_t mh_gal_seek(const mh_gal_table *t, const char *target);
+/* Snapshots the process built so far (tests: a call that found its
+ * snapshot current built none). */
+uint64_t mh_gal_cache_builds(const mh_be *b);
+/* Makes the process's current snapshot older by `by` (tests of the
+ * MH_GAL_SNAPSHOT_TTL reuse). */
+void mh_gal_cache_age(const mh_be *b, apr_interval_time_t by);
 
 /* Orders two objects as tables do (display name, then MId). */
 int mh_gal_cmp(const mh_gal_obj *a, const mh_gal_obj *b);
@@ -319,8 +340,10 @@ uint32_t mh_gal_links(mh_gal *g, const mh_gal_obj *o, mh_proptag tag, apr_pool_t
  *   "SMTP:addr"       that address;
  *   "addr@domain"     that address when an entry has it, else as below;
  *   anything else     a prefix of the display name or one of its words
- *                     ("lovelace" finds "Ada Lovelace"), of the account or
- *                     of an SMTP address (local part or whole): the
+ *                     ("lovelace" finds "Ada Lovelace"), of the given name
+ *                     or surname, of the account or of an SMTP address
+ *                     (local part or whole), case and accents ignored
+ *                     (mapihttp/fold.h: "muller" finds "Müller"): the
  *                     backend's dir_search.
  * With `resolve` (ResolveNames: one answer is wanted), when several entries
  * begin with the text but exactly one matches it whole (display name,

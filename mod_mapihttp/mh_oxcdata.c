@@ -22,6 +22,7 @@
 
 #include <apr_strings.h>
 
+#include "mapihttp/fold.h"
 #include "mh_mapierr.h"
 #include "mh_ruleaction.h"
 #include "mh_unicode.h"
@@ -34,30 +35,7 @@
  * used (at least 1).  Invalid sequences give U+FFFD. */
 static uint32_t u8_decode(const unsigned char *s, size_t n, size_t *len_r)
 {
-    uint32_t c = s[0], min;
-    size_t extra;
-    *len_r = 1;
-    if (c < 0x80)
-        return c;
-    if ((c & 0xE0) == 0xC0)
-        extra = 1, c &= 0x1F, min = 0x80;
-    else if ((c & 0xF0) == 0xE0)
-        extra = 2, c &= 0x0F, min = 0x800;
-    else if ((c & 0xF8) == 0xF0)
-        extra = 3, c &= 0x07, min = 0x10000;
-    else
-        return 0xFFFD;
-    for (size_t i = 1; i <= extra; i++) {
-        if (i >= n || (s[i] & 0xC0) != 0x80) {
-            *len_r = i;
-            return 0xFFFD;
-        }
-        c = (c << 6) | (s[i] & 0x3F);
-    }
-    *len_r = extra + 1;
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0xFFFD;
-    return c;
+    return mh_utf8_decode(s, n, len_r);
 }
 
 static size_t u8_encode(uint32_t c, unsigned char *o)
@@ -1580,58 +1558,8 @@ void mh_restriction_retype(mh_restriction *r, uint16_t type)
 
 /* ============================================================ comparison */
 
-/* Simple case folding (lower case) for the scripts mail most often holds:
- * Latin (Basic, Latin-1, Extended-A), Greek and Cyrillic.  Other
- * characters compare as they are. */
-static uint32_t fold_case(uint32_t c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c + 32;
-    if (c < 0xC0)
-        return c;
-    if (c <= 0xDE)
-        return c == 0xD7 ? c : c + 32;
-    if (c >= 0x100 && c <= 0x17F) {
-        if (c == 0x130)
-            return 'i';
-        if (c == 0x178)
-            return 0xFF;
-        if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E))
-            return (c & 1) ? c + 1 : c;
-        if (c == 0x131 || c == 0x138 || c == 0x149 || c == 0x17F)
-            return c;
-        return (c & 1) ? c : c + 1;
-    }
-    if (c >= 0x391 && c <= 0x3AB && c != 0x3A2)
-        return c + 32;
-    if (c == 0x3C2) /* final sigma */
-        return 0x3C3;
-    if (c >= 0x410 && c <= 0x42F)
-        return c + 32;
-    if (c >= 0x400 && c <= 0x40F)
-        return c + 80;
-    return c;
-}
-
-/* Base letters of Latin-1's accented letters (IGNORENONSPACE). */
-static uint32_t strip_accent(uint32_t c)
-{
-    static const char lat1[] = "AAAAAAACEEEEIIIIDNOOOOO*OUUUUYPsaaaaaaaceeeeiiiidnooooo/ouuuuypy";
-    if (c >= 0xC0 && c <= 0xFF) {
-        char b = lat1[c - 0xC0];
-        if (b != '*' && b != '/' && b != 'P' && b != 'p' && b != 's')
-            return (uint32_t)(unsigned char)b;
-    }
-    return c;
-}
-
-static int is_nonspacing(uint32_t c)
-{
-    return (c >= 0x300 && c <= 0x36F) || (c >= 0x1AB0 && c <= 0x1AFF) ||
-           (c >= 0x1DC0 && c <= 0x1DFF) || (c >= 0x20D0 && c <= 0x20FF) ||
-           (c >= 0xFE20 && c <= 0xFE2F);
-}
-
+/* Case and accent folding: mapihttp/fold.h, the one the address book's
+ * order and every backend's name search use too. */
 #define CMP_CASE 1
 #define CMP_NONSPACE 2
 
@@ -1647,14 +1575,10 @@ static size_t str_points(const char *s, int how, uint32_t **out)
         size_t k;
         uint32_t c = u8_decode((const unsigned char *)s + i, len - i, &k);
         i += k;
-        if (how & CMP_NONSPACE) {
-            if (is_nonspacing(c))
-                continue;
-            c = strip_accent(c);
-        }
-        if (how & CMP_CASE)
-            c = fold_case(c);
-        a[n++] = c;
+        c = mh_fold_point(c, ((how & CMP_NONSPACE) ? MH_FOLD_ACCENTS : 0) |
+                                 ((how & CMP_CASE) ? MH_FOLD_CASE : 0));
+        if (c)
+            a[n++] = c;
     }
     *out = a;
     return n;

@@ -75,4 +75,5 @@ const mh_backend mh_lmdb_backend = {
     .peruser_get = lbe_peruser_get,
     .peruser_list = lbe_peruser_list,
     .peruser_set = lbe_peruser_set,
+    .dir_generation = lbe_dir_generation,
 };

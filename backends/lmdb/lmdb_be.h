@@ -7,7 +7,11 @@
  * mailbox has a small number (mbx) assigned when it is created; all its
  * keys begin with it, so one mailbox is one key range in each database.
  *
- *   meta        "schema" -> u32, "next_mbx" -> u32, "next_dir" -> u32
+ *   meta        "schema" -> u32, "next_mbx" -> u32, "next_dir" -> u32,
+ *               "dir_fold" -> u32 (the MH_FOLD_VERSION dir_name and dir_anr
+ *               keys were made with; another one: rebuilt on open),
+ *               "dir_gen" -> u64 (dir_generation: bumped by every
+ *               directory write, in its transaction; absent reads 0)
  *   mailboxes   guid(16) -> mailbox record
  *   mbxnums     mbx -> guid
  *   objects     mbx, id(u64) -> folder or message record; id 0 is the
@@ -32,6 +36,8 @@
  *   dir_login, dir_smtp, dir_dn   folded key -> id
  *   dir_name    folded display name, 0, id -> ""   (the GAL order)
  *   dir_anr     folded token, 0, id -> ""          (prefix search)
+ *               both folded with mapihttp/fold.h (case and accents);
+ *               dir_login, dir_smtp and dir_dn with lbe_fold (case only)
  *   dir_members group, member -> "";  dir_memberof  member, group -> ""
  */
 #ifndef LMDB_BE_H
@@ -223,8 +229,12 @@ mh_err lbe_new_object_id(mh_txn *t, const mh_change_in *chg, mh_id *id_r, mh_err
  * "next_dir"; starting at 1). */
 mh_err lbe_meta_next(mh_txn *t, const char *name, uint32_t *v_r, mh_error *err);
 
-/* Folded (ASCII and Latin-1 lower case) copy, cut to max bytes. */
+/* Folded (ASCII and Latin-1 lower case) copy, cut to max bytes: the keys
+ * of the unique indexes (login, address, legacy DN). */
 const char *lbe_fold(apr_pool_t *pool, const char *s, size_t max);
+/* Case- and accent-folded copy (mapihttp/fold.h), cut to max bytes at a
+ * character boundary: the keys of the GAL order and the name search. */
+const char *lbe_fold_name(apr_pool_t *pool, const char *s, size_t max);
 
 /* Object records. */
 mh_err lbe_folder_load(mh_txn *t, mh_id id, apr_pool_t *pool, lbe_folder *f, mh_error *err);
@@ -272,6 +282,9 @@ int lbe_walk_large(const mh_message *m, int (*fn)(void *, const mh_propval *), v
 int lbe_sortidx_update(mh_txn *t, const lbe_message *m, int add);
 
 /* Directory helpers. */
+/* Rebuilds dir_name and dir_anr from dir (a writing transaction): after the
+ * folding changed (meta "dir_fold"). */
+mh_err lbe_dir_reindex_names(mh_txn *t, mh_error *err);
 mh_err lbe_dir_load(mh_txn *t, uint32_t id, apr_pool_t *pool, mh_dir_entry *e,
                     const char **hash_r, mh_error *err);
 
@@ -304,6 +317,10 @@ mh_err lbe_dir_put(mh_txn *t, const mh_dir_entry *e, const char *password_hash,
 mh_err lbe_dir_delete(mh_txn *t, uint32_t id, mh_error *err);
 mh_err lbe_dir_set_members(mh_txn *t, uint32_t group, const uint32_t *ids, uint32_t n,
                            mh_error *err);
+mh_err lbe_dir_generation(mh_txn *t, uint64_t *gen_r, mh_error *err);
+/* Counts a change of the directory (meta "dir_gen"), in the transaction
+ * that makes it. */
+int lbe_dir_bump(mh_txn *t);
 /* lmdb_mailbox.c */
 mh_err lbe_mailbox_create(mh_txn *t, uint32_t owner, mh_error *err);
 mh_err lbe_mailbox_delete(mh_txn *t, mh_error *err);

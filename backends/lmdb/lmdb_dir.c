@@ -9,6 +9,8 @@
  * Strings are u32 length + bytes; 0xFFFFFFFF stands for none.
  */
 #include "lmdb_be.h"
+#include "mapihttp/fold.h"
+#include "mh_oxcdata.h"
 #include "mh_props.h"
 
 #include <stdarg.h>
@@ -131,10 +133,21 @@ mh_err lbe_dir_find(mh_txn *t, mh_dir_key by, const char *key, apr_pool_t *pool,
     return lbe_dir_load(t, id, pool, e, NULL, err);
 }
 
-/* dir_name key: folded display name, 0, id (at most MH_CURSOR_MAX bytes) */
+const char *lbe_fold_name(apr_pool_t *pool, const char *s, size_t max)
+{
+    size_t len = strlen(s), cap = MH_FOLD_SIZE(len);
+    if (cap > max + 1)
+        cap = max + 1;
+    char *o = apr_palloc(pool, cap);
+    mh_fold_utf8(s, o, cap);
+    return o;
+}
+
+/* dir_name key: folded display name (mapihttp/fold.h: the first level of
+ * the address book's order), 0, id (at most MH_CURSOR_MAX bytes) */
 static void namekey(lbe_key *k, apr_pool_t *pool, const char *display, uint32_t id)
 {
-    const char *f = lbe_fold(pool, display, LBE_GALKEY_MAX);
+    const char *f = lbe_fold_name(pool, display, LBE_GALKEY_MAX);
     lk_init(k);
     lk_bytes(k, f, strlen(f));
     lk_u8(k, 0);
@@ -201,7 +214,7 @@ mh_err lbe_dir_count(mh_txn *t, uint32_t *n_r, mh_error *err)
 static int cmp_entries(const void *a, const void *b)
 {
     const mh_dir_entry *x = a, *y = b;
-    int c = strcasecmp(x->display_name, y->display_name);
+    int c = mh_str_collate(x->display_name, y->display_name);
     if (c)
         return c;
     return x->id < y->id ? -1 : x->id > y->id;
@@ -210,7 +223,7 @@ static int cmp_entries(const void *a, const void *b)
 mh_err lbe_dir_search(mh_txn *t, const char *prefix, uint32_t max, apr_pool_t *pool,
                       mh_dir_entry **entries_r, uint32_t *n_r, mh_error *err)
 {
-    const char *f = lbe_fold(pool, prefix ? prefix : "", TOKEN_MAX);
+    const char *f = lbe_fold_name(pool, prefix ? prefix : "", TOKEN_MAX);
     size_t flen = strlen(f);
     MDB_cursor *c;
     int rc = mdb_cursor_open(t->txn, lbe_dbi(t, DBI_DIR_ANR), &c);
@@ -297,25 +310,87 @@ mh_err lbe_dir_password(mh_txn *t, const char *login, apr_pool_t *pool, const ch
     return MH_OK;
 }
 
+/* --------------------------------------------------------- generation */
+
+static MDB_val gen_key(void)
+{
+    MDB_val k = {7, "dir_gen"};
+    return k;
+}
+
+mh_err lbe_dir_generation(mh_txn *t, uint64_t *gen_r, mh_error *err)
+{
+    MDB_val k = gen_key(), v;
+    int rc = mdb_get(t->txn, lbe_dbi(t, DBI_META), &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        *gen_r = 0; /* a store no directory write has touched since dir_gen came */
+        return MH_OK;
+    }
+    if (rc)
+        return lbe_fail(err, t->pool, rc, "read the directory generation");
+    if (v.mv_size != 8)
+        return mh_fail(err, t->pool, MH_E_CORRUPT, "the directory generation is damaged");
+    *gen_r = mh_get_u64_be(v.mv_data);
+    return MH_OK;
+}
+
+int lbe_dir_bump(mh_txn *t)
+{
+    MDB_val k = gen_key(), v;
+    uint64_t g = 0;
+    int rc = mdb_get(t->txn, lbe_dbi(t, DBI_META), &k, &v);
+    if (rc == 0 && v.mv_size == 8)
+        g = mh_get_u64_be(v.mv_data);
+    else if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    uint8_t b[8];
+    mh_put_u64_be(b, g + 1);
+    MDB_val nv = {8, b};
+    return mdb_put(t->txn, lbe_dbi(t, DBI_META), &k, &nv, 0);
+}
+
 /* ------------------------------------------------------------- writing */
 
-/* The ANR tokens of an entry (folded, deduplicated by the caller's keys). */
-static apr_array_header_t *anr_tokens(apr_pool_t *pool, const mh_dir_entry *e)
+/* Adds a token for `s` from each of its words on: "Ada Lovelace King" is
+ * found by "ada l", "lovelace k" and "king". */
+static void add_words(apr_array_header_t *a, apr_pool_t *pool, const char *s)
 {
-    apr_array_header_t *a = apr_array_make(pool, 8, sizeof(const char *));
-#define ADD(s) (*(const char **)apr_array_push(a) = lbe_fold(pool, (s), TOKEN_MAX))
-    /* the display name from each word on: "Ada Lovelace King" is found by
-     * "ada l", "lovelace k" and "king" */
     const char *seps = " ,.-_'()";
-    for (const char *p = e->display_name; *p;) {
+    for (const char *p = s; p && *p;) {
         while (*p && strchr(seps, *p))
             p++;
         if (!*p)
             break;
-        ADD(p);
+        *(const char **)apr_array_push(a) = lbe_fold_name(pool, p, TOKEN_MAX);
         while (*p && !strchr(seps, *p))
             p++;
     }
+}
+
+/* A string value of the entry's further properties, or NULL. */
+static const char *prop_str(const mh_dir_entry *e, uint16_t id)
+{
+    for (uint32_t i = 0; i < e->props.n; i++)
+        if (MH_TAG_ID(e->props.v[i].tag) == id &&
+            (MH_TAG_TYPE(e->props.v[i].tag) == PT_UNICODE ||
+             MH_TAG_TYPE(e->props.v[i].tag) == PT_STRING8))
+            return e->props.v[i].v.str;
+    return NULL;
+}
+
+/*
+ * The ANR tokens of an entry (folded with mapihttp/fold.h, duplicates
+ * possible: the keys absorb them): the display name, the given name
+ * (PidTagGivenName) and the surname (PidTagSurname) from each word on, the
+ * login, every SMTP address whole and its local part.
+ */
+static apr_array_header_t *anr_tokens(apr_pool_t *pool, const mh_dir_entry *e)
+{
+    apr_array_header_t *a = apr_array_make(pool, 8, sizeof(const char *));
+#define ADD(s) (*(const char **)apr_array_push(a) = lbe_fold_name(pool, (s), TOKEN_MAX))
+    add_words(a, pool, e->display_name);
+    add_words(a, pool, prop_str(e, 0x3A06)); /* PidTagGivenName */
+    add_words(a, pool, prop_str(e, 0x3A11)); /* PidTagSurname */
     if (e->login)
         ADD(e->login);
     const char *addrs[1 + 64];
@@ -360,11 +435,31 @@ static int token_key(lbe_key *k, const char *folded, uint32_t id)
     return 0;
 }
 
+/* Adds (add) or removes an entry's keys in the folded-name indexes (the
+ * GAL order and the name search). */
+static int index_names(mh_txn *t, apr_pool_t *pool, const mh_dir_entry *e, int add)
+{
+    int rc;
+    lbe_key k;
+    namekey(&k, pool, e->display_name, e->id);
+    if ((rc = add ? lbe_put(t, DBI_DIR_NAME, &k, "", 0) : lbe_del(t, DBI_DIR_NAME, &k)))
+        return rc;
+    apr_array_header_t *tok = anr_tokens(pool, e);
+    for (int i = 0; i < tok->nelts; i++) {
+        const char *s = ((const char **)tok->elts)[i];
+        if (!*s)
+            continue;
+        token_key(&k, s, e->id);
+        if ((rc = add ? lbe_put(t, DBI_DIR_ANR, &k, "", 0) : lbe_del(t, DBI_DIR_ANR, &k)))
+            return rc;
+    }
+    return 0;
+}
+
 /* Adds (add) or removes the index entries of an entry. */
 static int index_entry(mh_txn *t, apr_pool_t *pool, const mh_dir_entry *e, int add)
 {
     int rc = 0;
-    lbe_key k;
     if (e->login && *e->login) {
         const char *f = lbe_fold(pool, e->login, LBE_NAMEKEY_MAX);
         rc = add ? key_put_id(t, DBI_DIR_LOGIN, f, e->id) : key_del(t, DBI_DIR_LOGIN, f);
@@ -387,19 +482,40 @@ static int index_entry(mh_txn *t, apr_pool_t *pool, const mh_dir_entry *e, int a
         if ((rc = add ? key_put_id(t, DBI_DIR_DN, f, e->id) : key_del(t, DBI_DIR_DN, f)))
             return rc;
     }
-    namekey(&k, pool, e->display_name, e->id);
-    if ((rc = add ? lbe_put(t, DBI_DIR_NAME, &k, "", 0) : lbe_del(t, DBI_DIR_NAME, &k)))
-        return rc;
-    apr_array_header_t *tok = anr_tokens(pool, e);
-    for (int i = 0; i < tok->nelts; i++) {
-        const char *s = ((const char **)tok->elts)[i];
-        if (!*s)
+    return index_names(t, pool, e, add);
+}
+
+mh_err lbe_dir_reindex_names(mh_txn *t, mh_error *err)
+{
+    int rc;
+    if ((rc = mdb_drop(t->txn, lbe_dbi(t, DBI_DIR_NAME), 0)) ||
+        (rc = mdb_drop(t->txn, lbe_dbi(t, DBI_DIR_ANR), 0)))
+        return lbe_fail(err, t->pool, rc, "clear the name indexes");
+    MDB_cursor *cur;
+    if ((rc = mdb_cursor_open(t->txn, lbe_dbi(t, DBI_DIR), &cur)))
+        return lbe_fail(err, t->pool, rc, "re-index the directory");
+    apr_pool_t *iter;
+    apr_pool_create(&iter, t->pool);
+    MDB_val k, v;
+    mh_err e = MH_OK;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        apr_pool_clear(iter);
+        mh_dir_entry ent;
+        mh_error ie;
+        /* a damaged entry is left to the check (mapihttp-admin check) */
+        if (k.mv_size != 4 || lbe_dir_load(t, mh_get_u32_be(k.mv_data), iter, &ent, NULL, &ie))
             continue;
-        token_key(&k, s, e->id);
-        if ((rc = add ? lbe_put(t, DBI_DIR_ANR, &k, "", 0) : lbe_del(t, DBI_DIR_ANR, &k)))
-            return rc;
+        if ((rc = index_names(t, iter, &ent, 1)))
+            break;
     }
-    return 0;
+    mdb_cursor_close(cur);
+    apr_pool_destroy(iter);
+    if (rc == MDB_NOTFOUND)
+        rc = lbe_dir_bump(t); /* what dir_search answers changed */
+    if (rc)
+        e = lbe_fail(err, t->pool, rc, "re-index the directory");
+    return e;
 }
 
 /* Whether a folded key of an index belongs to an entry other than id. */
@@ -486,7 +602,8 @@ mh_err lbe_dir_put(mh_txn *t, const mh_dir_entry *in, const char *password_hash,
     mh_proplist_encode(&w, &ne.props);
     lbe_key k;
     idkey(&k, id);
-    if ((rc = lbe_put(t, DBI_DIR, &k, w.buf, w.len)) || (rc = index_entry(t, pool, &ne, 1)))
+    if ((rc = lbe_put(t, DBI_DIR, &k, w.buf, w.len)) || (rc = index_entry(t, pool, &ne, 1)) ||
+        (rc = lbe_dir_bump(t)))
         return lbe_fail(err, pool, rc, "write a directory entry");
     *id_r = id;
     return MH_OK;
@@ -535,7 +652,7 @@ mh_err lbe_dir_delete(mh_txn *t, uint32_t id, mh_error *err)
     if ((rc = index_entry(t, t->pool, &old, 0)) ||
         (rc = del_links(t, DBI_DIR_MEMBERS, DBI_DIR_MEMBEROF, id)) ||
         (rc = del_links(t, DBI_DIR_MEMBEROF, DBI_DIR_MEMBERS, id)) ||
-        (rc = lbe_del(t, DBI_DIR, &k)))
+        (rc = lbe_del(t, DBI_DIR, &k)) || (rc = lbe_dir_bump(t)))
         return lbe_fail(err, t->pool, rc, "delete a directory entry");
     return MH_OK;
 }
@@ -568,6 +685,8 @@ mh_err lbe_dir_set_members(mh_txn *t, uint32_t group, const uint32_t *ids, uint3
         if (!(rc = lbe_put(t, DBI_DIR_MEMBERS, &a, "", 0)))
             rc = lbe_put(t, DBI_DIR_MEMBEROF, &b, "", 0);
     }
+    if (!rc)
+        rc = lbe_dir_bump(t);
     return rc ? lbe_fail(err, t->pool, rc, "set members") : MH_OK;
 }
 
@@ -745,6 +864,8 @@ mh_err lbe_dir_check(mh_txn *t, int repair, void (*report)(void *, const char *)
     check_index(&c, DBI_DIR_ANR, "name search", 1);
     check_links(&c, DBI_DIR_MEMBERS, DBI_DIR_MEMBEROF, "members");
     check_links(&c, DBI_DIR_MEMBEROF, DBI_DIR_MEMBERS, "member-of");
+    if (!c.rc && repair && c.problems)
+        c.rc = lbe_dir_bump(t); /* repairs change what readers see */
     if (c.rc)
         return lbe_fail(err, t->pool, c.rc, "check the directory");
     /* every mailbox has an owner */

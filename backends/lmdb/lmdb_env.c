@@ -3,6 +3,7 @@
  * record encodings and the helpers every operation shares.
  */
 #include "lmdb_be.h"
+#include "mapihttp/fold.h"
 #include "mh_owner.h"
 #include "mh_props.h"
 
@@ -142,6 +143,34 @@ static unsigned env_flags(const mh_instance *in)
     return f;
 }
 
+/* Re-indexes the folded names when meta "dir_fold" is not MH_FOLD_VERSION
+ * (a store made before, or with another folding).  Returns MH_OK or an
+ * mh_err with err filled. */
+static int check_fold(mh_instance *in, MDB_txn *txn, apr_pool_t *pool, mh_error *err)
+{
+    MDB_val k = {8, "dir_fold"}, v;
+    int rc = mdb_get(txn, in->dbi[DBI_META], &k, &v);
+    if (rc == 0 && v.mv_size == 4 && mh_get_u32(v.mv_data) == MH_FOLD_VERSION)
+        return MH_OK;
+    if (rc && rc != MDB_NOTFOUND)
+        return lbe_fail(err, pool, rc, "read dir_fold");
+    mh_txn t;
+    memset(&t, 0, sizeof(t));
+    t.inst = in;
+    t.txn = txn;
+    t.pool = pool;
+    t.write = 1;
+    mh_err e = lbe_dir_reindex_names(&t, err);
+    if (e != MH_OK)
+        return e;
+    uint8_t b[4];
+    mh_put_u32(b, MH_FOLD_VERSION);
+    MDB_val nv = {4, b};
+    if ((rc = mdb_put(txn, in->dbi[DBI_META], &k, &nv, 0)))
+        return lbe_fail(err, pool, rc, "write dir_fold");
+    return MH_OK;
+}
+
 /* Opens the environment and every database (creating them with `create`). */
 static mh_err env_open(mh_instance *in, int create, apr_pool_t *pool, mh_error *err)
 {
@@ -211,6 +240,14 @@ static mh_err env_open(mh_instance *in, int create, apr_pool_t *pool, mh_error *
                        "LMDB store %s has schema version %u; this backend reads %u",
                        in->path, v.mv_size == 4 ? mh_get_u32(v.mv_data) : 0,
                        LBE_SCHEMA_VERSION);
+    }
+    /* name keys made with another folding (or before "dir_fold" was kept):
+     * rebuilt, whoever opens the store first with write access */
+    if (writable && (rc = check_fold(in, txn, pool, err)) != 0) {
+        mdb_txn_abort(txn);
+        mdb_env_close(in->env);
+        in->env = NULL;
+        return (mh_err)rc;
     }
     /* commit even a read-only transaction: LMDB closes the database handles
      * an aborted transaction opened */

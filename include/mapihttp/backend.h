@@ -78,6 +78,7 @@
 #include <apr_time.h>
 
 #include "mapihttp/errors.h"
+#include "mapihttp/fold.h"
 #include "mapihttp/ids.h"
 #include "mapihttp/props.h"
 
@@ -403,10 +404,12 @@ struct mh_backend {
     mh_err (*dir_find)(mh_txn *txn, mh_dir_key by, const char *key, apr_pool_t *pool,
                        mh_dir_entry *entry_r, mh_error *err);
     /*
-     * Required.  The global address list in display-name order (ties by
-     * ID): at most `max` entries after `after` (zero length: from the
-     * start); *next_r is the cursor for the next call (len 0 when the list
-     * ended).  *entries_r is an array of *n_r entries in `pool`.
+     * Required.  The global address list in display-name order (the folded
+     * form of mapihttp/fold.h, ties by ID; mod_mapihttp sorts again, so
+     * this order is a convenience): at most `max` entries after `after`
+     * (zero length: from the start); *next_r is the cursor for the next
+     * call (len 0 when the list ended).  *entries_r is an array of *n_r
+     * entries in `pool`.
      */
     mh_err (*dir_list)(mh_txn *txn, const mh_cursor *after, uint32_t max, apr_pool_t *pool,
                        mh_dir_entry **entries_r, uint32_t *n_r, mh_cursor *next_r,
@@ -415,10 +418,15 @@ struct mh_backend {
     mh_err (*dir_count)(mh_txn *txn, uint32_t *n_r, mh_error *err);
     /*
      * Required.  Entries whose display name (from any of its words on:
-     * "lovelace k" finds "Ada Lovelace King"), login or SMTP address
-     * (primary or alias, local part or whole) begins with `prefix`
-     * (case-insensitive), at most `max`, in display-name order.  This is
-     * the ambiguous name resolution of the address book.
+     * "lovelace k" finds "Ada Lovelace King"), given name or surname
+     * (PidTagGivenName, PidTagSurname in props, from any word on), login
+     * or SMTP address (primary or alias, local part or whole) begins with
+     * `prefix`, both compared in the folded form of mapihttp/fold.h (case
+     * and accents ignored: "muller", "MULLER" and "Müll" find "Müller"),
+     * at most `max`, in display-name order.  This is the ambiguous name
+     * resolution of the address book (MS-OXNSPI 3.1.4.7); it must cost
+     * about O(log N + matches), not a scan of the directory (an index of
+     * folded words, as the LMDB backend keeps).
      */
     mh_err (*dir_search)(mh_txn *txn, const char *prefix, uint32_t max, apr_pool_t *pool,
                          mh_dir_entry **entries_r, uint32_t *n_r, mh_error *err);
@@ -690,6 +698,31 @@ struct mh_backend {
      * backend's limit), MH_E_QUOTA.
      */
     mh_err (*peruser_set)(mh_txn *txn, const mh_peruser *row, mh_error *err);
+
+    /* ---- directory changes (the address book's snapshot) ------------------ */
+
+    /*
+     * Optional.  The directory's generation, as the transaction sees it: a
+     * number that grows with every committed transaction that changed the
+     * directory (dir_put, dir_delete, dir_set_members, a repairing check,
+     * anything else that changes what dir_get, dir_list, dir_search or
+     * dir_members answer), and that stays the same otherwise.  Two
+     * transactions that read the same value see the same directory; a
+     * larger value is a later directory.  Bump it in the same transaction
+     * as the change it counts, so that no reader sees the change with the
+     * old value; a value read in a writing transaction after its own
+     * changes is never trusted beyond it (the transaction may abort).
+     * It must be cheap (one key read): the address book asks at every
+     * table call.
+     *
+     * Why: the address book keeps, per process, a snapshot of the GAL in
+     * its sort order (positions are what NSPI's STAT is made of, and a
+     * sorted index has no positions), and rebuilds it from dir_list only
+     * when this value moved.  Without the slot it cannot tell, and reuses
+     * a snapshot for a few seconds (MH_GAL_SNAPSHOT_TTL in
+     * docs/backend-guide.md): changes then show up late.
+     */
+    mh_err (*dir_generation)(mh_txn *txn, uint64_t *gen_r, mh_error *err);
 };
 
 #define MH_BACKEND_HEADER                                                      \

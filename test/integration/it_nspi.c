@@ -25,7 +25,11 @@
  *     calls not supported, a refused Bind;
  *   - MIds and the session survive a graceful restart.
  *
- *   it_nspi --mpm event|prefork [--per-request-process]
+ *   - a directory change made by another process is seen at once by
+ *     every httpd process;
+ *
+ *   it_nspi --mpm event|prefork [--per-request-process | --new-connections]
+ *           [--only test_NAME]
  */
 #include "harness.h"
 #include "mh_test.h"
@@ -46,6 +50,8 @@ static apr_pool_t *pool;
 static apr_pool_t *root_pool;
 static mh_httpd *H;
 static int PER_REQUEST;
+static int NEW_CONNECTIONS; /* --new-connections: every request on a new connection */
+static const char *ONLY;    /* --only NAME: that test alone */
 static const char *ADA_MAILBOX; /* her mailbox GUID, as mapihttp-admin prints it */
 
 #define NSPI_PATH "/mapi/nspi/?MailboxId=ada@example.com"
@@ -111,7 +117,7 @@ static const char *type_name(mh_reqtype rt)
 /* --per-request-process: every request on a new connection */
 static void before(mh_mapi *m)
 {
-    if (PER_REQUEST)
+    if (PER_REQUEST || NEW_CONNECTIONS)
         mh_client_disconnect(m->conn);
 }
 
@@ -1114,6 +1120,66 @@ static void test_log_clean(void)
 
 /* ------------------------------------------------------------- main */
 
+
+/* ------------------------------------------------ directory changes */
+
+/* The GAL as one request sees it: its row count (TotalRecs) and the name
+ * at row `at`. */
+static uint32_t gal_seen(mh_mapi *m, uint32_t at, const char **name_r)
+{
+    mh_nspi_queryrows_resp *r = query(m, stat_of(0, 0, (int32_t)at, 1252), 1, NULL, 0, 1,
+                                      NAME_ONLY);
+    if (!r || r->error_code != 0)
+        return 0;
+    *name_r = r->rows.n_rows ? apr_pstrdup(pool, str_at(&r->rows, 0, 0)) : "(none)";
+    return r->state.total_recs;
+}
+
+/*
+ * A change made by another process (mapihttp-admin, while httpd runs) is
+ * seen by the next call in every httpd process: each keeps a snapshot of
+ * the GAL's order and checks the directory's generation at every call.
+ * Many calls on new connections, so that they reach every process (run
+ * with --new-connections under prefork: processes that live on, each with
+ * its own snapshot).
+ */
+static void test_directory_change(void)
+{
+    mh_mapi *m = bound();
+    REQUIRE(m);
+    const int calls = 12;
+    const char *name = NULL;
+    for (int i = 0; i < calls; i++) {
+        CHECK_EQ_U(gal_seen(m, 23, &name), N_GAL);
+        CHECK_STR(name, GAL[23]); /* Peter Naur */
+    }
+    const char *out = NULL;
+    REQUIRE(mh_httpd_admin(H, "user add otzi --name '\xc3\x96tzi M\xc3\xbcller' "
+                              "--email otzi@example.com --no-mailbox", &out) == 0);
+    /* "otzi muller" sorts between Ole-Johan Dahl and Peter Naur */
+    for (int i = 0; i < calls; i++) {
+        CHECK_EQ_U(gal_seen(m, 23, &name), N_GAL + 1);
+        CHECK_STR(name, "\xc3\x96tzi M\xc3\xbcller");
+        CHECK_EQ_U(gal_seen(m, 24, &name), N_GAL + 1);
+        CHECK_STR(name, GAL[23]);
+    }
+    const char *names[] = {"MULLER", "otzi", "\xc3\x96tz"};
+    mh_nspi_resolvenames_resp *rn = resolve(m, 3, names);
+    REQUIRE(rn && rn->error_code == 0 && rn->mids.n == 3 && rn->rows.n_rows == 3);
+    CHECK(rn->mids.ids[0] >= 0x10 && rn->mids.ids[0] == rn->mids.ids[1] &&
+          rn->mids.ids[1] == rn->mids.ids[2]);
+    CHECK_STR(str_at(&rn->rows, 0, 0), "\xc3\x96tzi M\xc3\xbcller");
+    /* and gone again, everywhere */
+    REQUIRE(mh_httpd_admin(H, "user delete otzi", &out) == 0);
+    for (int i = 0; i < calls; i++) {
+        CHECK_EQ_U(gal_seen(m, 23, &name), N_GAL);
+        CHECK_STR(name, GAL[23]);
+    }
+    rn = resolve(m, 1, names);
+    REQUIRE(rn && rn->error_code == 0 && rn->mids.n == 1);
+    CHECK_EQ_U(rn->mids.ids[0], MH_NSPI_MID_UNRESOLVED);
+}
+
 static int make_store(mh_httpd *h)
 {
     static const char *const users[][2] = {
@@ -1179,6 +1245,10 @@ int main(int argc, char **argv)
             mpm = argv[++i];
         else if (strcmp(argv[i], "--per-request-process") == 0)
             PER_REQUEST = 1;
+        else if (strcmp(argv[i], "--new-connections") == 0)
+            NEW_CONNECTIONS = 1;
+        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+            ONLY = argv[++i];
     }
     H = mh_httpd_create(pool, mpm);
     if (!H || make_store(H) != 0) {
@@ -1200,16 +1270,22 @@ int main(int argc, char **argv)
         mh_httpd_destroy(H);
         return 1;
     }
-    MH_IT_TEST(test_profile_sequence, pool, root_pool);
-    MH_IT_TEST(test_browse, pool, root_pool);
-    MH_IT_TEST(test_seek_compare_resort, pool, root_pool);
-    MH_IT_TEST(test_resolve_names, pool, root_pool);
-    MH_IT_TEST(test_getmatches, pool, root_pool);
-    MH_IT_TEST(test_user_and_list_props, pool, root_pool);
-    MH_IT_TEST(test_templates, pool, root_pool);
-    MH_IT_TEST(test_changes, pool, root_pool);
-    MH_IT_TEST(test_bad_input, pool, root_pool);
-    MH_IT_TEST(test_restart, pool, root_pool);
+#define IT(fn)                                                                 \
+    do {                                                                       \
+        if (!ONLY || strcmp(ONLY, #fn) == 0)                                   \
+            MH_IT_TEST(fn, pool, root_pool);                                   \
+    } while (0)
+    IT(test_profile_sequence);
+    IT(test_browse);
+    IT(test_seek_compare_resort);
+    IT(test_resolve_names);
+    IT(test_getmatches);
+    IT(test_user_and_list_props);
+    IT(test_templates);
+    IT(test_changes);
+    IT(test_directory_change);
+    IT(test_bad_input);
+    IT(test_restart);
     MH_IT_TEST(test_log_clean, pool, root_pool);
     mh_httpd_destroy(H);
     return MH_TEST_DONE();

@@ -4,6 +4,7 @@
  * raw databases and repairs it; instance options are validated.
  */
 #include "lmdb_be.h"
+#include "mapihttp/fold.h"
 #include "mh_backend.h"
 #include "mh_props.h"
 #include "mh_provision.h"
@@ -399,6 +400,159 @@ static void test_added_database(void)
     mdb_txn_abort(rt);
 }
 
+/* ------------------------------------------- folded names (fold.h) */
+
+static void test_fold_name(void)
+{
+    /* case and accents, Latin-1 and Latin Extended-A, decomposed marks */
+    CHECK_STR(lbe_fold_name(pool, "M\xc3\xbcller", 400), "muller");
+    CHECK_STR(lbe_fold_name(pool, "MU\xcc\x88LLER", 400), "muller");
+    CHECK_STR(lbe_fold_name(pool, "Dvo\xc5\x99\xc3\xa1k", 400), "dvorak");
+    CHECK_STR(lbe_fold_name(pool, "\xc5\x81\xc3\xb3" "d\xc5\xba", 400), "lodz");
+    CHECK_STR(lbe_fold_name(pool, "Stra\xc3\x9f" "e", 400), "stra\xc3\x9f" "e"); /* ß stays */
+    CHECK_STR(lbe_fold_name(pool, "\xd0\x9f\xd0\xb5\xd1\x82\xd1\x80", 400),
+              "\xd0\xbf\xd0\xb5\xd1\x82\xd1\x80"); /* Cyrillic lower case */
+    CHECK_STR(lbe_fold_name(pool, "a\x80" "b", 400), "a\xef\xbf\xbd" "b"); /* U+FFFD */
+    /* a cut never splits a character */
+    CHECK_STR(lbe_fold_name(pool, "ab\xd0\x9f", 3), "ab");
+    CHECK_STR(lbe_fold_name(pool, "ab\xd0\x9f", 4), "ab\xd0\xbf");
+    CHECK_STR(lbe_fold_name(pool, "ab\xc3\x89", 3), "abe"); /* É folds to one byte */
+}
+
+static uint32_t put_named(const char *login, const char *name, const char *given,
+                          const char *surname)
+{
+    mh_betxn *t;
+    mh_error e;
+    if (mh_be_begin(B, NULL, MH_TXN_WRITE, pool, &t, &e) != MH_OK)
+        return 0;
+    mh_dir_entry u = {0};
+    u.type = MH_DIR_USER;
+    u.login = login;
+    u.display_name = name;
+    u.smtp = apr_pstrcat(pool, login, "@example.com", NULL);
+    u.legacy_dn = apr_pstrcat(pool, "/o=T/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)"
+                              "/cn=Recipients/cn=", login, NULL);
+    mh_propval pv[2];
+    u.props.v = pv;
+    if (given)
+        pv[u.props.n++] = mh_pv_str(MH_TAG(0x3A06, PT_UNICODE), given);
+    if (surname)
+        pv[u.props.n++] = mh_pv_str(MH_TAG(0x3A11, PT_UNICODE), surname);
+    uint32_t id = 0;
+    if (mh_be_dir_put(t, &u, NULL, &id, &e) != MH_OK || mh_be_commit(t, &e) != MH_OK)
+        return 0;
+    return id;
+}
+
+/* The logins dir_search finds for `q`, comma-separated, in its order. */
+static const char *search(const char *q)
+{
+    mh_betxn *t;
+    mh_error e;
+    if (mh_be_begin(B, NULL, MH_TXN_READ, pool, &t, &e) != MH_OK)
+        return "(begin)";
+    mh_dir_entry *es;
+    uint32_t n;
+    const char *out = "";
+    if (mh_be_dir_search(t, q, 100, &es, &n, &e) != MH_OK)
+        out = "(search)";
+    else
+        for (uint32_t i = 0; i < n; i++)
+            out = apr_pstrcat(pool, out, i ? "," : "", es[i].login ? es[i].login : "?", NULL);
+    mh_be_abort(t);
+    return out;
+}
+
+static uint32_t id_mueller, id_muller;
+
+static void test_accent_search(void)
+{
+    id_mueller = put_named("jmueller", "J\xc3\xbcrgen M\xc3\xbcller", "J\xc3\xbcrgen",
+                           "M\xc3\xbcller");
+    id_muller = put_named("amuller", "Anna Muller", NULL, NULL);
+    REQUIRE(id_mueller && id_muller &&
+            put_named("dvorak", "Anton\xc3\xadn Dvo\xc5\x99\xc3\xa1k", NULL, NULL) &&
+            put_named("smith", "Zed Smith", "Zed", "Smith-Jones"));
+    /* the accent and the case of either side do not matter; display-name
+     * order (Anna before Jürgen) */
+    CHECK_STR(search("muller"), "amuller,jmueller");
+    CHECK_STR(search("MULLER"), "amuller,jmueller");
+    CHECK_STR(search("M\xc3\xbcll"), "amuller,jmueller");
+    CHECK_STR(search("MU\xcc\x88LL"), "amuller,jmueller"); /* decomposed */
+    CHECK_STR(search("jurgen m"), "jmueller");
+    CHECK_STR(search("DVOR"), "dvorak");
+    CHECK_STR(search("antonin"), "dvorak");
+    /* the surname's words: "Jones" is not a word of the display name */
+    CHECK_STR(search("jones"), "smith");
+    CHECK_STR(search("mullers"), "");
+    CHECK_STR(search("\xc3\xbc"), ""); /* "u": nobody's word begins with it */
+    /* the entries are where the check expects them */
+    CHECK_EQ_U(run_check(NULL, 0), 0);
+}
+
+/* Opens the store in a new process (which re-indexes what needs it) and
+ * searches there: the count of entries "muller" finds, or 100 + a failure. */
+static int reopen_and_search(const char *path)
+{
+    apr_pool_t *p;
+    apr_pool_create(&p, NULL);
+    mh_be *b;
+    mh_error e;
+    const char *argv[] = {apr_pstrcat(p, "path=", path, NULL), "size=64M"};
+    if (mh_be_create(&mh_lmdb_backend, p, 2, argv, &b, &e) != MH_OK ||
+        mh_be_open(b, p, &e) != MH_OK)
+        return 101;
+    mh_betxn *t;
+    if (mh_be_begin(b, NULL, MH_TXN_READ, p, &t, &e) != MH_OK)
+        return 102;
+    mh_dir_entry *es;
+    uint32_t n;
+    if (mh_be_dir_search(t, "muller", 10, &es, &n, &e) != MH_OK)
+        return 103;
+    mh_be_abort(t);
+    return (int)n;
+}
+
+static void test_reindex_names(void)
+{
+    const char *path = apr_pstrcat(pool, dir, "/store", NULL);
+    /* a store from before the accent folding: its name keys folded case
+     * only, and no "dir_fold" */
+    mh_txn *t = raw_begin(NULL);
+    REQUIRE(t != NULL);
+    REQUIRE(mdb_drop(t->txn, B->inst->dbi[DBI_DIR_ANR], 0) == 0);
+    lbe_key k;
+    lk_init(&k);
+    lk_bytes(&k, "m\xc3\xbcller", 7);
+    lk_u8(&k, 0);
+    lk_u32(&k, id_mueller);
+    REQUIRE(lbe_put(t, DBI_DIR_ANR, &k, "", 0) == 0);
+    MDB_val mk = {8, "dir_fold"};
+    REQUIRE(mdb_del(t->txn, B->inst->dbi[DBI_META], &mk, NULL) == 0);
+    mh_error e;
+    REQUIRE(lbe_txn_commit(t, &e) == MH_OK);
+    CHECK_STR(search("muller"), "");            /* what such a store finds */
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(reopen_and_search(path));
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status));
+    CHECK_EQ_U(WEXITSTATUS(status), 2); /* re-indexed on open: both found */
+    CHECK_STR(search("muller"), "amuller,jmueller");
+    CHECK_STR(search("jones"), "smith");
+    /* the stale key is gone, and the version is recorded */
+    MDB_txn *rt;
+    REQUIRE(mdb_txn_begin(B->inst->env, NULL, MDB_RDONLY, &rt) == 0);
+    MDB_val key = lk_val(&k), v;
+    CHECK(mdb_get(rt, B->inst->dbi[DBI_DIR_ANR], &key, &v) == MDB_NOTFOUND);
+    CHECK(mdb_get(rt, B->inst->dbi[DBI_META], &mk, &v) == 0 && v.mv_size == 4 &&
+          mh_get_u32(v.mv_data) == MH_FOLD_VERSION);
+    mdb_txn_abort(rt);
+    CHECK_EQ_U(run_check(NULL, 0), 0);
+}
+
 int main(void)
 {
     MH_TEST_INIT();
@@ -413,6 +567,9 @@ int main(void)
     RUN(test_read_handles_kept);
     RUN(test_fork_opens_anew);
     RUN(test_added_database);
+    RUN(test_fold_name);
+    RUN(test_accent_search);
+    RUN(test_reindex_names);
     char cmd[64];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     apr_pool_destroy(pool);
