@@ -384,6 +384,7 @@ static void nspi_ctx(mh_call *c, mh_nspi_ctx *cx)
     cx->user = c->in.user;
     memcpy(cx->server_guid.b, mh_session_store_guid(c->svc->store), 16);
     cx->organization = c->svc->organization;
+    cx->legacy_dn_scheme = c->svc->legacy_dn_scheme;
     cx->base_url = c->svc->external_url ? c->svc->external_url : c->in.self_url;
 }
 

@@ -50,6 +50,7 @@ static uint32_t open_gal(const mh_nspi_ctx *cx, mh_gal **g_r)
     mh_gal_cfg cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.organization = cx->organization;
+    cfg.legacy_dn_scheme = cx->legacy_dn_scheme;
     cfg.server_guid = cx->server_guid;
     if (cx->base_url) {
         const char *h = strstr(cx->base_url, "://");

@@ -104,6 +104,7 @@ typedef struct mh_nspi_ctx {
     const char *user;          /* the authenticated login */
     mh_guid server_guid;       /* the ServerGuid Bind reports */
     const char *organization;  /* MapiHttpOrganization; NULL: the default */
+    const char *legacy_dn_scheme; /* MapiHttpLegacyDNScheme; NULL: the default */
     const char *base_url;      /* "scheme://host[:port]" of the URLs handed out */
 } mh_nspi_ctx;
 

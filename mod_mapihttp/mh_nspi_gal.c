@@ -475,6 +475,13 @@ static gobj *cache_entry(mh_gal *g, const mh_dir_entry *e)
     gobj *o = apr_hash_get(g->objs, &mid, sizeof(mid));
     if (o)
         return o;
+    if (!e->legacy_dn || !*e->legacy_dn) {
+        /* a directory that keeps no legacy DN (LDAP): the one derivation
+         * Connect and Autodiscover use too */
+        mh_dir_entry *c = apr_pmemdup(g->pool, e, sizeof(*e));
+        c->legacy_dn = mh_entry_legacy_dn(g->pool, g->cfg.legacy_dn_scheme, g->org, e);
+        e = c;
+    }
     o = apr_pcalloc(g->pool, sizeof(*o));
     o->pub.mid = mid;
     o->pub.e = e;

@@ -159,6 +159,9 @@ typedef struct mh_gal_cfg {
     const char *organization; /* NULL: MH_DEFAULT_ORGANIZATION */
     mh_guid server_guid;      /* Bind's ServerGuid: ephemeral entry IDs carry it */
     const char *host;         /* domain of server DNs for entries without SMTP address */
+    const char *legacy_dn_scheme; /* MapiHttpLegacyDNScheme, for entries the
+                                     directory keeps no legacy DN for (NULL:
+                                     the default; mh_entry_legacy_dn) */
 } mh_gal_cfg;
 
 typedef struct mh_gal mh_gal;

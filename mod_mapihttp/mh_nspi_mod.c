@@ -35,6 +35,7 @@ static uint32_t mod_begin(const mh_nspi_ctx *cx, const char *call, modtx *m)
     mh_gal_cfg cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.organization = cx->organization;
+    cfg.legacy_dn_scheme = cx->legacy_dn_scheme;
     cfg.server_guid = cx->server_guid;
     return mh_gal_open_txn(m->t, &cfg, cx->pool, &m->g);
 }

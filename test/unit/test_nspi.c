@@ -245,7 +245,7 @@ static void test_mids(void)
 static void test_table_order(void)
 {
     mh_gal *g;
-    mh_gal_cfg cfg = {ORG, cx.server_guid, "example.com"};
+    mh_gal_cfg cfg = {ORG, cx.server_guid, "example.com", NULL};
     REQUIRE(mh_gal_open(be, &cfg, pool, &g) == MH_NSPI_SUCCESS);
     const mh_gal_table *t;
     REQUIRE(mh_gal_table_of(g, MH_GAL_MID_GAL, &t) == MH_NSPI_SUCCESS);
@@ -295,7 +295,7 @@ static void test_table_order(void)
 static void test_positions(void)
 {
     mh_gal *g;
-    mh_gal_cfg cfg = {ORG, cx.server_guid, NULL};
+    mh_gal_cfg cfg = {ORG, cx.server_guid, NULL, NULL};
     REQUIRE(mh_gal_open(be, &cfg, pool, &g) == MH_NSPI_SUCCESS);
     const mh_gal_table *t;
     REQUIRE(mh_gal_table_of(g, MH_GAL_MID_GAL, &t) == MH_NSPI_SUCCESS);
@@ -346,7 +346,7 @@ static void test_positions(void)
 static void test_mids_stable(void)
 {
     mh_gal *g, *g2;
-    mh_gal_cfg cfg = {ORG, cx.server_guid, NULL};
+    mh_gal_cfg cfg = {ORG, cx.server_guid, NULL, NULL};
     apr_pool_t *p2;
     apr_pool_create(&p2, NULL);
     REQUIRE(mh_gal_open(be, &cfg, pool, &g) == MH_NSPI_SUCCESS);
@@ -1272,7 +1272,7 @@ static void test_big_directory(void)
     uint64_t builds0 = mh_gal_cache_builds(big);
 
     mh_gal *g;
-    mh_gal_cfg cfg = {ORG, cx.server_guid, "example.com"};
+    mh_gal_cfg cfg = {ORG, cx.server_guid, "example.com", NULL};
     REQUIRE(mh_gal_open(big, &cfg, pool, &g) == MH_NSPI_SUCCESS);
     const mh_gal_table *gal, *users, *groups;
     REQUIRE(mh_gal_table_of(g, MH_GAL_MID_GAL, &gal) == 0 && gal->n == BIG_N);
@@ -1477,7 +1477,7 @@ static void test_no_generation(void)
     mh_be b2 = *be;
     b2.be = &nogen;
     b2.gal = mh_gal_cache_create(&b2, pool);
-    mh_gal_cfg cfg = {ORG, cx.server_guid, "example.com"};
+    mh_gal_cfg cfg = {ORG, cx.server_guid, "example.com", NULL};
     mh_gal *g;
     const mh_gal_table *t;
     REQUIRE(mh_gal_open(&b2, &cfg, pool, &g) == 0 && mh_gal_table_of(g, 0, &t) == 0);
@@ -1515,6 +1515,87 @@ static void test_no_generation(void)
     mh_gal_close(g);
     REQUIRE(mh_be_begin(be, NULL, MH_TXN_WRITE, pool, &w, &err) == MH_OK);
     REQUIRE(mh_be_dir_delete(w, id, &err) == MH_OK && mh_be_commit(w, &err) == MH_OK);
+}
+
+/* A directory that keeps no legacy DNs (an LDAP one): the address book
+ * derives them as Connect and Autodiscover do (mh_entry_legacy_dn, the
+ * configured scheme), and never reads a missing one. */
+static const mh_backend *real_be;
+
+static void drop_dn(mh_dir_entry *e)
+{
+    e->legacy_dn = NULL;
+}
+
+static mh_err nodn_get(mh_txn *txn, uint32_t id, apr_pool_t *p, mh_dir_entry *e, mh_error *err)
+{
+    mh_err r = real_be->dir_get(txn, id, p, e, err);
+    if (r == MH_OK)
+        drop_dn(e);
+    return r;
+}
+
+static mh_err nodn_list(mh_txn *txn, const mh_cursor *after, uint32_t max, apr_pool_t *p,
+                        mh_dir_entry **es, uint32_t *n, mh_cursor *next, mh_error *err)
+{
+    mh_err r = real_be->dir_list(txn, after, max, p, es, n, next, err);
+    for (uint32_t i = 0; r == MH_OK && i < *n; i++)
+        drop_dn(&(*es)[i]);
+    return r;
+}
+
+static mh_err nodn_search(mh_txn *txn, const char *prefix, uint32_t max, apr_pool_t *p,
+                          mh_dir_entry **es, uint32_t *n, mh_error *err)
+{
+    mh_err r = real_be->dir_search(txn, prefix, max, p, es, n, err);
+    for (uint32_t i = 0; r == MH_OK && i < *n; i++)
+        drop_dn(&(*es)[i]);
+    return r;
+}
+
+static void test_entries_without_dn(void)
+{
+    real_be = be->be;
+    mh_backend nodn = *be->be;
+    nodn.dir_get = nodn_get;
+    nodn.dir_list = nodn_list;
+    nodn.dir_search = nodn_search;
+    mh_be b2 = *be;
+    b2.be = &nodn;
+    b2.gal = mh_gal_cache_create(&b2, pool);
+    mh_nspi_ctx saved = cx;
+    cx.be = &b2;
+    cx.legacy_dn_scheme = "/o=%o/ou=People/cn=%u";
+    static const mh_proptag tags[] = {PR_EMAIL_ADDRESS, PR_EMS_AB_OBJ_DIST_NAME, PR_ENTRYID};
+    mh_nspi_getprops_resp *g = getprops(MID(ADA), 0, 1252, 3, tags);
+    REQUIRE(g && g->error_code == 0 && g->values.n == 3);
+    const mh_propval *ea = &g->values.v[0], *dn = &g->values.v[1];
+    CHECK(ea->tag == PR_EMAIL_ADDRESS && ea->v.str &&
+          strcmp(ea->v.str, "/o=" ORG "/ou=People/cn=ada") == 0);
+    CHECK(dn->tag == PR_EMS_AB_OBJ_DIST_NAME && dn->v.str &&
+          strcmp(dn->v.str, "/o=" ORG "/ou=People/cn=ada") == 0);
+    /* every row of the GAL, none without its DN */
+    static const mh_proptag cols[] = {PR_EMAIL_ADDRESS};
+    mh_nspi_req r;
+    memset(&r, 0, sizeof(r));
+    r.queryrows.has_state = 1;
+    r.queryrows.state = stat_of(0, 0, 0);
+    r.queryrows.row_count = 100;
+    r.queryrows.has_columns = 1;
+    r.queryrows.columns = tags_of(1, cols);
+    mh_nspi_resp *q = call(MH_RT_QUERYROWS, &r);
+    REQUIRE(q && q->queryrows.error_code == 0);
+    CHECK(q->queryrows.rows.n_rows >= 5);
+    const char *want = "/o=" ORG "/ou=People/cn=";
+    for (uint32_t i = 0; i < q->queryrows.rows.n_rows; i++) {
+        const mh_propval *v = q->queryrows.rows.rows[i].vals[0];
+        CHECK(v && MH_TAG_TYPE(v->tag) == PT_UNICODE && v->v.str &&
+              strncmp(v->v.str, want, strlen(want)) == 0);
+    }
+    const char *n[] = {"ada lovelace"};
+    mh_nspi_resolvenames_resp *rn = resolve(1, n, 0);
+    CHECK(rn && rn->error_code == 0 && rn->mids.n == 1 && rn->mids.ids[0] == MID(ADA));
+    cx = saved;
 }
 
 /* Names typed without their accents, in another case, or decomposed
@@ -1791,6 +1872,7 @@ int main(void)
     RUN(test_spec_section4_example);
     RUN(test_bind_and_others);
     RUN(test_no_backend);
+    RUN(test_entries_without_dn);
     apr_pool_destroy(pool);
     if (!mh_t_failures) {
         char cmd[96];
