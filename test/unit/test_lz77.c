@@ -2,6 +2,7 @@
 #include "mh_lz77.h"
 #include "mh_test.h"
 
+#include <pthread.h>
 #include <stdint.h>
 
 /* MS-XCA 3.1: "abcdefghijklmnopqrstuvwxyz" as 26 literals */
@@ -177,36 +178,57 @@ static void test_short_overlaps(void)
 }
 
 /* The match table is kept between calls (a thread's, not cleared): the
- * same input compresses to the same bytes whatever was compressed before,
- * in particular after an input holding the very same text, after a long
- * and after a short one, and decompresses.  (An earlier call's entry could
- * never make the output wrong, as every candidate is compared byte by byte;
- * it could only make the output depend on history.) */
+ * output must depend on the input alone.  Each input is compressed in this
+ * thread, after a history of other inputs (among them the same text), and
+ * in a new thread whose table was never used: the bytes must be the same.
+ * (An earlier call's entry could never make the output wrong, as every
+ * candidate is compared byte by byte; it would make it depend on history.) */
+typedef struct fresh_job {
+    const unsigned char *in;
+    size_t n;
+    unsigned char *out;
+    size_t out_n;
+} fresh_job;
+
+static void *compress_fresh(void *arg)
+{
+    fresh_job *j = arg;
+    j->out_n = mh_lz77_compress(j->in, j->n, j->out);
+    return NULL;
+}
+
 static void test_calls_independent(void)
 {
-    static unsigned char a[6000], b[6000], first[8000], again[8000], back[6000];
-    for (size_t i = 0; i < sizeof(a); i++) {
-        a[i] = (unsigned char)("subject sender date flag "[rng() % 25]);
-        b[i] = (unsigned char)rng();
-    }
-    size_t n1 = mh_lz77_compress(b, sizeof(b), first);
-    (void)mh_lz77_compress(a, sizeof(a), again);
-    memcpy(b, a, sizeof(a)); /* b is now a's text */
-    n1 = mh_lz77_compress(b, sizeof(b), first);
-    for (int round = 0; round < 3; round++) {
-        if (round == 1) {
-            static unsigned char big[40000], out[46000];
-            for (size_t i = 0; i < sizeof(big); i++)
-                big[i] = (unsigned char)("subject sender "[rng() % 15]);
-            (void)mh_lz77_compress(big, sizeof(big), out);
-        } else if (round == 2) {
-            (void)mh_lz77_compress(a, 5, again);
+    static unsigned char in[6000], here[8000], there[8000], back[6000], noise[6000],
+        junk[8000];
+    static const char *const words[] = {"subject ", "sender ", "date ", "flag ", "RE: ",
+                                        "IPM.Note ", "a", "bc", "xyz", "\x01\x00"};
+    int differ = 0;
+    for (int round = 0; round < 40; round++) {
+        size_t n = 64 + rng() % (sizeof(in) - 64), k = 0;
+        while (k < n) {
+            const char *w = words[rng() % 10];
+            for (size_t i = 0; w[i] && k < n; i++)
+                in[k++] = (unsigned char)w[i];
+            if (rng() % 3 == 0 && k < n)
+                in[k++] = (unsigned char)rng();
         }
-        size_t n2 = mh_lz77_compress(a, sizeof(a), again);
-        CHECK_MEM(again, n2, first, n1);
-        CHECK(mh_lz77_decompress(again, n2, back, sizeof(back)) == 0);
-        CHECK_MEM(back, sizeof(back), a, sizeof(a));
+        /* a history: the same text shifted, and noise */
+        memcpy(noise, in + 1, n - 1);
+        (void)mh_lz77_compress(noise, n - 1, junk);
+        for (size_t i = 0; i < n; i++)
+            noise[i] = (unsigned char)rng();
+        (void)mh_lz77_compress(noise, n, junk);
+        size_t hn = mh_lz77_compress(in, n, here);
+        fresh_job j = {in, n, there, 0};
+        pthread_t t;
+        REQUIRE(pthread_create(&t, NULL, compress_fresh, &j) == 0);
+        pthread_join(t, NULL);
+        if (hn != j.out_n || memcmp(here, there, hn) != 0)
+            differ++;
+        CHECK(mh_lz77_decompress(here, hn, back, n) == 0 && memcmp(back, in, n) == 0);
     }
+    CHECK_EQ_U(differ, 0);
 }
 
 int main(void)
