@@ -71,6 +71,7 @@
  * process does not exclude one starting in an old process at that moment.
  */
 #include "mh_session.h"
+#include "mh_lmdb_rtx.h"
 #include "mh_log.h"
 #include "mh_marks.h"
 #include "mh_owner.h"
@@ -135,12 +136,6 @@ struct cache_entry {
     void *state;
 };
 
-/* Read-only transaction handles kept for reuse, per process: a new one
- * takes the reader table's lock, which every process shares, and a kept
- * one (mdb_txn_reset, then mdb_txn_renew) does not.  The handles kept hold
- * reader slots (no snapshot): at most RO_KEEP per process. */
-#define RO_KEEP 8
-
 struct mh_session_store {
     MDB_env *env;
     MDB_dbi dbi_meta, dbi_sessions, dbi_expiry, dbi_users;
@@ -160,8 +155,7 @@ struct mh_session_store {
     mh_marks *marks;              /* the shared busy marks; NULL: none */
     uint64_t marks_in_table, marks_in_store; /* atomic counters */
     uint64_t write_txns;
-    MDB_txn *ro_kept[RO_KEEP];    /* reset read-only handles (ro_begin) */
-    unsigned n_ro_kept;           /* guarded by mutex */
+    mh_rtx_pool rtx;              /* read-only handles kept (mh_lmdb_rtx.h) */
 };
 
 /* ---------------------------------------------------------------- utils */
@@ -255,33 +249,15 @@ static int txn_begin(mh_session_store *st, unsigned flags, MDB_txn **txn)
 /* A read-only transaction, on a kept handle when there is one. */
 static int ro_begin(mh_session_store *st, MDB_txn **txn)
 {
-    MDB_txn *t = NULL;
-    lock(st);
-    if (st->n_ro_kept)
-        t = st->ro_kept[--st->n_ro_kept];
-    unlock(st);
-    if (t) {
-        if (mdb_txn_renew(t) == 0) {
-            *txn = t;
-            return 0;
-        }
-        mdb_txn_abort(t);
-    }
-    return txn_begin(st, MDB_RDONLY, txn);
+    int rc = mh_rtx_begin(&st->rtx, st->env, txn);
+    if (rc == MDB_READERS_FULL)
+        rc = txn_begin(st, MDB_RDONLY, txn); /* clears dead processes' slots */
+    return rc;
 }
 
-/* Ends a read-only transaction of ro_begin, keeping its handle. */
 static void ro_end(mh_session_store *st, MDB_txn *txn)
 {
-    mdb_txn_reset(txn);
-    lock(st);
-    if (st->n_ro_kept < RO_KEEP) {
-        st->ro_kept[st->n_ro_kept++] = txn;
-        txn = NULL;
-    }
-    unlock(st);
-    if (txn)
-        mdb_txn_abort(txn);
+    mh_rtx_end(&st->rtx, txn);
 }
 
 /* --------------------------------------------------------------- record */
@@ -748,10 +724,8 @@ void mh_session_store_config_default(mh_session_store_config *cfg)
 static apr_status_t store_cleanup(void *data)
 {
     mh_session_store *st = data;
-    for (unsigned i = 0; i < st->n_ro_kept; i++)
-        mdb_txn_abort(st->ro_kept[i]);
-    st->n_ro_kept = 0;
     if (st->env) {
+        mh_rtx_drain(&st->rtx);
         mdb_env_close(st->env);
         st->env = NULL;
     }
@@ -909,6 +883,7 @@ apr_status_t mh_session_store_open(const mh_session_store_config *cfg, int creat
     st->nonce = random_u64();
     st->cache = apr_hash_make(pool);
     st->lru.prev = st->lru.next = &st->lru;
+    mh_rtx_init(&st->rtx);
 #if APR_HAS_THREADS
     apr_thread_mutex_create(&st->mutex, APR_THREAD_MUTEX_DEFAULT, pool);
 #endif

@@ -3,6 +3,7 @@
  * record encodings and the helpers every operation shares.
  */
 #include "lmdb_be.h"
+#include "mh_lmdb_rtx.h"
 #include "mapihttp/fold.h"
 #include "mh_owner.h"
 #include "mh_props.h"
@@ -270,18 +271,6 @@ fail:
  * store (the same directory, however spelt) share one environment, and
  * must agree on its options.
  */
-/*
- * Read-only transaction handles are kept for reuse (RTX_KEEP at most per
- * environment and process).  With MDB_NOTLS a new read-only transaction
- * takes the reader table's lock, shared by every process, to claim a slot,
- * and a malloc; a handle ended with mdb_txn_reset keeps its slot (holding
- * no snapshot) and mdb_txn_renew starts it again without the lock.  The
- * handles kept are at most the read transactions this process once had open
- * at the same time, so they occupy no slot it did not use: a process keeps
- * at most RTX_KEEP slots of the store's maxreaders= (default 1024) idle.
- */
-#define RTX_KEEP 16
-
 struct lbe_shared {
     lbe_shared *next;
     pid_t pid; /* a forked child must not use its parent's environment */
@@ -293,41 +282,9 @@ struct lbe_shared {
     size_t map_size;
     enum lbe_sync sync;
     unsigned max_readers;
-    pthread_mutex_t rtx_lock;
-    MDB_txn *rtx[RTX_KEEP]; /* reset read-only handles */
-    unsigned n_rtx;
+    mh_rtx_pool rtx; /* read-only handles kept for reuse (mh_lmdb_rtx.h) */
 };
 
-/* A kept read-only handle, renewed, or NULL. */
-static MDB_txn *rtx_take(lbe_shared *sh)
-{
-    MDB_txn *txn = NULL;
-    pthread_mutex_lock(&sh->rtx_lock);
-    if (sh->n_rtx)
-        txn = sh->rtx[--sh->n_rtx];
-    pthread_mutex_unlock(&sh->rtx_lock);
-    if (txn && mdb_txn_renew(txn) != 0) {
-        mdb_txn_abort(txn);
-        txn = NULL;
-    }
-    return txn;
-}
-
-/* Ends a read-only transaction, keeping its handle when there is room. */
-static void rtx_end(lbe_shared *sh, MDB_txn *txn)
-{
-    if (sh) {
-        mdb_txn_reset(txn);
-        pthread_mutex_lock(&sh->rtx_lock);
-        if (sh->n_rtx < RTX_KEEP) {
-            sh->rtx[sh->n_rtx++] = txn;
-            txn = NULL;
-        }
-        pthread_mutex_unlock(&sh->rtx_lock);
-    }
-    if (txn)
-        mdb_txn_abort(txn);
-}
 static lbe_shared *shared_envs;
 static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -358,9 +315,7 @@ static apr_status_t env_cleanup(void *data)
                 *pp = sh->next;
                 break;
             }
-        for (unsigned i = 0; i < sh->n_rtx; i++)
-            mdb_txn_abort(sh->rtx[i]);
-        pthread_mutex_destroy(&sh->rtx_lock);
+        mh_rtx_drain(&sh->rtx);
         mdb_env_close(sh->env);
         free(sh);
     }
@@ -459,7 +414,7 @@ mh_err lbe_instance_open(mh_instance *in, apr_pool_t *pchild, mh_error *err)
             in->env = NULL;
             e = mh_fail(err, pchild, MH_E_TOO_BIG, "out of memory");
         } else {
-            pthread_mutex_init(&sh->rtx_lock, NULL);
+            mh_rtx_init(&sh->rtx);
             sh->pid = me;
             sh->dev = dev;
             sh->ino = ino;
@@ -543,10 +498,10 @@ static int mailbox_write(mh_txn *t)
 /* Ends the LMDB transaction of t without committing. */
 static void txn_end(mh_txn *t)
 {
-    if (t->write)
+    if (t->write || !t->inst->sh)
         mdb_txn_abort(t->txn);
     else
-        rtx_end(t->inst->sh, t->txn);
+        mh_rtx_end(&t->inst->sh->rtx, t->txn);
     t->txn = NULL;
     t->done = 1;
 }
@@ -569,11 +524,8 @@ mh_err lbe_txn_begin(mh_instance *in, const mh_guid *mailbox, unsigned flags,
     t->pool = pool;
     t->write = (flags & MH_TXN_WRITE) != 0;
     unsigned mf = t->write ? 0 : MDB_RDONLY;
-    int rc = 0;
-    if (!t->write && in->sh)
-        t->txn = rtx_take(in->sh);
-    if (!t->txn)
-        rc = mdb_txn_begin(in->env, NULL, mf, &t->txn);
+    int rc = !t->write && in->sh ? mh_rtx_begin(&in->sh->rtx, in->env, &t->txn)
+                                 : mdb_txn_begin(in->env, NULL, mf, &t->txn);
     if (rc == MDB_READERS_FULL) {
         int dead = 0;
         mdb_reader_check(in->env, &dead); /* slots of dead processes */
