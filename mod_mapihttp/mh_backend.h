@@ -21,6 +21,7 @@
 #include <apr_pools.h>
 
 #include "mapihttp/backend.h"
+#include "mh_mapierr.h"
 
 /* The address book's per-process snapshot of the directory (mh_nspi_gal.c). */
 typedef struct mh_gal_cache mh_gal_cache;
@@ -71,6 +72,13 @@ mh_gal_cache *mh_gal_cache_create(const mh_be *b, apr_pool_t *pchild);
 
 /* The MAPI error code for an error class (0 for MH_OK). */
 uint32_t mh_err_to_mapi(mh_err e);
+/* The same for a call that failed: never 0 (MAPI_E_CALL_FAILED for a
+ * backend that failed without saying how). */
+static inline uint32_t mh_err_to_mapi_failed(mh_err e)
+{
+    uint32_t ec = mh_err_to_mapi(e);
+    return ec ? ec : MAPI_E_CALL_FAILED;
+}
 
 mh_err mh_be_begin(const mh_be *b, const mh_guid *mailbox, unsigned flags, apr_pool_t *pool,
                    mh_betxn **t_r, mh_error *err);

@@ -110,12 +110,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static uint32_t be_fail(mh_err e)
-{
-    uint32_t ec = mh_err_to_mapi(e);
-    return ec ? ec : MAPI_E_CALL_FAILED;
-}
-
 static mh_objref folder_ref(mh_id fid)
 {
     mh_objref r;
@@ -220,7 +214,7 @@ static uint32_t is_within(mh_betxn *t, mh_id folder, mh_id ancestor, int *within
         mh_folder_info fi;
         mh_err e = mh_be_folder_info(t, folder, &fi, &err);
         if (e != MH_OK)
-            return be_fail(e);
+            return mh_err_to_mapi_failed(e);
         folder = fi.parent;
     }
     return 0;
@@ -252,7 +246,7 @@ uint32_t mh_folder_rights(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t, mh_id 
     mh_error err;
     mh_err e = mh_be_permissions_get(t, fid, &rows, &n, &err);
     if (e != MH_OK)
-        return be_fail(e);
+        return mh_err_to_mapi_failed(e);
     /* MS-OXCPERM 3.2.5: the user's own entry first */
     for (uint32_t i = 0; i < n; i++)
         if (rows[i].member == (int64_t)lg->user) {
@@ -352,11 +346,11 @@ uint32_t mh_folder_props(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t, mh_id f
     mh_err e;
     mh_folder_info fi;
     if ((e = mh_be_folder_info(t, fid, &fi, &err)) != MH_OK)
-        return be_fail(e);
+        return mh_err_to_mapi_failed(e);
     mh_objref ref = folder_ref(fid);
     mh_proplist stored;
     if ((e = mh_be_props_get(t, &ref, NULL, 0, large, &stored, &err)) != MH_OK)
-        return be_fail(e);
+        return mh_err_to_mapi_failed(e);
 
     outlist o = {pool, NULL, 0, 0};
     uint32_t rights = 0;
@@ -399,7 +393,7 @@ uint32_t mh_folder_props(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t, mh_id f
                 mh_proptag sk = PR_SOURCE_KEY;
                 mh_proplist pl;
                 if ((e = mh_be_props_get(t, &pref, &sk, 1, UINT64_MAX, &pl, &err)) != MH_OK)
-                    return be_fail(e);
+                    return mh_err_to_mapi_failed(e);
                 const mh_propval *pv = mh_proplist_find(&pl, PR_SOURCE_KEY);
                 if (pv)
                     v.v.bin = pv->v.bin;
@@ -583,7 +577,7 @@ static uint32_t change_props(mh_ropctx *cx, mh_object *obj, const mh_proplist *v
     mh_err e = mh_be_props_set(t, &ref, &set, nd ? del : NULL, nd, NULL, &cn, &err);
     if (e != MH_OK) {
         mh_be_abort(t);
-        return be_fail(e); /* MH_E_EXISTS: a sibling has the name (MAPI_E_COLLISION) */
+        return mh_err_to_mapi_failed(e); /* MH_E_EXISTS: a sibling has the name (MAPI_E_COLLISION) */
     }
     return mh_rop_commit(cx, t);
 }
@@ -617,7 +611,7 @@ static uint32_t prop_read(mh_ropctx *cx, mh_object *obj, mh_proptag tag, uint64_
     mh_error err;
     mh_err e = mh_be_value_read(t, &ref, tag, offset, buf, len, got_r, &err);
     mh_be_abort(t);
-    return e == MH_OK ? 0 : be_fail(e);
+    return e == MH_OK ? 0 : mh_err_to_mapi_failed(e);
 }
 
 static const mh_propops folder_propops = {
@@ -708,12 +702,12 @@ static uint32_t delete_contents(mh_ropctx *cx, mh_betxn *t, mh_id fid, int fai)
             mh_err e = mh_be_contents_list(t, fid, flags, NULL, &from, LIST_BATCH, ids, &n,
                                            &next, &err);
             if (e != MH_OK)
-                return be_fail(e);
+                return mh_err_to_mapi_failed(e);
             if (n == 0)
                 break;
             for (uint32_t i = 0; i < n; i++)
                 if ((e = mh_be_message_delete(t, ids[i], &err)) != MH_OK)
-                    return be_fail(e);
+                    return mh_err_to_mapi_failed(e);
             tick(cx);
         }
     }
@@ -730,7 +724,7 @@ static uint32_t delete_tree(mh_ropctx *cx, mh_betxn *t, mh_id fid, int depth)
     uint32_t n;
     mh_err e = mh_be_folder_children(t, fid, &kids, &n, &err);
     if (e != MH_OK)
-        return be_fail(e);
+        return mh_err_to_mapi_failed(e);
     for (uint32_t i = 0; i < n; i++) {
         uint32_t ec = delete_tree(cx, t, kids[i], depth + 1);
         if (ec)
@@ -740,7 +734,7 @@ static uint32_t delete_tree(mh_ropctx *cx, mh_betxn *t, mh_id fid, int depth)
     if (ec)
         return ec;
     if ((e = mh_be_folder_delete(t, fid, &err)) != MH_OK)
-        return be_fail(e);
+        return mh_err_to_mapi_failed(e);
     return 0;
 }
 
@@ -759,7 +753,7 @@ static uint32_t empty_folder(mh_ropctx *cx, mh_betxn *t, mh_id fid, int fai, int
     uint32_t n;
     mh_err e = mh_be_folder_children(t, fid, &kids, &n, &err);
     if (e != MH_OK)
-        return be_fail(e);
+        return mh_err_to_mapi_failed(e);
     for (uint32_t i = 0; i < n; i++) {
         if (special_role(t, kids[i], NULL)) {
             *partial_r = 1;
@@ -786,11 +780,11 @@ static uint32_t copy_contents(mh_ropctx *cx, mh_betxn *t, mh_id from_fid, mh_id 
             mh_err e = mh_be_contents_list(t, from_fid, flags, NULL, &from, LIST_BATCH, ids,
                                            &n, &next, &err);
             if (e != MH_OK)
-                return be_fail(e);
+                return mh_err_to_mapi_failed(e);
             for (uint32_t i = 0; i < n; i++) {
                 mh_id nid;
                 if ((e = mh_be_message_move(t, ids[i], to_fid, 1, NULL, &nid, &err)) != MH_OK)
-                    return be_fail(e);
+                    return mh_err_to_mapi_failed(e);
             }
             tick(cx);
             if (next.len == 0 || n == 0)
@@ -812,11 +806,11 @@ static uint32_t copy_tree(mh_ropctx *cx, mh_betxn *t, mh_id fid, mh_id parent, c
     mh_err e;
     mh_folder_info fi;
     if ((e = mh_be_folder_info(t, fid, &fi, &err)) != MH_OK)
-        return be_fail(e);
+        return mh_err_to_mapi_failed(e);
     mh_objref ref = folder_ref(fid);
     mh_proplist all;
     if ((e = mh_be_props_get(t, &ref, NULL, 0, UINT64_MAX, &all, &err)) != MH_OK)
-        return be_fail(e);
+        return mh_err_to_mapi_failed(e);
     mh_proplist props = {0, apr_palloc(cx->pool, (all.n + 2) * sizeof(mh_propval))};
     for (uint32_t i = 0; i < all.n; i++)
         if (!is_tracked(all.v[i].tag))
@@ -828,11 +822,11 @@ static uint32_t copy_tree(mh_ropctx *cx, mh_betxn *t, mh_id fid, mh_id parent, c
     mh_id *kids = NULL;
     uint32_t n_kids = 0;
     if (recursive && (e = mh_be_folder_children(t, fid, &kids, &n_kids, &err)) != MH_OK)
-        return be_fail(e);
+        return mh_err_to_mapi_failed(e);
     mh_id nfid;
     if ((e = mh_be_folder_create(t, parent, &props, fi.flags & MH_FOLDER_SEARCH, NULL, &nfid,
                                  &err)) != MH_OK)
-        return be_fail(e);
+        return mh_err_to_mapi_failed(e);
     uint32_t ec = copy_contents(cx, t, fid, nfid);
     if (ec)
         return ec;
@@ -861,7 +855,7 @@ static uint32_t list_messages(mh_ropctx *cx, mh_betxn *t, mh_id fid, int fai, mh
         mh_err e = mh_be_contents_list(t, fid, fai ? MH_LIST_FAI : 0, NULL, &from, LIST_BATCH,
                                        ids, &n, &next, &err);
         if (e != MH_OK)
-            return be_fail(e);
+            return mh_err_to_mapi_failed(e);
         for (uint32_t i = 0; i < n; i++)
             *(mh_id *)apr_array_push(all) = ids[i];
         if (next.len == 0 || n == 0)
@@ -919,7 +913,7 @@ uint32_t mh_folder_copy_to(mh_ropctx *cx, mh_object *src, mh_object *dst,
     if (msgs) {
         mh_folder_info dfi;
         if ((e = mh_be_folder_info(t, df->fid, &dfi, &err)) != MH_OK) {
-            ec = be_fail(e);
+            ec = mh_err_to_mapi_failed(e);
             goto fail;
         }
         if (dfi.flags & MH_FOLDER_SEARCH) {
@@ -934,7 +928,7 @@ uint32_t mh_folder_copy_to(mh_ropctx *cx, mh_object *src, mh_object *dst,
     if ((e = mh_be_props_get(t, &sref, NULL, 0, UINT64_MAX, &all, &err)) != MH_OK ||
         ((flags & MH_COPY_NOOVERWRITE) &&
          (e = mh_be_props_get(t, &dref, NULL, 0, 0, &have, &err)) != MH_OK)) {
-        ec = be_fail(e);
+        ec = mh_err_to_mapi_failed(e);
         goto fail;
     }
     mh_proplist set = {0, apr_palloc(cx->pool, (all.n + 1) * sizeof(mh_propval))};
@@ -956,7 +950,7 @@ uint32_t mh_folder_copy_to(mh_ropctx *cx, mh_object *src, mh_object *dst,
         mh_id cn;
         /* MH_E_EXISTS: a sibling of the destination has the name */
         if ((e = mh_be_props_set(t, &dref, &set, NULL, 0, NULL, &cn, &err)) != MH_OK) {
-            ec = be_fail(e);
+            ec = mh_err_to_mapi_failed(e);
             goto fail;
         }
     }
@@ -967,7 +961,7 @@ uint32_t mh_folder_copy_to(mh_ropctx *cx, mh_object *src, mh_object *dst,
         mh_id *kids;
         uint32_t n_kids;
         if ((e = mh_be_folder_children(t, sf->fid, &kids, &n_kids, &err)) != MH_OK) {
-            ec = be_fail(e);
+            ec = mh_err_to_mapi_failed(e);
             goto fail;
         }
         for (uint32_t i = 0; i < n_kids; i++) {
@@ -985,7 +979,7 @@ uint32_t mh_folder_copy_to(mh_ropctx *cx, mh_object *src, mh_object *dst,
                 }
                 e = mh_be_folder_move(t, kids[i], df->fid, NULL, &err);
                 if (e != MH_OK) {
-                    ec = be_fail(e);
+                    ec = mh_err_to_mapi_failed(e);
                     goto fail;
                 }
             } else if ((ec = copy_tree(cx, t, kids[i], df->fid, NULL, 1, 1)) != 0) {
@@ -1005,7 +999,7 @@ uint32_t mh_folder_copy_to(mh_ropctx *cx, mh_object *src, mh_object *dst,
         for (uint32_t i = 0; i < n; i++) {
             mh_id nid;
             if ((e = mh_be_message_move(t, ids[i], df->fid, !move, NULL, &nid, &err)) != MH_OK) {
-                ec = be_fail(e);
+                ec = mh_err_to_mapi_failed(e);
                 goto fail;
             }
             if (i % LIST_BATCH == LIST_BATCH - 1)
@@ -1048,7 +1042,7 @@ static uint32_t rop_open_folder(mh_ropctx *cx, mh_rop *rop)
     mh_err e = mh_be_folder_info(t, fid, &fi, &err);
     uint32_t rights = 0;
     if (e != MH_OK)
-        ec = be_fail(e);
+        ec = mh_err_to_mapi_failed(e);
     else if ((ec = mh_folder_rights(cx, lg, t, fid, &rights)) == 0 &&
              !(rights & FRIGHTS_VISIBLE))
         ec = MAPI_E_NO_ACCESS; /* MS-OXCPERM 2.2.7: Visible lets a user see it */
@@ -1097,7 +1091,7 @@ static uint32_t rop_create_folder(mh_ropctx *cx, mh_rop *rop)
     int existing = 0, rules = 0;
     uint32_t rights = RIGHTS_ALL;
     if ((e = mh_be_folder_info(t, pf->fid, &pfi, &err)) != MH_OK) {
-        ec = be_fail(e);
+        ec = mh_err_to_mapi_failed(e);
         goto fail;
     }
     if (pfi.flags & MH_FOLDER_SEARCH) {
@@ -1116,7 +1110,7 @@ static uint32_t rop_create_folder(mh_ropctx *cx, mh_rop *rop)
         rules = has_rules(t, fid, cx->pool);
         mh_be_abort(t);
     } else if (e != MH_E_NOT_FOUND) {
-        ec = be_fail(e);
+        ec = mh_err_to_mapi_failed(e);
         goto fail;
     } else {
         uint64_t now = mh_filetime_from_apr(apr_time_now());
@@ -1129,7 +1123,7 @@ static uint32_t rop_create_folder(mh_ropctx *cx, mh_rop *rop)
         v[l.n++] = mh_pv_time(PR_LAST_MODIFICATION_TIME, now);
         unsigned flags = type == FOLDER_SEARCH ? MH_FOLDER_SEARCH : 0;
         if ((e = mh_be_folder_create(t, pf->fid, &l, flags, NULL, &fid, &err)) != MH_OK) {
-            ec = be_fail(e);
+            ec = mh_err_to_mapi_failed(e);
             goto fail;
         }
         if (!lg->own) {
@@ -1138,7 +1132,7 @@ static uint32_t rop_create_folder(mh_ropctx *cx, mh_rop *rop)
             mh_permission *rows;
             uint32_t n;
             if ((e = mh_be_permissions_get(t, pf->fid, &rows, &n, &err)) != MH_OK) {
-                ec = be_fail(e);
+                ec = mh_err_to_mapi_failed(e);
                 goto fail;
             }
             mh_permission *nr = apr_palloc(cx->pool, (n + 1) * sizeof(*nr));
@@ -1150,7 +1144,7 @@ static uint32_t rop_create_folder(mh_ropctx *cx, mh_rop *rop)
             nr[k].rights = RIGHTS_OWNER_ROLE;
             k++;
             if ((e = mh_be_permissions_set(t, fid, nr, k, &err)) != MH_OK) {
-                ec = be_fail(e);
+                ec = mh_err_to_mapi_failed(e);
                 goto fail;
             }
             rights = RIGHTS_OWNER_ROLE;
@@ -1201,7 +1195,7 @@ static uint32_t rop_delete_folder(mh_ropctx *cx, mh_rop *rop)
     uint32_t rights;
     int partial = 0;
     if ((e = mh_be_folder_info(t, fid, &fi, &err)) != MH_OK) {
-        ec = be_fail(e);
+        ec = mh_err_to_mapi_failed(e);
         goto fail;
     }
     if (fi.parent != pf->fid) {
@@ -1281,7 +1275,7 @@ static uint32_t delete_messages(mh_ropctx *cx, mh_rop *rop)
         mh_err e = mh_be_message_delete(t, mid, &err);
         if (e != MH_OK) {
             mh_be_abort(t);
-            return be_fail(e);
+            return mh_err_to_mapi_failed(e);
         }
     }
     if ((ec = mh_rop_commit(cx, t)) != 0)
@@ -1376,7 +1370,7 @@ static uint32_t rop_move_copy_messages(mh_ropctx *cx, mh_rop *rop)
     if (de != MH_OK || (dfi.flags & MH_FOLDER_SEARCH)) {
         mh_be_abort(t);
         /* search folders hold links the search makes, not messages */
-        return de != MH_OK ? be_fail(de) : MAPI_E_NO_SUPPORT;
+        return de != MH_OK ? mh_err_to_mapi_failed(de) : MAPI_E_NO_SUPPORT;
     }
     for (uint16_t i = 0; i < count; i++) {
         uint64_t w = 0;
@@ -1396,7 +1390,7 @@ static uint32_t rop_move_copy_messages(mh_ropctx *cx, mh_rop *rop)
         mh_err e = mh_be_message_move(t, mid, df->fid, copy != 0, NULL, &nid, &err);
         if (e != MH_OK) {
             mh_be_abort(t);
-            return be_fail(e);
+            return mh_err_to_mapi_failed(e);
         }
     }
     if ((ec = mh_rop_commit(cx, t)) != 0)
@@ -1440,7 +1434,7 @@ static uint32_t folder_op_begin(mh_ropctx *cx, mh_rop *rop, uint8_t dst_idx, uin
     mh_error err;
     mh_err e = mh_be_folder_info(op->t, op->fid, &fi, &err);
     if (e != MH_OK)
-        ec = be_fail(e);
+        ec = mh_err_to_mapi_failed(e);
     else if (fi.parent != op->src->fid)
         ec = MAPI_E_NOT_FOUND;
     if (ec) {
@@ -1498,12 +1492,12 @@ static uint32_t rop_move_folder(mh_ropctx *cx, mh_rop *rop)
                 e = mh_be_folder_move(op.t, op.fid, op.dst->fid, NULL, &err);
         }
         if (e != MH_OK) {
-            ec = be_fail(e);
+            ec = mh_err_to_mapi_failed(e);
             goto fail;
         }
     }
     if ((e = mh_be_props_set(op.t, &ref, &set, NULL, 0, NULL, &cn, &err)) != MH_OK) {
-        ec = be_fail(e);
+        ec = mh_err_to_mapi_failed(e);
         goto fail;
     }
     if ((ec = mh_rop_commit(cx, op.t)) != 0)
@@ -1669,7 +1663,7 @@ static uint32_t search_folder(mh_ropctx *cx, mh_rop *rop, mh_object **obj_r, mh_
     mh_error err;
     mh_err e = mh_be_folder_info(*t_r, (*f_r)->fid, &fi, &err);
     if (e != MH_OK)
-        ec = be_fail(e);
+        ec = mh_err_to_mapi_failed(e);
     else if (!(fi.flags & MH_FOLDER_SEARCH))
         ec = EC_NOT_SEARCH_FOLDER;
     if (ec)
@@ -1726,7 +1720,7 @@ static uint32_t rop_set_search_criteria(mh_ropctx *cx, mh_rop *rop)
         mh_proptag want[2] = {TAG_SEARCH_RESTRICTION, TAG_SEARCH_FOLDERS};
         mh_proplist have;
         if ((e = mh_be_props_get(t, &ref, want, 2, UINT64_MAX, &have, &err)) != MH_OK) {
-            ec = be_fail(e);
+            ec = mh_err_to_mapi_failed(e);
             goto fail;
         }
         if ((!res_size && !mh_proplist_find(&have, TAG_SEARCH_RESTRICTION)) ||
@@ -1747,7 +1741,7 @@ static uint32_t rop_set_search_criteria(mh_ropctx *cx, mh_rop *rop)
             goto fail;
         }
         if ((e = mh_be_folder_info(t, fid, &fi, &err)) != MH_OK) {
-            ec = be_fail(e);
+            ec = mh_err_to_mapi_failed(e);
             goto fail;
         }
         uint32_t rights;
@@ -1771,7 +1765,7 @@ static uint32_t rop_set_search_criteria(mh_ropctx *cx, mh_rop *rop)
     v[set.n++] = mh_pv_long(TAG_SEARCH_FLAGS, (int32_t)flags);
     mh_id cn;
     if ((e = mh_be_props_set(t, &ref, &set, NULL, 0, NULL, &cn, &err)) != MH_OK) {
-        ec = be_fail(e);
+        ec = mh_err_to_mapi_failed(e);
         goto fail;
     }
     return mh_rop_commit(cx, t);
@@ -1803,7 +1797,7 @@ static uint32_t rop_get_search_criteria(mh_ropctx *cx, mh_rop *rop)
     mh_err e = mh_be_props_get(t, &ref, want, 3, UINT64_MAX, &have, &err);
     mh_be_abort(t);
     if (e != MH_OK)
-        return be_fail(e);
+        return mh_err_to_mapi_failed(e);
     const mh_propval *res_v = mh_proplist_find(&have, TAG_SEARCH_RESTRICTION);
     const mh_propval *fid_v = mh_proplist_find(&have, TAG_SEARCH_FOLDERS);
     const mh_propval *flags_v = mh_proplist_find(&have, TAG_SEARCH_FLAGS);

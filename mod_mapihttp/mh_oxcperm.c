@@ -26,24 +26,6 @@
 /* Every bit MS-OXCPERM 2.2.7 defines. */
 #define RIGHTS_KNOWN 0x00001FFBu
 
-static uint32_t be_fail(mh_err e)
-{
-    uint32_t ec = mh_err_to_mapi(e);
-    return ec ? ec : MAPI_E_CALL_FAILED;
-}
-
-static uint32_t perm_folder(mh_ropctx *cx, const mh_rop *rop, mh_object **obj_r, mh_folder **f_r,
-                            mh_logon **lg_r)
-{
-    uint32_t ec = mh_rop_object(cx, rop, rop->h.in_idx, MH_OTM(MH_OT_FOLDER), obj_r);
-    if (ec)
-        return ec;
-    *lg_r = mh_obj_logon_data(cx, *obj_r);
-    if (!*lg_r)
-        return EC_NULL_OBJECT;
-    *f_r = (*obj_r)->data;
-    return 0;
-}
 
 /* RopGetPermissionsTable (MS-OXCROPS 2.2.10.2, MS-OXCPERM 3.2.5.1) */
 static uint32_t rop_get_permissions_table(mh_ropctx *cx, mh_rop *rop)
@@ -54,7 +36,7 @@ static uint32_t rop_get_permissions_table(mh_ropctx *cx, mh_rop *rop)
     mh_object *obj;
     mh_folder *f;
     mh_logon *lg;
-    uint32_t ec = perm_folder(cx, rop, &obj, &f, &lg);
+    uint32_t ec = mh_rop_folder(cx, rop, &obj, &f, &lg);
     if (ec)
         return ec;
     if (flags & ~PERM_INCLUDE_FREEBUSY)
@@ -99,7 +81,7 @@ static uint32_t member_of_entryid(mh_betxn *t, const mh_bin *eid, apr_pool_t *po
     mh_error err;
     mh_err e = mh_be_dir_find(t, MH_DIR_BY_LEGACY_DN, apr_pstrndup(pool, dn, len), &ent, &err);
     if (e != MH_OK)
-        return e == MH_E_NOT_FOUND ? MAPI_E_NOT_FOUND : be_fail(e);
+        return e == MH_E_NOT_FOUND ? MAPI_E_NOT_FOUND : mh_err_to_mapi_failed(e);
     *member_r = ent.id;
     return 0;
 }
@@ -185,7 +167,7 @@ static uint32_t rop_modify_permissions(mh_ropctx *cx, mh_rop *rop)
     mh_object *obj;
     mh_folder *f;
     mh_logon *lg;
-    uint32_t ec = perm_folder(cx, rop, &obj, &f, &lg);
+    uint32_t ec = mh_rop_folder(cx, rop, &obj, &f, &lg);
     if (ec)
         return ec;
     if (mflags & ~(PERM_REPLACE_ROWS | PERM_INCLUDE_FREEBUSY))
@@ -202,7 +184,7 @@ static uint32_t rop_modify_permissions(mh_ropctx *cx, mh_rop *rop)
     mh_permission *rows;
     uint32_t n;
     if ((e = mh_be_permissions_get(t, f->fid, &rows, &n, &err)) != MH_OK) {
-        ec = be_fail(e);
+        ec = mh_err_to_mapi_failed(e);
         goto fail;
     }
     for (uint32_t i = 0; i < n; i++)
@@ -269,7 +251,7 @@ static uint32_t rop_modify_permissions(mh_ropctx *cx, mh_rop *rop)
         }
     }
     if ((e = mh_be_permissions_set(t, f->fid, p.rows, p.n, &err)) != MH_OK) {
-        ec = be_fail(e);
+        ec = mh_err_to_mapi_failed(e);
         goto fail;
     }
     return mh_rop_commit(cx, t);

@@ -64,24 +64,6 @@
  */
 #define RULES_MAX_BYTES (256u * 1024u)
 
-static uint32_t be_fail(mh_err e)
-{
-    uint32_t ec = mh_err_to_mapi(e);
-    return ec ? ec : MAPI_E_CALL_FAILED;
-}
-
-static uint32_t rule_folder(mh_ropctx *cx, const mh_rop *rop, mh_object **obj_r, mh_folder **f_r,
-                            mh_logon **lg_r)
-{
-    uint32_t ec = mh_rop_object(cx, rop, rop->h.in_idx, MH_OTM(MH_OT_FOLDER), obj_r);
-    if (ec)
-        return ec;
-    *lg_r = mh_obj_logon_data(cx, *obj_r);
-    if (!*lg_r)
-        return EC_NULL_OBJECT;
-    *f_r = (*obj_r)->data;
-    return 0;
-}
 
 /* The backend keeps rules (both slots for writing). */
 static int rules_supported(const mh_ropctx *cx, int write)
@@ -104,7 +86,7 @@ static uint32_t rop_get_rules_table(mh_ropctx *cx, mh_rop *rop)
     mh_object *obj;
     mh_folder *f;
     mh_logon *lg;
-    uint32_t ec = rule_folder(cx, rop, &obj, &f, &lg);
+    uint32_t ec = mh_rop_folder(cx, rop, &obj, &f, &lg);
     if (ec)
         return ec;
     if (flags & ~RULES_TABLE_UNICODE)
@@ -301,7 +283,7 @@ static uint32_t rop_modify_rules(mh_ropctx *cx, mh_rop *rop)
     mh_object *obj;
     mh_folder *f;
     mh_logon *lg;
-    uint32_t ec = rule_folder(cx, rop, &obj, &f, &lg);
+    uint32_t ec = mh_rop_folder(cx, rop, &obj, &f, &lg);
     if (ec)
         return ec;
     if (mflags & ~MODIFY_RULES_REPLACE)
@@ -332,7 +314,7 @@ static uint32_t rop_modify_rules(mh_ropctx *cx, mh_rop *rop)
     mh_proplist *old;
     uint32_t n_old;
     if ((e = mh_be_rules_get(t, f->fid, &old, &n_old, &err)) != MH_OK) {
-        ec = be_fail(e);
+        ec = mh_err_to_mapi_failed(e);
         goto fail;
     }
     if (!replace)
@@ -340,7 +322,7 @@ static uint32_t rop_modify_rules(mh_ropctx *cx, mh_rop *rop)
             *rule_append(&s, cx->pool) = old[i];
     mh_id next_id = 0;
     if (adds && (e = mh_be_id_reserve(t, adds, &next_id, &err)) != MH_OK) {
-        ec = be_fail(e);
+        ec = mh_err_to_mapi_failed(e);
         goto fail;
     }
     for (uint16_t i = 0; i < count; i++) {
@@ -404,7 +386,7 @@ static uint32_t rop_modify_rules(mh_ropctx *cx, mh_rop *rop)
         goto fail;
     }
     if ((e = mh_be_rules_set(t, f->fid, s.rules, s.n, &err)) != MH_OK) {
-        ec = be_fail(e);
+        ec = mh_err_to_mapi_failed(e);
         goto fail;
     }
     return mh_rop_commit(cx, t);

@@ -128,6 +128,19 @@ uint32_t mh_rop_object(mh_ropctx *cx, const mh_rop *rop, uint8_t idx, uint32_t t
     return 0;
 }
 
+uint32_t mh_rop_folder(mh_ropctx *cx, const mh_rop *rop, mh_object **obj_r, mh_folder **f_r,
+                       mh_logon **lg_r)
+{
+    uint32_t ec = mh_rop_object(cx, rop, rop->h.in_idx, MH_OTM(MH_OT_FOLDER), obj_r);
+    if (ec)
+        return ec;
+    *lg_r = mh_obj_logon_data(cx, *obj_r);
+    if (!*lg_r)
+        return EC_NULL_OBJECT;
+    *f_r = (*obj_r)->data;
+    return 0;
+}
+
 static mh_object *obj_alloc(mh_emsmdb *s, uint32_t handle, uint8_t type, uint8_t logon_id,
                             uint32_t parent)
 {

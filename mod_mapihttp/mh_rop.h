@@ -294,6 +294,12 @@ typedef struct mh_folder {
     uint32_t rights;              /* the user's effective rights (FRIGHTS_*) */
 } mh_folder;
 
+/* The folder object of the ROP's input handle, its data and its logon;
+ * 0 or the MAPI error (mh_rop_object's, or EC_NULL_OBJECT without a
+ * logon). */
+uint32_t mh_rop_folder(mh_ropctx *cx, const mh_rop *rop, mh_object **obj_r, mh_folder **f_r,
+                       mh_logon **lg_r);
+
 /*
  * The user's effective rights on a folder of a logon's mailbox
  * (MS-OXCPERM): everything for the owner, else the permission table's row
