@@ -259,21 +259,24 @@ static int ab_list_read(pctx *c, mh_proplist *l)
     return 0;
 }
 
-/* How a value goes out: the error to send instead of it (0: the value). */
-static uint32_t out_error(uint16_t t, const mh_propval *v)
+/* How a value goes out as wire type t: 1 and the error code to send
+ * instead of it (an error value's own code, which may be 0: it is still an
+ * error, sent with flag 0xA, not a value of type t), or 0: the value. */
+static int out_error(uint16_t t, const mh_propval *v, uint32_t *code)
 {
+    uint32_t c = 0;
     if (!v)
-        return MAPI_E_NOT_FOUND;
-    if (v->flags & MH_PV_LARGE)
-        return MAPI_E_NOT_ENOUGH_MEMORY;
-    uint16_t vt = MH_TAG_TYPE(v->tag);
-    if (vt == PT_ERROR && t != PT_ERROR)
-        return v->v.err;
-    if (!ab_type_ok(vt) && vt != PT_ERROR)
-        return MAPI_E_NO_SUPPORT;
-    if (t != PT_UNSPECIFIED && !fits(t, v))
-        return MAPI_E_NOT_FOUND;
-    return 0;
+        c = MAPI_E_NOT_FOUND;
+    else if (v->flags & MH_PV_LARGE)
+        c = MAPI_E_NOT_ENOUGH_MEMORY;
+    else if (MH_TAG_TYPE(v->tag) == PT_ERROR && t != PT_ERROR)
+        return *code = v->v.err, 1;
+    else if (!ab_type_ok(MH_TAG_TYPE(v->tag)) && MH_TAG_TYPE(v->tag) != PT_ERROR)
+        c = MAPI_E_NO_SUPPORT;
+    else if (t != PT_UNSPECIFIED && !fits(t, v))
+        c = MAPI_E_NOT_FOUND;
+    *code = c;
+    return c != 0;
 }
 
 /* The value of v as wire type t (fits(t, v), ab_type_ok(t) or PT_ERROR). */
@@ -344,7 +347,8 @@ mh_body_status mh_nspi_rd_propval(mh_rd *rd, uint16_t type, uint32_t cp, apr_poo
 
 void mh_nspi_wr_propval(mh_wr *wr, uint16_t type, const mh_propval *v, uint32_t cp)
 {
-    if (type == PT_UNSPECIFIED || out_error(type, v)) {
+    uint32_t code;
+    if (type == PT_UNSPECIFIED || out_error(type, v, &code)) {
         /* no room for an error: no value, or a zero one (header) */
         mh_propval z;
         memset(&z, 0, sizeof z);
@@ -374,10 +378,11 @@ void mh_nspi_wr_tagged_propval(mh_wr *wr, mh_proptag wire_tag, const mh_propval 
     /* a value of another type goes out as its own type */
     if (v && !(v->flags & MH_PV_LARGE) && !fits(t, v))
         t = MH_TAG_TYPE(v->tag);
-    uint32_t err = out_error(t, v);
-    if (err || t == PT_ERROR) {
+    uint32_t err;
+    int is_err = out_error(t, v, &err);
+    if (is_err || t == PT_ERROR) {
         mh_wr_u32(wr, MH_TAG(MH_TAG_ID(wire_tag), PT_ERROR));
-        mh_wr_u32(wr, err ? err : v->v.err);
+        mh_wr_u32(wr, is_err ? err : v->v.err);
         return;
     }
     mh_wr_u32(wr, MH_TAG(MH_TAG_ID(wire_tag), t));
@@ -414,10 +419,11 @@ void mh_nspi_wr_typed_propval(mh_wr *wr, uint16_t type, const mh_propval *v, uin
     uint16_t t = type;
     if (v && !(v->flags & MH_PV_LARGE) && (t == PT_UNSPECIFIED || !fits(t, v)))
         t = MH_TAG_TYPE(v->tag);
-    uint32_t err = out_error(t, v);
-    if (err || t == PT_ERROR) {
+    uint32_t err;
+    int is_err = out_error(t, v, &err);
+    if (is_err || t == PT_ERROR) {
         mh_wr_u16(wr, PT_ERROR);
-        mh_wr_u32(wr, err ? err : v->v.err);
+        mh_wr_u32(wr, is_err ? err : v->v.err);
         return;
     }
     mh_wr_u16(wr, t);
@@ -494,15 +500,15 @@ static int row_read(pctx *c, const mh_nspi_tags *cols, mh_nspi_row *row)
 static void row_write(mh_wr *wr, const mh_nspi_tags *cols, const mh_nspi_row *row, uint32_t cp)
 {
     int flagged = 0;
+    uint32_t err;
     for (uint32_t i = 0; i < cols->n && !flagged; i++)
-        flagged = out_error(MH_TAG_TYPE(cols->tags[i]), row->vals[i]) != 0;
+        flagged = out_error(MH_TAG_TYPE(cols->tags[i]), row->vals[i], &err);
     mh_wr_u8(wr, flagged ? 0x01 : 0x00);
     for (uint32_t i = 0; i < cols->n; i++) {
         uint16_t t = MH_TAG_TYPE(cols->tags[i]);
         const mh_propval *v = row->vals[i];
-        uint32_t err = out_error(t, v);
         int typed = t == PT_UNSPECIFIED;
-        if (err) {
+        if (out_error(t, v, &err)) {
             /* only in a flagged row */
             if (typed)
                 mh_wr_u16(wr, PT_ERROR);

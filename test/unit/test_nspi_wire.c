@@ -1646,6 +1646,26 @@ static void test_row_writer(void)
     CHECK_EQ_U(back.vals[4]->tag, 0x6667000Au);
     CHECK_EQ_U(back.vals[4]->v.err, 0x1234);
 
+    /* an error value whose code is 0 is still an error (flag 0xA), not a
+     * value of the column's type: the row is flagged and reads back the
+     * same (fuzz_nspi found a rebuilt ResolveNames body that did not parse) */
+    mh_proptag cols_z[] = {0x0F520002u, TAG_DISPLAY_NAME};
+    mh_nspi_tags cz = {2, cols_z};
+    mh_propval zero = pv_err(0x0F520002u, 0);
+    mh_propval nm = pv_str(TAG_DISPLAY_NAME, "z");
+    const mh_propval *vz[] = {&zero, &nm};
+    mh_nspi_row rz = {vz};
+    mh_wr_init(&w, pool, 16);
+    mh_nspi_wr_row(&w, &cz, &rz, 1252);
+    mh_wr_init(&want, pool, 16);
+    A_hex(&want, "01  0a 00 00 00 00  00 ff 7a 00 00 00");
+    CHECK_MEM(w.buf, w.len, want.buf, want.len);
+    mh_rd_init(&rd, w.buf, w.len);
+    REQUIRE(mh_nspi_rd_row(&rd, &cz, 1252, pool, &back, &why) == MH_BODY_OK);
+    CHECK(rd.p == rd.end);
+    CHECK_EQ_U(back.vals[0]->tag, 0x0F52000Au);
+    CHECK_EQ_U(back.vals[0]->v.err, 0);
+
     /* every value proper: a standard row; an unspecified column is typed
      * (2.2.1.4); an 8-bit string column in the body's code page */
     mh_proptag cols_b[] = {TAG_DISPLAY_NAME_A, 0x66660000u};
