@@ -1244,6 +1244,20 @@ static mh_restriction *res_child(rctx *c, mh_restriction *scratch)
     return c->pool ? apr_palloc(c->pool, sizeof(mh_restriction)) : scratch;
 }
 
+/* A property value inside a restriction.  PtypRuleAction is refused: its
+ * bytes are kept as read, and their widths follow the context they came
+ * from (MS-OXORULE 2.2.5), so the canonical 4-byte form a restriction is
+ * kept in could not hold one read in a ROP buffer (or the other way
+ * round), and no restriction has a use for one. */
+static int res_value_read(mh_rd *rd, rctx *c, mh_propval *v)
+{
+    if (tagged_read(rd, c, v) != 0)
+        return -1;
+    if (MH_TAG_TYPE(v->tag) == PT_ACTIONS)
+        return rd->err = 1, -1;
+    return 0;
+}
+
 static int restriction_read(mh_rd *rd, rctx *c, mh_restriction *r)
 {
     mh_restriction one; /* skip mode: each child in turn */
@@ -1282,13 +1296,13 @@ static int restriction_read(mh_rd *rd, rctx *c, mh_restriction *r)
         /* FuzzyLevelLow u16 then FuzzyLevelHigh u16: one LE u32 */
         r->u.content.fuzzy = mh_rd_u32(rd);
         r->u.content.tag = res_tag(mh_rd_u32(rd));
-        if (rd->err || tagged_read(rd, c, &r->u.content.val) != 0)
+        if (rd->err || res_value_read(rd, c, &r->u.content.val) != 0)
             goto fail;
         break;
     case MH_RES_PROPERTY:
         r->u.prop.relop = mh_rd_u8(rd);
         r->u.prop.tag = res_tag(mh_rd_u32(rd));
-        if (rd->err || !relop_ok(c, r->u.prop.relop) || tagged_read(rd, c, &r->u.prop.val) != 0)
+        if (rd->err || !relop_ok(c, r->u.prop.relop) || res_value_read(rd, c, &r->u.prop.val) != 0)
             goto fail;
         break;
     case MH_RES_COMPAREPROPS:
@@ -1331,7 +1345,7 @@ static int restriction_read(mh_rd *rd, rctx *c, mh_restriction *r)
         r->u.comment.vals =
             c->pool ? apr_pcalloc(c->pool, (size_t)n * sizeof *r->u.comment.vals + 1) : NULL;
         for (uint8_t i = 0; i < n; i++)
-            if (tagged_read(rd, c, c->pool ? &r->u.comment.vals[i] : &val) != 0)
+            if (res_value_read(rd, c, c->pool ? &r->u.comment.vals[i] : &val) != 0)
                 goto fail;
         uint8_t present = mh_rd_u8(rd);
         if (rd->err || present > 1)

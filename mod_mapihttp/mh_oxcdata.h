@@ -236,7 +236,9 @@ struct mh_restriction {
  * the COUNTs inside property values (see mh_rd_propval_cw).  The Comment
  * restriction's TaggedValuesCount is one byte in both (2.12.11.1).  Values
  * keep memory form (strings UTF-8, tags and value tags of string type
- * retyped to PT_UNICODE / PT_MV_UNICODE).  Returns 0 or -1.
+ * retyped to PT_UNICODE / PT_MV_UNICODE).  A value of type PtypRuleAction
+ * is refused: its widths depend on the context it came from, which the
+ * canonical form of a PtypRestriction value cannot keep.  Returns 0 or -1.
  */
 int mh_rd_restriction(mh_rd *rd, int count_width, uint32_t cp, apr_pool_t *pool,
                       mh_restriction **r_r);

@@ -409,6 +409,31 @@ static void test_restriction_values(void)
     mh_wr_init(&w, pool, 16);
     mh_wr_propval(&w, PT_SRESTRICTION, &v, 1252);
     CHECK_MEM(w.buf, w.len, "\x00\x00\x00", 3);
+    /* A PtypRuleAction value inside a restriction is refused in every
+     * context (its widths follow the context, the canonical form has 4).
+     * Comment(one value: tag 0x0100 PtypRuleAction, NoOfActions 1,
+     * ActionLength 9, OP_MARK_AS_READ; no sub-restriction), then the same
+     * as a Property restriction. */
+    static const unsigned char cmt[] = {0x0a, 0x01, 0xfe, 0x00, 0x00, 0x01, 0x01, 0x00, 0x09,
+                                        0x00, 0x0b, 0, 0, 0, 0, 0, 0, 0, 0, 0x00};
+    static const unsigned char prop[] = {0x04, 0x04, 0xfe, 0x00, 0x00, 0x01, 0xfe, 0x00, 0x00,
+                                         0x01, 0x01, 0x00, 0x09, 0x00, 0x0b, 0, 0, 0, 0, 0, 0,
+                                         0, 0};
+    const unsigned char *bad[] = {cmt, prop};
+    const size_t bad_len[] = {sizeof cmt, sizeof prop};
+    for (int i = 0; i < 2; i++) {
+        mh_restriction *r;
+        mh_rd_init(&rd, bad[i], bad_len[i]);
+        CHECK(mh_rd_propval(&rd, PT_SRESTRICTION, 1252, pool, &v) != 0);
+        mh_rd_init(&rd, bad[i], bad_len[i]);
+        CHECK(mh_rd_restriction(&rd, 2, 1252, pool, &r) != 0);
+        mh_rd_init(&rd, bad[i], bad_len[i]);
+        CHECK(mh_skip_restriction(&rd, 2) != 0);
+        /* the same bytes are a well-formed tagged value on their own */
+        mh_rd_init(&rd, bad[i] + (i ? 6 : 2), bad_len[i] - (i ? 6 : 2) - (i ? 0 : 1));
+        CHECK(mh_rd_tagged_propval(&rd, 1252, pool, &v) == 0);
+        CHECK_EQ_U(mh_rd_left(&rd), 0);
+    }
 }
 
 /* ----------------------------------------------------- tag arrays etc. */
