@@ -736,6 +736,7 @@ static apr_status_t store_cleanup(void *data)
         apr_pool_destroy(e->pool);
     }
     st->cache_count = 0;
+    free(st);
     return APR_SUCCESS;
 }
 
@@ -875,7 +876,16 @@ apr_status_t mh_session_store_open(const mh_session_store_config *cfg, int creat
         *errmsg_r = "no session store directory configured";
         return APR_EINVAL;
     }
-    mh_session_store *st = apr_pcalloc(pool, sizeof(*st));
+    /* The store lives in malloc'd memory, not in the pool: it holds what
+     * liblmdb mallocs (the environment, kept read handles), and a leak
+     * checker does not look for pointers in APR's pool memory (mmap'd), so
+     * it would call them lost (as the LMDB backend keeps its environments,
+     * lmdb_env.c).  store_cleanup frees it, at close or with the pool. */
+    mh_session_store *st = calloc(1, sizeof(*st));
+    if (!st) {
+        *errmsg_r = "out of memory";
+        return APR_ENOMEM;
+    }
     st->pool = pool;
     st->cfg = *cfg;
     st->cfg.path = apr_pstrdup(pool, cfg->path);
@@ -887,8 +897,10 @@ apr_status_t mh_session_store_open(const mh_session_store_config *cfg, int creat
 #if APR_HAS_THREADS
     apr_thread_mutex_create(&st->mutex, APR_THREAD_MUTEX_DEFAULT, pool);
 #endif
-    if (create && mh_make_dirs(st->cfg.path, pool, errmsg_r) != 0)
+    if (create && mh_make_dirs(st->cfg.path, pool, errmsg_r) != 0) {
+        free(st);
         return APR_EGENERAL;
+    }
     int wrong_schema = 0;
     int rc = open_env(st, create, &wrong_schema);
     if (rc && create && (wrong_schema || is_damage(rc))) {
@@ -914,6 +926,7 @@ apr_status_t mh_session_store_open(const mh_session_store_config *cfg, int creat
                                  rc == EACCES ? " (check the directory's owner: "
                                                 "the httpd user must write it)"
                                               : "");
+        free(st);
         return APR_EGENERAL;
     }
     apr_pool_cleanup_register(pool, st, store_cleanup, apr_pool_cleanup_null);

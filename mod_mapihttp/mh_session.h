@@ -83,7 +83,8 @@ apr_status_t mh_session_store_open(const mh_session_store_config *cfg,
                                    int create, apr_pool_t *pool,
                                    mh_session_store **store_r,
                                    const char **errmsg_r);
-/* Closes the store; also registered as a cleanup of the pool given to open. */
+/* Closes the store and frees it (it must not be used after); also
+ * registered as a cleanup of the pool given to open. */
 void mh_session_store_close(mh_session_store *store);
 
 /* A GUID created with the store and kept across restarts (NSPI Bind's
