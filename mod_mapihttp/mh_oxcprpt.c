@@ -719,9 +719,29 @@ static uint32_t copy_objects(mh_ropctx *cx, mh_rop *rop, uint8_t dest_idx, mh_ob
     return 0;
 }
 
+static int contains(mh_ropctx *cx, const mh_object *outer, const mh_object *inner);
+
+/* The sub-object a tag of RopCopyProperties names on an object of `type`
+ * (MH_SUB_*), or 0: a message's PidTagMessageRecipients and
+ * PidTagMessageAttachments, an attachment's PidTagAttachDataObject (the
+ * PtypObject tag: PidTagAttachDataBinary shares its ID). */
+static unsigned copy_props_sub(uint8_t type, mh_proptag tag)
+{
+    if (type == MH_OT_MESSAGE && MH_TAG_ID(tag) == MH_TAG_ID(PR_MESSAGE_RECIPIENTS))
+        return MH_SUB_RECIPIENTS;
+    if (type == MH_OT_MESSAGE && MH_TAG_ID(tag) == MH_TAG_ID(PR_MESSAGE_ATTACHMENTS))
+        return MH_SUB_ATTACHMENTS;
+    if (type == MH_OT_ATTACHMENT && tag == PR_ATTACH_DATA_OBJ)
+        return MH_SUB_EMBEDDED;
+    return 0;
+}
+
 /* RopCopyProperties (MS-OXCROPS 2.2.8.11, MS-OXCPRPT 3.2.5.7).  Move takes
  * the copied values from a message or attachment (the MAY of 3.2.5.7, as
- * Exchange 2003 and 2007 do); a folder's cannot be moved. */
+ * Exchange 2003 and 2007 do); a folder's cannot be moved.  As MAPI's
+ * CopyProps, a message's recipients and attachments and an attachment's
+ * embedded message are copied when the list names them (copy_props_sub),
+ * as RopCopyTo copies them; a folder's sub-objects are RopCopyTo's only. */
 static uint32_t rop_copy_props(mh_ropctx *cx, mh_rop *rop)
 {
     uint8_t dest_idx = rop->h.dest_idx; /* read with the common fields */
@@ -743,16 +763,38 @@ static uint32_t rop_copy_props(mh_ropctx *cx, mh_rop *rop)
         return MAPI_E_NO_SUPPORT;
     if (2 + 10 * (size_t)n > rop->room)
         return MH_ROP_TOO_SMALL;
+    /* the values apart from the sub-objects, with their places in the
+     * client's list (problems are numbered by it) */
+    unsigned subs = 0;
+    mh_proptag *vals = apr_palloc(cx->pool, sizeof(*vals) * (n ? n : 1));
+    uint16_t *place = apr_palloc(cx->pool, sizeof(*place) * (n ? n : 1));
+    uint16_t nv = 0;
+    for (uint16_t i = 0; i < n; i++) {
+        unsigned sub = copy_props_sub(src->type, tags[i]);
+        if (sub) {
+            subs |= sub;
+            continue;
+        }
+        vals[nv] = tags[i];
+        place[nv++] = i;
+    }
+    if ((subs & (MH_SUB_ATTACHMENTS | MH_SUB_EMBEDDED)) && contains(cx, src, dst))
+        return EC_MSG_CYCLE; /* as RopCopyTo (MS-OXCPRPT 3.2.5.8) */
     /* a move from a source that cannot change fails before the
-     * destination does */
-    mh_subcopy *sc;
-    if (src->type != MH_OT_FOLDER && (rc = mh_subcopy_prepare(cx, src, dst, 0, flags, &sc)) != 0)
+     * destination does; the sub-objects are built before anything changes */
+    mh_subcopy *sc = NULL;
+    if (src->type != MH_OT_FOLDER &&
+        (rc = mh_subcopy_prepare(cx, src, dst, subs, flags, &sc)) != 0)
         return rc;
     mh_propproblem *probs = apr_pcalloc(cx->pool, sizeof(*probs) * (n ? n : 1));
     uint16_t np = 0;
-    rc = copy_values(cx, src, dst, tags, n, NULL, 0, flags, probs, &np);
+    rc = copy_values(cx, src, dst, vals, nv, NULL, 0, flags, probs, &np);
     if (rc)
         return rc;
+    for (uint16_t k = 0; k < np; k++)
+        probs[k].index = place[probs[k].index];
+    if (subs)
+        mh_subcopy_apply(cx, sc);
     mh_wr_problems(rop->body, probs, np);
     return 0;
 }

@@ -660,6 +660,100 @@ static void test_copy_properties_move(void)
     }
 }
 
+/* RopCopyProperties of h[src] into h[dst] with `tags`: the ReturnValue;
+ * the problems' indexes and tags into probs (up to 8). */
+static uint32_t copy_props(uint32_t *h, uint32_t n, uint8_t src, uint8_t dst, uint8_t flags,
+                           const mh_proptag *tags, uint16_t ntags, mh_propproblem *probs,
+                           uint16_t *np)
+{
+    req q = {{0}, 0};
+    r_u8(&q, 0x67); r_u8(&q, 0); r_u8(&q, src); r_u8(&q, dst);
+    r_u8(&q, 0); r_u8(&q, flags);
+    r_u16(&q, ntags);
+    for (uint16_t i = 0; i < ntags; i++)
+        r_u32(&q, tags[i]);
+    const unsigned char *r;
+    size_t rl;
+    uint32_t ec = run(&F, &q, h, n, &r, &rl);
+    *np = 0;
+    if (ec == 0) {
+        if (rl < 8)
+            return 0xDEADBEEF;
+        uint16_t k = mh_get_u16(r + 6);
+        if (k > 8 || rl != 8 + 10 * (size_t)k)
+            return 0xDEADBEEF;
+        for (uint16_t i = 0; i < k; i++) {
+            probs[i].index = mh_get_u16(r + 8 + 10 * i);
+            probs[i].tag = mh_get_u32(r + 10 + 10 * i);
+            probs[i].err = mh_get_u32(r + 14 + 10 * i);
+        }
+        *np = k;
+    }
+    return ec;
+}
+
+/* RopCopyProperties copies the sub-objects its list names, as MAPI's
+ * CopyProps: a message's recipients and attachments, an attachment's
+ * embedded message; the values around them keep the client's numbering
+ * of problems. */
+static void test_copy_properties_subobjects(void)
+{
+    uint32_t h[5] = {LOGON, NOH, NOH, NOH, NOH};
+    mh_propproblem probs[8];
+    uint16_t np;
+    CHECK_EQ_U(open_msg(h, 5, 1, FIDS[4], SRC, 0x00), 0);
+    /* values and recipients; a missing value after the sub-object tag is
+     * reported at its own place (2) */
+    mh_proptag t1[4] = {PR_SUBJECT, PR_MESSAGE_RECIPIENTS, MH_TAG(0x6F12, PT_LONG), PR_BODY};
+    CHECK_EQ_U(create_msg(h, 5, 2, FIDS[4]), 0);
+    CHECK_EQ_U(copy_props(h, 5, 1, 2, 0, t1, 4, probs, &np), 0);
+    CHECK_EQ_U(np, 1);
+    CHECK_EQ_U(probs[0].index, 2);
+    CHECK_EQ_U(probs[0].tag, MH_TAG(0x6F12, PT_LONG));
+    CHECK_EQ_U(probs[0].err, MAPI_E_NOT_FOUND);
+    mh_id d = 0;
+    CHECK_EQ_U(save_msg(h, 5, 2, &d), 0);
+    const mh_message *m = stored(d);
+    REQUIRE(m);
+    CHECK(has_str(&m->props, PR_SUBJECT, "Source") && has_str(&m->props, PR_BODY, BODY));
+    CHECK(!pv(&m->props, T_X)); /* not named */
+    CHECK(m->n_recipients == 2 && recip_named(m, "Ann") && recip_named(m, "Ben") &&
+          has_bin(recip_named(m, "Ben"), T_RBIG, RBIG, 20000));
+    CHECK_EQ_U(m->n_attachments, 0);
+    /* everything: the copy is the source's */
+    mh_proptag t2[5] = {PR_SUBJECT, PR_BODY, T_X, PR_MESSAGE_ATTACHMENTS, PR_MESSAGE_RECIPIENTS};
+    CHECK_EQ_U(create_msg(h, 5, 2, FIDS[4]), 0);
+    CHECK_EQ_U(copy_props(h, 5, 1, 2, 0, t2, 5, probs, &np), 0);
+    CHECK_EQ_U(np, 0);
+    CHECK_EQ_U(save_msg(h, 5, 2, &d), 0);
+    CHECK(is_source_copy(stored(d), 1, 1));
+    /* the source is untouched */
+    CHECK(is_source_copy(stored(SRC), 1, 1));
+    /* an attachment's embedded message, named by its PtypObject tag; the
+     * PtypBinary tag of the same ID is a value (none here) */
+    CHECK_EQ_U(open_att(h, 5, 1, 2, 1, 0x00), 0); /* inner.msg */
+    CHECK_EQ_U(create_msg(h, 5, 3, FIDS[4]), 0);
+    CHECK_EQ_U(create_att(h, 5, 3, 4), 0);
+    mh_proptag t3[3] = {T_FNAME, PR_ATTACH_DATA_OBJ, PR_ATTACH_DATA_BIN};
+    CHECK_EQ_U(copy_props(h, 5, 2, 4, 0, t3, 3, probs, &np), 0);
+    CHECK_EQ_U(np, 1);
+    CHECK_EQ_U(probs[0].index, 2);
+    CHECK_EQ_U(probs[0].err, MAPI_E_NOT_FOUND);
+    CHECK_EQ_U(save_att(h, 5, 4), 0);
+    CHECK_EQ_U(save_msg(h, 5, 3, &d), 0);
+    m = stored(d);
+    const mh_attachment *a = m ? att_named(m, "inner.msg") : NULL;
+    REQUIRE(a);
+    CHECK(a->embedded && has_str(&a->embedded->props, PR_SUBJECT, "Inner") &&
+          att_named(a->embedded, "deep.bin"));
+    /* a message's attachments into its own embedded message: MessageCycle */
+    CHECK_EQ_U(open_msg(h, 5, 1, FIDS[4], d, 0x01), 0);
+    CHECK_EQ_U(open_att(h, 5, 1, 2, 0, 0x01), 0);
+    CHECK_EQ_U(open_embedded(h, 5, 2, 3, 0x01), 0);
+    mh_proptag t4[1] = {PR_MESSAGE_ATTACHMENTS};
+    CHECK_EQ_U(copy_props(h, 5, 1, 3, 0, t4, 1, probs, &np), EC_MSG_CYCLE);
+}
+
 /* The source opened read/write and saved again: its long values (a
  * recipient's among them) are kept by reference. */
 static void test_resave_source(void)
@@ -708,6 +802,7 @@ int main(void)
     RUN(test_folders);
     RUN(test_folder_move_special);
     RUN(test_copy_properties_move);
+    RUN(test_copy_properties_subobjects);
     mh_fixture_close(&F);
     return MH_TEST_DONE();
 }
