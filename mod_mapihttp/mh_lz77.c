@@ -151,11 +151,15 @@ size_t mh_lz77_bound(size_t n)
  * placed before the elements they describe, and the length nibbles shared
  * between consecutive long matches.
  *
- * The table is the thread's and is not cleared per call (clearing 32 KB
- * cost a fifth of compressing an 8 KB response): entries hold a position
- * plus the call's `base`, which grows by the input length with every call,
- * so an entry below the base is an earlier call's and is ignored.  The
- * table is cleared only when the base would wrap (every 4 GB of input).
+ * The table is the call's, on the stack, sized to the input (at most 8192
+ * entries) and cleared per call.  Its entries are 16-bit (position + 1,
+ * modulo 2^16; 0 is empty): 16 KB at most, so the clearing writes it into
+ * the L1 cache and the random lookups that follow hit it.  (A per-thread
+ * table of 32-bit entries, never cleared, took fewer instructions but
+ * missed the cache under httpd, where dozens of threads take turns: it
+ * was 11 % of all CPU samples of bench/run-rop.sh.)  Beyond 64 KB of
+ * input a 16-bit entry may name a position 64 KB further back; every
+ * candidate is checked byte for byte, so such a one only costs a look.
  */
 #define HASH_BITS 13
 #define WINDOW 8192
@@ -198,36 +202,38 @@ static size_t match_len(const unsigned char *a, const unsigned char *b, size_t m
     return n;
 }
 
-/* base + position + 1 of the last 4-byte prefix with each hash */
-static __thread uint32_t tl_head[1 << HASH_BITS];
-static __thread uint32_t tl_base;
+/* The position a table entry names, as seen from ip: the last position
+ * before ip whose low 16 bits are v - 1; ip (none) for an empty entry. */
+static inline size_t entry_pos(uint16_t v, size_t ip)
+{
+    if (v == 0)
+        return ip;
+    size_t cand = (ip & ~(size_t)0xFFFF) | (size_t)(v - 1);
+    if (cand >= ip)
+        cand = cand >= 0x10000 ? cand - 0x10000 : ip;
+    return cand;
+}
 
 size_t mh_lz77_compress(const unsigned char *in, size_t in_len, unsigned char *out)
 {
-    uint32_t *head = tl_head;
+    /* position + 1 (mod 2^16) of the last 4-byte prefix with each hash */
+    uint16_t head[1 << HASH_BITS];
     size_t ip = 0, op = 4, flag_pos = 0, half_byte_pos = 0;
     uint32_t flags = 0;
     unsigned flag_count = 0;
 
-    /* a table no larger than the input needs (small buffers are common:
-     * clearing 32 KB for each cost more than compressing them) */
+    /* a table no larger than the input needs (small buffers are common) */
     unsigned bits = 8;
     while (bits < HASH_BITS && ((size_t)1 << bits) < in_len)
         bits++;
-    if (tl_base > UINT32_MAX - in_len - 2) {
-        memset(tl_head, 0, sizeof(tl_head));
-        tl_base = 0;
-    }
-    uint32_t base = tl_base;
-    tl_base += (uint32_t)in_len + 1;
+    memset(head, 0, sizeof(head[0]) << bits);
 
     while (ip < in_len) {
         size_t best_len = 0, best_off = 0;
         if (in_len - ip >= 4) {
             uint32_t h = hash4(in + ip, bits);
-            uint32_t v = head[h];
-            head[h] = base + (uint32_t)ip + 1;
-            size_t cand = v > base ? (size_t)(v - base - 1) : ip; /* ip: none */
+            size_t cand = entry_pos(head[h], ip);
+            head[h] = (uint16_t)(ip + 1);
             if (cand < ip && ip - cand <= WINDOW) {
                 size_t n = match_len(in + cand, in + ip, in_len - ip);
                 if (n >= MIN_MATCH) {
@@ -275,7 +281,7 @@ size_t mh_lz77_compress(const unsigned char *in, size_t in_len, unsigned char *o
                     k = best_len - INSERT_ENDS;
                 if (ip + k + 4 > in_len)
                     break; /* (after the jump too) a prefix must be whole */
-                head[hash4(in + ip + k, bits)] = base + (uint32_t)(ip + k) + 1;
+                head[hash4(in + ip + k, bits)] = (uint16_t)(ip + k + 1);
             }
             ip += best_len;
             flags = (flags << 1) | 1;

@@ -26,7 +26,7 @@ size_t mh_lz77_bound(size_t n);
  * at most 64 KB) into `out` (at least mh_lz77_bound(in_len) bytes) and
  * returns the compressed length.  Deterministic: the output depends on the
  * input alone, and the MS-XCA section 3.1 examples come out byte for byte.
- * Thread-safe: the match table is the calling thread's (32 KB).
+ * Thread-safe: the match table is on the caller's stack (16 KB at most).
  */
 size_t mh_lz77_compress(const unsigned char *in, size_t in_len,
                         unsigned char *out);

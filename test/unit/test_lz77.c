@@ -177,12 +177,13 @@ static void test_short_overlaps(void)
     }
 }
 
-/* The match table is kept between calls (a thread's, not cleared): the
- * output must depend on the input alone.  Each input is compressed in this
- * thread, after a history of other inputs (among them the same text), and
- * in a new thread whose table was never used: the bytes must be the same.
- * (An earlier call's entry could never make the output wrong, as every
- * candidate is compared byte by byte; it would make it depend on history.) */
+/* The output must depend on the input alone (the match table is the
+ * call's; an earlier design kept a thread's table between calls).  Each
+ * input is compressed in this thread, after a history of other inputs
+ * (among them the same text), and in a new thread: the bytes must be the
+ * same.  (An earlier call's entry could never make the output wrong, as
+ * every candidate is compared byte by byte; it would make it depend on
+ * history.) */
 typedef struct fresh_job {
     const unsigned char *in;
     size_t n;
