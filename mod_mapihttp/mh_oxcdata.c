@@ -31,36 +31,8 @@
 
 /* ================================================================ UTF-8 */
 
-/* Decodes one UTF-8 sequence of s[0..n) (n >= 1); *len_r gets the bytes
- * used (at least 1).  Invalid sequences give U+FFFD. */
-static uint32_t u8_decode(const unsigned char *s, size_t n, size_t *len_r)
-{
-    return mh_utf8_decode(s, n, len_r);
-}
-
-static size_t u8_encode(uint32_t c, unsigned char *o)
-{
-    if (c < 0x80) {
-        o[0] = (unsigned char)c;
-        return 1;
-    }
-    if (c < 0x800) {
-        o[0] = (unsigned char)(0xC0 | (c >> 6));
-        o[1] = (unsigned char)(0x80 | (c & 0x3F));
-        return 2;
-    }
-    if (c < 0x10000) {
-        o[0] = (unsigned char)(0xE0 | (c >> 12));
-        o[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
-        o[2] = (unsigned char)(0x80 | (c & 0x3F));
-        return 3;
-    }
-    o[0] = (unsigned char)(0xF0 | (c >> 18));
-    o[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
-    o[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
-    o[3] = (unsigned char)(0x80 | (c & 0x3F));
-    return 4;
-}
+/* UTF-8 one code point at a time: mh_utf8_decode / mh_utf8_encode of
+ * mapihttp/fold.h (invalid sequences decode as U+FFFD). */
 
 /* ============================================================ code pages */
 
@@ -158,7 +130,7 @@ static void cb_put(cbuf *b, const void *d, size_t n)
 static void cb_ucs(cbuf *b, uint32_t c)
 {
     unsigned char o[4];
-    cb_put(b, o, u8_encode(c, o));
+    cb_put(b, o, mh_utf8_encode(c, o));
 }
 
 static const char *cb_finish(cbuf *b, apr_pool_t *pool, size_t *len_r)
@@ -179,7 +151,7 @@ const char *mh_cp_to_utf8(uint32_t cp, const char *s, size_t len, apr_pool_t *po
         /* validate: invalid sequences become U+FFFD */
         for (size_t i = 0; i < len;) {
             size_t n;
-            uint32_t c = u8_decode(u + i, len - i, &n);
+            uint32_t c = mh_utf8_decode(u + i, len - i, &n);
             if (c == 0 && n == 1)
                 c = 0xFFFD; /* no NUL inside a string */
             cb_ucs(&b, c);
@@ -232,7 +204,7 @@ const char *mh_cp_from_utf8(uint32_t cp, const char *s, apr_pool_t *pool, size_t
     if (cp == MH_CP_UTF8) {
         for (size_t i = 0; i < len;) {
             size_t n;
-            cb_ucs(&b, u8_decode(u + i, len - i, &n));
+            cb_ucs(&b, mh_utf8_decode(u + i, len - i, &n));
             i += n;
         }
         return cb_finish(&b, pool, len_r);
@@ -241,7 +213,7 @@ const char *mh_cp_from_utf8(uint32_t cp, const char *s, apr_pool_t *pool, size_t
     if (cd == (iconv_t)-1) {
         for (size_t i = 0; i < len;) {
             size_t n;
-            int c = ucs_to_cp1252(u8_decode(u + i, len - i, &n));
+            int c = ucs_to_cp1252(mh_utf8_decode(u + i, len - i, &n));
             char ch = c < 0 ? '?' : (char)c;
             cb_put(&b, &ch, 1);
             i += n;
@@ -263,7 +235,7 @@ const char *mh_cp_from_utf8(uint32_t cp, const char *s, apr_pool_t *pool, size_t
             continue;
         /* a character the code page lacks (or broken UTF-8): '?' */
         size_t n;
-        (void)u8_decode((const unsigned char *)in, inleft, &n);
+        (void)mh_utf8_decode((const unsigned char *)in, inleft, &n);
         in += n;
         inleft -= n;
         cb_put(&b, "?", 1);
@@ -1587,7 +1559,7 @@ static size_t str_points(const char *s, int how, uint32_t **out)
         abort();
     for (size_t i = 0; i < len;) {
         size_t k;
-        uint32_t c = u8_decode((const unsigned char *)s + i, len - i, &k);
+        uint32_t c = mh_utf8_decode((const unsigned char *)s + i, len - i, &k);
         i += k;
         c = mh_fold_point(c, ((how & CMP_NONSPACE) ? MH_FOLD_ACCENTS : 0) |
                                  ((how & CMP_CASE) ? MH_FOLD_CASE : 0));

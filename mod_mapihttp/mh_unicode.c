@@ -2,41 +2,18 @@
  * mh_unicode.c - UTF-8 <-> UTF-16LE.
  */
 #include "mh_unicode.h"
+#include "mapihttp/fold.h"
 
 #include <string.h>
 
 #include <stdint.h>
 
 /* Decodes one UTF-8 sequence at *p (before end); advances *p. */
-static uint32_t utf8_next(const unsigned char **pp, const unsigned char *end)
+static inline uint32_t utf8_next(const unsigned char **pp, const unsigned char *end)
 {
-    const unsigned char *p = *pp;
-    uint32_t c = *p++;
-    int extra;
-    uint32_t min;
-    if (c < 0x80) {
-        *pp = p;
-        return c;
-    } else if ((c & 0xE0) == 0xC0) {
-        extra = 1, c &= 0x1F, min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-        extra = 2, c &= 0x0F, min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-        extra = 3, c &= 0x07, min = 0x10000;
-    } else {
-        *pp = p;
-        return 0xFFFD;
-    }
-    for (int i = 0; i < extra; i++) {
-        if (p >= end || (*p & 0xC0) != 0x80) {
-            *pp = p;
-            return 0xFFFD;
-        }
-        c = (c << 6) | (*p++ & 0x3F);
-    }
-    *pp = p;
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0xFFFD;
+    size_t n;
+    uint32_t c = mh_utf8_decode(*pp, (size_t)(end - *pp), &n);
+    *pp += n;
     return c;
 }
 
@@ -77,24 +54,9 @@ void mh_wr_utf16z(mh_wr *wr, const char *s)
 }
 
 /* Writes c as UTF-8 at o; returns the byte after it. */
-static unsigned char *put_utf8(unsigned char *o, uint32_t c)
+static inline unsigned char *put_utf8(unsigned char *o, uint32_t c)
 {
-    if (c < 0x80) {
-        *o++ = (unsigned char)c;
-    } else if (c < 0x800) {
-        *o++ = (unsigned char)(0xC0 | (c >> 6));
-        *o++ = (unsigned char)(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-        *o++ = (unsigned char)(0xE0 | (c >> 12));
-        *o++ = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
-        *o++ = (unsigned char)(0x80 | (c & 0x3F));
-    } else {
-        *o++ = (unsigned char)(0xF0 | (c >> 18));
-        *o++ = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
-        *o++ = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
-        *o++ = (unsigned char)(0x80 | (c & 0x3F));
-    }
-    return o;
+    return o + mh_utf8_encode(c, o);
 }
 
 const char *mh_rd_utf16z(mh_rd *rd, size_t max_units, apr_pool_t *pool)
