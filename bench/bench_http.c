@@ -32,6 +32,7 @@
 #include <apr_general.h>
 #include <apr_base64.h>
 #include <apr_strings.h>
+#include "bench_util.h"
 
 static int port, seconds = 10, threads = 8, ping_mode;
 static const char *path = "/static-1k.txt", *user, *password, *user_dn, *label = "requests";
@@ -42,22 +43,6 @@ static double *lat;
 static long n_lat;
 static long errors;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* CPU time this process has used (every thread), microseconds. */
-static double cpu_us(void)
-{
-    struct rusage u;
-    getrusage(RUSAGE_SELF, &u);
-    return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e6 + u.ru_utime.tv_usec +
-           u.ru_stime.tv_usec;
-}
-
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
 
 static void *worker(void *arg)
 {
@@ -118,12 +103,6 @@ static void *worker(void *arg)
     free(mine);
     apr_pool_destroy(root);
     return NULL;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 int main(int argc, char **argv)

@@ -43,6 +43,7 @@
 
 #include <apr_general.h>
 #include <apr_strings.h>
+#include "bench_util.h"
 
 static const char *const first_names[] = {
     "Ada", "Alan", "Anna", "Björn", "Carla", "Chloé", "Dmitri", "Élodie", "Emil", "Eva",
@@ -128,21 +129,6 @@ fail:
 }
 
 /* ============================================================= run */
-
-static double cpu_us(void)
-{
-    struct rusage u;
-    getrusage(RUSAGE_SELF, &u);
-    return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e6 + u.ru_utime.tv_usec +
-           u.ru_stime.tv_usec;
-}
-
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
 
 enum op { OP_TOP, OP_FRAC, OP_SEEK, OP_RESOLVE };
 
@@ -354,12 +340,6 @@ static void *worker(void *arg)
     pthread_mutex_unlock(&lock);
     free(mine);
     return NULL;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 static int run(void)

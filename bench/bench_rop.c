@@ -65,26 +65,11 @@
 
 #include <apr_general.h>
 #include <apr_strings.h>
+#include "bench_util.h"
 
 #define PR_MID MH_TAG(0x674A, PT_I8)
 #define PR_INSTANCE_KEY MH_TAG(0x0FF6, PT_BINARY)
 #define PR_ICON_INDEX MH_TAG(0x1080, PT_LONG)
-
-/* CPU time this process has used (every thread), microseconds. */
-static double cpu_us(void)
-{
-    struct rusage u;
-    getrusage(RUSAGE_SELF, &u);
-    return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e6 + u.ru_utime.tv_usec +
-           u.ru_stime.tv_usec;
-}
-
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
 
 /* ======================================================== the batch */
 
@@ -368,12 +353,6 @@ static void *worker(void *arg)
     pthread_mutex_unlock(&lock);
     free(mine);
     return NULL;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 /* Which message arrived at each rank, and the newest ones: top[]. */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <apr_strings.h>
+#include "bench_util.h"
 
 #define PR_ICON_INDEX MH_TAG(0x1080, PT_LONG)
 #define PR_SENT_REPRESENTING_EMAIL MH_TAG(0x0065, PT_UNICODE)
@@ -33,13 +34,6 @@
 #define PR_ATTACH_LONG_FILENAME MH_TAG(0x3707, PT_UNICODE)
 #define PR_ATTACH_MIME_TAG MH_TAG(0x370E, PT_UNICODE)
 #define PR_INTERNET_CPID MH_TAG(0x3FDE, PT_LONG)
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 uint64_t bench_perm_mul(uint64_t n)
 {
@@ -223,7 +217,7 @@ int bench_rop_fill_be(mh_be *b, const char *login, uint32_t n, int print_dn)
     }
     mh_be_abort(t);
     uint64_t mul = bench_perm_mul(n);
-    double t0 = now_s();
+    double t0 = now_us();
     for (uint32_t done = 0; done < n;) {
         apr_pool_t *p;
         apr_pool_create(&p, root);
@@ -240,7 +234,7 @@ int bench_rop_fill_be(mh_be *b, const char *login, uint32_t n, int print_dn)
         apr_pool_destroy(p);
     }
     fprintf(stderr, "bench-rop: %u messages in %s's Inbox in %.1f s\n", n, login,
-            now_s() - t0);
+            (now_us() - t0) / 1e6);
     if (print_dn)
         printf("%s\n", u.legacy_dn);
     apr_pool_destroy(root);

@@ -31,18 +31,12 @@
 
 #include <apr_general.h>
 #include <apr_strings.h>
+#include "bench_util.h"
 
 static apr_pool_t *root;
 static mh_be *B;
 static mh_guid MBX;
 static mh_id INBOX;
-
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
 
 /* Bytes this process has handed to write() so far (/proc/self/io wchar). */
 static unsigned long long written(void)
@@ -163,12 +157,6 @@ static mh_betxn *begin(apr_pool_t *p, int write)
 }
 
 /* ------------------------------------------------------------ statistics */
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 static void report(const char *op, unsigned n_msgs, double *v, int n)
 {
