@@ -461,19 +461,25 @@ static int values_ok(const mh_proplist *l, const mh_proptag *tags, uint32_t n)
 {
     if ((l->n && !l->v) || (tags && l->n > n))
         return 0;
+    uint32_t from = 0; /* values in the order of the tags: one walk */
     for (uint32_t i = 0; i < l->n; i++) {
         const mh_propval *v = &l->v[i];
         if (!mh_type_storable(MH_TAG_TYPE(v->tag)))
             return 0;
         if (!(v->flags & MH_PV_LARGE) && MH_TAG_TYPE(v->tag) == PT_UNICODE && !v->v.str)
             return 0;
-        if (tags) {
-            uint32_t j = 0;
-            while (j < n && tags[j] != v->tag)
-                j++;
-            if (j == n)
+        if (!tags)
+            continue;
+        uint32_t j = from;
+        while (j < n && tags[j] != v->tag)
+            j++;
+        if (j == n) {
+            for (j = 0; j < from && tags[j] != v->tag; j++)
+                ;
+            if (j == from)
                 return 0; /* a value nobody asked for */
         }
+        from = j + 1 < n ? j + 1 : 0;
     }
     return 1;
 }

@@ -3,6 +3,7 @@
  */
 #include "mh_props.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
 
@@ -319,6 +320,24 @@ static int propval_skip(mh_rd *rd)
     return rd->err ? -1 : 0;
 }
 
+/* tags in ascending order: tags itself when they are, else a sorted copy */
+static const mh_proptag *sorted_tags(apr_pool_t *pool, const mh_proptag *tags, uint32_t n)
+{
+    uint32_t k = 1;
+    while (k < n && tags[k - 1] <= tags[k])
+        k++;
+    if (k >= n)
+        return tags;
+    mh_proptag *s = apr_palloc(pool, n * sizeof(*s));
+    for (k = 0; k < n; k++) {
+        uint32_t j = k;
+        for (; j > 0 && s[j - 1] > tags[k]; j--)
+            s[j] = s[j - 1];
+        s[j] = tags[k];
+    }
+    return s;
+}
+
 int mh_proplist_decode_tags(mh_rd *rd, apr_pool_t *pool, const mh_proptag *tags, uint32_t n,
                             mh_proplist *l)
 {
@@ -331,23 +350,10 @@ int mh_proplist_decode_tags(mh_rd *rd, apr_pool_t *pool, const mh_proptag *tags,
     l->v = apr_palloc(pool, sizeof(mh_propval) * (count ? count : 1));
     /* the tags asked for, sorted for a binary search, and their ids by
      * their low 8 bits: most values are told apart without a search */
-    int in_order = 1;
     uint64_t seen[4] = {0, 0, 0, 0};
-    for (uint32_t k = 0; k < n; k++) {
-        in_order = in_order && (k == 0 || tags[k - 1] <= tags[k]);
+    for (uint32_t k = 0; k < n; k++)
         seen[(MH_TAG_ID(tags[k]) >> 6) & 3] |= 1ull << (MH_TAG_ID(tags[k]) & 63);
-    }
-    const mh_proptag *sorted = tags;
-    if (!in_order) {
-        mh_proptag *s = apr_palloc(pool, n * sizeof(*s));
-        for (uint32_t k = 0; k < n; k++) {
-            uint32_t j = k;
-            for (; j > 0 && s[j - 1] > tags[k]; j--)
-                s[j] = s[j - 1];
-            s[j] = tags[k];
-        }
-        sorted = s;
-    }
+    const mh_proptag *sorted = sorted_tags(pool, tags, n);
     for (uint32_t i = 0; i < count; i++) {
         /* values nobody asked for, in a tight loop of their own: an inline
          * value of a fixed-size type (but Boolean) or a counted one is
@@ -392,9 +398,11 @@ int mh_proplist_decode_tags(mh_rd *rd, apr_pool_t *pool, const mh_proptag *tags,
     return 0;
 }
 
-static void message_encode(mh_wr *wr, const mh_message *m)
+static void message_encode(mh_wr *wr, const mh_message *m);
+
+/* A message's recipients and attachments: what follows its own values. */
+static void message_encode_rest(mh_wr *wr, const mh_message *m)
 {
-    mh_proplist_encode(wr, &m->props);
     mh_wr_u32(wr, m->n_recipients);
     for (uint32_t i = 0; i < m->n_recipients; i++)
         mh_proplist_encode(wr, &m->recipients[i]);
@@ -409,9 +417,109 @@ static void message_encode(mh_wr *wr, const mh_message *m)
     }
 }
 
+static void message_encode(mh_wr *wr, const mh_message *m)
+{
+    mh_proplist_encode(wr, &m->props);
+    message_encode_rest(wr, m);
+}
+
 void mh_message_encode(mh_wr *wr, const mh_message *m)
 {
     message_encode(wr, m);
+}
+
+/* ------------------------------------------------------ message index */
+
+typedef struct ix_entry {
+    uint32_t tag, pos; /* pos: the value's place in the list */
+} ix_entry;
+
+static int ix_entry_cmp(const void *a, const void *b)
+{
+    const ix_entry *x = a, *y = b;
+    if (x->tag != y->tag)
+        return x->tag < y->tag ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+void mh_message_encode_indexed(mh_wr *wr, const mh_message *m)
+{
+    const mh_proplist *l = &m->props;
+    /* the index's entries: each tag once, at its first value */
+    ix_entry *e = apr_palloc(wr->pool, sizeof(*e) * (l->n ? l->n : 1));
+    for (uint32_t i = 0; i < l->n; i++) {
+        e[i].tag = l->v[i].tag;
+        e[i].pos = i;
+    }
+    qsort(e, l->n, sizeof(*e), ix_entry_cmp);
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < l->n; i++)
+        if (k == 0 || e[k - 1].tag != e[i].tag)
+            e[k++] = e[i];
+    /* the message, with the offset of every value noted */
+    uint32_t *off = apr_palloc(wr->pool, sizeof(*off) * (l->n ? l->n : 1));
+    size_t head = wr->len;
+    mh_wr_reserve(wr, 4 + (size_t)k * 8);
+    size_t start = wr->len;
+    mh_wr_u32(wr, l->n);
+    for (uint32_t i = 0; i < l->n; i++) {
+        off[i] = (uint32_t)(wr->len - start);
+        mh_propval_encode(wr, &l->v[i]);
+    }
+    message_encode_rest(wr, m);
+    unsigned char *p = wr->buf + head; /* the buffer may have moved */
+    mh_put_u32(p, k);
+    for (uint32_t i = 0; i < k; i++) {
+        mh_put_u32(p + 4 + 4 * (size_t)i, e[i].tag);
+        mh_put_u32(p + 4 + 4 * (size_t)k + 4 * (size_t)i, off[e[i].pos]);
+    }
+}
+
+int mh_msgindex_read(mh_rd *rd, mh_msgindex *ix)
+{
+    uint32_t n = mh_rd_u32(rd);
+    if (rd->err || (size_t)n > mh_rd_left(rd) / 8) {
+        rd->err = 1;
+        return -1;
+    }
+    const unsigned char *p = mh_rd_bytes(rd, 8 * (size_t)n);
+    ix->n = n;
+    ix->tags = p;
+    ix->offs = p + 4 * (size_t)n;
+    return 0;
+}
+
+int mh_message_decode_tags_indexed(const mh_msgindex *ix, const unsigned char *msg, size_t len,
+                                   apr_pool_t *pool, const mh_proptag *tags, uint32_t n,
+                                   mh_proplist *l)
+{
+    const mh_proptag *sorted = sorted_tags(pool, tags, n);
+    uint32_t most = n < ix->n ? n : ix->n;
+    l->n = 0;
+    l->v = apr_palloc(pool, sizeof(mh_propval) * (most ? most : 1));
+    /* both lists ascending: one walk through the index.  An index whose
+     * tags are out of order makes the walk miss a value, never read
+     * astray: what is found is checked below. */
+    uint32_t j = 0, nix = ix->n;
+    const unsigned char *it = ix->tags;
+    for (uint32_t k = 0; k < n && j < nix; k++) {
+        mh_proptag tag = sorted[k];
+        while (j < nix && mh_get_u32(it + 4 * (size_t)j) < tag)
+            j++;
+        if (j == nix || mh_get_u32(it + 4 * (size_t)j) != tag)
+            continue;
+        uint32_t off = mh_get_u32(ix->offs + 4 * (size_t)j);
+        if (off > len)
+            return -1;
+        mh_rd rd;
+        mh_rd_init(&rd, msg + off, len - off);
+        mh_propval *v = &l->v[l->n];
+        if (mh_propval_decode(&rd, pool, v) != 0 || v->tag != tag)
+            return -1;
+        l->n++;
+        j++;
+    }
+    return 0;
 }
 
 static int message_decode(mh_rd *rd, apr_pool_t *pool, mh_message **m_r, unsigned depth)

@@ -38,6 +38,38 @@ int mh_proplist_decode_tags(mh_rd *rd, apr_pool_t *pool, const mh_proptag *tags,
 void mh_message_encode(mh_wr *wr, const mh_message *m);
 int mh_message_decode(mh_rd *rd, apr_pool_t *pool, mh_message **m_r);
 
+/* An index of a message's own values (not its recipients' or attachments'),
+ * written before the message so that a reader wanting a few of them (a
+ * table row) goes straight to each instead of stepping over the others:
+ *   index:   u32 n, n u32 tags strictly ascending, n u32 offsets
+ *   then:    the message, as mh_message_encode writes it
+ * An offset is where that value's encoding begins, counted from the start
+ * of the message's encoding.  A tag that occurs twice in the list is
+ * indexed at its first value (the one a linear reader meets first).
+ * Nothing is trusted: mh_msgindex_read checks the length, and each value
+ * is checked when it is picked (in bounds, decodes, has the index's tag);
+ * an index out of order can make a value look absent, never read astray.
+ * A store's checker compares a record with what mh_message_encode_indexed
+ * makes of its decoded message (the encoding is deterministic). */
+typedef struct mh_msgindex {
+    uint32_t n;
+    const unsigned char *tags; /* n little-endian u32, ascending */
+    const unsigned char *offs; /* n little-endian u32 */
+} mh_msgindex;
+
+void mh_message_encode_indexed(mh_wr *wr, const mh_message *m);
+/* Reads an index and leaves rd at the message after it.  0, or -1 (rd->err
+ * set) when it is short.  (Reading it costs the same whatever its length.) */
+int mh_msgindex_read(mh_rd *rd, mh_msgindex *ix);
+/* The values of the message encoded in msg[0..len) whose tag is one of
+ * `tags` (exactly; tags in any order, repeats ignored), found through ix,
+ * in ascending tag order, decoded into pool.  0, or -1 when the index and
+ * the message disagree (an offset out of bounds, a value there that does
+ * not decode or has another tag): the record is damaged. */
+int mh_message_decode_tags_indexed(const mh_msgindex *ix, const unsigned char *msg, size_t len,
+                                   apr_pool_t *pool, const mh_proptag *tags, uint32_t n,
+                                   mh_proplist *l);
+
 /* Deep copies into pool. */
 void mh_propval_copy(apr_pool_t *pool, mh_propval *dst, const mh_propval *src);
 void mh_proplist_copy(apr_pool_t *pool, mh_proplist *dst, const mh_proplist *src);

@@ -48,6 +48,7 @@
 #include <apr_pools.h>
 
 #include "mapihttp/backend.h"
+#include "mh_props.h"
 #include "mh_wire.h"
 
 #define LBE_SCHEMA_VERSION 1
@@ -157,6 +158,13 @@ typedef struct lbe_message {
     mh_id cn, read_cn;
     uint32_t size;
     mh_message *msg;   /* large values as MH_PV_LARGE with v.large.ref = value id */
+    /* lbe_message_head: the record's index of the message's own values
+     * (version 2; ix.n 0 and indexed 0 in a version 1 record) and the
+     * encoded message after it, in the map (valid for the transaction) */
+    int indexed;
+    mh_msgindex ix;
+    const unsigned char *tree;
+    size_t tree_len;
 } lbe_message;
 
 /* Sort columns with an index (sortidx), see lbe_sort_tags. */

@@ -149,6 +149,22 @@ mh_err lbe_check(mh_txn *t, int repair, void (*report)(void *, const char *), vo
                 return lbe_fail(err, pool, rc, "repair");
             }
         }
+        if (m.indexed) {
+            /* the index of its values is what the message makes of it */
+            mh_wr w;
+            mh_wr_init(&w, it, m.tree_len + 64);
+            mh_message_encode_indexed(&w, m.msg);
+            const unsigned char *from = m.ix.tags - 4;
+            if (w.len != (size_t)(m.tree + m.tree_len - from) || memcmp(w.buf, from, w.len)) {
+                problem(&c, "message %llu: the index of its values does not match them",
+                        (unsigned long long)id);
+                mh_error se;
+                if (repair && lbe_message_store(t, &m, &se) != MH_OK) {
+                    apr_pool_destroy(it);
+                    return mh_fail(err, pool, se.code, "repair: %s", se.detail);
+                }
+            }
+        }
         lbe_walk_large(m.msg, lval_check, &c);
         if (repair && (rc = lbe_sortidx_update(t, &m, 1))) {
             apr_pool_destroy(it);

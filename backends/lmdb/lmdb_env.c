@@ -785,7 +785,8 @@ mh_err lbe_message_head(mh_txn *t, mh_id id, apr_pool_t *pool, lbe_message *m, m
         return lbe_fail(err, pool, rc, "read a message");
     mh_rd_init(rd, v.mv_data, v.mv_size);
     mh_rd_u8(rd);
-    if (mh_rd_u8(rd) != 1)
+    uint8_t version = mh_rd_u8(rd);
+    if (version != 1 && version != 2)
         return mh_fail(err, pool, MH_E_CORRUPT, "message %llu: unknown record version",
                        (unsigned long long)id);
     m->id = id;
@@ -796,9 +797,15 @@ mh_err lbe_message_head(mh_txn *t, mh_id id, apr_pool_t *pool, lbe_message *m, m
     m->read_cn = mh_rd_u64(rd);
     m->size = mh_rd_u32(rd);
     m->msg = NULL;
+    m->indexed = version == 2;
+    m->ix.n = 0;
+    if (m->indexed)
+        mh_msgindex_read(rd, &m->ix);
     if (rd->err)
         return mh_fail(err, pool, MH_E_CORRUPT, "message %llu: damaged record",
                        (unsigned long long)id);
+    m->tree = rd->p;
+    m->tree_len = mh_rd_left(rd);
     return MH_OK;
 }
 
@@ -819,14 +826,14 @@ mh_err lbe_message_store(mh_txn *t, const lbe_message *m, mh_error *err)
     mh_wr w;
     mh_wr_init(&w, t->pool, 1024);
     mh_wr_u8(&w, LBE_OBJ_MESSAGE);
-    mh_wr_u8(&w, 1);
+    mh_wr_u8(&w, 2);
     mh_wr_u64(&w, m->folder);
     mh_wr_u8(&w, m->fai ? 1 : 0);
     mh_wr_u8(&w, m->read ? 1 : 0);
     mh_wr_u64(&w, m->cn);
     mh_wr_u64(&w, m->read_cn);
     mh_wr_u32(&w, m->size);
-    mh_message_encode(&w, m->msg);
+    mh_message_encode_indexed(&w, m->msg);
     lbe_key k;
     objkey(&k, t, m->id);
     int rc = lbe_put(t, DBI_OBJECTS, &k, w.buf, w.len);

@@ -201,7 +201,9 @@ mh_err lbe_props_get(mh_txn *t, const mh_objref *obj, const mh_proptag *tags, ui
             mh_rd rd;
             if ((e = lbe_message_head(t, obj->id, pool, &m, &rd, err)) != MH_OK)
                 return e;
-            if (mh_proplist_decode_tags(&rd, pool, tags, n, values_r) != 0)
+            if (m.indexed ? mh_message_decode_tags_indexed(&m.ix, m.tree, m.tree_len, pool,
+                                                           tags, n, values_r) != 0
+                          : mh_proplist_decode_tags(&rd, pool, tags, n, values_r) != 0)
                 return mh_fail(err, pool, MH_E_CORRUPT, "message %llu: damaged record",
                                (unsigned long long)obj->id);
             return take_fresh(t, values_r, large, pool, err);

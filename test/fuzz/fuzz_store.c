@@ -2,7 +2,8 @@
  * that carry outside bytes: private-mailbox entry IDs (clients send them in
  * ROPs; mh_entryid.c) and the property/message encoding (mh_props.c: LMDB
  * records and session state).  Whatever decodes must encode back to the
- * same bytes, and picking some of a list's values must give those values. */
+ * same bytes, and picking some of a list's values (by a walk, or through a
+ * message's index) must give those values. */
 #include "mh_entryid.h"
 #include "mh_props.h"
 
@@ -45,6 +46,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         (void)mh_message_bytes(m);
         (void)mh_message_copy(pool, m);
+        /* with its index: the same message after it, and a value picked
+         * through the index is the first of its tag */
+        mh_wr_init(&w, pool, used + 64);
+        mh_message_encode_indexed(&w, m);
+        mh_msgindex ix;
+        mh_rd_init(&rd, w.buf, w.len);
+        if (mh_msgindex_read(&rd, &ix) != 0 || mh_rd_left(&rd) != used ||
+            memcmp(rd.p, data, used) != 0)
+            abort();
+        mh_proptag *tags = apr_palloc(pool, (m->props.n + 1) * sizeof(*tags));
+        for (uint32_t i = 0; i < m->props.n; i++)
+            tags[i] = m->props.v[i].tag;
+        mh_proplist some;
+        if (mh_message_decode_tags_indexed(&ix, rd.p, used, pool, tags, m->props.n, &some) != 0 ||
+            some.n != ix.n)
+            abort();
+        for (uint32_t i = 0; i < some.n; i++)
+            if (!mh_propval_equal(&some.v[i], mh_proplist_find(&m->props, some.v[i].tag)))
+                abort();
     }
     mh_rd_init(&rd, data, size);
     mh_proplist l;
@@ -75,6 +95,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                            MH_TAG(0x8001, PT_MV_UNICODE)};
     mh_rd_init(&rd, data, size);
     (void)mh_proplist_decode_tags(&rd, pool, some_tags, 4, &l);
+    /* ... nor through an index, whatever it says */
+    mh_msgindex ix;
+    mh_rd_init(&rd, data, size);
+    if (mh_msgindex_read(&rd, &ix) == 0)
+        (void)mh_message_decode_tags_indexed(&ix, rd.p, mh_rd_left(&rd), pool, some_tags, 4, &l);
     apr_pool_destroy(pool);
     return 0;
 }

@@ -153,6 +153,119 @@ static void test_mailbox_damage(void)
     mh_be_abort(bt);
 }
 
+/* The subject and class of the Inbox's message through the indexed read
+ * (props_get with tags): the error of the read, and n values. */
+static mh_err read_two(mh_id id, uint32_t *n_r)
+{
+    mh_betxn *bt;
+    mh_error e;
+    if (mh_be_begin(B, &mbx, MH_TXN_READ, pool, &bt, &e) != MH_OK)
+        return MH_E_INTERNAL;
+    mh_objref ref = {0};
+    ref.kind = MH_OBJ_MESSAGE;
+    ref.id = id;
+    const mh_proptag tags[2] = {PR_MESSAGE_CLASS, PR_SUBJECT};
+    mh_proplist l = {0, NULL};
+    mh_err rc = mh_be_props_get(bt, &ref, tags, 2, UINT64_MAX, &l, &e);
+    *n_r = l.n;
+    if (rc == MH_OK && l.n == 2 &&
+        (strcmp(mh_proplist_find(&l, PR_SUBJECT)->v.str, "hello") != 0 ||
+         strcmp(mh_proplist_find(&l, PR_MESSAGE_CLASS)->v.str, "IPM.Note") != 0))
+        rc = MH_E_CORRUPT;
+    mh_be_abort(bt);
+    return rc;
+}
+
+/* Message records carry an index of their values (version 2): a record of
+ * version 1 (none) is still read, and an index that disagrees with the
+ * values is a damaged record the check finds and the repair rewrites. */
+static void test_message_record_index(void)
+{
+    mh_txn *t = raw_begin(&mbx);
+    REQUIRE(t);
+    uint32_t mbxnum = t->mr.mbx;
+    mh_id inbox = t->mr.special[MH_SF_INBOX];
+    mh_error e;
+    lbe_txn_abort(t);
+    mh_betxn *bt;
+    REQUIRE(mh_be_begin(B, &mbx, MH_TXN_READ, pool, &bt, &e) == MH_OK);
+    mh_id ids[4];
+    uint32_t n = 0;
+    mh_cursor from = {0}, next;
+    REQUIRE(mh_be_contents_list(bt, inbox, 0, NULL, &from, 4, ids, &n, &next, &e) == MH_OK);
+    mh_be_abort(bt);
+    REQUIRE(n == 1);
+    CHECK_EQ_U(read_two(ids[0], &n), MH_OK);
+    CHECK_EQ_U(n, 2);
+
+    lbe_key k;
+    lk_init(&k);
+    lk_u32(&k, mbxnum);
+    lk_u64(&k, ids[0]);
+    MDB_val key = lk_val(&k), v;
+    t = raw_begin(&mbx);
+    REQUIRE(t);
+    REQUIRE(mdb_get(t->txn, t->inst->dbi[DBI_OBJECTS], &key, &v) == 0);
+    /* kind, version, folder, associated, read, CN, read CN, size; index */
+    const size_t head = 1 + 1 + 8 + 1 + 1 + 8 + 8 + 4;
+    unsigned char *rec = apr_pmemdup(pool, v.mv_data, v.mv_size);
+    size_t len = v.mv_size;
+    if (len <= head + 4 || rec[1] != 2)
+        lbe_txn_abort(t);
+    REQUIRE(len > head + 4 && rec[1] == 2);
+    uint32_t nix = mh_get_u32(rec + head);
+    size_t ixlen = 4 + 8 * (size_t)nix;
+    /* the index's entries of the two values read */
+    uint32_t e_subject = nix, e_class = nix;
+    for (uint32_t i = 0; i < nix && len >= head + ixlen; i++) {
+        mh_proptag tag = mh_get_u32(rec + head + 4 + 4 * (size_t)i);
+        if (tag == PR_SUBJECT)
+            e_subject = i;
+        else if (tag == PR_MESSAGE_CLASS)
+            e_class = i;
+    }
+    if (e_subject == nix || e_class == nix)
+        lbe_txn_abort(t);
+    REQUIRE(e_subject < nix && e_class < nix);
+
+    /* version 1: the same without the index */
+    unsigned char *v1 = apr_palloc(pool, len - ixlen);
+    memcpy(v1, rec, head);
+    memcpy(v1 + head, rec + head + ixlen, len - head - ixlen);
+    v1[1] = 1;
+    REQUIRE(lbe_put(t, DBI_OBJECTS, &k, v1, len - ixlen) == 0);
+    REQUIRE(lbe_txn_commit(t, &e) == MH_OK);
+    CHECK_EQ_U(read_two(ids[0], &n), MH_OK);
+    CHECK_EQ_U(n, 2);
+    CHECK_EQ_U(run_check(&mbx, 0), 0);
+
+    /* version 2 with the two offsets swapped: the read refuses the
+     * record, the check finds it, the repair writes it anew */
+    unsigned char *bad = apr_pmemdup(pool, rec, len);
+    unsigned char *offs = bad + head + 4 + 4 * (size_t)nix;
+    uint32_t o0 = mh_get_u32(offs + 4 * e_subject);
+    mh_put_u32(offs + 4 * e_subject, mh_get_u32(offs + 4 * e_class));
+    mh_put_u32(offs + 4 * e_class, o0);
+    t = raw_begin(&mbx);
+    REQUIRE(t);
+    REQUIRE(lbe_put(t, DBI_OBJECTS, &k, bad, len) == 0);
+    REQUIRE(lbe_txn_commit(t, &e) == MH_OK);
+    CHECK_EQ_U(read_two(ids[0], &n), MH_E_CORRUPT);
+    problems_seen = 0;
+    CHECK_EQ_U(run_check(&mbx, 0), 1);
+    CHECK_EQ_U(problems_seen, 1);
+    CHECK_EQ_U(run_check(&mbx, 1), 1);
+    CHECK_EQ_U(run_check(&mbx, 0), 0);
+    CHECK_EQ_U(read_two(ids[0], &n), MH_OK);
+    CHECK_EQ_U(n, 2);
+    /* the repaired record is the one the save wrote */
+    t = raw_begin(&mbx);
+    REQUIRE(t);
+    REQUIRE(mdb_get(t->txn, t->inst->dbi[DBI_OBJECTS], &key, &v) == 0);
+    CHECK_MEM(v.mv_data, v.mv_size, rec, len);
+    lbe_txn_abort(t);
+}
+
 static void test_folder_cycle(void)
 {
     /* Sync Issues made a child of its own subfolder Conflicts */
@@ -560,6 +673,7 @@ int main(void)
     RUN(setup);
     RUN(test_directory_damage);
     RUN(test_mailbox_damage);
+    RUN(test_message_record_index);
     RUN(test_folder_cycle);
     RUN(test_fold);
     RUN(test_options);

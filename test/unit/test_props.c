@@ -306,6 +306,116 @@ static void test_decode_some(void)
     }
 }
 
+/* The index before a message (mh_message_encode_indexed): the layout,
+ * picking values through it as a linear reader would find them, a tag
+ * that occurs twice, and every kind of damage answered with an error or a
+ * missing value, never a read out of bounds. */
+static void test_message_index(void)
+{
+    mh_message *m = tree(1);
+    /* the tree's values, every type, and PR_IMPORTANCE first and again
+     * last (mh_proplist_set would have replaced it): the index names the
+     * first */
+    mh_proplist l = every_type();
+    uint32_t n = 0;
+    mh_propval *v = apr_palloc(pool, (m->props.n + l.n + 2) * sizeof(*v));
+    v[n++] = mh_pv_long(PR_IMPORTANCE, 2);
+    for (uint32_t i = 0; i < m->props.n; i++)
+        v[n++] = m->props.v[i];
+    for (uint32_t i = 0; i < l.n; i++)
+        v[n++] = l.v[i];
+    v[n++] = mh_pv_long(PR_IMPORTANCE, 7);
+    m->props.n = n;
+    m->props.v = v;
+
+    mh_wr w;
+    mh_wr_init(&w, pool, 64);
+    mh_message_encode_indexed(&w, m);
+    mh_rd rd;
+    mh_rd_init(&rd, w.buf, w.len);
+    mh_msgindex ix;
+    REQUIRE(mh_msgindex_read(&rd, &ix) == 0);
+    /* one entry per distinct tag, ascending; then the plain encoding */
+    CHECK_EQ_U(ix.n, m->props.n - 1);
+    for (uint32_t i = 1; i < ix.n; i++)
+        CHECK(mh_get_u32(ix.tags + 4 * (i - 1)) < mh_get_u32(ix.tags + 4 * i));
+    mh_wr plain;
+    mh_wr_init(&plain, pool, 64);
+    mh_message_encode(&plain, m);
+    CHECK_MEM(rd.p, mh_rd_left(&rd), plain.buf, plain.len);
+    const unsigned char *msg = rd.p;
+    size_t len = mh_rd_left(&rd);
+    mh_message *back;
+    REQUIRE(mh_message_decode(&rd, pool, &back) == 0 && mh_rd_left(&rd) == 0);
+
+    /* each value alone, asked among absent tags and with another type */
+    mh_proplist some;
+    for (uint32_t i = 0; i < m->props.n; i++) {
+        const mh_propval *first = mh_proplist_find(&back->props, m->props.v[i].tag);
+        mh_proptag want[4] = {PR_SUBJECT_PREFIX, m->props.v[i].tag, MH_TAG(0x7FFF, PT_LONG),
+                              m->props.v[i].tag};
+        REQUIRE(mh_message_decode_tags_indexed(&ix, msg, len, pool, want, 4, &some) == 0);
+        REQUIRE(some.n == 1);
+        CHECK(mh_propval_equal(&some.v[0], first));
+        mh_proptag other = MH_TAG(MH_TAG_ID(m->props.v[i].tag),
+                                  MH_TAG_TYPE(m->props.v[i].tag) == PT_LONG ? PT_SHORT : PT_LONG);
+        REQUIRE(mh_message_decode_tags_indexed(&ix, msg, len, pool, &other, 1, &some) == 0);
+        CHECK(some.n == 0);
+    }
+    /* the tag present twice gives its first value, as a linear reader */
+    REQUIRE(mh_message_decode_tags_indexed(&ix, msg, len, pool, &(mh_proptag){PR_IMPORTANCE},
+                                           1, &some) == 0);
+    REQUIRE(some.n == 1);
+    CHECK_EQ_U(some.v[0].v.i32, 2);
+    /* all of them at once, in ascending tag order; none asked: none */
+    mh_proptag *all = apr_palloc(pool, m->props.n * sizeof(*all));
+    for (uint32_t i = 0; i < m->props.n; i++)
+        all[i] = m->props.v[m->props.n - 1 - i].tag;
+    REQUIRE(mh_message_decode_tags_indexed(&ix, msg, len, pool, all, m->props.n, &some) == 0);
+    CHECK_EQ_U(some.n, ix.n);
+    for (uint32_t i = 1; i < some.n; i++)
+        CHECK(some.v[i - 1].tag < some.v[i].tag);
+    REQUIRE(mh_message_decode_tags_indexed(&ix, msg, len, pool, NULL, 0, &some) == 0);
+    CHECK(some.n == 0);
+
+    /* an index cut short */
+    for (size_t cut = 0; cut < 4 + 8 * (size_t)ix.n; cut++) {
+        mh_rd_init(&rd, w.buf, cut);
+        CHECK(mh_msgindex_read(&rd, &ix) != 0);
+    }
+    /* an offset past the end, or at another value, or a message cut short:
+     * an error whenever the value is picked */
+    mh_rd_init(&rd, w.buf, w.len);
+    REQUIRE(mh_msgindex_read(&rd, &ix) == 0);
+    unsigned char *offs = (unsigned char *)ix.offs;
+    uint32_t saved = mh_get_u32(offs);
+    mh_proptag t0 = mh_get_u32(ix.tags);
+    mh_put_u32(offs, (uint32_t)len + 1);
+    CHECK(mh_message_decode_tags_indexed(&ix, msg, len, pool, &t0, 1, &some) != 0);
+    mh_put_u32(offs, mh_get_u32(offs + 4));
+    CHECK(mh_message_decode_tags_indexed(&ix, msg, len, pool, &t0, 1, &some) != 0);
+    mh_put_u32(offs, 0xFFFFFFFFu);
+    CHECK(mh_message_decode_tags_indexed(&ix, msg, len, pool, &t0, 1, &some) != 0);
+    mh_put_u32(offs, saved);
+    REQUIRE(mh_message_decode_tags_indexed(&ix, msg, len, pool, &t0, 1, &some) == 0);
+    CHECK(some.n == 1);
+    mh_wr pl;
+    mh_wr_init(&pl, pool, 64);
+    mh_proplist_encode(&pl, &m->props); /* where the message's own values end */
+    /* (but the second PR_IMPORTANCE's 9 bytes, which the index skips) */
+    for (size_t cut = 0; cut < pl.len - 9; cut++) {
+        int rc = mh_message_decode_tags_indexed(&ix, msg, cut, pool, all, m->props.n, &some);
+        CHECK(rc != 0 || some.n < ix.n);
+    }
+    /* tags out of order: a value may be missed, nothing else */
+    unsigned char *tg = (unsigned char *)ix.tags;
+    uint32_t a = mh_get_u32(tg), b = mh_get_u32(tg + 4 * (ix.n - 1));
+    mh_put_u32(tg, b);
+    mh_put_u32(tg + 4 * (ix.n - 1), a);
+    int rc = mh_message_decode_tags_indexed(&ix, msg, len, pool, all, m->props.n, &some);
+    CHECK(rc != 0 || some.n < ix.n);
+}
+
 static void test_list_edits_and_sizes(void)
 {
     mh_proplist l = {0, NULL};
@@ -348,6 +458,7 @@ int main(void)
     RUN(test_message_tree);
     RUN(test_malformed);
     RUN(test_decode_some);
+    RUN(test_message_index);
     RUN(test_list_edits_and_sizes);
     RUN(test_filetime);
     apr_pool_destroy(pool);
