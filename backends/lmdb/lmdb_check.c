@@ -119,6 +119,24 @@ mh_err lbe_check(mh_txn *t, int repair, void (*report)(void *, const char *), vo
             problem(&c, "message %llu: %s", (unsigned long long)id, le.detail);
             continue;
         }
+        if (m.indexed) {
+            /* the index of its values is what the message makes of it
+             * (compared before any write of this transaction: the record
+             * is read in place) */
+            mh_wr w;
+            mh_wr_init(&w, it, m.tree_len + 64);
+            mh_message_encode_indexed(&w, m.msg);
+            const unsigned char *from = m.ix.tags - 4;
+            if (w.len != (size_t)(m.tree + m.tree_len - from) || memcmp(w.buf, from, w.len)) {
+                problem(&c, "message %llu: the index of its values does not match them",
+                        (unsigned long long)id);
+                mh_error se;
+                if (repair && lbe_message_store(t, &m, &se) != MH_OK) {
+                    apr_pool_destroy(it);
+                    return mh_fail(err, pool, se.code, "repair: %s", se.detail);
+                }
+            }
+        }
         counts *fc = apr_hash_get(folders, &m.folder, sizeof(mh_id));
         if (!fc) {
             problem(&c, "message %llu is in folder %llu, which does not exist",
@@ -147,22 +165,6 @@ mh_err lbe_check(mh_txn *t, int repair, void (*report)(void *, const char *), vo
             if (repair && (rc = lbe_put(t, DBI_CONTENTS, &ck, "", 0))) {
                 apr_pool_destroy(it);
                 return lbe_fail(err, pool, rc, "repair");
-            }
-        }
-        if (m.indexed) {
-            /* the index of its values is what the message makes of it */
-            mh_wr w;
-            mh_wr_init(&w, it, m.tree_len + 64);
-            mh_message_encode_indexed(&w, m.msg);
-            const unsigned char *from = m.ix.tags - 4;
-            if (w.len != (size_t)(m.tree + m.tree_len - from) || memcmp(w.buf, from, w.len)) {
-                problem(&c, "message %llu: the index of its values does not match them",
-                        (unsigned long long)id);
-                mh_error se;
-                if (repair && lbe_message_store(t, &m, &se) != MH_OK) {
-                    apr_pool_destroy(it);
-                    return mh_fail(err, pool, se.code, "repair: %s", se.detail);
-                }
             }
         }
         lbe_walk_large(m.msg, lval_check, &c);
