@@ -78,7 +78,6 @@
 #include "mh_wire.h"
 
 #include <errno.h>
-#include <openssl/rand.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,21 +196,17 @@ static void unlock(mh_session_store *st)
 #endif
 }
 
-/* Random bytes from OpenSSL's generator (a DRBG per thread, seeded from
- * the kernel and reseeded after fork): every Execute takes a token and a
- * sequence cookie, and apr_generate_random_bytes made a getrandom system
- * call for each. */
 static uint64_t random_u64(void)
 {
     uint64_t v = 0;
-    if (RAND_bytes((unsigned char *)&v, sizeof(v)) != 1)
+    if (apr_generate_random_bytes((unsigned char *)&v, sizeof(v)) != APR_SUCCESS)
         abort(); /* no entropy: nothing safe to hand out */
     return v;
 }
 
 static void random_id(unsigned char *out)
 {
-    if (RAND_bytes(out, MH_SESSION_ID_LEN) != 1)
+    if (apr_generate_random_bytes(out, MH_SESSION_ID_LEN) != APR_SUCCESS)
         abort();
 }
 
