@@ -310,16 +310,42 @@ static int32_t message_flags(const mh_message *m, int fai)
     return f;
 }
 
+/* find_match looking first where the same tag was found in the last list
+ * (a table's rows are lists made the same way, value for value): *hint is
+ * that place, updated.  Only for a tag of one type (not PT_UNSPECIFIED or
+ * PT_STRING8, which several values could answer): a list has a tag once
+ * (mh_proplist_set, put_value), so the value there is the one find_match
+ * would find. */
+static const mh_propval *find_match_hinted(const mh_proplist *l, mh_proptag want,
+                                           uint32_t *hint)
+{
+    uint32_t h = *hint;
+    uint16_t wt = MH_TAG_TYPE(want);
+    if (h < l->n && l->v[h].tag == want && wt != PT_UNSPECIFIED && wt != PT_STRING8 &&
+        wt != PT_MV_STRING8)
+        return &l->v[h];
+    const mh_propval *v = find_match(l, want);
+    if (v)
+        *hint = (uint32_t)(v - l->v);
+    return v;
+}
+
 /* Keeps the values asked for (tags NULL: all) into out, with values longer
- * than `large` left as MH_PV_LARGE references (inline ones get ref 0). */
+ * than `large` left as MH_PV_LARGE references (inline ones get ref 0).
+ * With `hint` (one per tag, see find_match_hinted), values are looked for
+ * where they were last time; `distinct`: no two tags share an id, so no
+ * value can be selected twice. */
 static void select_values(const mh_proplist *all, const mh_proptag *tags, uint32_t n,
-                          uint64_t large, apr_pool_t *pool, mh_proplist *out)
+                          uint64_t large, apr_pool_t *pool, mh_proplist *out,
+                          uint32_t *hint, int distinct)
 {
     uint32_t cap = tags ? n : all->n;
     out->n = 0;
     out->v = apr_pcalloc(pool, sizeof(mh_propval) * (cap ? cap : 1));
     for (uint32_t i = 0; i < cap; i++) {
-        const mh_propval *v = tags ? find_match(all, tags[i]) : &all->v[i];
+        const mh_propval *v = !tags ? &all->v[i]
+                              : hint ? find_match_hinted(all, tags[i], &hint[i])
+                                     : find_match(all, tags[i]);
         if (!v)
             continue;
         mh_propval *o = &out->v[out->n];
@@ -334,7 +360,7 @@ static void select_values(const mh_proplist *all, const mh_proptag *tags, uint32
             *o = *v;
         }
         /* the same value asked twice is given once */
-        if (!mh_proplist_find(&(mh_proplist){out->n, out->v}, o->tag))
+        if (distinct || !mh_proplist_find(&(mh_proplist){out->n, out->v}, o->tag))
             out->n++;
     }
 }
@@ -633,6 +659,8 @@ struct mh_message_plan {
     uint32_t n_fetch;
     uint32_t ident;              /* identity values asked (identity_asked) */
     uint32_t computed;           /* other computed values asked (CV_* bits) */
+    uint32_t *hint;              /* per tag: where the last row had it (select_values) */
+    int distinct;                /* no two tags share an id */
 };
 
 const mh_message_plan *mh_message_plan_make(apr_pool_t *pool, const mh_proptag *tags,
@@ -643,6 +671,14 @@ const mh_message_plan *mh_message_plan_make(apr_pool_t *pool, const mh_proptag *
     pl->n = n;
     pl->ident = identity_asked(tags, n);
     pl->computed = tags ? 0 : ~0u;
+    if (tags) {
+        pl->hint = apr_pcalloc(pool, (n ? n : 1) * sizeof(*pl->hint));
+        pl->distinct = 1;
+        for (uint32_t i = 0; i < n && pl->distinct; i++)
+            for (uint32_t j = 0; j < i; j++)
+                if (MH_TAG_ID(tags[j]) == MH_TAG_ID(tags[i]))
+                    pl->distinct = 0;
+    }
     for (uint32_t i = 0; tags && i < n; i++)
         for (int k = 0; k < CV_COUNT; k++)
             if (tag_matches(tags[i], computed_tags[k]))
@@ -769,7 +805,7 @@ uint32_t mh_message_props_planned(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t
         put_value(pool, &l, &cap,
                   mh_pv_long(PR_ACCESS_LEVEL, (acc & MH_ACCESS_MODIFY) ? 1 : 0));
     }
-    select_values(&l, tags, n, large, pool, out);
+    select_values(&l, tags, n, large, pool, out, plan->hint, plan->distinct);
     for (uint32_t i = 0; i < out->n; i++) {
         if ((out->v[i].flags & MH_PV_LARGE) && out->v[i].v.large.ref == 0) {
             /* inline values turned into references here are the store's too */
@@ -932,7 +968,7 @@ static uint32_t msg_get(mh_ropctx *cx, mh_object *obj, const mh_proptag *tags, u
     mh_msgobj *m = obj->data;
     mh_proplist all;
     msgobj_all(cx, obj, pool, &all);
-    select_values(&all, tags, n, large, pool, out);
+    select_values(&all, tags, n, large, pool, out, NULL, 0);
     return load_small(cx, obj, &m->inst->props, large, pool, out);
 }
 
@@ -985,7 +1021,7 @@ static uint32_t att_get(mh_ropctx *cx, mh_object *obj, const mh_proptag *tags, u
     mh_proplist all;
     attachment_all(&a->att, pool, &all);
     add_value(pool, &all, mh_pv_long(PR_ACCESS_LEVEL, a->writable ? 1 : 0));
-    select_values(&all, tags, n, large, pool, out);
+    select_values(&all, tags, n, large, pool, out, NULL, 0);
     return load_small(cx, obj, &a->att.props, large, pool, out);
 }
 
