@@ -756,7 +756,11 @@ uint32_t mh_message_props_planned(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t
     /* work on a list of our own, with room for the computed values; what
      * is kept of it is copied into `pool` at the end */
     mh_proplist l;
-    uint32_t cap = all.n + 24;
+    /* room for what the plan adds: its identity and computed values, and
+     * the four a message saved elsewhere may lack (put_value grows the
+     * list should more come) */
+    uint32_t cap = all.n + (uint32_t)__builtin_popcount(plan->ident) +
+                   (uint32_t)__builtin_popcount(plan->computed & ((1u << CV_COUNT) - 1)) + 5;
     l.n = all.n;
     l.v = apr_palloc(pool, cap * sizeof(*l.v));
     if (all.n)

@@ -206,7 +206,15 @@ typedef struct tctx {
     const mh_message_plan *plan;
     const mh_proptag *plan_tags;
     uint32_t plan_n;
+    /* write_row's columns as written and room for a row's values */
+    const mh_proptag *wcols;
+    const mh_propval **row_vals;
+    uint16_t n_wcols;
 } tctx;
+
+/* QueryRows makes room for this much of its response at once (a page of a
+ * list view is 5-20 KB); more grows as any writer does. */
+#define QUERY_ROWS_PRESIZE (32u * 1024)
 
 static void tags_add(apr_pool_t *pool, mh_proptag **tags, uint32_t *n, uint32_t *cap,
                      mh_proptag tag)
@@ -763,10 +771,18 @@ static mh_proptag wire_col(mh_proptag tag)
 static uint32_t write_row(tctx *c, uint32_t idx, mh_wr *wr)
 {
     mh_table *t = c->t;
-    const mh_propval **vals = apr_palloc(c->cx->pool, (t->n_cols + 1u) * sizeof(*vals));
-    mh_proptag *wcols = apr_palloc(c->cx->pool, (t->n_cols + 1u) * sizeof(*wcols));
-    for (uint16_t i = 0; i < t->n_cols; i++)
-        wcols[i] = wire_col(t->cols[i]);
+    /* the columns as written and room for a row's values, made once per
+     * ROP (the columns do not change during one) */
+    if (!c->wcols || c->n_wcols != t->n_cols) {
+        c->row_vals = apr_palloc(c->cx->pool, (t->n_cols + 1u) * sizeof(*c->row_vals));
+        mh_proptag *wcols = apr_palloc(c->cx->pool, (t->n_cols + 1u) * sizeof(*wcols));
+        for (uint16_t i = 0; i < t->n_cols; i++)
+            wcols[i] = wire_col(t->cols[i]);
+        c->wcols = wcols;
+        c->n_wcols = t->n_cols;
+    }
+    const mh_propval **vals = c->row_vals;
+    const mh_proptag *wcols = c->wcols;
     mh_tview_values(c->v, idx, t->cols, t->n_cols, vals);
     if (c->err)
         return c->err;
@@ -788,19 +804,23 @@ static uint32_t write_rows(tctx *c, uint32_t pos, int forward, uint32_t max, siz
                            mh_wr *body, uint32_t *n_r)
 {
     uint32_t count = mh_tview_count(c->v), n = 0;
+    size_t start = body->len;
     *n_r = 0;
     while (n < max) {
         int64_t idx = forward ? (int64_t)pos + n : (int64_t)pos - 1 - n;
         if (idx < 0 || idx >= (int64_t)count)
             break;
-        mh_wr one;
-        mh_wr_init(&one, c->cx->pool, 256);
-        uint32_t ec = write_row(c, (uint32_t)idx, &one);
-        if (ec)
+        /* written in place, and taken back when it does not fit */
+        size_t at = body->len;
+        uint32_t ec = write_row(c, (uint32_t)idx, body);
+        if (ec) {
+            body->len = at;
             return ec;
-        if (body->len + one.len > room)
+        }
+        if (body->len - start > room) {
+            body->len = at;
             break;
-        mh_wr_bytes(body, one.buf, one.len);
+        }
         n++;
     }
     *n_r = n;
@@ -1011,17 +1031,23 @@ static uint32_t rop_query_rows(mh_ropctx *cx, mh_rop *rop)
     uint32_t count = mh_tview_count(c.v), pos = cursor_pos(&c);
     if ((ec = tbl_failed(&c)) != 0)
         return ec;
-    mh_wr rows;
-    mh_wr_init(&rows, cx->pool, 1024);
+    /* Origin and RowCount, then the rows written straight after them into
+     * the response (room for as many as may fit, made once) */
     uint32_t n = 0;
     size_t room = rop->room > 3 ? rop->room - 3 : 0;
-    ec = write_rows(&c, pos, forward, want, room, &rows, &n);
+    size_t head = rop->body->len;
+    mh_wr_ensure(rop->body, 3 + (room < QUERY_ROWS_PRESIZE ? room : QUERY_ROWS_PRESIZE));
+    mh_wr_u8(rop->body, 0);
+    mh_wr_u16(rop->body, 0);
+    ec = write_rows(&c, pos, forward, want, room, rop->body, &n);
     if (ec) {
+        rop->body->len = head;
         tbl_done(&c);
         return ec;
     }
     uint32_t left = forward ? count - pos : pos;
     if (n == 0 && want > 0 && left > 0) {
+        rop->body->len = head;
         tbl_done(&c);
         return MH_ROP_TOO_SMALL; /* not even one row fits */
     }
@@ -1035,9 +1061,8 @@ static uint32_t rop_query_rows(mh_ropctx *cx, mh_rop *rop)
         origin = MH_BOOKMARK_BEGINNING;
     else
         origin = MH_BOOKMARK_CURRENT;
-    mh_wr_u8(rop->body, origin);
-    mh_wr_u16(rop->body, (uint16_t)n);
-    mh_wr_bytes(rop->body, rows.buf, rows.len);
+    rop->body->buf[head] = origin;
+    mh_put_u16(rop->body->buf + head + 1, (uint16_t)n);
     /* more asked and left than fit: the rest in chained responses
      * (MS-OXCRPC 3.1.4.2.1.2.2), when the client allows packed buffers */
     if ((flags & 0x02) && !(flags & 0x01) && n < want && n < left) {

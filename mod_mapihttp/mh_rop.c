@@ -450,7 +450,9 @@ typedef struct out_payload {
 
 static void payload_start(out_payload *o, apr_pool_t *pool, size_t limit)
 {
-    mh_wr_init(&o->w, pool, 1024);
+    /* room for all it may hold, at once (a buffer that doubled as the
+     * responses came would copy them into fresh memory each time) */
+    mh_wr_init(&o->w, pool, limit > 1024 ? limit : 1024);
     mh_wr_u16(&o->w, 0);
     o->limit = limit;
 }

@@ -60,6 +60,19 @@ unsigned char *mh_wr_grow(mh_wr *wr, size_t n)
     return r;
 }
 
+void mh_wr_ensure(mh_wr *wr, size_t n)
+{
+    if (wr->cap - wr->len >= n)
+        return;
+    if (n > SIZE_MAX / 4 - wr->len)
+        abort(); /* as mh_wr_grow */
+    size_t ncap = wr->len + n;
+    unsigned char *nbuf = apr_palloc(wr->pool, ncap);
+    memcpy(nbuf, wr->buf, wr->len);
+    wr->buf = nbuf;
+    wr->cap = ncap;
+}
+
 void mh_wr_bytes(mh_wr *wr, const void *data, size_t n)
 {
     if (n)

@@ -117,6 +117,10 @@ typedef struct mh_wr {
 void mh_wr_init(mh_wr *wr, apr_pool_t *pool, size_t initial_cap);
 /* mh_wr_reserve when the buffer must grow first. */
 unsigned char *mh_wr_grow(mh_wr *wr, size_t n);
+/* Makes room for n more bytes at once (nothing is written): a writer that
+ * will take about n bytes grows once instead of doubling through copies
+ * that each touch fresh memory. */
+void mh_wr_ensure(mh_wr *wr, size_t n);
 /* Reserves n bytes at the end and returns a pointer to them.  (The
  * writers are inline: encoders call them for every field.) */
 static inline unsigned char *mh_wr_reserve(mh_wr *wr, size_t n)
