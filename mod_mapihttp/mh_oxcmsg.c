@@ -661,6 +661,12 @@ struct mh_message_plan {
     uint32_t computed;           /* other computed values asked (CV_* bits) */
     uint32_t *hint;              /* per tag: where the last row had it (select_values) */
     int distinct;                /* no two tags share an id */
+    struct plan_scratch *sc;     /* a row's working list, reused by the next row */
+};
+
+struct plan_scratch {
+    mh_propval *v;
+    uint32_t cap;
 };
 
 const mh_message_plan *mh_message_plan_make(apr_pool_t *pool, const mh_proptag *tags,
@@ -671,6 +677,7 @@ const mh_message_plan *mh_message_plan_make(apr_pool_t *pool, const mh_proptag *
     pl->n = n;
     pl->ident = identity_asked(tags, n);
     pl->computed = tags ? 0 : ~0u;
+    pl->sc = apr_pcalloc(pool, sizeof(*pl->sc));
     if (tags) {
         pl->hint = apr_pcalloc(pool, (n ? n : 1) * sizeof(*pl->hint));
         pl->distinct = 1;
@@ -761,8 +768,16 @@ uint32_t mh_message_props_planned(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t
      * list should more come) */
     uint32_t cap = all.n + (uint32_t)__builtin_popcount(plan->ident) +
                    (uint32_t)__builtin_popcount(plan->computed & ((1u << CV_COUNT) - 1)) + 5;
+    /* the list is only worked on here (select_values copies out what is
+     * kept): the plan's rows share one, hot in the cache */
+    struct plan_scratch *sc = plan->sc;
+    if (sc->cap < cap) {
+        sc->v = apr_palloc(pool, cap * sizeof(*sc->v));
+        sc->cap = cap;
+    }
+    cap = sc->cap;
     l.n = all.n;
-    l.v = apr_palloc(pool, cap * sizeof(*l.v));
+    l.v = sc->v;
     if (all.n)
         memcpy(l.v, all.v, all.n * sizeof(*l.v));
     identity_props(cx, lg, info.folder, mid, plan->ident, pool, &l, &cap);
@@ -808,6 +823,10 @@ uint32_t mh_message_props_planned(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t
         put_value(pool, &l, &cap, mh_pv_long(PR_ACCESS, acc));
         put_value(pool, &l, &cap,
                   mh_pv_long(PR_ACCESS_LEVEL, (acc & MH_ACCESS_MODIFY) ? 1 : 0));
+    }
+    if (l.v != sc->v) { /* put_value made it larger: the next row starts with that */
+        sc->v = l.v;
+        sc->cap = cap;
     }
     select_values(&l, tags, n, large, pool, out, plan->hint, plan->distinct);
     for (uint32_t i = 0; i < out->n; i++) {

@@ -24,7 +24,10 @@ int mh_rpcext_parse(const unsigned char *buf, size_t len, int single,
                     apr_pool_t *pool, mh_rpcext_payload **payloads_r,
                     size_t *count_r, const char **why_r)
 {
-    mh_rpcext_payload *pl = apr_pcalloc(pool, MH_RPCEXT_MAX_BUFFERS * sizeof(*pl));
+    /* room for a few buffers, grown by doubling up to the limit (most
+     * requests have one: 96 zeroed entries were 2 KB of fresh memory) */
+    size_t cap = 4;
+    mh_rpcext_payload *pl = apr_palloc(pool, cap * sizeof(*pl));
     size_t n = 0;
     mh_rd rd;
     mh_rd_init(&rd, buf, len);
@@ -66,6 +69,12 @@ int mh_rpcext_parse(const unsigned char *buf, size_t len, int single,
         if (!wire) {
             *why_r = "payload runs past the buffer";
             return -1;
+        }
+        if (n == cap) {
+            mh_rpcext_payload *more = apr_palloc(pool, 2 * cap * sizeof(*pl));
+            memcpy(more, pl, n * sizeof(*pl));
+            pl = more;
+            cap *= 2;
         }
         unsigned char *plain = apr_palloc(pool, size_actual ? size_actual : 1);
         if (flags & MH_RPCEXT_COMPRESSED) {
