@@ -503,8 +503,22 @@ static int run_one(mh_ropctx *cx, const rop_req *r, rop_input *in, out_payload *
 
     mh_rd rd;
     mh_rd_init(&rd, r->fields, r->fields_len);
+    /* The response is written where it goes: in the payload, after room
+     * for its RopId, index and ReturnValue (payload_start made the
+     * payload as large as its limit).  A handler that outgrows that room
+     * gets a buffer of its own from mh_wr_grow, copied in below. */
     mh_wr body;
-    mh_wr_init(&body, cx->pool, 64);
+    size_t base = o->w.len + 6;
+    unsigned char *in_place = NULL;
+    if (o->w.cap > base) {
+        in_place = o->w.buf + base;
+        body.pool = cx->pool;
+        body.buf = in_place;
+        body.len = 0;
+        body.cap = o->w.cap - base;
+    } else {
+        mh_wr_init(&body, cx->pool, 64);
+    }
     rop.rd = &rd;
     rop.body = &body;
 
@@ -571,6 +585,11 @@ static int run_one(mh_ropctx *cx, const rop_req *r, rop_input *in, out_payload *
         return 0;
     if (ec != 0 && body.len == 0) {
         mh_rop_write_failure(&o->w, r->h.id, rop.resp_idx, ec, rop.dest_idx);
+    } else if (body.buf == in_place) {
+        unsigned char *h = mh_wr_reserve(&o->w, 6 + body.len); /* within cap: no move */
+        h[0] = r->h.id;
+        h[1] = rop.resp_idx;
+        mh_put_u32(h + 2, ec);
     } else {
         mh_wr_u8(&o->w, r->h.id);
         mh_wr_u8(&o->w, rop.resp_idx);
