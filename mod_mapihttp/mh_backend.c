@@ -484,14 +484,21 @@ static int values_ok(const mh_proplist *l, const mh_proptag *tags, uint32_t n)
     return 1;
 }
 
-mh_err mh_be_props_get(mh_betxn *t, const mh_objref *obj, const mh_proptag *tags, uint32_t n,
-                       uint64_t large, mh_proplist *values_r, mh_error *err)
+mh_err mh_be_props_get_in(mh_betxn *t, const mh_objref *obj, const mh_proptag *tags, uint32_t n,
+                          uint64_t large, apr_pool_t *pool, mh_proplist *values_r,
+                          mh_error *err)
 {
     ENTER(t, props_get);
     mh_proplist l = {0, NULL};
-    RUN(t, props_get, values_ok(&l, tags, n), t->txn, obj, tags, n, large, t->pool, &l);
+    RUN(t, props_get, values_ok(&l, tags, n), t->txn, obj, tags, n, large, pool, &l);
     *values_r = l;
     return MH_OK;
+}
+
+mh_err mh_be_props_get(mh_betxn *t, const mh_objref *obj, const mh_proptag *tags, uint32_t n,
+                       uint64_t large, mh_proplist *values_r, mh_error *err)
+{
+    return mh_be_props_get_in(t, obj, tags, n, large, t->pool, values_r, err);
 }
 
 mh_err mh_be_props_set(mh_betxn *t, const mh_objref *obj, const mh_proplist *set,

@@ -119,6 +119,10 @@ mh_err mh_be_id_reserve(mh_betxn *t, uint32_t count, mh_id *first_r, mh_error *e
 /* Properties. */
 mh_err mh_be_props_get(mh_betxn *t, const mh_objref *obj, const mh_proptag *tags, uint32_t n,
                        uint64_t large, mh_proplist *values_r, mh_error *err);
+/* The same with the values in `pool` rather than the transaction's. */
+mh_err mh_be_props_get_in(mh_betxn *t, const mh_objref *obj, const mh_proptag *tags, uint32_t n,
+                          uint64_t large, apr_pool_t *pool, mh_proplist *values_r,
+                          mh_error *err);
 mh_err mh_be_props_set(mh_betxn *t, const mh_objref *obj, const mh_proplist *set,
                        const mh_proptag *del, uint32_t n_del, const mh_change_in *chg,
                        mh_id *cn_r, mh_error *err);

@@ -662,6 +662,7 @@ struct mh_message_plan {
     uint32_t *hint;              /* per tag: where the last row had it (select_values) */
     int distinct;                /* no two tags share an id */
     struct plan_scratch *sc;     /* a row's working list, reused by the next row */
+    apr_pool_t *pool;            /* the plan's (the working list lives there) */
 };
 
 struct plan_scratch {
@@ -678,6 +679,7 @@ const mh_message_plan *mh_message_plan_make(apr_pool_t *pool, const mh_proptag *
     pl->ident = identity_asked(tags, n);
     pl->computed = tags ? 0 : ~0u;
     pl->sc = apr_pcalloc(pool, sizeof(*pl->sc));
+    pl->pool = pool;
     if (tags) {
         pl->hint = apr_pcalloc(pool, (n ? n : 1) * sizeof(*pl->hint));
         pl->distinct = 1;
@@ -758,7 +760,7 @@ uint32_t mh_message_props_planned(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t
     const mh_proptag *fetch = plan->fetch;
     uint32_t n_fetch = plan->n_fetch;
     mh_proplist all;
-    if ((e = mh_be_props_get(t, &ref, fetch, n_fetch, large, &all, &err)) != MH_OK)
+    if ((e = mh_be_props_get_in(t, &ref, fetch, n_fetch, large, pool, &all, &err)) != MH_OK)
         return mh_err_to_mapi(e);
     /* work on a list of our own, with room for the computed values; what
      * is kept of it is copied into `pool` at the end */
@@ -772,7 +774,7 @@ uint32_t mh_message_props_planned(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t
      * kept): the plan's rows share one, hot in the cache */
     struct plan_scratch *sc = plan->sc;
     if (sc->cap < cap) {
-        sc->v = apr_palloc(pool, cap * sizeof(*sc->v));
+        sc->v = apr_palloc(plan->pool, cap * sizeof(*sc->v));
         sc->cap = cap;
     }
     cap = sc->cap;
@@ -824,10 +826,6 @@ uint32_t mh_message_props_planned(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t
         put_value(pool, &l, &cap,
                   mh_pv_long(PR_ACCESS_LEVEL, (acc & MH_ACCESS_MODIFY) ? 1 : 0));
     }
-    if (l.v != sc->v) { /* put_value made it larger: the next row starts with that */
-        sc->v = l.v;
-        sc->cap = cap;
-    }
     select_values(&l, tags, n, large, pool, out, plan->hint, plan->distinct);
     for (uint32_t i = 0; i < out->n; i++) {
         if ((out->v[i].flags & MH_PV_LARGE) && out->v[i].v.large.ref == 0) {
@@ -835,12 +833,8 @@ uint32_t mh_message_props_planned(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t
             const mh_propval *sv = mh_proplist_find(&all, out->v[i].tag);
             if (sv && (sv->flags & MH_PV_LARGE))
                 out->v[i].v.large.ref = sv->v.large.ref;
-        } else if (t->pool != pool) {
-            /* the backend's values live in the transaction's pool */
-            mh_propval c;
-            mh_propval_copy(pool, &c, &out->v[i]);
-            out->v[i] = c;
         }
+        /* (the backend's values are in pool already: mh_be_props_get_in) */
     }
     return 0;
 }

@@ -210,6 +210,13 @@ typedef struct tctx {
     const mh_proptag *wcols;
     const mh_propval **row_vals;
     uint16_t n_wcols;
+    /* write_rows on an index-order contents table: a row's values are
+     * read into rowpool, cleared for the next row (they are written out
+     * and not looked at again), so that a page reuses the same memory */
+    int fetched;                 /* rows come from fetch_row */
+    int row_scratch;
+    apr_pool_t *rowpool;
+    mh_tv_row *rowpool_row;      /* the row whose values are in rowpool */
 } tctx;
 
 /* QueryRows makes room for this much of its response at once (a page of a
@@ -283,22 +290,43 @@ static uint32_t parse_res(apr_pool_t *pool, const unsigned char *b, uint32_t len
 }
 
 /* Reads a message's or folder's values for `tags` into a row. */
+/* Forgets the values of the row read into rowpool (it reads them again if
+ * asked) and clears the pool. */
+static void rowpool_reset(tctx *c)
+{
+    if (c->rowpool_row) {
+        c->rowpool_row->loaded = 0;
+        c->rowpool_row->props.n = 0;
+        c->rowpool_row->props.v = NULL;
+        c->rowpool_row = NULL;
+    }
+    if (c->rowpool)
+        apr_pool_clear(c->rowpool);
+}
+
 static uint32_t read_row(tctx *c, mh_tv_row *row, const mh_proptag *tags, uint32_t n)
 {
     uint16_t replid;
     mh_id id = mh_id_from_wire(row->id, &replid);
     mh_proplist pl = {0, NULL};
     uint32_t ec;
+    apr_pool_t *pool = c->cx->pool;
+    if (c->row_scratch && row->props.n == 0 && c->t->kind != MH_TBL_HIERARCHY) {
+        if (!c->rowpool)
+            apr_pool_create(&c->rowpool, c->cx->pool);
+        rowpool_reset(c);
+        c->rowpool_row = row;
+        pool = c->rowpool;
+    }
     if (c->t->kind == MH_TBL_HIERARCHY) {
-        ec = mh_folder_props(c->cx, c->lg, c->txn, id, tags, n, ROW_LARGE, c->cx->pool, &pl);
+        ec = mh_folder_props(c->cx, c->lg, c->txn, id, tags, n, ROW_LARGE, pool, &pl);
     } else {
         if (!c->plan || c->plan_tags != tags || c->plan_n != n) {
             c->plan = mh_message_plan_make(c->cx->pool, tags, n);
             c->plan_tags = tags;
             c->plan_n = n;
         }
-        ec = mh_message_props_planned(c->cx, c->lg, c->txn, id, c->plan, ROW_LARGE,
-                                      c->cx->pool, &pl);
+        ec = mh_message_props_planned(c->cx, c->lg, c->txn, id, c->plan, ROW_LARGE, pool, &pl);
     }
     if (ec)
         return ec;
@@ -657,6 +685,7 @@ static uint32_t tbl_load(mh_ropctx *cx, mh_object *obj, const mh_restriction *ex
             n = (t->flags & TF_ASSOCIATED) ? fi.fai_count : fi.content_count;
             p.presorted = 1;
             p.fetch = fetch_row;
+            c->fetched = 1;
         } else {
             ec = contents_ids(c, NULL, &rows, &n);
             /* sorting, filtering and categories need these of every row */
@@ -806,6 +835,9 @@ static uint32_t write_rows(tctx *c, uint32_t pos, int forward, uint32_t max, siz
     uint32_t count = mh_tview_count(c->v), n = 0;
     size_t start = body->len;
     *n_r = 0;
+    /* rows listed from the backend's index in order (fetch_row) are read
+     * one at a time into memory reused for the next (read_row) */
+    c->row_scratch = c->fetched;
     while (n < max) {
         int64_t idx = forward ? (int64_t)pos + n : (int64_t)pos - 1 - n;
         if (idx < 0 || idx >= (int64_t)count)
@@ -815,6 +847,7 @@ static uint32_t write_rows(tctx *c, uint32_t pos, int forward, uint32_t max, siz
         uint32_t ec = write_row(c, (uint32_t)idx, body);
         if (ec) {
             body->len = at;
+            c->row_scratch = 0;
             return ec;
         }
         if (body->len - start > room) {
@@ -823,6 +856,7 @@ static uint32_t write_rows(tctx *c, uint32_t pos, int forward, uint32_t max, siz
         }
         n++;
     }
+    c->row_scratch = 0;
     *n_r = n;
     return 0;
 }
