@@ -762,8 +762,8 @@ uint32_t mh_message_props_planned(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t
     mh_proplist all;
     if ((e = mh_be_props_get_in(t, &ref, fetch, n_fetch, large, pool, &all, &err)) != MH_OK)
         return mh_err_to_mapi(e);
-    /* work on a list of our own, with room for the computed values; what
-     * is kept of it is copied into `pool` at the end */
+    /* work on a list of our own, with room for the computed values;
+     * select_values puts what is kept into `out` */
     mh_proplist l;
     /* room for what the plan adds: its identity and computed values, and
      * the four a message saved elsewhere may lack (put_value grows the

@@ -289,7 +289,6 @@ static uint32_t parse_res(apr_pool_t *pool, const unsigned char *b, uint32_t len
     return rd.err ? MAPI_E_INVALID_PARAMETER : 0;
 }
 
-/* Reads a message's or folder's values for `tags` into a row. */
 /* Forgets the values of the row read into rowpool (it reads them again if
  * asked) and clears the pool. */
 static void rowpool_reset(tctx *c)
@@ -304,6 +303,8 @@ static void rowpool_reset(tctx *c)
         apr_pool_clear(c->rowpool);
 }
 
+/* Reads a message's or folder's values for `tags` into a row (into
+ * rowpool while write_rows asks for it: see tctx). */
 static uint32_t read_row(tctx *c, mh_tv_row *row, const mh_proptag *tags, uint32_t n)
 {
     uint16_t replid;
