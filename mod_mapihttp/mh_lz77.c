@@ -151,17 +151,20 @@ size_t mh_lz77_bound(size_t n)
  * placed before the elements they describe, and the length nibbles shared
  * between consecutive long matches.
  *
- * The table is the call's, on the stack, sized to the input (at most 8192
+ * The table is the call's, on the stack, sized to the input (at most 4096
  * entries) and cleared per call.  Its entries are 16-bit (position + 1,
- * modulo 2^16; 0 is empty): 16 KB at most, so the clearing writes it into
- * the L1 cache and the random lookups that follow hit it.  (A per-thread
+ * modulo 2^16; 0 is empty): 8 KB at most, so the clearing writes it into
+ * the L1 cache and the random lookups that follow hit it.  (4096 entries
+ * rather than 8192: the stack of whichever httpd thread runs is cold, and
+ * half the table to clear cost 0.5 % more output on the bench's 8 KB
+ * list-view response, 3030-3041 -> 3049-3056 bytes.)  (A per-thread
  * table of 32-bit entries, never cleared, took fewer instructions but
  * missed the cache under httpd, where dozens of threads take turns: it
  * was 11 % of all CPU samples of bench/run-rop.sh.)  Beyond 64 KB of
  * input a 16-bit entry may name a position 64 KB further back; every
  * candidate is checked byte for byte, so such a one only costs a look.
  */
-#define HASH_BITS 13
+#define HASH_BITS 12
 #define WINDOW 8192
 #define MIN_MATCH 3
 
