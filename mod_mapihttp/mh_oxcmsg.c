@@ -682,11 +682,14 @@ const mh_message_plan *mh_message_plan_make(apr_pool_t *pool, const mh_proptag *
     pl->pool = pool;
     if (tags) {
         pl->hint = apr_pcalloc(pool, (n ? n : 1) * sizeof(*pl->hint));
+        /* one bit per property id (8 KB): a table may have 4096 columns */
+        uint64_t *seen = apr_pcalloc(pool, 65536 / 8);
         pl->distinct = 1;
-        for (uint32_t i = 0; i < n && pl->distinct; i++)
-            for (uint32_t j = 0; j < i; j++)
-                if (MH_TAG_ID(tags[j]) == MH_TAG_ID(tags[i]))
-                    pl->distinct = 0;
+        for (uint32_t i = 0; i < n && pl->distinct; i++) {
+            uint16_t id = MH_TAG_ID(tags[i]);
+            pl->distinct = !(seen[id >> 6] >> (id & 63) & 1);
+            seen[id >> 6] |= 1ull << (id & 63);
+        }
     }
     for (uint32_t i = 0; tags && i < n; i++)
         for (int k = 0; k < CV_COUNT; k++)
@@ -827,6 +830,7 @@ uint32_t mh_message_props_planned(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t
                   mh_pv_long(PR_ACCESS_LEVEL, (acc & MH_ACCESS_MODIFY) ? 1 : 0));
     }
     select_values(&l, tags, n, large, pool, out, plan->hint, plan->distinct);
+    /* (the backend's values are in pool already: mh_be_props_get_in) */
     for (uint32_t i = 0; i < out->n; i++) {
         if ((out->v[i].flags & MH_PV_LARGE) && out->v[i].v.large.ref == 0) {
             /* inline values turned into references here are the store's too */
@@ -834,7 +838,6 @@ uint32_t mh_message_props_planned(mh_ropctx *cx, const mh_logon *lg, mh_betxn *t
             if (sv && (sv->flags & MH_PV_LARGE))
                 out->v[i].v.large.ref = sv->v.large.ref;
         }
-        /* (the backend's values are in pool already: mh_be_props_get_in) */
     }
     return 0;
 }

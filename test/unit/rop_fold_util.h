@@ -23,6 +23,13 @@ typedef struct req {
 MH_UNUSED_FN static void r_u8(req *q, uint8_t v) { q->b[q->n++] = v; }
 MH_UNUSED_FN static void r_u16(req *q, uint16_t v) { mh_put_u16(q->b + q->n, v); q->n += 2; }
 MH_UNUSED_FN static void r_u32(req *q, uint32_t v) { mh_put_u32(q->b + q->n, v); q->n += 4; }
+/* A u16 count and that many property tags (PropertyTagArray, MS-OXCDATA 2.9.1) */
+MH_UNUSED_FN static void r_tags(req *q, const mh_proptag *tags, uint16_t n)
+{
+    r_u16(q, n);
+    for (uint16_t i = 0; i < n; i++)
+        r_u32(q, tags[i]);
+}
 MH_UNUSED_FN static void r_u64(req *q, uint64_t v)
 {
     for (int i = 0; i < 8; i++)

@@ -115,9 +115,7 @@ static uint32_t copy_to(uint32_t *h, uint32_t n, uint8_t src, uint8_t dst, uint8
     r_u8(&q, 0x39); r_u8(&q, 0); r_u8(&q, src); r_u8(&q, dst);
     r_u8(&q, 1); /* WantAsynchronous: answered at once */
     r_u8(&q, want_sub); r_u8(&q, flags);
-    r_u16(&q, nexcl);
-    for (uint16_t i = 0; i < nexcl; i++)
-        r_u32(&q, excl[i]);
+    r_tags(&q, excl, nexcl);
     const unsigned char *r;
     size_t rl;
     uint32_t ec = run(&F, &q, h, n, &r, &rl);
@@ -669,9 +667,7 @@ static uint32_t copy_props(uint32_t *h, uint32_t n, uint8_t src, uint8_t dst, ui
     req q = {{0}, 0};
     r_u8(&q, 0x67); r_u8(&q, 0); r_u8(&q, src); r_u8(&q, dst);
     r_u8(&q, 0); r_u8(&q, flags);
-    r_u16(&q, ntags);
-    for (uint16_t i = 0; i < ntags; i++)
-        r_u32(&q, tags[i]);
+    r_tags(&q, tags, ntags);
     const unsigned char *r;
     size_t rl;
     uint32_t ec = run(&F, &q, h, n, &r, &rl);

@@ -423,6 +423,30 @@ static void test_column_kinds(void)
         CHECK_EQ_U(rows[i][6].v.i32, 0x7); /* modify, read, delete: the owner */
         CHECK_EQ_U(rows[i][7].v.i32, 1);
     }
+
+    /* one property in several columns, as Unicode and 8-bit, and twice the
+     * same: each column has it, row after row (a message row's values are
+     * looked for where the last row had them) */
+    mh_proptag rep[5] = {PR_SUBJECT, MH_TAG(0x0037, PT_STRING8), PR_IMPORTANCE, PR_SUBJECT,
+                         MH_TAG(0x0017, PT_LONG) /* PR_IMPORTANCE again */};
+    mh_wr_init(&w, F.pool, 64);
+    rq_set_columns(&w, 2, rep, 5);
+    rq_query_rows(&w, 2, 0, 1, 6);
+    r = run(h, &w, &rl);
+    REQUIRE(r != NULL && rl > 7);
+    REQUIRE(parse_rows(r + 7, rl - 7, rep, 5, &origin, &n, &rows) == 0);
+    REQUIRE(n == 6);
+    for (uint16_t i = 0; i < n; i++) {
+        unsigned k = i + 5u; /* the two QueryRows above moved the cursor by 5 */
+        char want[32];
+        snprintf(want, sizeof(want), "message %03u", k);
+        CHECK_EQ_U(MH_TAG_TYPE(rows[i][0].tag), PT_UNICODE);
+        CHECK_STR(rows[i][0].v.str, want);
+        CHECK_STR(rows[i][1].v.str, want); /* read from the 8-bit column */
+        CHECK_EQ_U(rows[i][2].v.i32, k % 3);
+        CHECK_STR(rows[i][3].v.str, want);
+        CHECK_EQ_U(rows[i][4].v.i32, k % 3);
+    }
 }
 
 static void test_categorized(void)
