@@ -19,7 +19,9 @@
  *   children    mbx, parent, child -> ""          (folder tree, by ID)
  *   fnames      mbx, parent, folded name -> child (unique sibling names)
  *   contents    mbx, folder, fai(u8), id -> ""     (messages by ID)
- *   sortidx     mbx, folder, fai, column(u8), sort key, id -> ""
+ *   sortidx     mbx, folder, fai, column(u8), sort key, id -> "" or, in
+ *               the columns of lbe_sort_summary, the message's summary
+ *               (lbe_summary_encode; "" in entries written before it)
  *   lvals       mbx, value id(u64), chunk(u32) -> bytes (large values)
  *   changes     mbx, scope(u64), cn -> u8 flags, u64 id
  *               scope is the folder for messages, 0 for folders
@@ -136,7 +138,25 @@ struct mh_txn {
      * for a message's info and then its values) */
     mh_id last_msg;
     MDB_val last_rec;
+    /* read transactions: the summaries the listings walked over, the last
+     * LBE_SUMCACHE of them in listing order (a ring: sums[i % LBE_SUMCACHE]
+     * for i in [sum_n - LBE_SUMCACHE, sum_n)); sum_next is where the next
+     * lookup is expected (rows are read in the order they were listed) */
+    struct lbe_sumslot *sums;
+    uint32_t sum_n, sum_next;
+    /* the tag list a summary was last asked to cover (each row of a table
+     * asks with the same), and the answer */
+    mh_proptag cov_tags[32];
+    uint32_t cov_n;
+    int cov_ok;
 };
+
+#define LBE_SUMCACHE 256
+typedef struct lbe_sumslot {
+    mh_id id;
+    const void *p;       /* the summary, in the map */
+    size_t len;
+} lbe_sumslot;
 
 /* Object records (objects database). */
 #define LBE_OBJ_FOLDER 1
@@ -165,6 +185,9 @@ typedef struct lbe_message {
     mh_msgindex ix;
     const unsigned char *tree;
     size_t tree_len;
+    /* lbe_message_peek: read from a summary, whose tree holds only the
+     * values of lbe_summary_covers' tags (the head is the record's) */
+    int partial;
 } lbe_message;
 
 /* Sort columns with an index (sortidx), see lbe_sort_tags. */
@@ -288,6 +311,35 @@ int lbe_walk_large(const mh_message *m, int (*fn)(void *, const mh_propval *), v
 
 /* Sort index maintenance for a message (add or remove its entries). */
 int lbe_sortidx_update(mh_txn *t, const lbe_message *m, int add);
+/*
+ * Summaries: the sort index entries of the columns Outlook's mail views
+ * sort by (received and sent time: lbe_sort_summary) carry, as their value,
+ * the message's head and the values of a fixed set of list-view columns,
+ * so that a page of such a view reads its rows from the index pages its
+ * listing walked, not from 50 records spread over the map:
+ *   u8 version (1), u64 folder, u8 fai, u8 read, u64 cn, u64 read_cn,
+ *   u32 size, then the tree of a message holding only the covered values
+ *   (no recipients, no attachments), indexed (mh_message_encode_indexed).
+ * lbe_sortidx_update writes them with the keys (every write of a message
+ * record goes with one, with the same lbe_message).  A summary longer than
+ * LBE_SUMMARY_MAX is not kept (the entry's value is ""), nor is one in an
+ * entry written before summaries existed: readers then read the record.
+ */
+#define LBE_SUMMARY_MAX 1024
+/* What the consistency check finds in a message's sort index entries:
+ * bits of LBE_SORTIDX_* (lbe_sortidx_update with add repairs both). */
+#define LBE_SORTIDX_MISSING 1u /* an entry is not there */
+#define LBE_SORTIDX_SUMMARY 2u /* a value is not the message's summary */
+unsigned lbe_sortidx_verify(mh_txn *t, const lbe_message *m, apr_pool_t *pool);
+int lbe_sort_summary(int col);
+/* Encodes m's summary into w; -1 (w unchanged in meaning) when too long. */
+int lbe_summary_encode(mh_wr *w, const lbe_message *m);
+/* 1 when every one of tags is a value a summary holds (or lacks) exactly. */
+int lbe_summary_covers(const mh_proptag *tags, uint32_t n);
+/* lbe_message_head from the summary a listing of this read transaction
+ * walked over when there is one (m->partial set; no rd), else from the
+ * record.  Only for the head and the covered values. */
+mh_err lbe_message_peek(mh_txn *t, mh_id id, apr_pool_t *pool, lbe_message *m, mh_error *err);
 
 /* Directory helpers. */
 /* Rebuilds dir_name and dir_anr from dir (a writing transaction): after the

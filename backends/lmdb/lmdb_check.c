@@ -168,6 +168,13 @@ mh_err lbe_check(mh_txn *t, int repair, void (*report)(void *, const char *), vo
             }
         }
         lbe_walk_large(m.msg, lval_check, &c);
+        unsigned sx = lbe_sortidx_verify(t, &m, it);
+        if (sx & LBE_SORTIDX_MISSING)
+            problem(&c, "message %llu is missing from a sort index of its folder",
+                    (unsigned long long)id);
+        if (sx & LBE_SORTIDX_SUMMARY)
+            problem(&c, "message %llu: a sort index entry's summary does not match the message",
+                    (unsigned long long)id);
         if (repair && (rc = lbe_sortidx_update(t, &m, 1))) {
             apr_pool_destroy(it);
             return lbe_fail(err, pool, rc, "repair");

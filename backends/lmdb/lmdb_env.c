@@ -761,6 +761,27 @@ mh_err lbe_folder_store(mh_txn *t, const lbe_folder *f, mh_error *err)
     return rc ? lbe_fail(err, t->pool, rc, "write a folder") : MH_OK;
 }
 
+/* The head fields of a record (after its kind and version) or of a
+ * summary (after its version), and the index and tree after them. */
+static int parse_head(mh_rd *rd, int indexed, lbe_message *m)
+{
+    m->folder = mh_rd_u64(rd);
+    m->fai = mh_rd_u8(rd);
+    m->read = mh_rd_u8(rd);
+    m->cn = mh_rd_u64(rd);
+    m->read_cn = mh_rd_u64(rd);
+    m->size = mh_rd_u32(rd);
+    m->msg = NULL;
+    m->indexed = indexed;
+    m->partial = 0;
+    m->ix.n = 0;
+    if (indexed)
+        mh_msgindex_read(rd, &m->ix);
+    m->tree = rd->p;
+    m->tree_len = mh_rd_left(rd);
+    return rd->err ? -1 : 0;
+}
+
 mh_err lbe_message_head(mh_txn *t, mh_id id, apr_pool_t *pool, lbe_message *m, mh_rd *rd,
                         mh_error *err)
 {
@@ -790,23 +811,49 @@ mh_err lbe_message_head(mh_txn *t, mh_id id, apr_pool_t *pool, lbe_message *m, m
         return mh_fail(err, pool, MH_E_CORRUPT, "message %llu: unknown record version",
                        (unsigned long long)id);
     m->id = id;
-    m->folder = mh_rd_u64(rd);
-    m->fai = mh_rd_u8(rd);
-    m->read = mh_rd_u8(rd);
-    m->cn = mh_rd_u64(rd);
-    m->read_cn = mh_rd_u64(rd);
-    m->size = mh_rd_u32(rd);
-    m->msg = NULL;
-    m->indexed = version == 2;
-    m->ix.n = 0;
-    if (m->indexed)
-        mh_msgindex_read(rd, &m->ix);
-    if (rd->err)
+    if (parse_head(rd, version == 2, m) != 0)
         return mh_fail(err, pool, MH_E_CORRUPT, "message %llu: damaged record",
                        (unsigned long long)id);
-    m->tree = rd->p;
-    m->tree_len = mh_rd_left(rd);
     return MH_OK;
+}
+
+/* The slot of id among the summaries remembered, or NULL.  A row asks
+ * twice (info, then values) and rows come in listing order: the slot
+ * looked at last, then the next, then every one. */
+static const lbe_sumslot *summary_of(mh_txn *t, mh_id id)
+{
+    uint32_t lo = t->sum_n > LBE_SUMCACHE ? t->sum_n - LBE_SUMCACHE : 0;
+    uint32_t i = t->sum_next;
+#define SUM_AT(i) ((i) >= lo && (i) < t->sum_n && t->sums[(i) % LBE_SUMCACHE].id == id)
+    if (!SUM_AT(i) && !SUM_AT(i + 1)) {
+        for (i = lo; i < t->sum_n && t->sums[i % LBE_SUMCACHE].id != id; i++)
+            ;
+        if (i == t->sum_n)
+            return NULL;
+    } else if (!SUM_AT(i)) {
+        i++;
+    }
+#undef SUM_AT
+    t->sum_next = i;
+    return &t->sums[i % LBE_SUMCACHE];
+}
+
+mh_err lbe_message_peek(mh_txn *t, mh_id id, apr_pool_t *pool, lbe_message *m, mh_error *err)
+{
+    const lbe_sumslot *s = t->sums && id ? summary_of(t, id) : NULL;
+    if (s) {
+        mh_rd rd;
+        mh_rd_init(&rd, s->p, s->len);
+        m->id = id;
+        /* a summary that does not read is passed over: the record says
+         * the same (and the consistency check reports the summary) */
+        if (mh_rd_u8(&rd) == 1 && parse_head(&rd, 1, m) == 0) {
+            m->partial = 1;
+            return MH_OK;
+        }
+    }
+    mh_rd rd;
+    return lbe_message_head(t, id, pool, m, &rd, err);
 }
 
 mh_err lbe_message_load(mh_txn *t, mh_id id, apr_pool_t *pool, lbe_message *m, mh_error *err)

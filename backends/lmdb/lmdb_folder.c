@@ -197,7 +197,25 @@ mh_err lbe_props_get(mh_txn *t, const mh_objref *obj, const mh_proptag *tags, ui
     case MH_OBJ_MESSAGE: {
         lbe_message m;
         if (tags && obj->depth == 0) {
-            /* a few values of the message itself: only those are decoded */
+            /* a few values of the message itself: only those are decoded,
+             * from the summary a listing just walked over when it holds
+             * them all (a summary that does not decode is passed over) */
+            int covered;
+            if (n && n <= 32 && n == t->cov_n && memcmp(tags, t->cov_tags, n * sizeof(*tags)) == 0) {
+                covered = t->cov_ok;
+            } else {
+                covered = lbe_summary_covers(tags, n);
+                if (n <= 32) {
+                    memcpy(t->cov_tags, tags, n * sizeof(*tags));
+                    t->cov_n = n;
+                    t->cov_ok = covered;
+                }
+            }
+            if (covered &&
+                lbe_message_peek(t, obj->id, pool, &m, err) == MH_OK && m.partial &&
+                mh_message_decode_tags_indexed(&m.ix, m.tree, m.tree_len, pool, tags, n,
+                                               values_r) == 0)
+                return take_fresh(t, values_r, large, pool, err);
             mh_rd rd;
             if ((e = lbe_message_head(t, obj->id, pool, &m, &rd, err)) != MH_OK)
                 return e;

@@ -79,16 +79,157 @@ static void sortidx_key(mh_txn *t, lbe_key *k, const lbe_message *m, int col)
     lk_u64(k, m->id);
 }
 
+/* ------------------------------------------------------------ summaries */
+
+/* The columns whose sort index entries carry summaries: received time
+ * (Outlook's view of every mail folder but Sent Items) and sent time. */
+int lbe_sort_summary(int col)
+{
+    return col == 1 || col == 2;
+}
+
+/* The values a summary holds, ascending: what Outlook's list views show
+ * and what the core asks for to compute the rest of a row (message flags,
+ * attachments, recipients' names); the computed-only ones (PR_MID,
+ * PR_INSTANCE_KEY, PR_MESSAGE_SIZE) are never stored, so a summary holds
+ * them exactly as the record does: not at all.  Named properties (the
+ * categories, say) are not covered: a view asking for one reads records. */
+static const mh_proptag summary_tags[] = {
+    PR_IMPORTANCE,              /* 0x00170003 */
+    PR_MESSAGE_CLASS,           /* 0x001A001F */
+    MH_TAG(0x0026, PT_LONG),    /* PidTagPriority */
+    PR_SENSITIVITY,             /* 0x00360003 */
+    PR_SUBJECT,                 /* 0x0037001F */
+    PR_CLIENT_SUBMIT_TIME,      /* 0x00390040 */
+    PR_SUBJECT_PREFIX,          /* 0x003D001F */
+    PR_SENT_REPRESENTING_NAME,  /* 0x0042001F */
+    MH_TAG(0x0070, PT_UNICODE), /* PidTagConversationTopic */
+    MH_TAG(0x0071, PT_BINARY),  /* PidTagConversationIndex */
+    PR_SENDER_NAME,             /* 0x0C1A001F */
+    PR_DISPLAY_BCC,             /* 0x0E02001F */
+    PR_DISPLAY_CC,              /* 0x0E03001F */
+    PR_DISPLAY_TO,              /* 0x0E04001F */
+    PR_MESSAGE_DELIVERY_TIME,   /* 0x0E060040 */
+    PR_MESSAGE_FLAGS,           /* 0x0E070003 */
+    PR_MESSAGE_SIZE,            /* 0x0E080003 */
+    PR_MSG_STATUS,              /* 0x0E170003 */
+    PR_HASATTACH,               /* 0x0E1B000B */
+    PR_NORMALIZED_SUBJECT,      /* 0x0E1D001F */
+    MH_TAG(0x0E2B, PT_LONG),    /* PidTagToDoItemFlags */
+    PR_INSTANCE_KEY,            /* 0x0FF60102 */
+    MH_TAG(0x1080, PT_LONG),    /* PidTagIconIndex */
+    MH_TAG(0x1081, PT_LONG),    /* PidTagLastVerbExecuted */
+    PR_FLAG_STATUS,             /* 0x10900003 */
+    MH_TAG(0x1091, PT_SYSTIME), /* PidTagFlagCompleteTime */
+    MH_TAG(0x1095, PT_LONG),    /* PidTagFollowupIcon */
+    PR_CREATION_TIME,           /* 0x30070040 */
+    PR_LAST_MODIFICATION_TIME,  /* 0x30080040 */
+    PR_MID,                     /* 0x674A0014 */
+};
+#define N_SUMMARY_TAGS (sizeof(summary_tags) / sizeof(summary_tags[0]))
+
+static int summary_has(mh_proptag tag)
+{
+    size_t lo = 0, hi = N_SUMMARY_TAGS;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (summary_tags[mid] == tag)
+            return 1;
+        if (summary_tags[mid] < tag)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+int lbe_summary_covers(const mh_proptag *tags, uint32_t n)
+{
+    if (!tags)
+        return 0;
+    /* one walk through both lists when tags ascend (a plan's do) */
+    size_t j = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (i && tags[i] < tags[i - 1])
+            j = 0;
+        while (j < N_SUMMARY_TAGS && summary_tags[j] < tags[i])
+            j++;
+        if (j == N_SUMMARY_TAGS || summary_tags[j] != tags[i])
+            return 0;
+    }
+    return 1;
+}
+
+int lbe_summary_encode(mh_wr *w, const lbe_message *m)
+{
+    const mh_proplist *l = &m->msg->props;
+    mh_message sm;
+    memset(&sm, 0, sizeof(sm));
+    sm.props.v = apr_palloc(w->pool, sizeof(*sm.props.v) * (l->n ? l->n : 1));
+    for (uint32_t i = 0; i < l->n; i++)
+        if (summary_has(l->v[i].tag))
+            sm.props.v[sm.props.n++] = l->v[i];
+    size_t start = w->len;
+    mh_wr_u8(w, 1);
+    mh_wr_u64(w, m->folder);
+    mh_wr_u8(w, m->fai ? 1 : 0);
+    mh_wr_u8(w, m->read ? 1 : 0);
+    mh_wr_u64(w, m->cn);
+    mh_wr_u64(w, m->read_cn);
+    mh_wr_u32(w, m->size);
+    mh_message_encode_indexed(w, &sm);
+    if (w->len - start > LBE_SUMMARY_MAX) {
+        w->len = start;
+        return -1;
+    }
+    return 0;
+}
+
 int lbe_sortidx_update(mh_txn *t, const lbe_message *m, int add)
 {
+    mh_wr sum;
+    int have_sum = 0;
+    if (add) {
+        mh_wr_init(&sum, t->pool, 256);
+        have_sum = lbe_summary_encode(&sum, m) == 0;
+    }
     for (int col = 1; lbe_sort_tags[col - 1]; col++) {
         lbe_key k;
         sortidx_key(t, &k, m, col);
-        int rc = add ? lbe_put(t, DBI_SORTIDX, &k, "", 0) : lbe_del(t, DBI_SORTIDX, &k);
+        int rc;
+        if (!add)
+            rc = lbe_del(t, DBI_SORTIDX, &k);
+        else if (have_sum && lbe_sort_summary(col))
+            rc = lbe_put(t, DBI_SORTIDX, &k, sum.buf, sum.len);
+        else
+            rc = lbe_put(t, DBI_SORTIDX, &k, "", 0);
         if (rc)
             return rc;
     }
     return 0;
+}
+
+unsigned lbe_sortidx_verify(mh_txn *t, const lbe_message *m, apr_pool_t *pool)
+{
+    unsigned found = 0;
+    mh_wr sum;
+    mh_wr_init(&sum, pool, 256);
+    int have_sum = lbe_summary_encode(&sum, m) == 0;
+    for (int col = 1; lbe_sort_tags[col - 1]; col++) {
+        lbe_key k;
+        sortidx_key(t, &k, m, col);
+        MDB_val key = lk_val(&k), v;
+        int rc = mdb_get(t->txn, lbe_dbi(t, DBI_SORTIDX), &key, &v);
+        if (rc) {
+            found |= LBE_SORTIDX_MISSING;
+            continue;
+        }
+        /* "" is an entry from before summaries (or of one too long) */
+        if (v.mv_size && (!lbe_sort_summary(col) || !have_sum || v.mv_size != sum.len ||
+                          memcmp(v.mv_data, sum.buf, sum.len) != 0))
+            found |= LBE_SORTIDX_SUMMARY;
+    }
+    return found;
 }
 
 static void contents_key(lbe_key *k, const mh_txn *t, mh_id folder, int fai, mh_id id)
@@ -115,6 +256,7 @@ mh_err lbe_contents_list(mh_txn *t, mh_id folder, unsigned flags, const mh_sort 
     int fai = (flags & MH_LIST_FAI) != 0;
     int backward = (flags & MH_LIST_BACKWARD) != 0;
     enum lbe_dbi d = DBI_CONTENTS;
+    int sums = 0; /* the entries carry summaries to remember */
     lbe_key prefix;
     contents_key(&prefix, t, folder, fai, 0);
     if (sort) {
@@ -124,6 +266,12 @@ mh_err lbe_contents_list(mh_txn *t, mh_id folder, unsigned flags, const mh_sort 
                            sort->tag);
         d = DBI_SORTIDX;
         lk_u8(&prefix, (uint8_t)col);
+        /* (in a read transaction the map does not change under them) */
+        if (lbe_sort_summary(col) && !t->write) {
+            sums = 1;
+            if (!t->sums)
+                t->sums = apr_palloc(t->pool, LBE_SUMCACHE * sizeof(*t->sums));
+        }
         if (sort->descending)
             backward = !backward;
     }
@@ -169,7 +317,14 @@ mh_err lbe_contents_list(mh_txn *t, mh_id folder, unsigned flags, const mh_sort 
             rc = MDB_NOTFOUND; /* walked out of the folder */
             break;
         }
-        ids[n++] = mh_get_u64_be((uint8_t *)k.mv_data + k.mv_size - 8);
+        mh_id id = mh_get_u64_be((uint8_t *)k.mv_data + k.mv_size - 8);
+        ids[n++] = id;
+        if (sums && v.mv_size) {
+            lbe_sumslot *s = &t->sums[t->sum_n++ % LBE_SUMCACHE];
+            s->id = id;
+            s->p = v.mv_data;
+            s->len = v.mv_size;
+        }
         next_r->len = (uint32_t)k.mv_size;
         memcpy(next_r->key, k.mv_data, k.mv_size);
     }
@@ -191,9 +346,8 @@ mh_err lbe_message_info(mh_txn *t, mh_id message, mh_message_info *info, mh_erro
 {
     mh_err e;
     lbe_message m;
-    mh_rd rd;
     if ((e = lbe_need_mailbox(t, err)) != MH_OK ||
-        (e = lbe_message_head(t, message, t->pool, &m, &rd, err)) != MH_OK)
+        (e = lbe_message_peek(t, message, t->pool, &m, err)) != MH_OK)
         return e;
     info->id = m.id;
     info->folder = m.folder;
@@ -831,10 +985,11 @@ mh_err lbe_message_set_read(mh_txn *t, mh_id message, int read, mh_id *cn_r, mh_
     if ((e = lbe_next_id(t, &cn, err)) != MH_OK)
         return e;
     if ((rc = lbe_change_del(t, m.folder, m.read_cn)) ||
-        (rc = lbe_change_put(t, m.folder, cn, (uint8_t)(change_flags(&m) | MH_CHANGE_READ), m.id)) ||
-        (rc = lbe_sortidx_update(t, &m, 1)))
+        (rc = lbe_change_put(t, m.folder, cn, (uint8_t)(change_flags(&m) | MH_CHANGE_READ), m.id)))
         return lbe_fail(err, t->pool, rc, "record a read-state change");
-    m.read_cn = cn;
+    m.read_cn = cn; /* (before the index entries: their summaries carry it) */
+    if ((rc = lbe_sortidx_update(t, &m, 1)))
+        return lbe_fail(err, t->pool, rc, "record a read-state change");
     *cn_r = cn;
     return lbe_message_store(t, &m, err);
 }

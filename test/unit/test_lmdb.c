@@ -266,6 +266,248 @@ static void test_message_record_index(void)
     lbe_txn_abort(t);
 }
 
+/* ---------------------------------------------------------- summaries */
+
+static const mh_proptag view_tags[] = {PR_IMPORTANCE, PR_MESSAGE_CLASS, PR_SUBJECT,
+                                        PR_SENT_REPRESENTING_NAME, PR_MESSAGE_DELIVERY_TIME,
+                                        PR_MESSAGE_FLAGS, PR_MESSAGE_SIZE, PR_HASATTACH,
+                                        PR_FLAG_STATUS, PR_MID};
+#define N_VIEW (sizeof(view_tags) / sizeof(view_tags[0]))
+/* a value no summary holds */
+static const mh_proptag body_tags[] = {PR_SUBJECT, MH_TAG(0x1000, PT_UNICODE)};
+
+static int lists_equal(const mh_proplist *a, const mh_proplist *b)
+{
+    if (a->n != b->n)
+        return 0;
+    for (uint32_t i = 0; i < a->n; i++)
+        if (!mh_propval_equal(&a->v[i], b->v + i))
+            return 0;
+    return 1;
+}
+
+/* Reads folder's messages as a table does, in one read transaction: the
+ * view by received time, newest first, then each message's head and
+ * values; and each again in a transaction of its own that lists nothing
+ * (the record).  Both must agree.  Returns how many rows came from
+ * summaries (-1 on any disagreement or failure); *n_r is the row count. */
+static int summary_rows(mh_id folder, uint32_t *n_r)
+{
+    mh_txn *t, *t2;
+    mh_error e;
+    if (lbe_txn_begin(B->inst, &mbx, MH_TXN_READ, pool, &t, &e) != MH_OK)
+        return -1;
+    mh_sort by = {PR_MESSAGE_DELIVERY_TIME, 1};
+    mh_id ids[16];
+    uint32_t n = 0;
+    mh_cursor from = {0}, next;
+    int from_summary = 0;
+    if (lbe_contents_list(t, folder, 0, &by, &from, 16, ids, &n, &next, &e) != MH_OK) {
+        lbe_txn_abort(t);
+        return -1;
+    }
+    *n_r = n;
+    for (uint32_t i = 0; i < n; i++) {
+        lbe_message m, r;
+        mh_rd rd;
+        mh_objref ref = {0};
+        ref.kind = MH_OBJ_MESSAGE;
+        ref.id = ids[i];
+        mh_proplist a, b, c, d;
+        if (lbe_message_peek(t, ids[i], pool, &m, &e) != MH_OK ||
+            lbe_props_get(t, &ref, view_tags, N_VIEW, UINT64_MAX, pool, &a, &e) != MH_OK ||
+            lbe_props_get(t, &ref, body_tags, 2, UINT64_MAX, pool, &c, &e) != MH_OK ||
+            lbe_txn_begin(B->inst, &mbx, MH_TXN_READ, pool, &t2, &e) != MH_OK) {
+            lbe_txn_abort(t);
+            return -1;
+        }
+        from_summary += m.partial;
+        int ok = lbe_message_head(t2, ids[i], pool, &r, &rd, &e) == MH_OK && !r.partial &&
+                 lbe_props_get(t2, &ref, view_tags, N_VIEW, UINT64_MAX, pool, &b, &e) == MH_OK &&
+                 lbe_props_get(t2, &ref, body_tags, 2, UINT64_MAX, pool, &d, &e) == MH_OK;
+        lbe_txn_abort(t2);
+        if (!ok || m.id != r.id || m.folder != r.folder || m.fai != r.fai || m.read != r.read ||
+            m.cn != r.cn || m.read_cn != r.read_cn || m.size != r.size || !lists_equal(&a, &b) ||
+            !lists_equal(&c, &d) || d.n != 2) {
+            printf("#   row %u (message %llu) differs from its record\n", i,
+                   (unsigned long long)ids[i]);
+            lbe_txn_abort(t);
+            return -1;
+        }
+    }
+    lbe_txn_abort(t);
+    return from_summary;
+}
+
+/* The value of message id's entry in folder's received-time index. */
+static int summary_value(mh_id folder, mh_id id, unsigned char **p_r, size_t *len_r)
+{
+    mh_txn *t;
+    mh_error e;
+    if (lbe_txn_begin(B->inst, &mbx, MH_TXN_READ, pool, &t, &e) != MH_OK)
+        return -1;
+    lbe_message m;
+    int rc = -1;
+    if (lbe_message_load(t, id, pool, &m, &e) == MH_OK) {
+        lbe_key k;
+        lk_init(&k);
+        lk_u32(&k, t->mr.mbx);
+        lk_u64(&k, folder);
+        lk_u8(&k, 0);
+        lk_u8(&k, 1);
+        /* the received-time key: present, big-endian, then the ID */
+        const mh_propval *dt = mh_proplist_find(&m.msg->props, PR_MESSAGE_DELIVERY_TIME);
+        if (dt) {
+            lk_u8(&k, 1);
+            lk_u64(&k, dt->v.ft);
+        } else {
+            lk_u8(&k, 0);
+        }
+        lk_u64(&k, id);
+        MDB_val key = lk_val(&k), v;
+        if (mdb_get(t->txn, B->inst->dbi[DBI_SORTIDX], &key, &v) == 0) {
+            *p_r = apr_pmemdup(pool, v.mv_data, v.mv_size ? v.mv_size : 1);
+            *len_r = v.mv_size;
+            rc = 0;
+        }
+    }
+    lbe_txn_abort(t);
+    return rc;
+}
+
+static int put_summary(mh_id folder, mh_id id, const unsigned char *p, size_t len)
+{
+    unsigned char *cur;
+    size_t cur_len;
+    if (summary_value(folder, id, &cur, &cur_len) != 0)
+        return -1;
+    /* the same key, found again in a write transaction */
+    mh_txn *t = raw_begin(&mbx);
+    if (!t)
+        return -1;
+    mh_error e;
+    lbe_message m;
+    if (lbe_message_load(t, id, pool, &m, &e) != MH_OK) {
+        lbe_txn_abort(t);
+        return -1;
+    }
+    MDB_cursor *c;
+    MDB_val key, v;
+    lbe_key k;
+    lk_init(&k);
+    lk_u32(&k, t->mr.mbx);
+    lk_u64(&k, folder);
+    lk_u8(&k, 0);
+    lk_u8(&k, 1);
+    key = lk_val(&k);
+    int rc = mdb_cursor_open(t->txn, B->inst->dbi[DBI_SORTIDX], &c);
+    for (rc = rc ? rc : mdb_cursor_get(c, &key, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(c, &key, &v, MDB_NEXT)) {
+        if (key.mv_size >= 8 && mh_get_u64_be((uint8_t *)key.mv_data + key.mv_size - 8) == id &&
+            memcmp(key.mv_data, k.b, k.n) == 0) {
+            MDB_val nv = {len, (void *)p};
+            rc = mdb_cursor_put(c, &key, &nv, MDB_CURRENT);
+            break;
+        }
+    }
+    mdb_cursor_close(c);
+    if (rc) {
+        lbe_txn_abort(t);
+        return -1;
+    }
+    return lbe_txn_commit(t, &e) == MH_OK ? 0 : -1;
+}
+
+/* The received- and sent-time indexes carry each message's summary: a
+ * table page reads its rows from them, gives what the records give, and
+ * every write of a message keeps them current; the check finds a stale
+ * one and the repair rewrites it. */
+static void test_sort_summaries(void)
+{
+    mh_betxn *bt;
+    mh_error e;
+    REQUIRE(mh_be_begin(B, &mbx, MH_TXN_WRITE, pool, &bt, &e) == MH_OK);
+    mh_mailbox_info mi;
+    REQUIRE(mh_be_mailbox_info(bt, &mi, &e) == MH_OK);
+    mh_id box = mi.special[MH_SF_DRAFTS], other = mi.special[MH_SF_DELETED_ITEMS];
+    /* three messages with list-view values, one whose subject is too long
+     * for a summary (inline in the record, 1500 characters) */
+    char *longsub = apr_palloc(pool, 1501);
+    memset(longsub, 'x', 1500);
+    longsub[1500] = 0;
+    mh_id ids[4];
+    for (int i = 0; i < 4; i++) {
+        mh_propval v[7] = {
+            mh_pv_str(PR_SUBJECT, i == 3 ? longsub : apr_psprintf(pool, "subject %d", i)),
+            mh_pv_str(PR_MESSAGE_CLASS, "IPM.Note"),
+            mh_pv_str(PR_SENT_REPRESENTING_NAME, "Grace Hopper"),
+            mh_pv_time(PR_MESSAGE_DELIVERY_TIME, 133000000000000000ull + (uint64_t)i * 10000000),
+            mh_pv_long(PR_IMPORTANCE, i),
+            mh_pv_long(PR_FLAG_STATUS, 2),
+            mh_pv_str(MH_TAG(0x1000, PT_UNICODE), "the body, which no summary holds")};
+        mh_message m = {{7, v}, 0, NULL, 0, NULL};
+        mh_id cn;
+        REQUIRE(mh_be_message_save(bt, box, 0, 0, &m, NULL, &ids[i], &cn, &e) == MH_OK);
+    }
+    REQUIRE(mh_be_commit(bt, &e) == MH_OK);
+    uint32_t n = 0;
+    CHECK_EQ_U((unsigned)summary_rows(box, &n), 3); /* all but the long subject's */
+    CHECK_EQ_U(n, 4);
+    CHECK_EQ_U(run_check(&mbx, 0), 0);
+    unsigned char *before, *p;
+    size_t before_len, len;
+    REQUIRE(summary_value(box, ids[3], &p, &len) == 0);
+    CHECK_EQ_U(len, 0); /* too long: not kept */
+    REQUIRE(summary_value(box, ids[1], &before, &before_len) == 0);
+    CHECK(before_len > 0 && before_len <= LBE_SUMMARY_MAX);
+
+    /* read state, move, copy, and a save that changes the values */
+    mh_id cn, moved, copied;
+    REQUIRE(mh_be_begin(B, &mbx, MH_TXN_WRITE, pool, &bt, &e) == MH_OK);
+    REQUIRE(mh_be_message_set_read(bt, ids[1], 1, &cn, &e) == MH_OK);
+    REQUIRE(mh_be_message_move(bt, ids[0], other, 0, NULL, &moved, &e) == MH_OK);
+    REQUIRE(mh_be_message_move(bt, ids[2], other, 1, NULL, &copied, &e) == MH_OK);
+    mh_propval v2[4] = {mh_pv_str(PR_SUBJECT, "changed"), mh_pv_str(PR_MESSAGE_CLASS, "IPM.Note"),
+                        mh_pv_time(PR_MESSAGE_DELIVERY_TIME, 133000000000000000ull),
+                        mh_pv_str(MH_TAG(0x1000, PT_UNICODE), "another body")};
+    mh_message m2 = {{4, v2}, 0, NULL, 0, NULL};
+    mh_id same;
+    REQUIRE(mh_be_message_save(bt, 0, ids[2], 0, &m2, NULL, &same, &cn, &e) == MH_OK);
+    REQUIRE(mh_be_commit(bt, &e) == MH_OK);
+    CHECK_EQ_U((unsigned)summary_rows(box, &n), 2);
+    CHECK_EQ_U(n, 3);
+    CHECK_EQ_U((unsigned)summary_rows(other, &n), 2);
+    CHECK_EQ_U(n, 2);
+    CHECK_EQ_U(run_check(&mbx, 0), 0);
+    REQUIRE(summary_value(box, ids[1], &p, &len) == 0);
+    CHECK(len > 0 && (len != before_len || memcmp(p, before, len) != 0));
+
+    /* the summary from before the read flag changed, put back: the check
+     * finds it, the repair writes the current one */
+    REQUIRE(put_summary(box, ids[1], before, before_len) == 0);
+    problems_seen = 0;
+    CHECK_EQ_U(run_check(&mbx, 0), 1);
+    CHECK_EQ_U(problems_seen, 1);
+    CHECK_EQ_U(run_check(&mbx, 1), 1);
+    CHECK_EQ_U(run_check(&mbx, 0), 0);
+    unsigned char *after;
+    size_t after_len;
+    REQUIRE(summary_value(box, ids[1], &after, &after_len) == 0);
+    CHECK_MEM(after, after_len, p, len);
+    CHECK_EQ_U((unsigned)summary_rows(box, &n), 2);
+
+    /* an entry written before summaries ("") is read from the record */
+    REQUIRE(put_summary(box, ids[1], (const unsigned char *)"", 0) == 0);
+    CHECK_EQ_U(run_check(&mbx, 0), 0);
+    CHECK_EQ_U((unsigned)summary_rows(box, &n), 1);
+    /* a summary that does not read is passed over */
+    REQUIRE(put_summary(box, ids[1], (const unsigned char *)"\x07garbage", 8) == 0);
+    CHECK_EQ_U((unsigned)summary_rows(box, &n), 1);
+    CHECK_EQ_U(run_check(&mbx, 0), 1);
+    CHECK_EQ_U(run_check(&mbx, 1), 1);
+    CHECK_EQ_U((unsigned)summary_rows(box, &n), 2);
+}
+
 static void test_folder_cycle(void)
 {
     /* Sync Issues made a child of its own subfolder Conflicts */
@@ -674,6 +916,7 @@ int main(void)
     RUN(test_directory_damage);
     RUN(test_mailbox_damage);
     RUN(test_message_record_index);
+    RUN(test_sort_summaries);
     RUN(test_folder_cycle);
     RUN(test_fold);
     RUN(test_options);
