@@ -220,36 +220,6 @@ uint32_t mh_rop_commit(mh_ropctx *cx, mh_betxn *t)
     return e == MH_OK ? 0 : mh_err_to_mapi(e);
 }
 
-uint64_t mh_id_to_wire(mh_id counter, uint16_t replid)
-{
-    unsigned char b[8];
-    b[0] = (unsigned char)replid;
-    b[1] = (unsigned char)(replid >> 8);
-    for (int i = 7; i >= 2; i--) {
-        b[i] = (unsigned char)counter;
-        counter >>= 8;
-    }
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | b[i];
-    return v;
-}
-
-mh_id mh_id_from_wire(uint64_t wire, uint16_t *replid_r)
-{
-    unsigned char b[8];
-    for (int i = 0; i < 8; i++) {
-        b[i] = (unsigned char)wire;
-        wire >>= 8;
-    }
-    if (replid_r)
-        *replid_r = (uint16_t)(b[0] | (b[1] << 8));
-    mh_id c = 0;
-    for (int i = 2; i < 8; i++)
-        c = (c << 8) | b[i];
-    return c;
-}
-
 /* ------------------------------------------------------ state codec */
 
 #define STATE_VERSION 2

@@ -282,9 +282,19 @@ uint32_t mh_rop_txn(mh_ropctx *cx, const mh_logon *lg, unsigned flags, mh_betxn 
 uint32_t mh_rop_commit(mh_ropctx *cx, mh_betxn *t);
 
 /* FID/MID wire form (MS-OXCDATA 2.2.1.1/2.2.1.2): ReplicaId u16 then the
- * 6-byte GlobalCounter, big-endian, read as a little-endian u64. */
-uint64_t mh_id_to_wire(mh_id counter, uint16_t replid);
-mh_id mh_id_from_wire(uint64_t wire, uint16_t *replid_r);
+ * 6-byte GlobalCounter, big-endian, read as a little-endian u64 (so the
+ * counter's bytes are the u64's top six, reversed).  The counter's top
+ * 16 bits are not part of it. */
+static inline uint64_t mh_id_to_wire(mh_id counter, uint16_t replid)
+{
+    return __builtin_bswap64(counter & 0xFFFFFFFFFFFFull) | replid;
+}
+static inline mh_id mh_id_from_wire(uint64_t wire, uint16_t *replid_r)
+{
+    if (replid_r)
+        *replid_r = (uint16_t)wire;
+    return __builtin_bswap64(wire) & 0xFFFFFFFFFFFFull;
+}
 
 /* ------------------------------------------ shared between families */
 

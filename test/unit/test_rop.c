@@ -19,6 +19,25 @@ static uint64_t get_u64(const unsigned char *p)
     return v;
 }
 
+/* MS-OXCDATA 2.2.1.1: ReplicaId (2 bytes, little-endian) then the
+ * GlobalCounter's 6 bytes, most significant first. */
+static void test_id_wire_form(void)
+{
+    const unsigned char want[8] = {0x01, 0x02, 0x12, 0x34, 0x56, 0x78, 0x9A, 0xBC};
+    uint64_t w = mh_id_to_wire(0x123456789ABCull, 0x0201);
+    unsigned char got[8];
+    for (int i = 0; i < 8; i++)
+        got[i] = (unsigned char)(w >> (8 * i));
+    CHECK_MEM(got, 8, want, 8);
+    uint16_t r = 0;
+    CHECK_EQ_U(mh_id_from_wire(w, &r), 0x123456789ABCull);
+    CHECK_EQ_U(r, 0x0201);
+    /* a counter's bits above 48 are not carried */
+    CHECK_EQ_U(mh_id_to_wire(0xFFFF000000000001ull, 1), mh_id_to_wire(1, 1));
+    CHECK_EQ_U(mh_id_to_wire(1, 1), 0x0100000000000001ull);
+    CHECK_EQ_U(mh_id_from_wire(0x0100000000000001ull, NULL), 1);
+}
+
 static void test_logon(void)
 {
     uint32_t logon;
@@ -482,6 +501,7 @@ int main(void)
     MH_TEST_INIT();
     if (mh_fixture_open(&F, "alice") != 0)
         return 1;
+    RUN(test_id_wire_form);
     RUN(test_logon);
     RUN(test_logon_errors);
     RUN(test_logon_redirect);
