@@ -269,6 +269,9 @@ const char *lbe_fold_name(apr_pool_t *pool, const char *s, size_t max);
 
 /* Object records. */
 mh_err lbe_folder_load(mh_txn *t, mh_id id, apr_pool_t *pool, lbe_folder *f, mh_error *err);
+/* The same without the property list (f->props empty): counts and links. */
+mh_err lbe_folder_load_head(mh_txn *t, mh_id id, apr_pool_t *pool, lbe_folder *f,
+                            mh_error *err);
 mh_err lbe_folder_store(mh_txn *t, const lbe_folder *f, mh_error *err);
 mh_err lbe_message_load(mh_txn *t, mh_id id, apr_pool_t *pool, lbe_message *m, mh_error *err);
 /* A message record's header alone (m->msg NULL); *rd is left at its

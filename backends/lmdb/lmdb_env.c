@@ -708,7 +708,9 @@ int lbe_object_kind(mh_txn *t, mh_id id)
     return ((const uint8_t *)v.mv_data)[0];
 }
 
-mh_err lbe_folder_load(mh_txn *t, mh_id id, apr_pool_t *pool, lbe_folder *f, mh_error *err)
+/* A folder record's fields before its property list; rd is left there. */
+static mh_err folder_head(mh_txn *t, mh_id id, apr_pool_t *pool, lbe_folder *f, mh_rd *rd,
+                          mh_error *err)
 {
     lbe_key k;
     objkey(&k, t, id);
@@ -719,21 +721,40 @@ mh_err lbe_folder_load(mh_txn *t, mh_id id, apr_pool_t *pool, lbe_folder *f, mh_
         return mh_fail(err, pool, MH_E_NOT_FOUND, "no folder %llu", (unsigned long long)id);
     if (rc)
         return lbe_fail(err, pool, rc, "read a folder");
-    mh_rd rd;
-    mh_rd_init(&rd, v.mv_data, v.mv_size);
-    mh_rd_u8(&rd);
-    if (mh_rd_u8(&rd) != 1)
+    mh_rd_init(rd, v.mv_data, v.mv_size);
+    mh_rd_u8(rd);
+    if (mh_rd_u8(rd) != 1)
         return mh_fail(err, pool, MH_E_CORRUPT, "folder %llu: unknown record version",
                        (unsigned long long)id);
     f->id = id;
-    f->parent = mh_rd_u64(&rd);
-    f->flags = mh_rd_u32(&rd);
-    f->content = mh_rd_u32(&rd);
-    f->unread = mh_rd_u32(&rd);
-    f->fai = mh_rd_u32(&rd);
-    f->children = mh_rd_u32(&rd);
-    f->bytes = mh_rd_u64(&rd);
-    f->cn = mh_rd_u64(&rd);
+    f->parent = mh_rd_u64(rd);
+    f->flags = mh_rd_u32(rd);
+    f->content = mh_rd_u32(rd);
+    f->unread = mh_rd_u32(rd);
+    f->fai = mh_rd_u32(rd);
+    f->children = mh_rd_u32(rd);
+    f->bytes = mh_rd_u64(rd);
+    f->cn = mh_rd_u64(rd);
+    f->props.n = 0;
+    f->props.v = NULL;
+    if (rd->err)
+        return mh_fail(err, pool, MH_E_CORRUPT, "folder %llu: damaged record",
+                       (unsigned long long)id);
+    return MH_OK;
+}
+
+mh_err lbe_folder_load_head(mh_txn *t, mh_id id, apr_pool_t *pool, lbe_folder *f, mh_error *err)
+{
+    mh_rd rd;
+    return folder_head(t, id, pool, f, &rd, err);
+}
+
+mh_err lbe_folder_load(mh_txn *t, mh_id id, apr_pool_t *pool, lbe_folder *f, mh_error *err)
+{
+    mh_rd rd;
+    mh_err e = folder_head(t, id, pool, f, &rd, err);
+    if (e != MH_OK)
+        return e;
     if (mh_proplist_decode(&rd, pool, &f->props) != 0 || (mh_rd_expect_end(&rd), rd.err))
         return mh_fail(err, pool, MH_E_CORRUPT, "folder %llu: damaged record",
                        (unsigned long long)id);

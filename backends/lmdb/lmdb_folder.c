@@ -380,7 +380,7 @@ mh_err lbe_folder_info(mh_txn *t, mh_id folder, mh_folder_info *info, mh_error *
     mh_err e;
     lbe_folder f;
     if ((e = lbe_need_mailbox(t, err)) != MH_OK ||
-        (e = lbe_folder_load(t, folder, t->pool, &f, err)) != MH_OK)
+        (e = lbe_folder_load_head(t, folder, t->pool, &f, err)) != MH_OK)
         return e;
     info->id = f.id;
     info->parent = f.parent;
