@@ -4,8 +4,12 @@
 
 #include <apr_file_info.h>
 
+#include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -672,6 +676,75 @@ static void test_open_store_not_leaked(void)
     mh_session_store_close(st);
 }
 
+/*
+ * The store maps its file writable (MDB_WRITEMAP): a page the file system
+ * cannot allocate must fail a transaction, not kill the process with
+ * SIGBUS.  In a child with a mount namespace of its own, the store lives on
+ * a 12 MB tmpfs; sessions with 512 KB states are made until the file system
+ * is full: a creation fails, the store goes on working, and once the file
+ * system has room again creations succeed.  (Needs root, for the mount.)
+ */
+static void test_file_system_full(void)
+{
+    if (geteuid() != 0) {
+        printf("# skipped: mounting a tmpfs needs root\n");
+        return;
+    }
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        char mnt[300];
+        snprintf(mnt, sizeof(mnt), "%s/small-fs", dir);
+        if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+            (mkdir(mnt, 0700) != 0 && errno != EEXIST) ||
+            mount("tmpfs", mnt, "tmpfs", 0, "size=12m") != 0)
+            _exit(10);
+        apr_pool_t *p;
+        apr_pool_create(&p, NULL);
+        mh_session_store *st = open_store_in(mnt, 1, p);
+        if (!st)
+            _exit(11);
+        size_t big = 512 * 1024;
+        char *state = apr_palloc(p, big + 1);
+        memset(state, 's', big);
+        state[big] = 0;
+        unsigned char first[16], seq[16], id[16];
+        unsigned evicted;
+        if (mh_session_create(st, MH_EP_EMSMDB, "ada", "small", 5, T0, IDLE, 1000, first, seq,
+                              &evicted) != MH_SS_OK)
+            _exit(12);
+        int made = 0, failed = 0;
+        for (int i = 0; i < 40 && !failed; i++) {
+            if (mh_session_create(st, MH_EP_EMSMDB, "ada", state, big, T0, IDLE, 1000, id, seq,
+                                  &evicted) == MH_SS_OK)
+                made++;
+            else
+                failed = 1;
+        }
+        printf("# %d sessions of 512 KB made before the file system was full\n", made);
+        if (!failed || made < 2)
+            _exit(13);
+        /* what is there still reads */
+        mh_session_info info;
+        if (mh_session_get_info(st, first, T0, &info) != MH_SS_OK)
+            _exit(14);
+        /* room again: writes work */
+        if (mount(NULL, mnt, NULL, MS_REMOUNT, "size=64m") != 0)
+            _exit(15);
+        if (mh_session_create(st, MH_EP_EMSMDB, "ada", state, big, T0, IDLE, 1000, id, seq,
+                              &evicted) != MH_SS_OK)
+            _exit(16);
+        mh_session_store_close(st);
+        _exit(0);
+    }
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    if (WIFSIGNALED(status))
+        printf("# the child died of signal %d\n", WTERMSIG(status));
+    CHECK(WIFEXITED(status));
+    CHECK_EQ_U(WIFEXITED(status) ? WEXITSTATUS(status) : 99, 0);
+}
+
 static void test_guid_persists(void)
 {
     unsigned char g1[16];
@@ -716,6 +789,7 @@ int main(void)
         RUN(test_sweep);
         RUN(test_damaged_store_recreated);
         RUN(test_guid_persists);
+        RUN(test_file_system_full);
         RUN(test_open_store_not_leaked);
         *strrchr(dir, '/') = 0;
     }
