@@ -682,13 +682,20 @@ const mh_message_plan *mh_message_plan_make(apr_pool_t *pool, const mh_proptag *
     pl->pool = pool;
     if (tags) {
         pl->hint = apr_pcalloc(pool, (n ? n : 1) * sizeof(*pl->hint));
-        /* one bit per property id (8 KB): a table may have 4096 columns */
-        uint64_t *seen = apr_pcalloc(pool, 65536 / 8);
         pl->distinct = 1;
-        for (uint32_t i = 0; i < n && pl->distinct; i++) {
-            uint16_t id = MH_TAG_ID(tags[i]);
-            pl->distinct = !(seen[id >> 6] >> (id & 63) & 1);
-            seen[id >> 6] |= 1ull << (id & 63);
+        if (n <= 64) {
+            /* a list view's dozen columns: compared pairwise */
+            for (uint32_t i = 1; i < n && pl->distinct; i++)
+                for (uint32_t j = 0; j < i && pl->distinct; j++)
+                    pl->distinct = MH_TAG_ID(tags[i]) != MH_TAG_ID(tags[j]);
+        } else {
+            /* one bit per property id (8 KB): a table may have 4096 columns */
+            uint64_t *seen = apr_pcalloc(pool, 65536 / 8);
+            for (uint32_t i = 0; i < n && pl->distinct; i++) {
+                uint16_t id = MH_TAG_ID(tags[i]);
+                pl->distinct = !(seen[id >> 6] >> (id & 63) & 1);
+                seen[id >> 6] |= 1ull << (id & 63);
+            }
         }
     }
     for (uint32_t i = 0; tags && i < n; i++)

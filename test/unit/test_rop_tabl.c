@@ -447,6 +447,29 @@ static void test_column_kinds(void)
         CHECK_STR(rows[i][3].v.str, want);
         CHECK_EQ_U(rows[i][4].v.i32, k % 3);
     }
+
+    /* a wide table (over 64 columns: repeats are told apart another way):
+     * the subject first and again at the end, 98 absent ones between */
+    mh_proptag wide[100];
+    wide[0] = PR_SUBJECT;
+    for (unsigned c = 1; c < 99; c++)
+        wide[c] = MH_TAG(0x6800 + c, PT_LONG); /* none of them stored */
+    wide[99] = MH_TAG(0x0037, PT_STRING8);
+    mh_wr_init(&w, F.pool, 512);
+    rq_set_columns(&w, 2, wide, 100);
+    rq_query_rows(&w, 2, 0, 1, 2);
+    r = run(h, &w, &rl);
+    REQUIRE(r != NULL && rl > 7);
+    REQUIRE(parse_rows(r + 7, rl - 7, wide, 100, &origin, &n, &rows) == 0);
+    REQUIRE(n == 2);
+    for (uint16_t i = 0; i < n; i++) {
+        char want[32];
+        snprintf(want, sizeof(want), "message %03u", i + 11u); /* after 5 + 6 rows */
+        CHECK_STR(rows[i][0].v.str, want);
+        CHECK_EQ_U(MH_TAG_TYPE(rows[i][50].tag), PT_ERROR);
+        CHECK_EQ_U(rows[i][50].v.err, MAPI_E_NOT_FOUND);
+        CHECK_STR(rows[i][99].v.str, want); /* read from the 8-bit column */
+    }
 }
 
 static void test_categorized(void)
