@@ -28,9 +28,11 @@
  * commit is a few stores to memory instead of a pwrite per dirty page (four
  * for an Execute's commit, all made while holding the writer lock every
  * httpd process shares; on the ROP benchmark a minimal Execute cost 45-70
- * µs of server CPU more than a PING before, 25-50 µs after).  LMDB then sizes the file to the
- * map (sparse), and a write to a page the file system cannot allocate
- * would be SIGBUS, not an error.  So the file's blocks are allocated ahead
+ * µs of server CPU more than a PING before, 20-50 µs after).  LMDB then
+ * sizes the file to the map (sparse), and a write to a page the file
+ * system cannot allocate would be SIGBUS, not an error.  (Every process
+ * opening the store opens it so: LMDB wants WRITEMAP and non-WRITEMAP
+ * processes not mixed on one environment.)  So the file's blocks are allocated ahead
  * of LMDB's use (reserve(): posix_fallocate, in chunks of RESERVE_CHUNK,
  * at least RESERVE_MARGIN pages past the last page in use, plus the size
  * of the record about to be written), inside each write transaction, where

@@ -173,6 +173,22 @@ static const mh_proplist *locate(const mh_message *m, const mh_objref *obj)
 
 /* --------------------------------------------------------- properties */
 
+/* lbe_summary_covers, remembering the answer for the tag list asked last
+ * (every row of a table asks with the same list). */
+static int summary_covers(mh_txn *t, const mh_proptag *tags, uint32_t n)
+{
+    size_t bytes = n * sizeof(*tags);
+    if (n && n <= 32 && n == t->cov_n && memcmp(tags, t->cov_tags, bytes) == 0)
+        return t->cov_ok;
+    int covered = lbe_summary_covers(tags, n);
+    if (n <= 32) {
+        memcpy(t->cov_tags, tags, bytes);
+        t->cov_n = n;
+        t->cov_ok = covered;
+    }
+    return covered;
+}
+
 mh_err lbe_props_get(mh_txn *t, const mh_objref *obj, const mh_proptag *tags, uint32_t n,
                      uint64_t large, apr_pool_t *pool, mh_proplist *values_r, mh_error *err)
 {
@@ -200,18 +216,7 @@ mh_err lbe_props_get(mh_txn *t, const mh_objref *obj, const mh_proptag *tags, ui
             /* a few values of the message itself: only those are decoded,
              * from the summary a listing just walked over when it holds
              * them all (a summary that does not decode is passed over) */
-            int covered;
-            if (n && n <= 32 && n == t->cov_n && memcmp(tags, t->cov_tags, n * sizeof(*tags)) == 0) {
-                covered = t->cov_ok;
-            } else {
-                covered = lbe_summary_covers(tags, n);
-                if (n <= 32) {
-                    memcpy(t->cov_tags, tags, n * sizeof(*tags));
-                    t->cov_n = n;
-                    t->cov_ok = covered;
-                }
-            }
-            if (covered &&
+            if (summary_covers(t, tags, n) &&
                 lbe_message_peek(t, obj->id, pool, &m, err) == MH_OK && m.partial &&
                 mh_message_decode_tags_indexed(&m.ix, m.tree, m.tree_len, pool, tags, n,
                                                values_r) == 0)

@@ -339,6 +339,34 @@ static int summary_rows(mh_id folder, uint32_t *n_r)
     return from_summary;
 }
 
+/* Puts a cursor on message id's entry in folder's received-time index:
+ * 0, or an LMDB error (the cursor closed). */
+static int find_entry(mh_txn *t, mh_id folder, mh_id id, MDB_cursor **c_r, MDB_val *key,
+                      MDB_val *v)
+{
+    lbe_key k;
+    lk_init(&k);
+    lk_u32(&k, t->mr.mbx);
+    lk_u64(&k, folder);
+    lk_u8(&k, 0);
+    lk_u8(&k, 1); /* the first sort column: received time */
+    *key = lk_val(&k);
+    int rc = mdb_cursor_open(t->txn, B->inst->dbi[DBI_SORTIDX], c_r);
+    if (rc)
+        return rc;
+    for (rc = mdb_cursor_get(*c_r, key, v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(*c_r, key, v, MDB_NEXT)) {
+        if (key->mv_size < k.n + 8 || memcmp(key->mv_data, k.b, k.n) != 0)
+            rc = MDB_NOTFOUND;
+        else if (mh_get_u64_be((uint8_t *)key->mv_data + key->mv_size - 8) != id)
+            continue;
+        break;
+    }
+    if (rc)
+        mdb_cursor_close(*c_r);
+    return rc;
+}
+
 /* The value of message id's entry in folder's received-time index. */
 static int summary_value(mh_id folder, mh_id id, unsigned char **p_r, size_t *len_r)
 {
@@ -346,71 +374,33 @@ static int summary_value(mh_id folder, mh_id id, unsigned char **p_r, size_t *le
     mh_error e;
     if (lbe_txn_begin(B->inst, &mbx, MH_TXN_READ, pool, &t, &e) != MH_OK)
         return -1;
-    lbe_message m;
-    int rc = -1;
-    if (lbe_message_load(t, id, pool, &m, &e) == MH_OK) {
-        lbe_key k;
-        lk_init(&k);
-        lk_u32(&k, t->mr.mbx);
-        lk_u64(&k, folder);
-        lk_u8(&k, 0);
-        lk_u8(&k, 1);
-        /* the received-time key: present, big-endian, then the ID */
-        const mh_propval *dt = mh_proplist_find(&m.msg->props, PR_MESSAGE_DELIVERY_TIME);
-        if (dt) {
-            lk_u8(&k, 1);
-            lk_u64(&k, dt->v.ft);
-        } else {
-            lk_u8(&k, 0);
-        }
-        lk_u64(&k, id);
-        MDB_val key = lk_val(&k), v;
-        if (mdb_get(t->txn, B->inst->dbi[DBI_SORTIDX], &key, &v) == 0) {
-            *p_r = apr_pmemdup(pool, v.mv_data, v.mv_size ? v.mv_size : 1);
-            *len_r = v.mv_size;
-            rc = 0;
-        }
+    MDB_cursor *c;
+    MDB_val key, v;
+    int rc = find_entry(t, folder, id, &c, &key, &v);
+    if (rc == 0) {
+        *p_r = apr_pmemdup(pool, v.mv_data, v.mv_size ? v.mv_size : 1);
+        *len_r = v.mv_size;
+        mdb_cursor_close(c);
     }
     lbe_txn_abort(t);
-    return rc;
+    return rc ? -1 : 0;
 }
 
+/* Replaces the value of that entry. */
 static int put_summary(mh_id folder, mh_id id, const unsigned char *p, size_t len)
 {
-    unsigned char *cur;
-    size_t cur_len;
-    if (summary_value(folder, id, &cur, &cur_len) != 0)
-        return -1;
-    /* the same key, found again in a write transaction */
     mh_txn *t = raw_begin(&mbx);
     if (!t)
         return -1;
-    mh_error e;
-    lbe_message m;
-    if (lbe_message_load(t, id, pool, &m, &e) != MH_OK) {
-        lbe_txn_abort(t);
-        return -1;
-    }
     MDB_cursor *c;
     MDB_val key, v;
-    lbe_key k;
-    lk_init(&k);
-    lk_u32(&k, t->mr.mbx);
-    lk_u64(&k, folder);
-    lk_u8(&k, 0);
-    lk_u8(&k, 1);
-    key = lk_val(&k);
-    int rc = mdb_cursor_open(t->txn, B->inst->dbi[DBI_SORTIDX], &c);
-    for (rc = rc ? rc : mdb_cursor_get(c, &key, &v, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(c, &key, &v, MDB_NEXT)) {
-        if (key.mv_size >= 8 && mh_get_u64_be((uint8_t *)key.mv_data + key.mv_size - 8) == id &&
-            memcmp(key.mv_data, k.b, k.n) == 0) {
-            MDB_val nv = {len, (void *)p};
-            rc = mdb_cursor_put(c, &key, &nv, MDB_CURRENT);
-            break;
-        }
+    int rc = find_entry(t, folder, id, &c, &key, &v);
+    if (rc == 0) {
+        MDB_val nv = {len, (void *)p};
+        rc = mdb_cursor_put(c, &key, &nv, MDB_CURRENT);
+        mdb_cursor_close(c);
     }
-    mdb_cursor_close(c);
+    mh_error e;
     if (rc) {
         lbe_txn_abort(t);
         return -1;
