@@ -90,10 +90,12 @@ int lbe_sort_summary(int col)
 
 /* The values a summary holds, ascending: what Outlook's list views show
  * and what the core asks for to compute the rest of a row (message flags,
- * attachments, recipients' names); the computed-only ones (PR_MID,
- * PR_INSTANCE_KEY, PR_MESSAGE_SIZE) are never stored, so a summary holds
- * them exactly as the record does: not at all.  Named properties (the
- * categories, say) are not covered: a view asking for one reads records. */
+ * attachments, recipients' names).  The computed ones (PR_MID, the entry
+ * IDs and keys, PR_INSTANCE_KEY, PR_ROW_TYPE, PR_DEPTH, ...) are asked of
+ * the backend too, and never stored, so a summary holds them exactly as
+ * the record does: not at all (a summary is the record's values of these
+ * tags, whatever they are).  Named properties (the categories, say) are
+ * not covered: a view asking for one reads records. */
 static const mh_proptag summary_tags[] = {
     PR_IMPORTANCE,              /* 0x00170003 */
     PR_MESSAGE_CLASS,           /* 0x001A001F */
@@ -112,19 +114,34 @@ static const mh_proptag summary_tags[] = {
     PR_MESSAGE_DELIVERY_TIME,   /* 0x0E060040 */
     PR_MESSAGE_FLAGS,           /* 0x0E070003 */
     PR_MESSAGE_SIZE,            /* 0x0E080003 */
+    PR_MESSAGE_SIZE_EXTENDED,   /* 0x0E080014 */
+    PR_PARENT_ENTRYID,          /* 0x0E090102 */
     PR_MSG_STATUS,              /* 0x0E170003 */
     PR_HASATTACH,               /* 0x0E1B000B */
     PR_NORMALIZED_SUBJECT,      /* 0x0E1D001F */
     MH_TAG(0x0E2B, PT_LONG),    /* PidTagToDoItemFlags */
+    PR_ROW_TYPE,                /* 0x0FF50003 */
     PR_INSTANCE_KEY,            /* 0x0FF60102 */
+    PR_RECORD_KEY,              /* 0x0FF90102 */
+    PR_STORE_RECORD_KEY,        /* 0x0FFA0102 */
+    PR_STORE_ENTRYID,           /* 0x0FFB0102 */
+    PR_OBJECT_TYPE,             /* 0x0FFE0003 */
+    PR_ENTRYID,                 /* 0x0FFF0102 */
     MH_TAG(0x1080, PT_LONG),    /* PidTagIconIndex */
     MH_TAG(0x1081, PT_LONG),    /* PidTagLastVerbExecuted */
     PR_FLAG_STATUS,             /* 0x10900003 */
     MH_TAG(0x1091, PT_SYSTIME), /* PidTagFlagCompleteTime */
     MH_TAG(0x1095, PT_LONG),    /* PidTagFollowupIcon */
+    PR_DEPTH,                   /* 0x30050003 */
     PR_CREATION_TIME,           /* 0x30070040 */
     PR_LAST_MODIFICATION_TIME,  /* 0x30080040 */
+    PR_PARENT_SOURCE_KEY,       /* 0x65E10102 */
+    PR_FID,                     /* 0x67480014 */
+    PR_PARENT_FID,              /* 0x67490014 */
     PR_MID,                     /* 0x674A0014 */
+    PR_INST_ID,                 /* 0x674D0014 */
+    PR_INSTANCE_NUM,            /* 0x674E0003 */
+    PR_ASSOCIATED,              /* 0x67AA000B */
 };
 #define N_SUMMARY_TAGS (sizeof(summary_tags) / sizeof(summary_tags[0]))
 

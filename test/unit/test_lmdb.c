@@ -408,6 +408,43 @@ static int put_summary(mh_id folder, mh_id id, const unsigned char *p, size_t le
     return lbe_txn_commit(t, &e) == MH_OK ? 0 : -1;
 }
 
+/* What a summary covers: a list view's columns in any order, the computed
+ * ones (asked of the backend, never stored), not the body or a named
+ * property.  (The whole covered list, ascending, also checks that the
+ * backend's own list is in order: its walk would miss a tag otherwise.) */
+static void test_summary_covers(void)
+{
+    static const mh_proptag all[] = {
+        PR_IMPORTANCE, PR_MESSAGE_CLASS, MH_TAG(0x0026, PT_LONG), PR_SENSITIVITY, PR_SUBJECT,
+        PR_CLIENT_SUBMIT_TIME, PR_SUBJECT_PREFIX, PR_SENT_REPRESENTING_NAME,
+        MH_TAG(0x0070, PT_UNICODE), MH_TAG(0x0071, PT_BINARY), PR_SENDER_NAME, PR_DISPLAY_BCC,
+        PR_DISPLAY_CC, PR_DISPLAY_TO, PR_MESSAGE_DELIVERY_TIME, PR_MESSAGE_FLAGS,
+        PR_MESSAGE_SIZE, PR_MESSAGE_SIZE_EXTENDED, PR_PARENT_ENTRYID, PR_MSG_STATUS,
+        PR_HASATTACH, PR_NORMALIZED_SUBJECT, MH_TAG(0x0E2B, PT_LONG), PR_ROW_TYPE,
+        PR_INSTANCE_KEY, PR_RECORD_KEY, PR_STORE_RECORD_KEY, PR_STORE_ENTRYID, PR_OBJECT_TYPE,
+        PR_ENTRYID, MH_TAG(0x1080, PT_LONG), MH_TAG(0x1081, PT_LONG), PR_FLAG_STATUS,
+        MH_TAG(0x1091, PT_SYSTIME), MH_TAG(0x1095, PT_LONG), PR_DEPTH, PR_CREATION_TIME,
+        PR_LAST_MODIFICATION_TIME, PR_PARENT_SOURCE_KEY, PR_FID, PR_PARENT_FID, PR_MID,
+        PR_INST_ID, PR_INSTANCE_NUM, PR_ASSOCIATED};
+    uint32_t n = sizeof(all) / sizeof(all[0]);
+    CHECK(lbe_summary_covers(all, n));
+    for (uint32_t i = 0; i < n; i++)
+        CHECK(lbe_summary_covers(&all[i], 1));
+    /* the bench's columns, in the table's order */
+    const mh_proptag view[] = {PR_MID, PR_INSTANCE_KEY, PR_SUBJECT, PR_SENT_REPRESENTING_NAME,
+                               PR_MESSAGE_DELIVERY_TIME, PR_MESSAGE_SIZE, PR_IMPORTANCE,
+                               PR_MESSAGE_FLAGS, PR_FLAG_STATUS, PR_HASATTACH, PR_MESSAGE_CLASS,
+                               MH_TAG(0x1080, PT_LONG)};
+    CHECK(lbe_summary_covers(view, 12));
+    const mh_proptag body[] = {PR_SUBJECT, MH_TAG(0x1000, PT_UNICODE)};
+    CHECK(!lbe_summary_covers(body, 2));
+    const mh_proptag named[] = {PR_SUBJECT, MH_TAG(0x8005, PT_MV_UNICODE)};
+    CHECK(!lbe_summary_covers(named, 2));
+    const mh_proptag string8[] = {MH_TAG(0x0037, PT_STRING8)}; /* the core asks Unicode */
+    CHECK(!lbe_summary_covers(string8, 1));
+    CHECK(!lbe_summary_covers(NULL, 0));
+}
+
 /* The received- and sent-time indexes carry each message's summary: a
  * table page reads its rows from them, gives what the records give, and
  * every write of a message keeps them current; the check finds a stale
@@ -906,6 +943,7 @@ int main(void)
     RUN(test_directory_damage);
     RUN(test_mailbox_damage);
     RUN(test_message_record_index);
+    RUN(test_summary_covers);
     RUN(test_sort_summaries);
     RUN(test_folder_cycle);
     RUN(test_fold);
