@@ -337,7 +337,9 @@ unsigned lbe_sortidx_verify(mh_txn *t, const lbe_message *m, apr_pool_t *pool);
 int lbe_sort_summary(int col);
 /* Encodes m's summary into w; -1 (w unchanged in meaning) when too long. */
 int lbe_summary_encode(mh_wr *w, const lbe_message *m);
-/* 1 when every one of tags is a value a summary holds (or lacks) exactly. */
+/* 1 when every one of tags is a value a summary holds (or lacks) exactly.
+ * (A table asks the same for each row: lbe_props_get remembers the answer
+ * for the last list, in mh_txn.) */
 int lbe_summary_covers(const mh_proptag *tags, uint32_t n);
 /* lbe_message_head from the summary a listing of this read transaction
  * walked over when there is one (m->partial set; no rd), else from the

@@ -215,15 +215,22 @@ mh_err lbe_props_get(mh_txn *t, const mh_objref *obj, const mh_proptag *tags, ui
         if (tags && obj->depth == 0) {
             /* a few values of the message itself: only those are decoded,
              * from the summary a listing just walked over when it holds
-             * them all (a summary that does not decode is passed over) */
-            if (summary_covers(t, tags, n) &&
-                lbe_message_peek(t, obj->id, pool, &m, err) == MH_OK && m.partial &&
-                mh_message_decode_tags_indexed(&m.ix, m.tree, m.tree_len, pool, tags, n,
-                                               values_r) == 0)
-                return take_fresh(t, values_r, large, pool, err);
+             * them all, else from the record (read once either way) */
             mh_rd rd;
-            if ((e = lbe_message_head(t, obj->id, pool, &m, &rd, err)) != MH_OK)
+            e = summary_covers(t, tags, n) ? lbe_message_peek(t, obj->id, pool, &m, err)
+                                           : lbe_message_head(t, obj->id, pool, &m, &rd, err);
+            if (e != MH_OK)
                 return e;
+            if (m.partial) {
+                if (mh_message_decode_tags_indexed(&m.ix, m.tree, m.tree_len, pool, tags, n,
+                                                   values_r) == 0)
+                    return take_fresh(t, values_r, large, pool, err);
+                /* a summary that does not decode is passed over (the
+                 * consistency check reports it) */
+                if ((e = lbe_message_head(t, obj->id, pool, &m, &rd, err)) != MH_OK)
+                    return e;
+            }
+            mh_rd_init(&rd, m.tree, m.tree_len); /* (a version 1 record: its values) */
             if (m.indexed ? mh_message_decode_tags_indexed(&m.ix, m.tree, m.tree_len, pool,
                                                            tags, n, values_r) != 0
                           : mh_proplist_decode_tags(&rd, pool, tags, n, values_r) != 0)

@@ -85,7 +85,8 @@ static void sortidx_key(mh_txn *t, lbe_key *k, const lbe_message *m, int col)
  * (Outlook's view of every mail folder but Sent Items) and sent time. */
 int lbe_sort_summary(int col)
 {
-    return col == 1 || col == 2;
+    mh_proptag tag = lbe_sort_tags[col - 1];
+    return tag == PR_MESSAGE_DELIVERY_TIME || tag == PR_CLIENT_SUBMIT_TIME;
 }
 
 /* The values a summary holds, ascending: what Outlook's list views show
@@ -164,16 +165,9 @@ int lbe_summary_covers(const mh_proptag *tags, uint32_t n)
 {
     if (!tags)
         return 0;
-    /* one walk through both lists when tags ascend (a plan's do) */
-    size_t j = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        if (i && tags[i] < tags[i - 1])
-            j = 0;
-        while (j < N_SUMMARY_TAGS && summary_tags[j] < tags[i])
-            j++;
-        if (j == N_SUMMARY_TAGS || summary_tags[j] != tags[i])
+    for (uint32_t i = 0; i < n; i++)
+        if (!summary_has(tags[i]))
             return 0;
-    }
     return 1;
 }
 

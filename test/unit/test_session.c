@@ -682,7 +682,9 @@ static void test_open_store_not_leaked(void)
  * SIGBUS.  In a child with a mount namespace of its own, the store lives on
  * a 12 MB tmpfs; sessions with 512 KB states are made until the file system
  * is full: a creation fails, the store goes on working, and once the file
- * system has room again creations succeed.  (Needs root, for the mount.)
+ * system has room again creations succeed.  (Needs root, for the mount,
+ * and a system that lets it make a mount namespace: in a container without
+ * that right it says it is skipped.)
  */
 static void test_file_system_full(void)
 {
@@ -695,8 +697,9 @@ static void test_file_system_full(void)
     if (pid == 0) {
         char mnt[300];
         snprintf(mnt, sizeof(mnt), "%s/small-fs", dir);
-        if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-            (mkdir(mnt, 0700) != 0 && errno != EEXIST) ||
+        if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+            _exit(errno == EPERM ? 77 : 10); /* 77: root without mounts (a container) */
+        if ((mkdir(mnt, 0700) != 0 && errno != EEXIST) ||
             mount("tmpfs", mnt, "tmpfs", 0, "size=12m") != 0)
             _exit(10);
         apr_pool_t *p;
@@ -739,6 +742,10 @@ static void test_file_system_full(void)
     }
     int status = 0;
     REQUIRE(waitpid(pid, &status, 0) == pid);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 77) {
+        printf("# skipped: no mount namespace may be made here\n");
+        return;
+    }
     if (WIFSIGNALED(status))
         printf("# the child died of signal %d\n", WTERMSIG(status));
     CHECK(WIFEXITED(status));
